@@ -1,0 +1,791 @@
+/**
+ * Client: the paho-style client. A thin driver over the sans-I/O Session: it owns the
+ * transport (the only place a socket is touched from here is through lib/transport/),
+ * runs the pump, turns session events into paho's callbacks and EventEmitter events, and
+ * reconnects with backoff in the background modes.
+ *
+ * The pump (DESIGN.md): loopRead() feeds received bytes to the session and runs callbacks,
+ * loopWrite() hands everything the session queued to the transport as one write,
+ * loopMisc() runs the session's deadlines. loop() does the three after waiting for network
+ * activity; loopStart()/loopForever() run them in the background: a data event or a
+ * publish schedules one turn (setImmediate, coalesced) and one timer waits for the next
+ * session deadline. No polling tick.
+ */
+import { performance } from 'node:perf_hooks';
+import EventEmitter from 'eventemitter3';
+import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from './client/args';
+import { Backoff } from './client/backoff';
+import { PayloadLike, toPayload } from './client/payload';
+import {
+  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
+  MQTT_LOG_NOTICE, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
+} from './constants';
+import { ValueError } from './errors';
+import { MQTTMessage, MQTTMessageInfo } from './message';
+import { validateTopicFilter, validateTopicName } from './protocol/topics';
+import type { PacketProperties, ProtocolLevel, WillMessage } from './protocol/types';
+import { defaultSessionConfig, Session, SessionEvent } from './session/session';
+import { memoryStore } from './store/memory';
+import type { OutgoingStore } from './store/types';
+import { TopicTree } from './topicTree';
+import { TcpTransport } from './transport/tcp';
+import type { Transport } from './transport/types';
+
+/** Where and how to connect; passed to a custom `createTransport`. */
+export interface ConnectTarget {
+  host: string;
+  port: number;
+  bindAddress: string;
+  bindPort: number;
+  transport: ClientOptions['transport'];
+  connectTimeoutMs: number;
+}
+
+export interface ClientOptions {
+  /** Empty or absent: a random id (then `cleanSession: false` is refused). */
+  clientId?: string;
+  cleanSession?: boolean;
+  userdata?: unknown;
+  /** MQTTv31 (3), MQTTv311 (4, default) or MQTTv5 (5). */
+  protocol?: number;
+  transport?: 'tcp' | 'websockets' | 'unix';
+  /** paho's reconnect_on_failure: loopForever/loopStart reconnect after a lost connection (default true). */
+  reconnectOnFailure?: boolean;
+  /** Outgoing-message store (default: memoryStore()). */
+  store?: OutgoingStore;
+  /** Advanced: builds the transport for each connection attempt (tests, custom sockets). */
+  createTransport?: (target: ConnectTarget) => Transport;
+  /** Advanced: a monotonic clock in milliseconds (default performance.now). */
+  clock?: () => number;
+}
+
+export interface Logger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export type ConnectFlags = { sessionPresent: boolean; 'session present': 0 | 1 };
+type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class Client extends EventEmitter {
+  /** Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`. */
+  on_connect: Fn | null = null;
+  /** Called when a background connection attempt fails: `(client, userdata)`. */
+  on_connect_fail: Fn | null = null;
+  /** Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after disconnect(). */
+  on_disconnect: Fn | null = null;
+  /** Called for each message no messageCallbackAdd() filter matched: `(client, userdata, message)`. */
+  on_message: Fn | null = null;
+  /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`. */
+  on_publish: Fn | null = null;
+  /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`. */
+  on_subscribe: Fn | null = null;
+  /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`. */
+  on_unsubscribe: Fn | null = null;
+  /** Called with each log line: `(client, userdata, level, buf)`. */
+  on_log: Fn | null = null;
+  /**
+   * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
+   * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
+   */
+  suppressExceptions = true;
+
+  private opts!: ClientOptions;
+  private session!: Session;
+  private userdata: unknown;
+  private clock!: () => number;
+  private transport: Transport | null = null;
+  private attempt = 0;
+  private inbox: Buffer[] = [];
+  private transportClosed: { transport: Transport; error?: Error } | null = null;
+  private host = '';
+  private port = 1883;
+  private bindAddress = '';
+  private bindPort = 0;
+  private wantConnect = false;
+  private userDisconnect = false;
+  private background: 'none' | 'start' | 'forever' = 'none';
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly backoff = new Backoff();
+  private waiter: (() => void) | null = null;
+  private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
+  private pendingError: unknown = null;
+  private lastLostRc = MQTT_ERR_SUCCESS;
+  private logger: Logger | null = null;
+  private filtered = new TopicTree<Fn>();
+  private matchScratch: Fn[] = [];
+  private willMessage: WillMessage | undefined;
+
+  constructor(opts?: ClientOptions | string) {
+    super();
+    this.init(typeof opts === 'string' ? { clientId: opts } : opts ?? {});
+  }
+
+  private init(o: ClientOptions): void {
+    const protocol = o.protocol ?? MQTTv311;
+    if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
+      throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);
+    }
+    const transport = o.transport ?? 'tcp';
+    if (transport !== 'tcp' && transport !== 'websockets' && transport !== 'unix') {
+      throw new ValueError(`transport: must be 'tcp', 'websockets' or 'unix', got ${String(transport)}`);
+    }
+    const cleanSession = o.cleanSession ?? true;
+    let clientId = o.clientId ?? '';
+    if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
+    if (clientId === '') {
+      if (!cleanSession) throw new ValueError('cleanSession: a client with a random id must use a clean session');
+      clientId = randomClientId();
+    }
+    this.opts = { ...o, protocol, transport, cleanSession, clientId };
+    this.userdata = o.userdata ?? null;
+    this.clock = o.clock ?? (() => performance.now());
+    this.session = new Session({
+      ...defaultSessionConfig(), clientId, cleanSession, protocol: protocol as ProtocolLevel, store: o.store ?? memoryStore(),
+    });
+  }
+
+  // ---- configuration (paho's *_set methods) -------------------------------------------------
+
+  /** Back to the constructed state, as paho's reinitialise(): connection, callbacks and settings reset. */
+  reinitialise(opts?: ClientOptions | string): void {
+    this.teardown();
+    for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
+    this.suppressExceptions = true;
+    this.removeAllListeners();
+    this.filtered = new TopicTree<Fn>();
+    this.logger = null;
+    this.willMessage = undefined;
+    this.host = '';
+    this.wantConnect = false;
+    this.userDisconnect = false;
+    this.backoff.configure(1, 120);
+    this.init(typeof opts === 'string' ? { clientId: opts } : opts ?? {});
+  }
+
+  /** Most QoS 1/2 messages in flight at once (default 20; 0 = no limit). */
+  maxInflightMessagesSet(inflight: number): void {
+    this.session.config.maxInflight = checkInt(inflight, 'inflight', 0, 65535);
+  }
+
+  /** Most unacknowledged QoS 1/2 messages held (default 0 = unlimited); beyond it publish() returns MQTT_ERR_QUEUE_SIZE. */
+  maxQueuedMessagesSet(queueSize: number): void {
+    this.session.config.maxQueued = checkInt(queueSize, 'queueSize', 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Resend delay for unacknowledged messages; used on MQTT 3.1 only (3.1.1/5.0 resend on reconnect). */
+  messageRetrySet(retry: number): void {
+    this.session.config.retrySeconds = checkNumber(retry, 'retry', 0);
+  }
+
+  /** Seconds to wait for CONNACK (default: the keepalive, or 30 s when keepalive is 0). */
+  set connectTimeout(seconds: number) {
+    this.session.config.connackTimeout = checkNumber(seconds, 'connectTimeout', 0);
+  }
+  get connectTimeout(): number {
+    const c = this.session.config;
+    return c.connackTimeout > 0 ? c.connackTimeout : c.keepalive > 0 ? c.keepalive : 30;
+  }
+
+  usernamePwSet(username: string | null, password?: string | Buffer | null): void {
+    if (username !== null && username !== undefined && typeof username !== 'string') {
+      throw new ValueError(`username: must be a string or null, got ${typeof username}`);
+    }
+    const c = this.session.config;
+    c.username = username ?? undefined;
+    c.password = password === null || password === undefined ? undefined : toPayload(password, 'password');
+  }
+
+  userDataSet(userdata: unknown): void {
+    this.userdata = userdata;
+  }
+
+  /** The will: published by the broker if the connection ends without disconnect(). */
+  willSet(topic: string, payload?: PayloadLike, qos: number = 0, retain = false, properties?: PacketProperties): void {
+    validateTopicName(topic, 'topic');
+    const q = checkQos(qos);
+    const p = toPayload(payload);
+    if (p.length > 65535) throw new ValueError(`payload: a will payload is at most 65535 bytes, got ${p.length}`);
+    this.willMessage = { topic, payload: p, qos: q, retain: !!retain, properties };
+    this.session.config.will = this.willMessage;
+  }
+
+  willClear(): void {
+    this.willMessage = undefined;
+    this.session.config.will = undefined;
+  }
+
+  /** Backoff for automatic reconnects: min_delay, doubled per failed attempt up to max_delay, reset on CONNACK. */
+  reconnectDelaySet(minDelay = 1, maxDelay = 120): void {
+    checkNumber(minDelay, 'minDelay', 0);
+    checkNumber(maxDelay, 'maxDelay', 0);
+    if (minDelay > maxDelay) throw new ValueError(`minDelay: ${minDelay} is more than maxDelay ${maxDelay}`);
+    this.backoff.configure(minDelay, maxDelay);
+  }
+
+  enableLogger(logger?: Logger): void {
+    this.logger = logger ?? console;
+  }
+
+  disableLogger(): void {
+    this.logger = null;
+  }
+
+  /** Calls `callback(client, userdata, message)` for messages matching `sub` (instead of on_message). */
+  messageCallbackAdd(sub: string, callback: Fn): void {
+    validateTopicFilter(sub, 'sub');
+    if (typeof callback !== 'function') throw new ValueError('callback: must be a function');
+    this.filtered.set(sub, callback);
+  }
+
+  messageCallbackRemove(sub: string): void {
+    validateTopicFilter(sub, 'sub');
+    this.filtered.delete(sub);
+  }
+
+  // ---- connection ------------------------------------------------------------------------------
+
+  /**
+   * Connects to a broker: resolves MQTT_ERR_SUCCESS once the socket is open and CONNECT is
+   * sent; rejects on socket/DNS errors. CONNACK arrives through the loop (on_connect).
+   */
+  connect(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0): Promise<number> {
+    this.setTarget(host, port, keepalive, bindAddress, bindPort);
+    return this.reconnect();
+  }
+
+  /** As connect(), but the connection is made by loopStart()/loopForever(). */
+  connectAsync(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0): void {
+    this.setTarget(host, port, keepalive, bindAddress, bindPort);
+    this.wantConnect = true;
+    if (this.background !== 'none') this.startReconnect(0);
+  }
+
+  private setTarget(host: string, port: number, keepalive: number, bindAddress: string, bindPort: number): void {
+    if (typeof host !== 'string' || host.length === 0) throw new ValueError('host: must be a non-empty string');
+    checkInt(port, 'port', 1, 65535);
+    checkInt(keepalive, 'keepalive', 0, 65535);
+    if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
+    checkInt(bindPort, 'bindPort', 0, 65535);
+    this.host = host;
+    this.port = port;
+    this.bindAddress = bindAddress;
+    this.bindPort = bindPort;
+    this.session.config.keepalive = keepalive;
+  }
+
+  /** Opens a new connection to the last host given (closing the current one, without callbacks). */
+  async reconnect(): Promise<number> {
+    if (this.host === '') throw new ValueError('host: connect() or connectAsync() first');
+    const attempt = ++this.attempt;
+    this.userDisconnect = false;
+    this.wantConnect = true;
+    this.clearReconnectTimer();
+    this.dropTransport();
+    const transport = this.createTransport();
+    this.log(MQTT_LOG_DEBUG, `Connecting to ${this.host}:${this.port}`);
+    try {
+      await transport.open({
+        data: (chunk) => this.onData(transport, chunk),
+        close: (error) => this.onTransportClose(transport, error),
+      });
+    } catch (e) {
+      if (attempt === this.attempt) this.log(MQTT_LOG_WARNING, `Connection to ${this.host}:${this.port} failed: ${(e as Error).message}`);
+      throw e;
+    }
+    if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
+      transport.destroy();
+      throw new Error('connection attempt superseded');
+    }
+    this.transport = transport;
+    this.transportClosed = null;
+    this.inbox = [];
+    this.syncLogging();
+    this.session.startConnection(this.clock());
+    this.flush();
+    this.dispatch();
+    this.armTimer();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  private createTransport(): Transport {
+    const target: ConnectTarget = {
+      host: this.host, port: this.port, bindAddress: this.bindAddress, bindPort: this.bindPort,
+      transport: this.opts.transport, connectTimeoutMs: this.connectTimeout * 1000,
+    };
+    if (this.opts.createTransport) return this.opts.createTransport(target);
+    if (this.opts.transport !== 'tcp') {
+      throw new ValueError(`transport: '${this.opts.transport}' is not available in this version of mqttloop; use 'tcp'`);
+    }
+    return new TcpTransport({
+      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
+      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
+    });
+  }
+
+  /**
+   * Sends DISCONNECT and closes the connection once everything queued is written; the
+   * broker does not publish the will. With a clean session, pending messages fail.
+   */
+  disconnect(reasonCode?: number, properties?: PacketProperties): number {
+    this.userDisconnect = true;
+    this.wantConnect = false;
+    this.clearReconnectTimer();
+    this.attempt++;
+    if (this.opts.cleanSession) this.session.abandonPending(MQTT_ERR_NO_CONN);
+    if (this.transport === null) {
+      this.settleForever();
+      return MQTT_ERR_NO_CONN;
+    }
+    this.session.disconnect(this.clock(), reasonCode, properties);
+    this.flush();
+    this.transport.end();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  isConnected(): boolean {
+    return this.transport !== null && this.transportClosed === null && this.session.isConnected;
+  }
+
+  // ---- messages ----------------------------------------------------------------------------------
+
+  /**
+   * Publishes a message. QoS 0 needs a connection (else rc MQTT_ERR_NO_CONN); QoS 1/2 is
+   * queued while offline and sent after connecting. Returns an MQTTMessageInfo.
+   */
+  publish(topic: string, payload?: PayloadLike, qos: number = 0, retain = false, properties?: PacketProperties): MQTTMessageInfo {
+    validateTopicName(topic, 'topic');
+    const q = checkQos(qos);
+    const body = toPayload(payload);
+    const info = this.session.publish(topic, body, q, !!retain, properties, this.clock());
+    this.scheduleFlush();
+    return info;
+  }
+
+  /** paho's subscribe(): 'a/b' with qos, ['a/b', qos], or [['a/b', qos], ...]. Returns [rc, mid]. */
+  subscribe(topic: string | [string, number] | [string, number][], qos: number = 0, properties?: PacketProperties): [number, number] {
+    const subs = normalizeSubscriptions(topic, qos);
+    const r = this.session.subscribe(subs, properties, this.clock());
+    this.scheduleFlush();
+    return r;
+  }
+
+  unsubscribe(topic: string | string[], properties?: PacketProperties): [number, number] {
+    const topics = normalizeUnsubscribe(topic);
+    const r = this.session.unsubscribe(topics, properties, this.clock());
+    this.scheduleFlush();
+    return r;
+  }
+
+  // ---- the pump ---------------------------------------------------------------------------------------
+
+  /**
+   * Waits at most `timeout` seconds for network activity (or the next keepalive deadline),
+   * processes it and runs callbacks. Returns an MQTT_ERR_* code; never throws for network
+   * trouble (a lost connection is MQTT_ERR_CONN_LOST).
+   */
+  async loop(timeout = 1.0): Promise<number> {
+    checkNumber(timeout, 'timeout', 0);
+    this.throwPendingError();
+    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
+    if (this.inbox.length === 0 && this.transportClosed === null) {
+      const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
+      await this.waitForActivity(wait);
+    }
+    let rc = this.loopRead();
+    if (rc === MQTT_ERR_SUCCESS) rc = this.loopWrite();
+    if (rc === MQTT_ERR_SUCCESS) rc = this.loopMisc();
+    this.throwPendingError();
+    return rc;
+  }
+
+  /** Processes received bytes and runs callbacks. */
+  loopRead(): number {
+    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
+    this.lastLostRc = MQTT_ERR_SUCCESS;
+    this.syncLogging();
+    const inbox = this.inbox;
+    if (inbox.length > 0) {
+      this.inbox = [];
+      const now = this.clock();
+      for (let i = 0; i < inbox.length; i++) this.session.receive(inbox[i], now);
+      this.dispatch();
+    }
+    if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
+    return this.lastLostRc;
+  }
+
+  /** Writes everything queued, as one write. */
+  loopWrite(): number {
+    if (this.transport === null) return MQTT_ERR_NO_CONN;
+    this.flush();
+    this.dispatch();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /** Runs keepalive and retry deadlines. */
+  loopMisc(): number {
+    if (this.transport === null) return this.lastLostRc !== MQTT_ERR_SUCCESS ? this.lastLostRc : MQTT_ERR_NO_CONN;
+    this.lastLostRc = MQTT_ERR_SUCCESS;
+    this.session.tick(this.clock());
+    this.dispatch();
+    this.flush();
+    this.dispatch();
+    return this.lastLostRc;
+  }
+
+  /** The socket object of the current connection (net.Socket for TCP), or null. */
+  socket(): unknown {
+    return this.transport?.socket ?? null;
+  }
+
+  /** True when bytes wait to be written. */
+  wantWrite(): boolean {
+    return this.session.pendingOutgoingBytes > 0 || (this.transport !== null && this.transport.pendingBytes > 0);
+  }
+
+  /** Runs the pump in the background (reconnecting when the connection is lost). */
+  loopStart(): number {
+    if (this.background !== 'none') return MQTT_ERR_INVAL;
+    this.background = 'start';
+    this.resumeBackground();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /** Stops the background pump (the connection stays open; loop() can drive it again). */
+  async loopStop(): Promise<number> {
+    if (this.background !== 'start') return MQTT_ERR_INVAL;
+    this.background = 'none';
+    this.clearTimer();
+    this.clearReconnectTimer();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * Runs the pump until disconnect(), reconnecting with backoff whenever the connection is
+   * lost. With `retryFirstConnection` false, a failure of the very first connection
+   * (connectAsync) rejects instead of being retried.
+   */
+  loopForever(timeout = 1.0, retryFirstConnection = false): Promise<number> {
+    checkNumber(timeout, 'timeout', 0);
+    if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
+    if (this.userDisconnect && this.transport === null) return Promise.resolve(MQTT_ERR_SUCCESS);
+    if (this.host === '') throw new ValueError('host: connect() or connectAsync() first');
+    return new Promise<number>((resolve, reject) => {
+      this.forever = { resolve, reject };
+      this.background = 'forever';
+      if (this.transport === null && !retryFirstConnection) {
+        this.reconnect().then(() => this.resumeBackground(), (e) => this.endForever(e));
+        return;
+      }
+      this.resumeBackground();
+    });
+  }
+
+  private resumeBackground(): void {
+    if (this.transport !== null || this.transportClosed !== null) this.schedulePump();
+    else if (this.wantConnect && !this.userDisconnect && this.reconnectTimer === null) this.startReconnect(0);
+  }
+
+  // ---- internals: the pump ---------------------------------------------------------------------------
+
+  private onData(transport: Transport, chunk: Buffer): void {
+    if (transport !== this.transport) return;
+    this.inbox.push(chunk);
+    this.wake();
+  }
+
+  private onTransportClose(transport: Transport, error?: Error): void {
+    if (transport !== this.transport) return;
+    this.transportClosed = { transport, error };
+    this.wake();
+  }
+
+  /** New input: run a pump turn (background) or end the wait of loop(). */
+  private wake(): void {
+    if (this.background !== 'none') this.schedulePump();
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      w();
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pumpTurn);
+  }
+
+  /** A publish/subscribe queued bytes: write them soon, in one write with whatever follows in this turn. */
+  private scheduleFlush(): void {
+    if (this.transport !== null) this.schedulePump();
+  }
+
+  private readonly pumpTurn = (): void => {
+    this.pumpScheduled = false;
+    if (this.background !== 'none') {
+      this.loopRead();
+      this.loopMisc();
+      this.armTimer();
+    } else if (this.transport !== null) {
+      this.flush(); // manual mode: only write what publish() queued, as paho writes at once
+      this.dispatch();
+    }
+  };
+
+  private armTimer(): void {
+    if (this.background === 'none') return;
+    const at = this.session.nextDeadline();
+    if (at === this.timerAt && this.timer !== null) return;
+    this.clearTimer();
+    if (at === Infinity) return;
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pumpTurn();
+    }, Math.max(0, at - this.clock()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private waitForActivity(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        if (this.waiter === done) this.waiter = null;
+        resolve();
+      }, ms);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.waiter = done;
+    });
+  }
+
+  /** Hands the session's queued bytes to the transport (one write). */
+  private flush(): void {
+    const t = this.transport;
+    if (t === null || this.transportClosed !== null) return;
+    const chunks = this.session.takeOutgoing(this.clock());
+    if (chunks === null) return;
+    this.session.config.store.flush();
+    t.write(chunks);
+  }
+
+  /** Runs the callbacks for the session's events, after its transitions are complete. */
+  private dispatch(): void {
+    for (;;) {
+      const events = this.session.takeEvents();
+      if (events.length === 0) return;
+      for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+    }
+  }
+
+  private handleEvent(ev: SessionEvent): void {
+    switch (ev.kind) {
+      case 'message': return this.deliver(ev.message);
+      case 'published': return this.fire('on_publish', 'publish', ev.mid);
+      case 'connack': {
+        const flags: ConnectFlags = { sessionPresent: ev.sessionPresent, 'session present': ev.sessionPresent ? 1 : 0 };
+        if (ev.reasonCode === 0) this.backoff.reset();
+        this.log(MQTT_LOG_INFO, `Connected to ${this.host}:${this.port} (rc ${ev.reasonCode}, session present ${flags['session present']})`);
+        return this.fire('on_connect', 'connect', flags, ev.reasonCode, ev.properties);
+      }
+      case 'subscribed': return this.fire('on_subscribe', 'subscribe', ev.mid, ev.reasonCodes, ev.properties);
+      case 'unsubscribed': return this.fire('on_unsubscribe', 'unsubscribe', ev.mid, ev.properties, ev.reasonCodes);
+      case 'log': return this.log(ev.level, ev.text);
+      case 'close':
+        this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
+        this.flush();
+        this.connectionLost(ev.rc, undefined, ev.properties);
+        return;
+    }
+  }
+
+  private deliver(msg: MQTTMessage): void {
+    const matched = this.filtered.size > 0 ? this.filtered.match(msg.topic, this.matchScratch) : this.matchScratch;
+    if (matched.length > 0) {
+      for (const cb of matched) this.invoke('message callback', cb, [this, this.userdata, msg]);
+      matched.length = 0;
+    } else if (this.on_message !== null) {
+      this.invoke('on_message', this.on_message, [this, this.userdata, msg]);
+    }
+    if (this.listenerCount('message') > 0) this.safeEmit('message', msg);
+  }
+
+  /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
+  private connectionLost(rc: number, error?: Error, properties?: PacketProperties): void {
+    const t = this.transport;
+    if (t === null) return;
+    this.transport = null;
+    this.transportClosed = null;
+    this.inbox = [];
+    t.destroy();
+    this.clearTimer();
+    const expected = this.userDisconnect;
+    const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
+    this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
+    if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
+    this.session.connectionLost();
+    this.dispatch();
+    this.fire('on_disconnect', 'disconnect', finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties);
+    if (expected || !this.wantConnect) {
+      this.settleForever();
+    } else if (this.background !== 'none') {
+      if (this.opts.reconnectOnFailure === false) this.settleForever();
+      else this.startReconnect(this.backoff.next());
+    }
+  }
+
+  private startReconnect(delaySeconds: number): void {
+    this.clearReconnectTimer();
+    if (delaySeconds > 0) this.log(MQTT_LOG_INFO, `Reconnecting in ${delaySeconds} s`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.background === 'none' || this.userDisconnect) return;
+      this.reconnect().then(() => this.schedulePump(), (e) => {
+        if (this.background === 'none' || this.userDisconnect || (e as Error).message === 'connection attempt superseded') return;
+        this.fire('on_connect_fail', 'connect_fail');
+        this.startReconnect(this.backoff.next());
+      });
+    }, delaySeconds * 1000);
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  private settleForever(): void {
+    if (this.background === 'forever') this.endForever(null);
+  }
+
+  private endForever(error: unknown): void {
+    const f = this.forever;
+    this.forever = null;
+    this.background = 'none';
+    this.clearTimer();
+    this.clearReconnectTimer();
+    if (f === null) return;
+    if (error !== null) f.reject(error);
+    else f.resolve(MQTT_ERR_SUCCESS);
+  }
+
+  /** Closes everything without callbacks (reinitialise, reconnect). */
+  private teardown(): void {
+    this.attempt++;
+    this.dropTransport();
+    this.clearTimer();
+    this.clearReconnectTimer();
+    if (this.forever) this.endForever(null);
+    this.background = 'none';
+    this.session?.config.store.close();
+  }
+
+  private dropTransport(): void {
+    const t = this.transport;
+    if (t === null) return;
+    this.transport = null;
+    this.transportClosed = null;
+    this.inbox = [];
+    t.destroy();
+    this.session.connectionLost();
+  }
+
+  // ---- internals: callbacks and logging ----------------------------------------------------------------
+
+  /** Runs a callback slot, then emits its event. */
+  private fire(slot: SlotName, event: string, ...args: unknown[]): void {
+    const fn = this[slot];
+    if (fn !== null) this.invoke(slot, fn, [this, this.userdata, ...args]);
+    if (this.listenerCount(event) > 0) this.safeEmit(event, ...args);
+  }
+
+  private safeEmit(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (e) {
+      this.callbackFailed(`'${event}' listener`, e);
+    }
+  }
+
+  private invoke(name: string, fn: Fn, args: unknown[]): void {
+    try {
+      const r = fn(...args) as { then?: unknown } | undefined;
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+        (r as Promise<unknown>).then(undefined, (e) => this.callbackFailed(name, e));
+      }
+    } catch (e) {
+      this.callbackFailed(name, e);
+    }
+  }
+
+  private callbackFailed(name: string, e: unknown): void {
+    const text = e instanceof Error ? e.stack ?? e.message : String(e);
+    this.log(MQTT_LOG_ERR, `Caught exception in ${name}: ${text}`);
+    if (this.listenerCount('error') > 0) {
+      try { this.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
+    }
+    if (!this.suppressExceptions && this.pendingError === null) {
+      this.pendingError = e;
+      if (this.forever) this.endForever(this.takePendingError());
+    }
+  }
+
+  private takePendingError(): unknown {
+    const e = this.pendingError;
+    this.pendingError = null;
+    return e;
+  }
+
+  private throwPendingError(): void {
+    if (this.pendingError !== null) throw this.takePendingError();
+  }
+
+  private syncLogging(): void {
+    this.session.logging = this.on_log !== null || this.logger !== null || this.listenerCount('log') > 0;
+  }
+
+  private log(level: number, text: string): void {
+    if (this.on_log !== null) {
+      const fn = this.on_log;
+      try { fn(this, this.userdata, level, text); } catch { /* a failing logger must not break the loop */ }
+    }
+    const lg = this.logger;
+    if (lg !== null) {
+      const line = `mqttloop: ${text}`;
+      if (level === MQTT_LOG_ERR) lg.error(line);
+      else if (level === MQTT_LOG_WARNING) lg.warn(line);
+      else if (level === MQTT_LOG_INFO || level === MQTT_LOG_NOTICE) lg.info(line);
+      else lg.debug(line);
+    }
+    if (this.listenerCount('log') > 0) {
+      try { this.emit('log', level, text); } catch { /* same */ }
+    }
+  }
+
+  /** @internal Sizes of internal collections, for leak checks in soak specs. */
+  _debugSizes(): Record<string, number> {
+    const s = this.session;
+    return {
+      outgoing: s.outgoing.size, inflight: s.outgoing.inflight, incomingQos2: s.incomingQos2.size,
+      pendingSubscribes: s.pendingSubscribes.size, pendingUnsubscribes: s.pendingUnsubscribes.size,
+      inbox: this.inbox.length, timers: (this.timer ? 1 : 0) + (this.reconnectTimer ? 1 : 0),
+    };
+  }
+}
+
+const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
+  'on_unsubscribe', 'on_log'] as const;
+type SlotName = typeof SLOTS[number];

@@ -1,0 +1,12 @@
+/**
+ * mqttloop: public exports only (the contract is shared/API.md).
+ * Where things live: protocol/ (codec), session/ (sans-I/O engine), transport/ (sockets),
+ * client.ts (the paho-style Client and its pump), aio/ (MQTTClient), helpers/, cli/.
+ */
+export * from './constants';
+export { ValueError } from './errors';
+export { connackString, errorString } from './strings';
+export {
+  topicMatchesSub, validateTopicName, validateTopicFilter, topicNameProblem, topicFilterProblem,
+} from './protocol/topics';
+export { ProtocolError } from './protocol/errors';

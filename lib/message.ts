@@ -1,0 +1,124 @@
+/**
+ * The two message objects of paho's API: MQTTMessage (what on_message receives) and
+ * MQTTMessageInfo (what publish() returns). Every MQTTMessageInfo settles: published,
+ * failed, or refused at the call; nothing waits forever.
+ */
+import { MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS } from './constants';
+import { ValueError } from './errors';
+import type { PacketProperties, QoS } from './protocol/types';
+import { errorString } from './strings';
+
+/** A received message, as paho's MQTTMessage. */
+export class MQTTMessage {
+  constructor(
+    /** The topic the message was published to. */
+    readonly topic: string,
+    /** The payload, a Buffer (a view of the received bytes). */
+    readonly payload: Buffer,
+    readonly qos: QoS,
+    readonly retain: boolean,
+    /** The packet identifier (0 for QoS 0). */
+    readonly mid: number,
+    /** True when the broker marked this as a redelivery. */
+    readonly dup: boolean,
+    /** Monotonic time of receipt, in seconds (paho's time.monotonic()). */
+    readonly timestamp: number,
+    /** MQTT 5 properties, when the PUBLISH carried any. */
+    readonly properties?: PacketProperties,
+  ) {}
+}
+
+/** The error a failed publish rejects with; `rc` is the MQTT_ERR_* code. */
+export class PublishError extends Error {
+  constructor(readonly rc: number, readonly mid: number) {
+    super(`message ${mid} was not published: ${errorString(rc)}`);
+    this.name = 'PublishError';
+  }
+}
+
+/**
+ * What publish() returns, as paho's MQTTMessageInfo: `rc`, `mid`, `isPublished()`,
+ * `waitForPublish()`. Iterable as `[rc, mid]`, so `const [rc, mid] = client.publish(...)` ports.
+ */
+export class MQTTMessageInfo implements Iterable<number> {
+  private published = false;
+  private failure: PublishError | null = null;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    /** The packet identifier, or 0 when the call was refused before one was given. */
+    readonly mid: number,
+    /** MQTT_ERR_SUCCESS, or why publish() could not accept the message. */
+    public rc: number = MQTT_ERR_SUCCESS,
+  ) {
+    if (rc !== MQTT_ERR_SUCCESS) this.failure = new PublishError(rc, mid);
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    yield this.rc;
+    yield this.mid;
+  }
+
+  /** True once the message has completed its QoS flow (QoS 0: once written to the socket). */
+  isPublished(): boolean {
+    this.refuseIfQueueFull('isPublished');
+    return this.published;
+  }
+
+  /**
+   * Resolves once the message is published. Rejects with a PublishError (its `rc` says why)
+   * if it never can be: not connected for QoS 0, connection lost with a clean session,
+   * `disconnect()`. With `timeoutSeconds`, resolves when the time is up even if the message
+   * is not published yet, as paho does: check `isPublished()` afterwards.
+   */
+  waitForPublish(timeoutSeconds?: number): Promise<void> {
+    this.refuseIfQueueFull('waitForPublish');
+    if (this.published) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (this.failure) reject(this.failure);
+        else resolve();
+      };
+      this.waiters.push(settle);
+      if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
+        if (typeof timeoutSeconds !== 'number' || !(timeoutSeconds >= 0)) {
+          throw new ValueError(`timeoutSeconds: must be a number >= 0, got ${String(timeoutSeconds)}`);
+        }
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== settle);
+          resolve();
+        }, timeoutSeconds * 1000);
+      }
+    });
+  }
+
+  /** @internal The flow completed. */
+  _complete(): void {
+    if (this.published || this.failure) return;
+    this.published = true;
+    this.wake();
+  }
+
+  /** @internal The flow can never complete. */
+  _fail(rc: number): void {
+    if (this.published || this.failure) return;
+    this.rc = rc;
+    this.failure = new PublishError(rc, this.mid);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const fn of w) fn();
+  }
+
+  private refuseIfQueueFull(what: string): void {
+    if (this.rc === MQTT_ERR_QUEUE_SIZE) {
+      throw new ValueError(`${what}: message ${this.mid} was not queued (MQTT_ERR_QUEUE_SIZE): the outgoing queue is full`);
+    }
+  }
+}

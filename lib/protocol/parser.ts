@@ -1,0 +1,178 @@
+/**
+ * The incremental parser: bytes in, packets out, any chunking.
+ *
+ * Framing only lives here (fixed header, Remaining Length, reassembly); packet bodies are
+ * decoded in decode.ts. A packet that arrives whole inside one chunk is decoded in place,
+ * so its payload is a view of that chunk. A packet split across chunks is copied once into
+ * a buffer sized from its Remaining Length (no repeated concatenation). The size limit is
+ * enforced from the fixed header, before any of the body is buffered.
+ */
+import { checkFirstByte, decodeBody } from './decode';
+import { ProtocolError, PACKET_TOO_LARGE } from './errors';
+import { Reader } from './reader';
+import { MAX_REMAINING_LENGTH, Packet, ProtocolLevel } from './types';
+
+export interface ParserOptions {
+  /** Protocol level of the connection: 3, 4 (default) or 5. A decoded CONNECT sets it. */
+  protocolVersion?: ProtocolLevel;
+  /** Largest whole packet accepted, in bytes (fixed header included). Default: no limit beyond the protocol's. */
+  maxPacketSize?: number;
+}
+
+/** Largest packet the protocol can express: 1 type byte + 4 length bytes + 268435455. */
+const PROTOCOL_MAX_PACKET = 1 + 4 + MAX_REMAINING_LENGTH;
+
+export class Parser {
+  protocolVersion: ProtocolLevel;
+  maxPacketSize: number;
+
+  private readonly reader = new Reader();
+  /** A fixed header that arrived in pieces (at most 5 bytes). */
+  private readonly head = Buffer.alloc(5);
+  private headLen = 0;
+  /** The packet being reassembled across chunks, and how much of it is filled. */
+  private partial: Buffer | null = null;
+  private partialFill = 0;
+  private failure: ProtocolError | null = null;
+
+  constructor(opts: ParserOptions = {}) {
+    this.protocolVersion = opts.protocolVersion ?? 4;
+    this.maxPacketSize = Math.min(opts.maxPacketSize ?? PROTOCOL_MAX_PACKET, PROTOCOL_MAX_PACKET);
+  }
+
+  /** Bytes held for a packet that has not fully arrived yet. */
+  get bufferedBytes(): number {
+    return this.headLen + this.partialFill;
+  }
+
+  /** Forgets any partial packet and a previous failure (for a new connection). */
+  reset(): void {
+    this.headLen = 0;
+    this.partial = null;
+    this.partialFill = 0;
+    this.failure = null;
+  }
+
+  /**
+   * Feeds bytes; returns every packet they complete (possibly none). Malformed input throws
+   * a ProtocolError whose `packets` holds the packets completed before it in this call;
+   * the parser then stays failed until reset().
+   */
+  feed(chunk: Buffer): Packet[] {
+    if (this.failure !== null) {
+      throw new ProtocolError('parser-failed', `the stream failed earlier (${this.failure.message}); reset() before reuse`,
+        this.failure.reasonCode);
+    }
+    const out: Packet[] = [];
+    try {
+      let pos = 0;
+      if (this.partial !== null) pos = this.continuePartial(chunk, out);
+      else if (this.headLen > 0) pos = this.continueHeader(chunk, out);
+      this.scan(chunk, pos, out);
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        e.packets = out;
+        this.failure = e;
+        this.partial = null;
+      }
+      throw e;
+    }
+    return out;
+  }
+
+  /** Decodes the whole packets in chunk[pos..] in place; keeps the tail. */
+  private scan(chunk: Buffer, pos: number, out: Packet[]): void {
+    const len = chunk.length;
+    while (pos < len) {
+      const byte1 = chunk[pos];
+      checkFirstByte(byte1, this.protocolVersion);
+      // Remaining Length: up to 4 bytes after the first.
+      let rem = 0;
+      let mul = 1;
+      let i = pos + 1;
+      let done = false;
+      for (; i < len && i <= pos + 4; i++) {
+        const b = chunk[i];
+        rem += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) { done = true; i++; break; }
+      }
+      if (!done) {
+        if (i > pos + 4) throw new ProtocolError('remaining-length-too-long', 'Remaining Length is longer than 4 bytes');
+        chunk.copy(this.head, 0, pos, len); // header incomplete: hold its bytes
+        this.headLen = len - pos;
+        return;
+      }
+      const total = i - pos + rem;
+      this.checkSize(total);
+      if (pos + total <= len) {
+        out.push(this.decode(chunk, byte1, i, pos + total));
+        pos += total;
+      } else {
+        const partial = Buffer.allocUnsafe(total);
+        chunk.copy(partial, 0, pos, len);
+        this.partial = partial;
+        this.partialFill = len - pos;
+        return;
+      }
+    }
+  }
+
+  /** Adds bytes to a fixed header that arrived in pieces; returns where the chunk's unread bytes start. */
+  private continueHeader(chunk: Buffer, out: Packet[]): number {
+    const head = this.head;
+    let pos = 0;
+    while (pos < chunk.length) {
+      head[this.headLen++] = chunk[pos++];
+      const b = head[this.headLen - 1];
+      if ((b & 0x80) === 0 && this.headLen >= 2) {
+        let rem = 0;
+        for (let k = this.headLen - 1; k >= 1; k--) rem = rem * 128 + (head[k] & 0x7f);
+        const total = this.headLen + rem;
+        this.checkSize(total);
+        const partial = Buffer.allocUnsafe(total);
+        head.copy(partial, 0, 0, this.headLen);
+        this.partial = partial;
+        this.partialFill = this.headLen;
+        this.headLen = 0;
+        return this.continuePartial(chunk.subarray(pos), out) + pos;
+      }
+      if (this.headLen === 5) throw new ProtocolError('remaining-length-too-long', 'Remaining Length is longer than 4 bytes');
+    }
+    return pos;
+  }
+
+  /** Copies bytes into the packet being reassembled; decodes it when complete. */
+  private continuePartial(chunk: Buffer, out: Packet[]): number {
+    const partial = this.partial!;
+    const n = Math.min(partial.length - this.partialFill, chunk.length);
+    chunk.copy(partial, this.partialFill, 0, n);
+    this.partialFill += n;
+    if (this.partialFill === partial.length) {
+      this.partial = null;
+      this.partialFill = 0;
+      let bodyStart = 1;
+      while (partial[bodyStart] & 0x80) bodyStart++;
+      out.push(this.decode(partial, partial[0], bodyStart + 1, partial.length));
+    }
+    return n;
+  }
+
+  private checkSize(total: number): void {
+    if (total > this.maxPacketSize) {
+      throw new ProtocolError('packet-too-large',
+        `packet of ${total} bytes exceeds the maximum packet size of ${this.maxPacketSize}`, PACKET_TOO_LARGE);
+    }
+  }
+
+  private decode(buf: Buffer, byte1: number, start: number, end: number): Packet {
+    const r = this.reader;
+    r.reset(buf, start, end);
+    const p = decodeBody(r, byte1, this.protocolVersion);
+    r.buf = EMPTY; // do not keep the chunk alive through the reader
+    if (p.type === 'connect') this.protocolVersion = p.protocolVersion;
+    return p;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

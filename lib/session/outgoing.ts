@@ -1,0 +1,111 @@
+/**
+ * Outgoing QoS 1/2 state: every unfinished message in publish order, the in-flight window,
+ * and the queue behind it. This is where outgoing QoS 2 state lives (state 'released' =
+ * PUBREL sent, waiting for PUBCOMP).
+ */
+import type { MQTTMessageInfo } from '../message';
+import type { StoredMessage } from '../store/types';
+
+export interface OutMessage extends StoredMessage {
+  info: MQTTMessageInfo;
+  /** Counted in the in-flight window on the current connection. */
+  inFlight: boolean;
+  /** Finished or failed; skipped if still in the send queue. */
+  done: boolean;
+  /** `now` of the last send, for MQTT 3.1's timed retry. */
+  sentAt: number;
+  /** Encoded size estimate, for queue accounting. */
+  bytes: number;
+}
+
+export class OutgoingFlows {
+  /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order). */
+  readonly messages = new Map<number, OutMessage>();
+  /** Messages to (re)send on this connection, in order; `head` is the next one. */
+  private queue: OutMessage[] = [];
+  private head = 0;
+  inflight = 0;
+
+  get size(): number {
+    return this.messages.size;
+  }
+
+  /** Messages waiting for a window slot (or a connection). */
+  get queued(): number {
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i].done) n++;
+    return n;
+  }
+
+  add(msg: OutMessage): void {
+    this.messages.set(msg.mid, msg);
+    this.queue.push(msg);
+  }
+
+  get(mid: number): OutMessage | undefined {
+    return this.messages.get(mid);
+  }
+
+  /** Takes the next message to send if the window has room; it counts as in flight from now. */
+  next(window: number): OutMessage | undefined {
+    while (this.inflight < window && this.head < this.queue.length) {
+      const m = this.queue[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      if (m.done) continue;
+      m.inFlight = true;
+      this.inflight++;
+      return m;
+    }
+    return undefined;
+  }
+
+  /** Removes a message whose flow ended (acknowledged, or failed). */
+  finish(mid: number): OutMessage | undefined {
+    const m = this.messages.get(mid);
+    if (m === undefined) return undefined;
+    this.messages.delete(mid);
+    m.done = true;
+    if (m.inFlight) {
+      m.inFlight = false;
+      this.inflight--;
+    }
+    return m;
+  }
+
+  /**
+   * The connection is gone. With `keepSent`, every message goes back into the queue in
+   * publish order, to be resent (DUP, or PUBREL) on the next connection. Without it (clean
+   * session), messages already sent are removed and returned: their broker-side state is
+   * gone, so they fail; messages never sent stay queued.
+   */
+  connectionLost(keepSent: boolean): OutMessage[] {
+    const failed: OutMessage[] = [];
+    this.queue = [];
+    this.head = 0;
+    this.inflight = 0;
+    for (const m of this.messages.values()) {
+      m.inFlight = false;
+      if (!keepSent && m.everSent) failed.push(m);
+      else this.queue.push(m);
+    }
+    for (const m of failed) {
+      this.messages.delete(m.mid);
+      m.done = true;
+    }
+    return failed;
+  }
+
+  /** Removes and returns every message (disconnect with a clean session, reinitialise). */
+  drain(): OutMessage[] {
+    const all = [...this.messages.values()];
+    for (const m of all) m.done = true;
+    this.messages.clear();
+    this.queue = [];
+    this.head = 0;
+    this.inflight = 0;
+    return all;
+  }
+}

@@ -1,0 +1,590 @@
+/**
+ * The sans-I/O MQTT session engine: bytes and `now` in, bytes and events out.
+ *
+ * It owns the protocol state of one client across connections: packet ids, the outgoing
+ * QoS 1/2 flows (outgoing.ts), incoming QoS 2 ids awaiting PUBREL, pending SUBSCRIBE and
+ * UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
+ * the driver (client.ts) feeds it received bytes (`receive`), asks it for bytes to write
+ * (`takeOutgoing`), calls `tick(now)` when `nextDeadline()` is due, and runs the user's
+ * callbacks for the events it drains (`takeEvents`) only after each transition finished.
+ */
+import {
+  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_PAYLOAD_SIZE,
+  MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
+} from '../constants';
+import { MQTTMessage, MQTTMessageInfo } from '../message';
+import { encode } from '../protocol/encode';
+import { ProtocolError } from '../protocol/errors';
+import { Parser } from '../protocol/parser';
+import type {
+  ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
+} from '../protocol/types';
+import { memoryStore } from '../store/memory';
+import type { OutgoingStore } from '../store/types';
+import { describeReceived, describeSent } from './log';
+import { OutgoingFlows, OutMessage } from './outgoing';
+import { PacketIds } from './packetIds';
+
+export interface SessionConfig {
+  clientId: string;
+  cleanSession: boolean;
+  protocol: ProtocolLevel;
+  keepalive: number;
+  username?: string;
+  password?: Buffer;
+  will?: WillMessage;
+  connectProperties?: PacketProperties;
+  /** In-flight window for QoS 1/2 (paho's max_inflight_messages, default 20; 0 = unlimited). */
+  maxInflight: number;
+  /** Bound on unfinished QoS 1/2 messages (0 = unlimited), paho's max_queued_messages. */
+  maxQueued: number;
+  /** MQTT 3.1 only: resend an unacknowledged message after this many seconds. */
+  retrySeconds: number;
+  /** Seconds to wait for CONNACK; 0 = the keepalive, or 30 s without one. */
+  connackTimeout: number;
+  store: OutgoingStore;
+}
+
+export type SessionEvent =
+  | { kind: 'connack'; sessionPresent: boolean; reasonCode: number; properties?: PacketProperties }
+  | { kind: 'message'; message: MQTTMessage }
+  | { kind: 'published'; mid: number; reasonCode: number; properties?: PacketProperties }
+  | { kind: 'subscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
+  | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
+  /** The session wants the connection closed (after writing what it queued). */
+  | { kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties }
+  | { kind: 'log'; level: number; text: string };
+
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
+
+const EMPTY = Buffer.alloc(0);
+const DEFAULT_CONNACK_TIMEOUT = 30;
+
+export function defaultSessionConfig(): SessionConfig {
+  return {
+    clientId: '', cleanSession: true, protocol: 4, keepalive: 60, maxInflight: 20, maxQueued: 0,
+    retrySeconds: 5, connackTimeout: 0, store: memoryStore(),
+  };
+}
+
+export class Session {
+  readonly config: SessionConfig;
+  state: SessionState = 'idle';
+  /** Build log lines (set by the driver when someone listens). */
+  logging = false;
+
+  private parser: Parser;
+  private readonly ids = new PacketIds();
+  readonly outgoing = new OutgoingFlows();
+  /** Incoming QoS 2 ids delivered to the application, waiting for the broker's PUBREL. */
+  readonly incomingQos2 = new Set<number>();
+  readonly pendingSubscribes = new Map<number, Subscription[]>();
+  readonly pendingUnsubscribes = new Map<number, string[]>();
+
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private events: SessionEvent[] = [];
+  /** QoS 0 messages handed to the writer since the last takeOutgoing(): published once written. */
+  private qos0Written: MQTTMessageInfo[] = [];
+
+  private lastSent = 0;
+  private lastReceived = 0;
+  private pingSentAt = 0;
+  private connectStartedAt = 0;
+  private closeRequested = false;
+  /** The broker's limits (MQTT 5 CONNACK properties). */
+  private serverReceiveMaximum = 65535;
+  private serverMaxPacketSize = 0;
+
+  constructor(config: SessionConfig) {
+    this.config = config;
+    this.parser = new Parser({ protocolVersion: config.protocol });
+    for (const m of config.store.load()) this.restore(m);
+  }
+
+  // ---- connection life cycle -------------------------------------------------------------
+
+  /** The transport is open: queue CONNECT and start waiting for CONNACK. */
+  startConnection(now: number): void {
+    const c = this.config;
+    this.parser = new Parser({ protocolVersion: c.protocol });
+    this.state = 'connecting';
+    this.closeRequested = false;
+    this.connectStartedAt = now;
+    this.lastReceived = now;
+    this.pingSentAt = 0;
+    this.serverReceiveMaximum = 65535;
+    this.serverMaxPacketSize = 0;
+    if (c.cleanSession) this.startClean();
+    this.send({
+      type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
+      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will,
+      properties: c.protocol === 5 ? c.connectProperties : undefined,
+    }, now);
+  }
+
+  /**
+   * The transport closed, for any reason. Keeps what a resumed session needs; with a clean
+   * session, messages already sent fail (their broker-side state is gone).
+   */
+  connectionLost(): void {
+    if (this.state === 'idle') return;
+    this.state = 'idle';
+    this.out = [];
+    this.outBytes = 0;
+    this.pingSentAt = 0;
+    for (const info of this.qos0Written) info._fail(MQTT_ERR_CONN_LOST);
+    this.qos0Written = [];
+    const failed = this.outgoing.connectionLost(!this.config.cleanSession);
+    for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
+    // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
+    for (const mid of this.pendingSubscribes.keys()) this.ids.release(mid);
+    for (const mid of this.pendingUnsubscribes.keys()) this.ids.release(mid);
+    this.pendingSubscribes.clear();
+    this.pendingUnsubscribes.clear();
+  }
+
+  /** Queues DISCONNECT; the driver closes the connection once it is written. */
+  disconnect(now: number, reasonCode?: number, properties?: PacketProperties): number {
+    if (this.state === 'idle') return MQTT_ERR_NO_CONN;
+    this.send({ type: 'disconnect', reasonCode, properties }, now);
+    this.state = 'disconnecting';
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
+  abandonPending(rc: number): void {
+    for (const m of this.outgoing.drain()) this.failMessage(m, rc);
+    this.config.store.clear();
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
+  // ---- commands from the application -----------------------------------------------------
+
+  /**
+   * Accepts a message. QoS 0 is written at once if connected, else refused with
+   * MQTT_ERR_NO_CONN. QoS 1/2 is accepted whenever the queue bound allows, sent as soon as
+   * the window and the connection allow, and resent until acknowledged.
+   */
+  publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
+    if (qos === 0) {
+      const mid = this.ids.allocate();
+      this.ids.release(mid); // QoS 0 carries no id; paho still reports one
+      // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
+      if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
+      const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
+      const info = new MQTTMessageInfo(mid);
+      if (!this.sendChecked(packet, now, info)) return info;
+      this.qos0Written.push(info);
+      return info;
+    }
+    const c = this.config;
+    if (c.maxQueued > 0 && this.outgoing.size >= c.maxQueued) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
+    if (this.serverMaxPacketSize > 0 && estimatePublishSize(topic, payload) > this.serverMaxPacketSize) {
+      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
+    }
+    const mid = this.ids.allocate();
+    if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
+    const msg: OutMessage = {
+      mid, topic, payload, qos, retain, properties, state: 'queued', everSent: false,
+      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length,
+    };
+    c.store.put(msg);
+    this.outgoing.add(msg);
+    if (this.state === 'connected') this.sendQueued(now);
+    return msg.info;
+  }
+
+  /** Returns [rc, mid]; not connected: [MQTT_ERR_NO_CONN, 0], as paho. */
+  subscribe(subscriptions: Subscription[], properties: PacketProperties | undefined, now: number): [number, number] {
+    if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
+    const mid = this.ids.allocate();
+    if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
+    this.pendingSubscribes.set(mid, subscriptions);
+    this.send({ type: 'subscribe', packetId: mid, subscriptions, properties }, now);
+    return [MQTT_ERR_SUCCESS, mid];
+  }
+
+  unsubscribe(topics: string[], properties: PacketProperties | undefined, now: number): [number, number] {
+    if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
+    const mid = this.ids.allocate();
+    if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
+    this.pendingUnsubscribes.set(mid, topics);
+    this.send({ type: 'unsubscribe', packetId: mid, topics, properties }, now);
+    return [MQTT_ERR_SUCCESS, mid];
+  }
+
+  // ---- input -------------------------------------------------------------------------------
+
+  /** Feeds received bytes. Malformed input ends in a 'close' event with MQTT_ERR_PROTOCOL. */
+  receive(chunk: Buffer, now: number): void {
+    if (this.state === 'idle') return;
+    this.lastReceived = now;
+    let packets: Packet[];
+    try {
+      packets = this.parser.feed(chunk);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      for (const p of e.packets as Packet[]) {
+        this.handle(p, now);
+        if (this.closeRequested) return;
+      }
+      this.protocolViolation(e.message, e.reasonCode, now);
+      return;
+    }
+    for (let i = 0; i < packets.length; i++) {
+      this.handle(packets[i], now);
+      if (this.closeRequested) return; // ignore what follows a fatal packet
+    }
+  }
+
+  private handle(p: Packet, now: number): void {
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p));
+    if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
+      this.protocolViolation(`${p.type.toUpperCase()} received before CONNACK`, 0x82, now);
+      return;
+    }
+    switch (p.type) {
+      case 'publish': return this.onPublish(p, now);
+      case 'puback': return this.onPuback(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'pubrec': return this.onPubrec(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'pubrel': return this.onPubrel(p.packetId, now);
+      case 'pubcomp': return this.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'connack': return this.onConnack(p, now);
+      case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
+      case 'unsuback': return this.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
+      case 'pingresp': this.pingSentAt = 0; return;
+      case 'disconnect':
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)})`,
+          reasonCode: p.reasonCode, properties: p.properties,
+        });
+        this.state = 'disconnecting';
+        return;
+      default:
+        this.protocolViolation(`unexpected ${p.type.toUpperCase()} from the server`, 0x82, now);
+    }
+  }
+
+  private onConnack(p: ConnackPacket, now: number): void {
+    if (this.state !== 'connecting') {
+      this.protocolViolation('CONNACK received twice', 0x82, now);
+      return;
+    }
+    const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
+    this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
+    if (refused) {
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode})` });
+      this.state = 'disconnecting';
+      return;
+    }
+    this.state = 'connected';
+    const props = p.properties;
+    if (props !== undefined) {
+      if (props.ReceiveMaximum !== undefined) this.serverReceiveMaximum = props.ReceiveMaximum;
+      if (props.MaximumPacketSize !== undefined) this.serverMaxPacketSize = props.MaximumPacketSize;
+    }
+    if (!p.sessionPresent) this.incomingQos2.clear();
+    this.sendQueued(now);
+  }
+
+  private onPublish(p: PublishPacket, now: number): void {
+    const qos = p.qos;
+    const mid = p.packetId ?? 0;
+    if (qos === 2) {
+      // Exactly once: deliver on the first PUBLISH, then only re-acknowledge until PUBREL.
+      if (!this.incomingQos2.has(mid)) {
+        this.incomingQos2.add(mid);
+        this.deliver(p, mid, now);
+      }
+      this.send({ type: 'pubrec', packetId: mid }, now);
+      return;
+    }
+    this.deliver(p, mid, now);
+    if (qos === 1) this.send({ type: 'puback', packetId: mid }, now);
+  }
+
+  private deliver(p: PublishPacket, mid: number, now: number): void {
+    this.events.push({
+      kind: 'message',
+      message: new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties),
+    });
+  }
+
+  private onPubrel(mid: number, now: number): void {
+    this.incomingQos2.delete(mid);
+    this.send({ type: 'pubcomp', packetId: mid }, now);
+  }
+
+  private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
+    const m = this.outgoing.get(mid);
+    if (m === undefined || m.qos !== 1) {
+      if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBACK for unknown message id ${mid}`);
+      return;
+    }
+    this.complete(m, reasonCode, properties, now);
+  }
+
+  private onPubrec(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
+    const m = this.outgoing.get(mid);
+    if (m === undefined || m.qos !== 2) {
+      // Unknown id: release it anyway so the broker can finish its side.
+      this.send({ type: 'pubrel', packetId: mid, reasonCode: this.config.protocol === 5 ? 0x92 : 0 }, now);
+      return;
+    }
+    if (reasonCode >= 0x80) { // MQTT 5: the broker refused the message; the flow ends here
+      this.complete(m, reasonCode, properties, now);
+      return;
+    }
+    if (m.state !== 'released') {
+      m.state = 'released';
+      this.config.store.setState(mid, 'released', true);
+    }
+    this.send({ type: 'pubrel', packetId: mid }, now);
+    m.sentAt = now;
+  }
+
+  private onPubcomp(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
+    const m = this.outgoing.get(mid);
+    if (m === undefined || m.qos !== 2) {
+      if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBCOMP for unknown message id ${mid}`);
+      return;
+    }
+    this.complete(m, reasonCode, properties, now);
+  }
+
+  /** The message's flow ended: free its state, settle its info, refill the window. */
+  private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
+    this.outgoing.finish(m.mid);
+    this.ids.release(m.mid);
+    this.config.store.delete(m.mid);
+    m.info._complete();
+    this.events.push({ kind: 'published', mid: m.mid, reasonCode, properties });
+    if (this.state === 'connected') this.sendQueued(now);
+  }
+
+  private onSuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
+    if (!this.pendingSubscribes.delete(mid)) {
+      if (this.logging) this.log(MQTT_LOG_WARNING, `Received SUBACK for unknown message id ${mid}`);
+      return;
+    }
+    this.ids.release(mid);
+    this.events.push({ kind: 'subscribed', mid, reasonCodes, properties });
+  }
+
+  private onUnsuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
+    if (!this.pendingUnsubscribes.delete(mid)) {
+      if (this.logging) this.log(MQTT_LOG_WARNING, `Received UNSUBACK for unknown message id ${mid}`);
+      return;
+    }
+    this.ids.release(mid);
+    this.events.push({ kind: 'unsubscribed', mid, reasonCodes, properties });
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** The next `now` at which tick() has work, or Infinity. */
+  nextDeadline(): number {
+    const c = this.config;
+    if (this.state === 'connecting') return this.connectStartedAt + this.connackTimeoutMs();
+    if (this.state !== 'connected') return Infinity;
+    let next = Infinity;
+    if (c.keepalive > 0) {
+      const ka = c.keepalive * 1000;
+      next = this.pingSentAt > 0 ? Math.max(this.pingSentAt, this.lastReceived) + ka / 2 : this.lastSent + ka;
+    }
+    if (c.protocol === 3 && c.retrySeconds > 0) {
+      for (const m of this.outgoing.messages.values()) {
+        if (m.inFlight) next = Math.min(next, m.sentAt + c.retrySeconds * 1000);
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Runs what is due at `now`: CONNACK deadline, keepalive (PINGREQ after `keepalive`
+   * seconds without sending; connection lost when nothing at all is received for half a
+   * keepalive after it), MQTT 3.1 retries.
+   */
+  tick(now: number): void {
+    const c = this.config;
+    if (this.state === 'connecting') {
+      if (now >= this.connectStartedAt + this.connackTimeoutMs()) {
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
+        this.state = 'disconnecting';
+      }
+      return;
+    }
+    if (this.state !== 'connected') return;
+    if (c.keepalive > 0) {
+      const ka = c.keepalive * 1000;
+      if (this.pingSentAt > 0) {
+        if (now >= Math.max(this.pingSentAt, this.lastReceived) + ka / 2) {
+          this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
+          this.state = 'disconnecting';
+          return;
+        }
+      } else if (now >= this.lastSent + ka) {
+        this.send({ type: 'pingreq' }, now);
+        this.pingSentAt = now;
+      }
+    }
+    if (c.protocol === 3 && c.retrySeconds > 0) {
+      for (const m of this.outgoing.messages.values()) {
+        if (m.inFlight && now >= m.sentAt + c.retrySeconds * 1000) this.transmit(m, now);
+      }
+    }
+  }
+
+  private connackTimeoutMs(): number {
+    const c = this.config;
+    return (c.connackTimeout > 0 ? c.connackTimeout : c.keepalive > 0 ? c.keepalive : DEFAULT_CONNACK_TIMEOUT) * 1000;
+  }
+
+  // ---- output --------------------------------------------------------------------------------
+
+  /** Everything queued for the wire since the last call, or null. Counts as sent at `now`. */
+  takeOutgoing(now: number): Buffer[] | null {
+    if (this.out.length === 0) return null;
+    const out = this.out;
+    this.out = [];
+    this.outBytes = 0;
+    this.lastSent = now;
+    if (this.qos0Written.length > 0) {
+      for (const info of this.qos0Written) {
+        info._complete();
+        this.events.push({ kind: 'published', mid: info.mid, reasonCode: 0 });
+      }
+      this.qos0Written = [];
+    }
+    return out;
+  }
+
+  get pendingOutgoingBytes(): number {
+    return this.outBytes;
+  }
+
+  takeEvents(): SessionEvent[] {
+    if (this.events.length === 0) return NO_EVENTS;
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** Sends queued QoS 1/2 messages while the window has room. */
+  private sendQueued(now: number): void {
+    const window = this.window();
+    for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
+      this.transmit(m, now);
+    }
+  }
+
+  /** Puts a message on the wire according to its state: PUBLISH (DUP if resent) or PUBREL. */
+  private transmit(m: OutMessage, now: number): void {
+    m.sentAt = now;
+    if (m.state === 'released') {
+      this.send({ type: 'pubrel', packetId: m.mid }, now);
+      return;
+    }
+    const packet: PublishPacket = {
+      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
+      packetId: m.mid, properties: m.properties,
+    };
+    if (!this.sendChecked(packet, now, null)) {
+      this.outgoing.finish(m.mid);
+      this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
+      return;
+    }
+    if (!m.everSent || m.state !== 'sent') {
+      m.everSent = true;
+      m.state = 'sent';
+      this.config.store.setState(m.mid, 'sent', true);
+    }
+  }
+
+  private window(): number {
+    const w = this.config.maxInflight > 0 ? this.config.maxInflight : 65535;
+    return Math.min(w, this.serverReceiveMaximum);
+  }
+
+  private send(p: Packet, now: number): void {
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+    const buf = encode(p, this.config.protocol);
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    void now;
+  }
+
+  /** Encodes a PUBLISH; false (and a log line) when the codec refuses it. */
+  private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
+    try {
+      this.send(p, now);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${p.topic}': ${e.message}`);
+      if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
+      return false;
+    }
+  }
+
+  private protocolViolation(reason: string, reasonCode: number, now: number): void {
+    this.log(MQTT_LOG_ERR, `Protocol error from the broker: ${reason}`);
+    // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
+    if (this.config.protocol === 5) {
+      this.send({ type: 'disconnect', reasonCode: reasonCode === 0x95 ? 0x95 : reasonCode === 0x82 ? 0x82 : 0x81 }, now);
+    }
+    this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
+    this.state = 'disconnecting';
+  }
+
+  /** Asks the driver to close the connection (once); further input is ignored. */
+  private requestClose(ev: Extract<SessionEvent, { kind: 'close' }>): void {
+    if (this.closeRequested) return;
+    this.closeRequested = true;
+    this.events.push(ev);
+  }
+
+  private failMessage(m: OutMessage, rc: number): void {
+    this.ids.release(m.mid);
+    this.config.store.delete(m.mid);
+    m.info._fail(rc);
+  }
+
+  /** Clean session: the broker forgets everything; so do we, except messages never sent. */
+  private startClean(): void {
+    this.incomingQos2.clear();
+    for (const m of [...this.outgoing.messages.values()]) {
+      if (m.everSent) {
+        this.outgoing.finish(m.mid);
+        this.failMessage(m, MQTT_ERR_CONN_LOST);
+      }
+    }
+  }
+
+  private restore(s: OutMessage | import('../store/types').StoredMessage): void {
+    const msg: OutMessage = {
+      ...s, info: new MQTTMessageInfo(s.mid), inFlight: false, done: false, sentAt: 0,
+      bytes: s.payload.length + s.topic.length,
+    };
+    this.ids.claim(s.mid);
+    this.outgoing.add(msg);
+  }
+
+  log(level: number, text: string): void {
+    if (this.logging) this.events.push({ kind: 'log', level, text });
+  }
+}
+
+const NO_EVENTS: SessionEvent[] = [];
+Object.freeze(NO_EVENTS);
+
+function estimatePublishSize(topic: string, payload: Buffer): number {
+  return 1 + 4 + 2 + Buffer.byteLength(topic) + 2 + payload.length;
+}
+
+export { EMPTY as EMPTY_PAYLOAD };

@@ -1,0 +1,41 @@
+/**
+ * The one interface every transport implements (TCP now; TLS, WebSockets and Unix sockets
+ * later), so the Client never knows which it drives. A transport moves bytes and reports
+ * that the connection is gone; it knows nothing of MQTT.
+ */
+
+/** What a transport calls back into. Set once, by open(), before any byte can arrive. */
+export interface TransportHandlers {
+  /** Bytes received. The Buffer belongs to the handler (the transport does not reuse it). */
+  data(chunk: Buffer): void;
+  /** Called once, when the connection is gone for any reason; `error` when it failed. */
+  close(error?: Error): void;
+  /**
+   * Optional: called when the OS buffer has room again after write() returned false
+   * (backpressure), so the caller can resume writing without polling pendingBytes.
+   */
+  drain?(): void;
+}
+
+export interface Transport {
+  /**
+   * Opens the connection; rejects (and cleans up) on failure. Handlers are set before open.
+   * When open() rejects, handlers.close is never called: the rejection is the only report.
+   */
+  open(handlers: TransportHandlers): Promise<void>;
+  /** Writes all chunks as one write (cork/uncork or writev). Returns false when the OS buffer is full (backpressure) or the transport is closed. */
+  write(chunks: Buffer[]): boolean;
+  /** Bytes queued in the transport not yet handed to the OS. */
+  readonly pendingBytes: number;
+  /** Graceful close: flush queued writes, then close. */
+  end(): void;
+  /** Immediate close, drops queued writes. */
+  destroy(): void;
+  /** Stops data() calls until resume(); bytes wait in the OS buffer (TCP flow control). */
+  pause(): void;
+  resume(): void;
+  /** True from a successful open() until end(), destroy() or the connection closing. */
+  readonly isOpen: boolean;
+  /** The underlying socket object (net.Socket for TCP), for Client.socket(); null when closed. */
+  readonly socket: unknown;
+}
