@@ -72,7 +72,7 @@ type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint
 export class Client extends EventEmitter {
   /** Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`. */
   on_connect: Fn | null = null;
-  /** Called when a background connection attempt fails: `(client, userdata)`. */
+  /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
   on_connect_fail: Fn | null = null;
   /** Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after disconnect(). */
   on_disconnect: Fn | null = null;
@@ -637,9 +637,12 @@ export class Client extends EventEmitter {
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
+    const attemptFailed = !this.session.connackReceived && !expected;
     this.session.connectionLost();
     this.dispatch();
-    this.fire('on_disconnect', 'disconnect', finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties);
+    // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
+    if (attemptFailed) this.fire('on_connect_fail', 'connect_fail');
+    else this.fire('on_disconnect', 'disconnect', finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties);
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {

@@ -10,3 +10,9 @@ export {
   topicMatchesSub, validateTopicName, validateTopicFilter, topicNameProblem, topicFilterProblem,
 } from './protocol/topics';
 export { ProtocolError } from './protocol/errors';
+export { Client } from './client';
+export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
+export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
+export { memoryStore } from './store/memory';
+export type { OutgoingStore, StoredMessage, OutgoingState } from './store/types';
+export type { Transport, TransportHandlers } from './transport/types';

@@ -25,6 +25,7 @@ export function checkFirstByte(byte1: number, level: ProtocolLevel): void {
   }
   if (type === 3) {
     if ((flags & 0x06) === 0x06) throw new ProtocolError('invalid-qos', 'PUBLISH has QoS 3');
+    if ((flags & 0x0e) === 0x08) throw new ProtocolError('reserved-flags', 'DUP is set on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
     return;
   }
   const expected = type === 6 || type === 8 || type === 10 ? 0x02 : 0x00;
@@ -135,6 +136,9 @@ function decodeConnack(r: Reader, level: ProtocolLevel): ConnackPacket {
   const ack = r.u8('connect acknowledge flags');
   if (ack & 0xfe) throw new ProtocolError('connack-flags', 'reserved CONNACK acknowledge flag bits are set');
   const reasonCode = r.u8('connect reason code');
+  if (ack === 1 && reasonCode !== 0) {
+    throw new ProtocolError('connack-flags', 'Session Present is set on a refused connection [MQTT-3.2.2-4]');
+  }
   if (level === 5) {
     checkReason(reasonCode, 2);
     const properties = readProperties(r, 2);

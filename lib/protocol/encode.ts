@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from './errors';
 import { propertiesLength, propertySectionLength, WILL, writeProperties } from './properties';
-import { CODES_BY_TYPE } from './reasonCodes';
+import { CODES_BY_TYPE, SUBACK_CODES_V3 } from './reasonCodes';
 import { topicFilterProblem } from './topics';
 import { topicBytes } from './topicCache';
 import type {
@@ -18,8 +18,14 @@ import {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Encodes `packet` for protocol level 3 (MQTT 3.1), 4 (3.1.1) or 5 (5.0). */
+/**
+ * Encodes `packet` for protocol level 3 (MQTT 3.1), 4 (3.1.1) or 5 (5.0). A CONNECT is
+ * encoded at its own `protocolVersion` (it is what announces the level to the peer).
+ */
 export function encode(packet: Packet, level: ProtocolLevel): Buffer {
+  if (packet === null || typeof packet !== 'object') {
+    throw new ProtocolError('unknown-packet-type', `a packet must be an object, got ${packet === null ? 'null' : typeof packet}`);
+  }
   if (level !== 3 && level !== 4 && level !== 5) {
     throw new ProtocolError('invalid-protocol', `protocol level must be 3, 4 or 5, got ${String(level)}`);
   }
@@ -60,7 +66,8 @@ function checkId(id: unknown, what: string): number {
 
 function encodePublish(p: PublishPacket, level: ProtocolLevel): Buffer {
   const qos = checkQos(p.qos, 'PUBLISH');
-  const payload = p.payload ?? EMPTY;
+  if (qos === 0 && p.dup) throw new ProtocolError('reserved-flags', 'DUP must be 0 on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
+  const payload = publishPayload(p.payload);
   let propsLen = 0;
   let propsSection = 0;
   if (level === 5) {
@@ -165,6 +172,9 @@ function encodeConnect(p: ConnectPacket): Buffer {
 function encodeConnack(p: ConnackPacket, level: ProtocolLevel): Buffer {
   const rc = p.reasonCode ?? 0;
   if (!Number.isInteger(rc) || rc < 0 || rc > 255) throw new ProtocolError('invalid-reason-code', `CONNACK code ${String(rc)}`);
+  if (p.sessionPresent && rc !== 0) {
+    throw new ProtocolError('connack-flags', 'Session Present must be 0 when the connection is refused [MQTT-3.2.2-4]');
+  }
   const propsLen = level === 5 ? propertiesLength(p.properties, 2) : 0;
   if (level === 5) checkReason(rc, 2, 'connack');
   const rem = 2 + (level === 5 ? propertySectionLength(propsLen) : 0);
@@ -209,7 +219,10 @@ function encodeSuback(p: SubackPacket, level: ProtocolLevel): Buffer {
   const id = checkId(p.packetId, 'SUBACK');
   const codes = p.reasonCodes;
   if (!Array.isArray(codes) || codes.length === 0) throw new ProtocolError('empty-subscription', 'SUBACK needs at least one reason code');
-  for (const c of codes) if (level === 5) checkReason(c, 9, 'suback');
+  for (const c of codes) {
+    if (level === 5) checkReason(c, 9, 'suback');
+    else if (SUBACK_CODES_V3[c] !== 1) throw new ProtocolError('invalid-reason-code', `SUBACK return code ${String(c)} is reserved before MQTT 5`);
+  }
   return encodeIdPropsCodes(0x90, id, level, p.properties, 9, codes);
 }
 
@@ -263,11 +276,13 @@ function encodeDisconnectOrAuth(p: DisconnectPacket | AuthPacket, byte1: number,
   checkReason(rc, type, p.type);
   const propsLen = propertiesLength(p.properties, type);
   if (rc === 0 && propsLen === 0) return Buffer.from([byte1, 0x00]);
-  const rem = 1 + (propsLen > 0 ? propertySectionLength(propsLen) : 0);
+  // DISCONNECT may drop an empty property length (§3.14.2.2.1); AUTH may not (§3.15.2.1).
+  const withProps = propsLen > 0 || byte1 === 0xf0;
+  const rem = 1 + (withProps ? propertySectionLength(propsLen) : 0);
   const buf = allocPacket(byte1, rem);
   let off = bodyOffset(rem);
   buf[off++] = rc;
-  if (propsLen > 0) writeProperties(buf, off, p.properties, propsLen);
+  if (withProps) writeProperties(buf, off, p.properties, propsLen);
   return buf;
 }
 
@@ -275,6 +290,14 @@ function filterLength(filter: string, what: string): number {
   const problem = typeof filter === 'string' ? topicFilterProblem(filter) : 'is not a string';
   if (problem !== null) throw new ProtocolError('invalid-topic-filter', `${what} topic filter '${String(filter)}' ${problem}`);
   return stringLength(filter, `${what} topic filter`);
+}
+
+/** A PUBLISH payload as bytes: a Buffer/Uint8Array as is, a string as UTF-8. */
+function publishPayload(payload: unknown): Uint8Array {
+  if (payload === undefined || payload === null) return EMPTY;
+  if (payload instanceof Uint8Array) return payload;
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  throw new ProtocolError('invalid-payload', `PUBLISH payload must be a Buffer, Uint8Array or string, got ${typeof payload}`);
 }
 
 function checkReason(code: number, type: number, name: string): void {

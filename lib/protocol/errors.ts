@@ -39,9 +39,11 @@ export const PACKET_TOO_LARGE = 0x95;
  *  - subscription-options       reserved subscription option bits, or Retain Handling 3
  *  - invalid-reason-code        a reason code not defined for that packet
  *  - unknown-property           MQTT 5 property identifier not defined
- *  - property-not-allowed       MQTT 5 property not allowed on that packet type (0x82)
+ *  - property-not-allowed       MQTT 5 property not allowed on that packet type (§2.2.2.2: Malformed, 0x81)
  *  - property-repeated          MQTT 5 property present twice where only once is allowed (0x82)
- *  - invalid-property-value     MQTT 5 property value out of range (e.g. Receive Maximum 0)
+ *  - invalid-property-value     MQTT 5 property value out of range (e.g. Receive Maximum 0), or a property
+ *                               that needs another (Authentication Data without Authentication Method) (0x82)
+ *  - invalid-payload            a PUBLISH payload that is not bytes (encoder)
  *  - parser-failed              feed() after an earlier ProtocolError: the stream has lost framing
  */
 export type ProtocolRule =
@@ -50,4 +52,4 @@ export type ProtocolRule =
   | 'topic-wildcard' | 'empty-topic' | 'invalid-topic-filter' | 'truncated' | 'trailing-bytes'
   | 'invalid-protocol' | 'connect-flags' | 'connack-flags' | 'empty-subscription'
   | 'subscription-options' | 'invalid-reason-code' | 'unknown-property' | 'property-not-allowed'
-  | 'property-repeated' | 'invalid-property-value' | 'parser-failed';
+  | 'property-repeated' | 'invalid-property-value' | 'invalid-payload' | 'parser-failed';

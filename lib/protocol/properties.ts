@@ -28,6 +28,9 @@ interface PropertySpec {
   check: ((v: number) => boolean) | null;
 }
 
+const RESPONSE_TOPIC = 0x08;
+const TOPIC_ALIAS_INVALID = 0x94;
+
 const on = (...kinds: number[]) => kinds.reduce((m, k) => m | (1 << k), 0);
 const zeroOrOne = (v: number) => v === 0 || v === 1;
 const nonZero = (v: number) => v !== 0;
@@ -99,7 +102,7 @@ export function readProperties(r: Reader, kind: number): PacketProperties | unde
     const spec = BY_ID[id];
     if (spec === undefined) throw new ProtocolError('unknown-property', `property identifier 0x${id.toString(16)} is not defined`);
     if ((spec.allowed & (1 << kind)) === 0) {
-      throw new ProtocolError('property-not-allowed', `${spec.name} is not allowed on ${KIND_NAMES[kind]}`, PROTOCOL_ERROR);
+      throw new ProtocolError('property-not-allowed', `${spec.name} is not allowed on ${KIND_NAMES[kind]}`);
     }
     const value = readValue(r, spec);
     const name = spec.name;
@@ -114,7 +117,15 @@ export function readProperties(r: Reader, kind: number): PacketProperties | unde
     }
   }
   r.end = outerEnd;
+  checkAuthPair(props as PacketProperties);
   return props as PacketProperties;
+}
+
+/** §3.1.2.11.10 / §3.2.2.3.18: Authentication Data without Authentication Method is a Protocol Error. */
+function checkAuthPair(props: PacketProperties): void {
+  if (props.AuthenticationData !== undefined && props.AuthenticationMethod === undefined) {
+    throw new ProtocolError('invalid-property-value', 'AuthenticationData without AuthenticationMethod', PROTOCOL_ERROR);
+  }
 }
 
 function readValue(r: Reader, spec: PropertySpec): unknown {
@@ -125,12 +136,13 @@ function readValue(r: Reader, spec: PropertySpec): unknown {
     case 'u16': v = r.u16(what); break;
     case 'u32': v = r.u32(what); break;
     case 'vbi': v = r.vbi(what); break;
-    case 'utf8': return r.utf8(what);
+    case 'utf8': return spec.id === RESPONSE_TOPIC ? r.topicName(what) : r.utf8(what);
     case 'binary': return r.binary(what);
     case 'pair': return [r.utf8(`${what} name`), r.utf8(`${what} value`)];
   }
   if (spec.check !== null && !spec.check(v)) {
-    throw new ProtocolError('invalid-property-value', `${what} may not be ${v}`, PROTOCOL_ERROR);
+    // A Topic Alias of 0 has its own reason code (§3.3.2.3.4).
+    throw new ProtocolError('invalid-property-value', `${what} may not be ${v}`, spec.id === 0x23 ? TOPIC_ALIAS_INVALID : PROTOCOL_ERROR);
   }
   return v;
 }
@@ -142,6 +154,7 @@ function readValue(r: Reader, spec: PropertySpec): unknown {
  */
 export function propertiesLength(props: PacketProperties | undefined, kind: number): number {
   if (props === undefined || props === null) return 0;
+  checkAuthPair(props);
   let total = 0;
   for (const name in props) {
     const value = (props as Record<string, unknown>)[name];
@@ -149,7 +162,7 @@ export function propertiesLength(props: PacketProperties | undefined, kind: numb
     const spec = BY_NAME.get(name);
     if (spec === undefined) throw new ProtocolError('unknown-property', `${name} is not an MQTT 5 property`);
     if ((spec.allowed & (1 << kind)) === 0) {
-      throw new ProtocolError('property-not-allowed', `${name} is not allowed on ${KIND_NAMES[kind]}`, PROTOCOL_ERROR);
+      throw new ProtocolError('property-not-allowed', `${name} is not allowed on ${KIND_NAMES[kind]}`);
     }
     if (spec.repeatable && Array.isArray(value) && spec.type !== 'pair') {
       if (kind !== PUBLISH && value.length !== 1) {
@@ -169,7 +182,11 @@ export function propertiesLength(props: PacketProperties | undefined, kind: numb
 function valueLength(spec: PropertySpec, v: unknown): number {
   const what = spec.name;
   switch (spec.type) {
-    case 'utf8': return 2 + stringLength(v as string, what);
+    case 'utf8':
+      if (spec.id === RESPONSE_TOPIC && typeof v === 'string' && (v.includes('+') || v.includes('#'))) {
+        throw new ProtocolError('topic-wildcard', `ResponseTopic '${v}' contains a wildcard`, PROTOCOL_ERROR);
+      }
+      return 2 + stringLength(v as string, what);
     case 'binary': return 2 + binaryLength(v as Uint8Array, what);
     case 'pair': {
       if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError('invalid-property-value', `${what} entries must be [key, value]`);

@@ -77,14 +77,35 @@ export class Reader {
     return decodeUtf8(this.buf, s, s + len, what, false);
   }
 
-  /** A PUBLISH or will topic: a UTF-8 string that must not contain '+' or '#'. */
+  /**
+   * A PUBLISH or will topic: a UTF-8 string that must not contain '+' or '#'. Messages
+   * mostly come in runs on one topic: when the bytes equal the previous topic's, the
+   * string already decoded and validated is reused.
+   */
   topicName(what: string): string {
     const len = this.u16(what);
     this.need(len, what);
     const s = this.pos;
     this.pos = s + len;
-    return decodeUtf8(this.buf, s, s + len, what, true);
+    const buf = this.buf;
+    const last = this.lastTopicBytes;
+    if (len === this.lastTopicLen) {
+      let i = 0;
+      while (i < len && buf[s + i] === last[i]) i++;
+      if (i === len) return this.lastTopic;
+    }
+    const topic = decodeUtf8(buf, s, s + len, what, true);
+    if (len <= last.length) {
+      buf.copy(last, 0, s, s + len);
+      this.lastTopicLen = len;
+      this.lastTopic = topic;
+    }
+    return topic;
   }
+
+  private readonly lastTopicBytes = Buffer.alloc(128);
+  private lastTopicLen = -1;
+  private lastTopic = '';
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -92,6 +92,8 @@ export class Session {
   private pingSentAt = 0;
   private connectStartedAt = 0;
   private closeRequested = false;
+  /** A CONNACK arrived on the current (or last) connection. */
+  connackReceived = false;
   /** The broker's limits (MQTT 5 CONNACK properties). */
   private serverReceiveMaximum = 65535;
   private serverMaxPacketSize = 0;
@@ -110,6 +112,7 @@ export class Session {
     this.parser = new Parser({ protocolVersion: c.protocol });
     this.state = 'connecting';
     this.closeRequested = false;
+    this.connackReceived = false;
     this.connectStartedAt = now;
     this.lastReceived = now;
     this.pingSentAt = 0;
@@ -273,6 +276,7 @@ export class Session {
       this.protocolViolation('CONNACK received twice', 0x82, now);
       return;
     }
+    this.connackReceived = true;
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {

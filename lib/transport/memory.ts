@@ -76,7 +76,7 @@ class Link {
         this.toClient.shift();
         this.handlers?.data(item);
       } else {
-        this.finishClient(item.error);
+        this.finishClient((item as Closing).error);
         return;
       }
     }

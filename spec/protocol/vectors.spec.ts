@@ -680,6 +680,20 @@ const vectors: Vector[] = [
     ),
   },
   {
+    // 3.15.2.1: only "Reason Code AND Property Length" may be omitted (reason 0x00, no properties).
+    // Unlike PUBACK (3.4.2.2.1: "If the Remaining Length is less than 4 there is no Property Length")
+    // and DISCONNECT (3.14.2.2.1: "If the Remaining Length is less than 2, a value of 0 is used"),
+    // AUTH's 3.15.2.2.1 has no such clause: with a non-zero reason the property length is written.
+    name: 'AUTH 5.0 with reason 0x19 and no properties (property length written: 3.15.2.2.1)',
+    level: 5,
+    packet: { type: 'auth', reasonCode: 0x19 },
+    bytes: h(
+      'f0 02', //  AUTH; remaining length 2
+      '19', //     reason 0x19 Re-authenticate
+      '00', //     property length 0
+    ),
+  },
+  {
     name: 'AUTH 5.0 short form (reason 0, no properties)',
     level: 5,
     packet: { type: 'auth', reasonCode: 0 },
@@ -860,6 +874,22 @@ describe('encoder rejects packets that cannot be encoded', () => {
       packet: { type: 'subscribe', packetId: 1, properties: { ReasonString: 'x' }, subscriptions: [{ topic: 'a', qos: 0 }] } },
     { name: 'Subscription Identifier on UNSUBSCRIBE', level: 5, rule: 'property-not-allowed',
       packet: { type: 'unsubscribe', packetId: 1, properties: { SubscriptionIdentifier: 1 }, topics: ['a'] } },
+    // 3.1.1 3.9.3: "SUBACK return codes other than 0x00, 0x01, 0x02 and 0x80 are reserved and MUST NOT be used"
+    // [MQTT-3.9.3-2]; the parser rejects them at level 4 (see malformed.spec.ts), so must the encoder.
+    { name: 'SUBACK return code 3 at 3.1.1', level: 4, rule: 'invalid-reason-code',
+      packet: { type: 'suback', packetId: 1, reasonCodes: [3] } },
+    { name: 'SUBACK return code 0x87 (a 5.0-only code) at 3.1.1', level: 4, rule: 'invalid-reason-code',
+      packet: { type: 'suback', packetId: 1, reasonCodes: [0, 0x87] } },
+    { name: 'SUBACK return code 3 at 3.1', level: 3, rule: 'invalid-reason-code',
+      packet: { type: 'suback', packetId: 1, reasonCodes: [3] } },
+    { name: 'SUBACK reason code 0x10 at 5.0', level: 5, rule: 'invalid-reason-code',
+      packet: { type: 'suback', packetId: 1, reasonCodes: [0x10] } },
+    { name: 'UNSUBACK reason code 0x01 at 5.0', level: 5, rule: 'invalid-reason-code',
+      packet: { type: 'unsuback', packetId: 1, reasonCodes: [0x01] } },
+    { name: 'CONNACK reason code 0x01 at 5.0', level: 5, rule: 'invalid-reason-code',
+      packet: { type: 'connack', sessionPresent: false, reasonCode: 0x01 } },
+    { name: 'DISCONNECT reason code 0x05 at 5.0', level: 5, rule: 'invalid-reason-code',
+      packet: { type: 'disconnect', reasonCode: 0x05 } },
     { name: 'PUBACK reason code 0x05 at 5.0', level: 5, rule: 'invalid-reason-code',
       packet: { type: 'puback', packetId: 1, reasonCode: 0x05 } },
     { name: 'PUBREL reason code 0x10 at 5.0', level: 5, rule: 'invalid-reason-code',
@@ -889,6 +919,58 @@ describe('encoder rejects packets that cannot be encoded', () => {
       expect((err as ProtocolError).rule).toBe(c.rule);
     });
   }
+});
+
+/**
+ * Packets that are encodable bit-wise but that a sender MUST NOT send. The codec validates the
+ * other sender rules (qos 3, packet id 0, wildcards, ...), so it must not emit these either:
+ * it either throws ProtocolError or writes the bit the spec requires.
+ */
+describe('encoder honours the sender MUSTs of the specifications', () => {
+  function encodeOrError(packet: Packet, level: ProtocolLevel): Buffer | ProtocolError {
+    try {
+      return encode(packet, level);
+    } catch (e) {
+      if (e instanceof ProtocolError) return e;
+      throw e;
+    }
+  }
+
+  test('DUP is 0 on a QoS 0 PUBLISH (3.1.1 and 5.0 [MQTT-3.3.1-2])', () => {
+    for (const level of [3, 4, 5] as ProtocolLevel[]) {
+      const out = encodeOrError({ type: 'publish', topic: 'a', payload: b('x'), qos: 0, retain: false, dup: true }, level);
+      if (!(out instanceof ProtocolError)) expect(hexOf(out.subarray(0, 1))).toBe('30');
+    }
+  });
+
+  test('Session Present is 0 in a CONNACK with a non-zero code (3.1.1 [MQTT-3.2.2-4], 5.0 [MQTT-3.2.2-6])', () => {
+    const out4 = encodeOrError({ type: 'connack', sessionPresent: true, reasonCode: 5 }, 4);
+    if (!(out4 instanceof ProtocolError)) expect(hexOf(out4)).toBe('20 02 00 05');
+    const out5 = encodeOrError({ type: 'connack', sessionPresent: true, reasonCode: 0x87 }, 5);
+    if (!(out5 instanceof ProtocolError)) expect(hexOf(out5)).toBe('20 03 00 87 00');
+  });
+
+  test('no wildcard in a Response Topic (5.0 3.3.2.3.5 [MQTT-3.3.2-14])', () => {
+    const out = encodeOrError({
+      type: 'publish', topic: 'a', payload: b(''), qos: 0, retain: false, dup: false, properties: { ResponseTopic: 'r/#' },
+    }, 5);
+    expect(out).toBeInstanceOf(ProtocolError);
+  });
+
+  test('no Authentication Data without an Authentication Method (5.0 3.1.2.11.10: a Protocol Error)', () => {
+    const out = encodeOrError({
+      type: 'connect', protocolVersion: 5, clientId: 'c', cleanSession: true, keepalive: 0,
+      properties: { AuthenticationData: h('01') },
+    }, 5);
+    expect(out).toBeInstanceOf(ProtocolError);
+  });
+
+  test('a payload that is not a Buffer is refused or written as its UTF-8 bytes, never as zero bytes', () => {
+    // Outside the typed contract (payload: Buffer), but a JavaScript caller can do it; a will payload
+    // that is not a Buffer is already refused with ProtocolError.
+    const out = encodeOrError({ type: 'publish', topic: 'a', payload: 'hi' as unknown as Buffer, qos: 0, retain: false, dup: false }, 4);
+    if (!(out instanceof ProtocolError)) expect(hexOf(out)).toBe('30 05 00 01 61 68 69');
+  });
 });
 
 describe('protocol level handling in the parser', () => {
