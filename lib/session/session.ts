@@ -9,7 +9,7 @@
  * callbacks for the events it drains (`takeEvents`) only after each transition finished.
  */
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_PAYLOAD_SIZE,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE,
   MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
 } from '../constants';
 import { MQTTMessage, MQTTMessageInfo } from '../message';
@@ -97,6 +97,12 @@ export class Session {
   /** The broker's limits (MQTT 5 CONNACK properties). */
   private serverReceiveMaximum = 65535;
   private serverMaxPacketSize = 0;
+  private serverMaxQos: QoS = 2;
+  private serverRetainAvailable = true;
+  /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
+  private keepaliveMs = 0;
+  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
+  private readonly incomingAliases = new Map<number, string>();
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -118,6 +124,10 @@ export class Session {
     this.pingSentAt = 0;
     this.serverReceiveMaximum = 65535;
     this.serverMaxPacketSize = 0;
+    this.serverMaxQos = 2;
+    this.serverRetainAvailable = true;
+    this.keepaliveMs = c.keepalive * 1000;
+    this.incomingAliases.clear();
     if (c.cleanSession) this.startClean();
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
@@ -173,6 +183,11 @@ export class Session {
    * the window and the connection allow, and resent until acknowledged.
    */
   publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
+    const unsupported = this.unsupported(qos, retain);
+    if (unsupported !== null) {
+      this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': ${unsupported}`);
+      return new MQTTMessageInfo(0, MQTT_ERR_NOT_SUPPORTED);
+    }
     if (qos === 0) {
       const mid = this.ids.allocate();
       this.ids.release(mid); // QoS 0 carries no id; paho still reports one
@@ -224,7 +239,7 @@ export class Session {
 
   /** Feeds received bytes. Malformed input ends in a 'close' event with MQTT_ERR_PROTOCOL. */
   receive(chunk: Buffer, now: number): void {
-    if (this.state === 'idle') return;
+    if (this.state === 'idle' || this.closeRequested) return; // nothing counts after a fatal packet
     this.lastReceived = now;
     let packets: Packet[];
     try {
@@ -284,17 +299,27 @@ export class Session {
       this.state = 'disconnecting';
       return;
     }
+    if (p.sessionPresent && this.config.cleanSession) {
+      // [MQTT-3.2.2-1] / 5.0 [MQTT-3.2.2-4]: we asked for a new session; the broker claims an old one.
+      this.protocolViolation('CONNACK says a session is present in answer to a clean session', 0x82, now);
+      return;
+    }
     this.state = 'connected';
     const props = p.properties;
     if (props !== undefined) {
       if (props.ReceiveMaximum !== undefined) this.serverReceiveMaximum = props.ReceiveMaximum;
       if (props.MaximumPacketSize !== undefined) this.serverMaxPacketSize = props.MaximumPacketSize;
+      if (props.MaximumQoS !== undefined) this.serverMaxQos = props.MaximumQoS as QoS;
+      if (props.RetainAvailable !== undefined) this.serverRetainAvailable = props.RetainAvailable === 1;
+      if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
     }
-    if (!p.sessionPresent) this.incomingQos2.clear();
+    if (!p.sessionPresent) this.sessionLostByBroker();
     this.sendQueued(now);
   }
 
   private onPublish(p: PublishPacket, now: number): void {
+    const alias = p.properties?.TopicAlias;
+    if (alias !== undefined && !this.resolveAlias(p, alias, now)) return;
     const qos = p.qos;
     const mid = p.packetId ?? 0;
     if (qos === 2) {
@@ -310,6 +335,29 @@ export class Session {
     if (qos === 1) this.send({ type: 'puback', packetId: mid }, now);
   }
 
+  /**
+   * MQTT 5 Topic Alias (§3.3.2.3.4): a topic sets the alias, an empty topic uses it. An alias
+   * above the Topic Alias Maximum we announced (0 unless connect properties set one) is an error.
+   */
+  private resolveAlias(p: PublishPacket, alias: number, now: number): boolean {
+    const max = this.config.connectProperties?.TopicAliasMaximum ?? 0;
+    if (alias > max) {
+      this.protocolViolation(`Topic Alias ${alias} is above our Topic Alias Maximum ${max}`, 0x94, now);
+      return false;
+    }
+    if (p.topic !== '') {
+      this.incomingAliases.set(alias, p.topic);
+      return true;
+    }
+    const topic = this.incomingAliases.get(alias);
+    if (topic === undefined) {
+      this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
+      return false;
+    }
+    p.topic = topic;
+    return true;
+  }
+
   private deliver(p: PublishPacket, mid: number, now: number): void {
     this.events.push({
       kind: 'message',
@@ -318,8 +366,9 @@ export class Session {
   }
 
   private onPubrel(mid: number, now: number): void {
-    this.incomingQos2.delete(mid);
-    this.send({ type: 'pubcomp', packetId: mid }, now);
+    const known = this.incomingQos2.delete(mid);
+    // Unknown id: complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
+    this.send({ type: 'pubcomp', packetId: mid, reasonCode: known || this.config.protocol !== 5 ? 0 : 0x92 }, now);
   }
 
   private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
@@ -395,8 +444,8 @@ export class Session {
     if (this.state === 'connecting') return this.connectStartedAt + this.connackTimeoutMs();
     if (this.state !== 'connected') return Infinity;
     let next = Infinity;
-    if (c.keepalive > 0) {
-      const ka = c.keepalive * 1000;
+    if (this.keepaliveMs > 0) {
+      const ka = this.keepaliveMs;
       next = this.pingSentAt > 0 ? Math.max(this.pingSentAt, this.lastReceived) + ka / 2 : this.lastSent + ka;
     }
     if (c.protocol === 3 && c.retrySeconds > 0) {
@@ -422,8 +471,8 @@ export class Session {
       return;
     }
     if (this.state !== 'connected') return;
-    if (c.keepalive > 0) {
-      const ka = c.keepalive * 1000;
+    if (this.keepaliveMs > 0) {
+      const ka = this.keepaliveMs;
       if (this.pingSentAt > 0) {
         if (now >= Math.max(this.pingSentAt, this.lastReceived) + ka / 2) {
           this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
@@ -494,6 +543,13 @@ export class Session {
       this.send({ type: 'pubrel', packetId: m.mid }, now);
       return;
     }
+    const unsupported = this.unsupported(m.qos, m.retain);
+    if (unsupported !== null) { // queued before this broker said what it supports
+      this.log(MQTT_LOG_ERR, `Cannot publish message ${m.mid} to '${m.topic}': ${unsupported}`);
+      this.outgoing.finish(m.mid);
+      this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
+      return;
+    }
     const packet: PublishPacket = {
       type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
       packetId: m.mid, properties: m.properties,
@@ -508,6 +564,17 @@ export class Session {
       m.state = 'sent';
       this.config.store.setState(m.mid, 'sent', true);
     }
+  }
+
+  /**
+   * What the connected MQTT 5 broker refuses (CONNACK Maximum QoS, Retain Available): such a
+   * message fails with MQTT_ERR_NOT_SUPPORTED rather than being downgraded behind the caller's back.
+   */
+  private unsupported(qos: QoS, retain: boolean): string | null {
+    if (this.state !== 'connected') return null;
+    if (qos > this.serverMaxQos) return `the broker supports QoS ${this.serverMaxQos} at most, not ${qos}`;
+    if (retain && !this.serverRetainAvailable) return 'the broker does not support retained messages';
+    return null;
   }
 
   private window(): number {
@@ -540,7 +607,7 @@ export class Session {
     this.log(MQTT_LOG_ERR, `Protocol error from the broker: ${reason}`);
     // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
     if (this.config.protocol === 5) {
-      this.send({ type: 'disconnect', reasonCode: reasonCode === 0x95 ? 0x95 : reasonCode === 0x82 ? 0x82 : 0x81 }, now);
+      this.send({ type: 'disconnect', reasonCode: DISCONNECT_REASONS.has(reasonCode) ? reasonCode : 0x81 }, now);
     }
     this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
     this.state = 'disconnecting';
@@ -557,6 +624,19 @@ export class Session {
     this.ids.release(m.mid);
     this.config.store.delete(m.mid);
     m.info._fail(rc);
+  }
+
+  /**
+   * The broker has no session for us (Session Present 0 on a resumed session): its packet-id
+   * state is gone ([MQTT-3.2.2-5]), so our ids mean nothing to it. Messages it never
+   * acknowledged are sent again as new messages (DUP 0) rather than dropped; PUBRELs still go
+   * out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
+   */
+  private sessionLostByBroker(): void {
+    this.incomingQos2.clear();
+    for (const m of this.outgoing.messages.values()) {
+      if (m.state === 'sent') m.everSent = false;
+    }
   }
 
   /** Clean session: the broker forgets everything; so do we, except messages never sent. */
@@ -583,6 +663,9 @@ export class Session {
     if (this.logging) this.events.push({ kind: 'log', level, text });
   }
 }
+
+/** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */
+const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
 Object.freeze(NO_EVENTS);

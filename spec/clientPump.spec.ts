@@ -1,0 +1,227 @@
+/**
+ * The Client's pump and reconnect rules, driven deterministically: a memory transport with a
+ * scripted broker on the other end, and jest's fake clock for every delay.
+ */
+import {
+  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTMessage,
+} from '../lib';
+import { encode, Packet, Parser } from '../lib/protocol';
+import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+
+/** A broker script: decodes what the client wrote, answers CONNECT unless told not to. */
+class Broker {
+  readonly listener = new MemoryListener();
+  readonly packets: Packet[][] = [];
+  /** Wall-clock (fake) time of each connection attempt. */
+  readonly attempts: number[] = [];
+  refuse = 0;
+  answerConnect = true;
+
+  constructor() {
+    this.listener.onConnection((peer) => {
+      this.attempts.push(Date.now());
+      if (this.refuse > 0) {
+        this.refuse--;
+        const err = new Error('connect ECONNREFUSED (memory)') as NodeJS.ErrnoException;
+        err.code = 'ECONNREFUSED';
+        peer.refuseOpen(err);
+        return;
+      }
+      const parser = new Parser({ protocolVersion: 4 });
+      const mine: Packet[] = [];
+      this.packets.push(mine);
+      peer.onData((chunk) => {
+        for (const p of parser.feed(chunk)) {
+          mine.push(p);
+          if (p.type === 'connect' && this.answerConnect) peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0 }, 4));
+          if (p.type === 'pingreq') peer.write(encode({ type: 'pingresp' }, 4));
+        }
+      });
+    });
+  }
+
+  get peer(): MemoryPeer {
+    return this.listener.last!;
+  }
+
+  client(extra: Partial<ConstructorParameters<typeof Client>[0] & object> = {}): Client {
+    return new Client({ clientId: 'pump', createTransport: () => this.listener.createTransport(), clock: () => Date.now(), ...extra });
+  }
+}
+
+/** Moves the fake clock (timers fire), then lets the turns it caused run. */
+async function advance(ms: number): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+  await settle();
+}
+
+/**
+ * Lets promise jobs and pump turns (setImmediate) run without moving the clock. setImmediate
+ * stays real: a pump turn is not time, and the fake one would be pushed 1 ms ahead when
+ * scheduled during a fake tick.
+ */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+afterEach(() => jest.useRealTimers());
+
+describe('reconnect backoff (reconnectDelaySet)', () => {
+  test('waits min, then doubles per failed attempt up to max, and starts over after a CONNACK', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    c.reconnectDelaySet(1, 8);
+    const events: string[] = [];
+    c.on_connect = () => events.push(`connect@${Date.now()}`);
+    c.on_connect_fail = () => events.push(`fail@${Date.now()}`);
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number) => events.push(`disconnect rc=${rc}`);
+    await c.connect('broker', 1883, 0);
+    expect(c.loopStart()).toBe(MQTT_ERR_SUCCESS);
+    await settle();
+    expect(c.isConnected()).toBe(true);
+
+    broker.refuse = 5;
+    const lostAt = Date.now();
+    broker.peer.close();
+    await settle();
+    expect(events).toContain(`disconnect rc=${MQTT_ERR_CONN_LOST}`);
+    await advance(1000 + 2000 + 4000 + 8000 + 8000 + 8000);
+    await settle();
+    const delays = broker.attempts.slice(1).map((t, i, a) => t - (i === 0 ? lostAt : a[i - 1]));
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(events.filter((e) => e.startsWith('fail')).length).toBe(5);
+    expect(c.isConnected()).toBe(true);
+
+    // A CONNACK reset the backoff: the next loss waits the minimum again.
+    const before = broker.attempts.length;
+    const lost2 = Date.now();
+    broker.peer.close();
+    await settle();
+    await advance(1000);
+    await settle();
+    expect(broker.attempts.length).toBe(before + 1);
+    expect(broker.attempts[before] - lost2).toBe(1000);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('a CONNACK that never comes fails the attempt after the keepalive, fires on_connect_fail, and retries', async () => {
+    const broker = new Broker();
+    broker.answerConnect = false;
+    const c = broker.client();
+    c.reconnectDelaySet(2, 2);
+    const fails: number[] = [];
+    c.on_connect_fail = () => fails.push(Date.now());
+    const start = Date.now();
+    await c.connect('broker', 1883, 5);
+    c.loopStart();
+    await advance(4999);
+    expect(fails).toEqual([]);
+    await advance(1);
+    await settle();
+    expect(fails).toEqual([start + 5000]);
+    expect(broker.peer.closed).toBe(true);
+    await advance(2000);
+    await settle();
+    expect(broker.attempts).toEqual([start, start + 7000]);
+    c.disconnect();
+    await c.loopStop();
+  });
+});
+
+describe('the pump', () => {
+  test('publishes made in one turn leave in one socket write', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.takeReceived();
+    expect(broker.peer.received.length).toBe(0);
+    for (let i = 0; i < 100; i++) c.publish('t', `m${i}`, 0);
+    await settle();
+    expect(broker.peer.received.length).toBe(1);
+    const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
+    expect(sent.map((p) => (p.type === 'publish' ? p.payload.toString() : p.type))).toEqual(
+      Array.from({ length: 100 }, (_, i) => `m${i}`),
+    );
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('a message is dispatched without any timer: only the data event and one setImmediate turn', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    const got: string[] = [];
+    c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m.payload.toString());
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.write(encode({ type: 'publish', topic: 'a', payload: Buffer.from('now'), qos: 0, retain: false, dup: false }, 4));
+    const before = Date.now();
+    await settle(); // promise jobs and setImmediate turns only: the fake clock does not move
+    expect(got).toEqual(['now']);
+    expect(Date.now()).toBe(before);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('PINGREQ goes out keepalive seconds after the last packet sent, from the pump timer', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    await c.connect('broker', 1883, 10);
+    c.loopStart();
+    await settle();
+    await advance(9999);
+    expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(0);
+    await advance(1);
+    await settle();
+    expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(1);
+    expect(c.isConnected()).toBe(true);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('loopForever resolves after disconnect(); DISCONNECT is sent and on_disconnect gets rc 0', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    const rcs: number[] = [];
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number) => rcs.push(rc);
+    c.on_connect = (client: Client) => client.disconnect();
+    await c.connect('broker', 1883, 60);
+    const done = c.loopForever();
+    await settle();
+    await expect(done).resolves.toBe(MQTT_ERR_SUCCESS);
+    expect(broker.packets[0].map((p) => p.type)).toEqual(['connect', 'disconnect']);
+    expect(rcs).toEqual([0]);
+  });
+
+  test('with suppressExceptions = false, a callback error rejects loopForever', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    c.suppressExceptions = false;
+    c.on_connect = () => { throw new Error('boom in on_connect'); };
+    await c.connect('broker', 1883, 60);
+    const done = c.loopForever().then(() => 'resolved', (e: Error) => e.message);
+    await settle();
+    await expect(done).resolves.toBe('boom in on_connect');
+    c.disconnect();
+  });
+
+  test('loop() returns MQTT_ERR_NO_CONN before connect and MQTT_ERR_CONN_LOST when the broker closes', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_NO_CONN);
+    await c.connect('broker', 1883, 60);
+    const first = c.loop(1);
+    await settle();
+    await expect(first).resolves.toBe(MQTT_ERR_SUCCESS);
+    expect(c.isConnected()).toBe(true);
+    broker.peer.close();
+    const second = c.loop(1);
+    await settle();
+    await expect(second).resolves.toBe(MQTT_ERR_CONN_LOST);
+    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_NO_CONN);
+  });
+});
