@@ -78,43 +78,56 @@ export class Reader {
   }
 
   /**
-   * A PUBLISH or will topic: a UTF-8 string that must not contain '+' or '#'. Messages
-   * mostly come in runs on one topic: when the bytes equal the previous topic's, the
-   * string already decoded and validated is reused.
+   * A PUBLISH or will topic: a UTF-8 string that must not contain '+' or '#'. A subscriber
+   * sees the same topics over and over, and building a JS string costs more than the rest
+   * of a PUBLISH together: topics seen recently are looked up by a hash computed in the
+   * same pass that validates the bytes, and their string is reused.
    */
   topicName(what: string): string {
     const len = this.u16(what);
     this.need(len, what);
     const s = this.pos;
-    this.pos = s + len;
+    const e = s + len;
+    this.pos = e;
     const buf = this.buf;
-    const last = this.lastTopicBytes;
-    if (len === this.lastTopicLen) {
+    let h = len;
+    let high = 0;
+    for (let i = s; i < e; i++) {
+      const c = buf[i];
+      if (c === 0 || c === 0x23 || c === 0x2b) return decodeUtf8(buf, s, e, what, true); // throws the right rule
+      high |= c;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    const hit = this.topics.get(h);
+    if (hit !== undefined && hit.bytes.length === len) {
+      const b = hit.bytes;
       let i = 0;
-      while (i < len && buf[s + i] === last[i]) i++;
-      if (i === len) return this.lastTopic;
+      while (i < len && buf[s + i] === b[i]) i++;
+      if (i === len) return hit.str;
     }
-    const topic = decodeUtf8(buf, s, s + len, what, true);
-    if (len <= last.length) {
-      buf.copy(last, 0, s, s + len);
-      this.lastTopicLen = len;
-      this.lastTopic = topic;
+    let str: string;
+    if (high < 0x80) str = buf.latin1Slice(s, e);
+    else if (isUtf8(buf.subarray(s, e))) str = buf.utf8Slice(s, e);
+    else throw new ProtocolError('invalid-utf8', `${what} is not well-formed UTF-8`);
+    if (len <= MAX_CACHED_TOPIC) {
+      if (this.topics.size >= TOPIC_CACHE_SIZE) this.topics.clear();
+      this.topics.set(h, { bytes: Buffer.from(buf.subarray(s, e)), str });
     }
-    return topic;
+    return str;
   }
 
-  private readonly lastTopicBytes = Buffer.alloc(128);
-  private lastTopicLen = -1;
-  private lastTopic = '';
+  /** Recently decoded topics by hash of their bytes; dropped whole when full. */
+  private readonly topics = new Map<number, { bytes: Buffer; str: string }>();
 }
 
 const EMPTY = Buffer.alloc(0);
+const TOPIC_CACHE_SIZE = 1024;
+const MAX_CACHED_TOPIC = 128;
 
 /**
  * Decodes buf[start, end) as an MQTT UTF-8 string. One pass over the bytes finds U+0000,
  * wildcards (when `isTopic`) and whether any byte is non-ASCII; only then is the
- * (native) UTF-8 validator run. Short ASCII strings are built in JS, which avoids a trip
- * into C++ for the common case of a short topic.
+ * (native) UTF-8 validator run.
  */
 export function decodeUtf8(buf: Buffer, start: number, end: number, what: string, isTopic: boolean): string {
   let high = 0;
@@ -126,20 +139,13 @@ export function decodeUtf8(buf: Buffer, start: number, end: number, what: string
     }
     high |= c;
   }
-  if (high < 0x80) {
-    return end - start <= 24 ? asciiShort(buf, start, end) : buf.latin1Slice(start, end);
-  }
+  if (high < 0x80) return buf.latin1Slice(start, end);
   if (!isUtf8(buf.subarray(start, end))) {
     throw new ProtocolError('invalid-utf8', `${what} is not well-formed UTF-8`);
   }
   return buf.utf8Slice(start, end);
 }
 
-function asciiShort(buf: Buffer, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
-  return s;
-}
 
 // Node's Buffer has these fast, undocumented-in-types methods since v0.x; toString() wraps them.
 declare global {
