@@ -29,6 +29,13 @@ import { memoryStore } from './store/memory';
 import type { OutgoingStore } from './store/types';
 import { TopicTree } from './topicTree';
 import { TcpTransport } from './transport/tcp';
+import type * as tls from 'node:tls';
+import { resolveSrvTargets } from './transport/srv';
+import { TlsTransport } from './transport/tls';
+import {
+  buildTlsConnectOptions, TLSError, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext,
+} from './transport/tlsOptions';
+import { WebSocketTransport, WsHeaders } from './transport/websocket';
 import type { Transport } from './transport/types';
 
 /** Where and how to connect; passed to a custom `createTransport`. */
@@ -161,6 +168,9 @@ export class Client extends EventEmitter {
     this.filtered = new TopicTree<Fn>();
     this.logger = null;
     this.willMessage = undefined;
+    this.tls = null;
+    this.wsPath = '/mqtt';
+    this.wsHeaders = undefined;
     this.host = '';
     this.wantConnect = false;
     this.userDisconnect = false;
@@ -248,6 +258,103 @@ export class Client extends EventEmitter {
     this.filtered.delete(sub);
   }
 
+  // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
+
+  /** TLS settings (tlsSet/tlsSetContext); null: plain TCP / ws://. */
+  private tls: TlsSettings | null = null;
+  private wsPath = '/mqtt';
+  private wsHeaders: WsHeaders | undefined = undefined;
+
+  /**
+   * Turns on TLS (paho's tls_set). Every option is optional: with none, the broker's
+   * certificate must chain to a system CA and name the host connected to. `caCerts` trusts
+   * your own CA instead; `certfile`/`keyfile` (+ `keyfilePassword`) authenticate the client;
+   * `certReqs: CERT_NONE` turns verification off entirely. Files are read now: a missing file,
+   * a wrong password or a bad option throws ValueError here. Call once, before connect().
+   */
+  tlsSet(opts?: TlsSetOptions): void {
+    if (this.tls !== null) throw new ValueError('tlsSet: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
+    this.tls = tlsSettingsFrom(opts);
+  }
+
+  /** Turns on TLS with a ready tls.SecureContext or tls.ConnectionOptions (paho's tls_set_context); none: the system defaults. */
+  tlsSetContext(ctx?: tls.SecureContext | tls.ConnectionOptions): void {
+    if (this.tls !== null) throw new ValueError('context: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
+    this.tls = tlsSettingsFromContext(ctx);
+  }
+
+  /**
+   * true: do not check that the broker's certificate names the host connected to. The chain
+   * is still verified (for no verification at all, tlsSet({ certReqs: CERT_NONE })). For
+   * testing only: anyone holding a certificate from the same CA can impersonate the broker.
+   * false: check the host name, and so the chain too, even after CERT_NONE (as Python's
+   * ssl turns verify_mode back to CERT_REQUIRED when check_hostname is set).
+   */
+  tlsInsecureSet(value: boolean): void {
+    if (typeof value !== 'boolean') throw new ValueError(`value: must be true or false, got ${typeof value}`);
+    if (this.tls === null) throw new ValueError('value: configure TLS with tlsSet() or tlsSetContext() before tlsInsecureSet()');
+    this.tls = value ? { ...this.tls, insecure: true } : { ...this.tls, insecure: false, verify: true };
+  }
+
+  /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
+  wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new ValueError(`path: must be a string starting with '/', got ${JSON.stringify(path)}`);
+    if (headers !== undefined && headers !== null && typeof headers !== 'function' && (typeof headers !== 'object' || Array.isArray(headers))) {
+      throw new ValueError('headers: must be an object or a function of the default headers');
+    }
+    this.wsPath = path;
+    this.wsHeaders = headers ?? undefined;
+  }
+
+  /**
+   * Connects to the broker a DNS SRV record names: `_mqtt._tcp.<domain>`, or
+   * `_secure-mqtt._tcp.<domain>` when TLS is set. Targets are tried in RFC 2782 order
+   * (priority, then weight); resolves with the first that opens, rejects with the last error.
+   * Node cannot tell the machine's own domain reliably: `domain` is required.
+   */
+  connectSrv(domain?: string, keepalive = 60, bindAddress = ''): Promise<number> {
+    if (typeof domain !== 'string' || domain.replace(/\.$/, '') === '') {
+      throw new ValueError('domain: required (the DNS domain whose SRV records name the broker)');
+    }
+    checkInt(keepalive, 'keepalive', 0, 65535);
+    if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
+    return this.connectSrvTargets(domain, keepalive, bindAddress);
+  }
+
+  private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string): Promise<number> {
+    const targets = await resolveSrvTargets(domain, this.tls !== null);
+    let last: unknown;
+    for (const t of targets) {
+      try {
+        return await this.connect(t.name, t.port, keepalive, bindAddress);
+      } catch (e) {
+        last = e;
+        // disconnect() or another connect() meanwhile: stop here.
+        if (this.userDisconnect || (e as Error).message === 'connection attempt superseded') throw e;
+      }
+    }
+    throw last;
+  }
+
+  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet. */
+  private builtinTransport(target: ConnectTarget): Transport {
+    const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
+    const onTlsError = (e: Error): void => this.log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
+    const common = {
+      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
+      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
+    };
+    if (target.transport === 'websockets') {
+      return new WebSocketTransport({
+        ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel: this.opts.protocol, onTlsError,
+      });
+    }
+    if (target.transport !== 'tcp') {
+      throw new ValueError(`transport: '${target.transport}' is not available in this version of mqttloop; use 'tcp' or 'websockets'`);
+    }
+    return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
+  }
+
   // ---- connection ------------------------------------------------------------------------------
 
   /**
@@ -295,7 +402,10 @@ export class Client extends EventEmitter {
         close: (error) => this.onTransportClose(transport, error),
       });
     } catch (e) {
-      if (attempt === this.attempt) this.log(MQTT_LOG_WARNING, `Connection to ${this.host}:${this.port} failed: ${(e as Error).message}`);
+      // TLS failures were already logged at MQTT_LOG_ERR with what failed.
+      if (attempt === this.attempt && !(e instanceof TLSError)) {
+        this.log(MQTT_LOG_WARNING, `Connection to ${this.host}:${this.port} failed: ${(e as Error).message}`);
+      }
       throw e;
     }
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
@@ -319,13 +429,7 @@ export class Client extends EventEmitter {
       transport: this.opts.transport, connectTimeoutMs: this.connectTimeout * 1000,
     };
     if (this.opts.createTransport) return this.opts.createTransport(target);
-    if (this.opts.transport !== 'tcp') {
-      throw new ValueError(`transport: '${this.opts.transport}' is not available in this version of mqttloop; use 'tcp'`);
-    }
-    return new TcpTransport({
-      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
-      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
-    });
+    return this.builtinTransport(target);
   }
 
   /**

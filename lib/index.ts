@@ -1,7 +1,6 @@
 /**
  * mqttloop: public exports only (the contract is shared/API.md).
  * Where things live: protocol/ (codec), session/ (sans-I/O engine), transport/ (sockets),
- * client.ts (the paho-style Client and its pump), aio/ (MQTTClient), helpers/, cli/.
  */
 export * from './constants';
 export { ValueError } from './errors';
@@ -16,3 +15,7 @@ export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
 export type { OutgoingStore, StoredMessage, OutgoingState } from './store/types';
 export type { Transport, TransportHandlers } from './transport/types';
+export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/tlsOptions';
+export type { TlsSetOptions } from './transport/tlsOptions';
+export { WebSocketHandshakeError } from './transport/websocket';
+export type { WsHeaders } from './transport/websocket';
