@@ -683,7 +683,11 @@ export class Client extends EventEmitter {
     if (t === null || this.transportClosed !== null) return;
     const chunks = this.session.takeOutgoing(this.clock());
     if (chunks === null) return;
-    this.session.config.store.flush();
+    try {
+      this.session.config.store.flush();
+    } catch (e) {
+      this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
+    }
     t.write(chunks);
   }
 

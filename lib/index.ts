@@ -1,6 +1,7 @@
 /**
  * mqttloop: public exports only (the contract is shared/API.md).
  * Where things live: protocol/ (codec), session/ (sans-I/O engine), transport/ (sockets),
+ * client.ts (the paho-style Client and its pump), aio/ (MQTTClient), helpers/, cli/.
  */
 export * from './constants';
 export { ValueError } from './errors';
@@ -13,9 +14,16 @@ export { Client } from './client';
 export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
 export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
+export { fileStore, FileStore } from './store/file';
+export type { FileStoreOptions, CorruptRecord } from './store/file';
 export type { OutgoingStore, StoredMessage, OutgoingState } from './store/types';
 export type { Transport, TransportHandlers } from './transport/types';
 export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/tlsOptions';
 export type { TlsSetOptions } from './transport/tlsOptions';
 export { WebSocketHandshakeError } from './transport/websocket';
 export type { WsHeaders } from './transport/websocket';
+export { MQTTClient } from './aio/mqttClient';
+export type { MQTTClientConfig, MQTTClientWill, MQTTClientBroker } from './aio/mqttClient';
+export { ClientError, ConnectError, TimeoutError } from './aio/errors';
+export { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './aio/message';
+export type { PublishPacketView, PublishFixedHeader } from './aio/message';

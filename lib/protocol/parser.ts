@@ -3,9 +3,11 @@
  *
  * Framing only lives here (fixed header, Remaining Length, reassembly); packet bodies are
  * decoded in decode.ts. A packet that arrives whole inside one chunk is decoded in place,
- * so its payload is a view of that chunk. A packet split across chunks is copied once into
- * a buffer sized from its Remaining Length (no repeated concatenation). The size limit is
- * enforced from the fixed header, before any of the body is buffered.
+ * so its payload is a view of that chunk. A packet split across chunks is copied once: a
+ * small one into a buffer sized from its Remaining Length, a large one (over 64 KiB) by
+ * joining its pieces when the last arrives, so memory follows the bytes actually received,
+ * never what a header claims. The size limit is enforced from the fixed header, before any
+ * of the body is buffered.
  */
 import { checkFirstByte, decodeBody } from './decode';
 import { ProtocolError, PACKET_TOO_LARGE } from './errors';
@@ -30,8 +32,10 @@ export class Parser {
   /** A fixed header that arrived in pieces (at most 5 bytes). */
   private readonly head = Buffer.alloc(5);
   private headLen = 0;
-  /** The packet being reassembled across chunks, and how much of it is filled. */
+  /** The packet being reassembled across chunks: pre-sized when small, else its pieces. */
   private partial: Buffer | null = null;
+  private parts: Buffer[] | null = null;
+  private partialTotal = 0;
   private partialFill = 0;
   private failure: ProtocolError | null = null;
 
@@ -49,6 +53,7 @@ export class Parser {
   reset(): void {
     this.headLen = 0;
     this.partial = null;
+    this.parts = null;
     this.partialFill = 0;
     this.failure = null;
   }
@@ -66,7 +71,7 @@ export class Parser {
     const out: Packet[] = [];
     try {
       let pos = 0;
-      if (this.partial !== null) pos = this.continuePartial(chunk, out);
+      if (this.partialTotal > 0) pos = this.continuePartial(chunk, out);
       else if (this.headLen > 0) pos = this.continueHeader(chunk, out);
       this.scan(chunk, pos, out);
     } catch (e) {
@@ -74,6 +79,8 @@ export class Parser {
         e.packets = out;
         this.failure = e;
         this.partial = null;
+        this.parts = null;
+        this.partialTotal = 0;
       }
       throw e;
     }
@@ -109,10 +116,7 @@ export class Parser {
         out.push(this.decode(chunk, byte1, i, pos + total));
         pos += total;
       } else {
-        const partial = Buffer.allocUnsafe(total);
-        chunk.copy(partial, 0, pos, len);
-        this.partial = partial;
-        this.partialFill = len - pos;
+        this.startPartial(total, chunk.subarray(pos, len), false);
         return;
       }
     }
@@ -130,10 +134,7 @@ export class Parser {
         for (let k = this.headLen - 1; k >= 1; k--) rem = rem * 128 + (head[k] & 0x7f);
         const total = this.headLen + rem;
         this.checkSize(total);
-        const partial = Buffer.allocUnsafe(total);
-        head.copy(partial, 0, 0, this.headLen);
-        this.partial = partial;
-        this.partialFill = this.headLen;
+        this.startPartial(total, head.subarray(0, this.headLen), true);
         this.headLen = 0;
         return this.continuePartial(chunk.subarray(pos), out) + pos;
       }
@@ -142,14 +143,30 @@ export class Parser {
     return pos;
   }
 
-  /** Copies bytes into the packet being reassembled; decodes it when complete. */
+  /** Begins reassembling a packet of `total` bytes from its first bytes (`copy` when they will be reused). */
+  private startPartial(total: number, first: Buffer, copy: boolean): void {
+    this.partialTotal = total;
+    this.partialFill = first.length;
+    if (total <= PRESIZE_LIMIT) {
+      this.partial = Buffer.allocUnsafe(total);
+      first.copy(this.partial, 0);
+    } else {
+      this.parts = [copy ? Buffer.from(first) : first];
+    }
+  }
+
+  /** Adds bytes to the packet being reassembled; decodes it when complete. */
   private continuePartial(chunk: Buffer, out: Packet[]): number {
-    const partial = this.partial!;
-    const n = Math.min(partial.length - this.partialFill, chunk.length);
-    chunk.copy(partial, this.partialFill, 0, n);
+    const total = this.partialTotal;
+    const n = Math.min(total - this.partialFill, chunk.length);
+    if (this.partial !== null) chunk.copy(this.partial, this.partialFill, 0, n);
+    else this.parts!.push(chunk.subarray(0, n));
     this.partialFill += n;
-    if (this.partialFill === partial.length) {
+    if (this.partialFill === total) {
+      const partial = this.partial ?? Buffer.concat(this.parts!, total);
       this.partial = null;
+      this.parts = null;
+      this.partialTotal = 0;
       this.partialFill = 0;
       let bodyStart = 1;
       while (partial[bodyStart] & 0x80) bodyStart++;
@@ -176,3 +193,5 @@ export class Parser {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Packets up to this size are reassembled into one buffer allocated up front. */
+const PRESIZE_LIMIT = 64 * 1024;

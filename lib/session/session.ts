@@ -168,7 +168,7 @@ export class Session {
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
     for (const m of this.outgoing.drain()) this.failMessage(m, rc);
-    this.config.store.clear();
+    this.journal(() => this.config.store.clear());
   }
 
   get isConnected(): boolean {
@@ -210,7 +210,12 @@ export class Session {
       mid, topic, payload, qos, retain, properties, state: 'queued', everSent: false,
       info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length,
     };
-    c.store.put(msg);
+    try {
+      c.store.put(msg); // a durable store writes it here: the error reaches the caller, nothing is half-done
+    } catch (e) {
+      this.ids.release(mid);
+      throw e;
+    }
     this.outgoing.add(msg);
     if (this.state === 'connected') this.sendQueued(now);
     return msg.info;
@@ -393,7 +398,7 @@ export class Session {
     }
     if (m.state !== 'released') {
       m.state = 'released';
-      this.config.store.setState(mid, 'released', true);
+      this.journal(() => this.config.store.setState(mid, 'released', true));
     }
     this.send({ type: 'pubrel', packetId: mid }, now);
     m.sentAt = now;
@@ -412,7 +417,7 @@ export class Session {
   private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     this.outgoing.finish(m.mid);
     this.ids.release(m.mid);
-    this.config.store.delete(m.mid);
+    this.journal(() => this.config.store.delete(m.mid));
     m.info._complete();
     this.events.push({ kind: 'published', mid: m.mid, reasonCode, properties });
     if (this.state === 'connected') this.sendQueued(now);
@@ -562,7 +567,7 @@ export class Session {
     if (!m.everSent || m.state !== 'sent') {
       m.everSent = true;
       m.state = 'sent';
-      this.config.store.setState(m.mid, 'sent', true);
+      this.journal(() => this.config.store.setState(m.mid, 'sent', true));
     }
   }
 
@@ -620,9 +625,26 @@ export class Session {
     this.events.push(ev);
   }
 
+  /**
+   * A store update in the middle of a protocol flow. If the store fails (disk full, I/O
+   * error), the flow in memory stays right and the connection goes on; the failure is
+   * reported, and the store's copy may lag (at worst a resend after a restart).
+   */
+  private journal(update: () => void): void {
+    try {
+      update();
+    } catch (e) {
+      this.storeErrors++;
+      this.events.push({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
+    }
+  }
+
+  /** Store updates that failed (see journal()). */
+  storeErrors = 0;
+
   private failMessage(m: OutMessage, rc: number): void {
     this.ids.release(m.mid);
-    this.config.store.delete(m.mid);
+    this.journal(() => this.config.store.delete(m.mid));
     m.info._fail(rc);
   }
 

@@ -1,0 +1,165 @@
+/**
+ * MQTTClient's configuration: amqtt's client config keys camelCased (plus a few of
+ * mqttloop's own), their defaults and checks, and reading the CA certificates of
+ * connect(cafile, capath, cadata).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../client';
+import { checkInt, checkNumber, checkQos } from '../client/args';
+import type { PayloadLike } from '../client/payload';
+import { MQTTv31, MQTTv311, MQTTv5 } from '../constants';
+import { ValueError } from '../errors';
+import { validateTopicName } from '../protocol/topics';
+import type { OutgoingStore } from '../store/types';
+
+/** The will, as amqtt's config: `{ topic, message, qos, retain }`. */
+export interface MQTTClientWill {
+  topic: string;
+  message?: PayloadLike;
+  qos?: number;
+  retain?: boolean;
+}
+
+/** Default broker, as amqtt's `broker` config section. */
+export interface MQTTClientBroker {
+  uri?: string;
+  /** CA certificate file (PEM) to verify the broker with (mqtts/wss). */
+  cafile?: string;
+  /** A directory of CA certificate files (PEM); every file holding a certificate is read. */
+  capath?: string;
+  /** CA certificate(s) as PEM text. */
+  cadata?: string;
+}
+
+/**
+ * MQTTClient configuration: amqtt's client config keys, camelCased, and a few of mqttloop's
+ * own (marked). Every key is optional.
+ */
+export interface MQTTClientConfig {
+  /** Keepalive in seconds sent in CONNECT (default 10, as amqtt). */
+  keepAlive?: number;
+  /**
+   * amqtt sends PINGREQ `keepAlive - pingDelay` s after the last packet. Accepted for
+   * compatibility, without effect: the Client pings once `keepAlive` s pass without sending.
+   */
+  pingDelay?: number;
+  /** QoS of publish() when none is given (default 0). */
+  defaultQos?: number;
+  /** Retain flag of publish() when none is given (default false). */
+  defaultRetain?: boolean;
+  /** Reconnect when the connection is lost, and retry a failed connect() (default true, as amqtt). */
+  autoReconnect?: boolean;
+  /** Longest wait between reconnection attempts, in seconds (default 10). */
+  reconnectMaxInterval?: number;
+  /** Retries after the first failed attempt; negative: retry forever (default 2). */
+  reconnectRetries?: number;
+  /** Clean session flag of CONNECT (default true). */
+  cleansession?: boolean;
+  will?: MQTTClientWill;
+  broker?: MQTTClientBroker;
+  /** Client certificate (PEM file), for brokers that authenticate clients by certificate. */
+  certfile?: string;
+  /** Client private key (PEM file). */
+  keyfile?: string;
+  /** false: do not check that the broker's certificate names its host (the chain is still verified). Default true. */
+  checkHostname?: boolean;
+  /** Seconds to wait for the connection and the CONNACK (default: keepAlive). */
+  connectionTimeout?: number;
+  /** mqttloop: MQTTv311 (default), MQTTv31 or MQTTv5. */
+  protocol?: number;
+  /** mqttloop: outgoing-message store for the Client (default: in memory). */
+  store?: OutgoingStore;
+  /**
+   * mqttloop: most QoS 1/2 publishes in flight at once (the Client's window; 0 = no limit).
+   * Default 20, paho's default and mosquitto's `max_inflight_messages`: concurrent publish()
+   * calls overlap, 20 on the wire at a time, the rest wait their turn in the Client's queue
+   * and go out as acknowledgements come back. amqtt has no window, but a larger one is not
+   * safe by default: mosquitto 2.0 answers QoS 2 PUBLISHes beyond its quota with a PUBREC
+   * that, on MQTT 3.1.1, cannot carry its "quota exceeded" code, and drops the message.
+   * MQTT 5 brokers' Receive Maximum is honoured whatever this says.
+   */
+  maxInflightMessages?: number;
+  /**
+   * mqttloop: most received messages held for deliverMessage()/messages() (default 10000).
+   * When full, the oldest is dropped (counted in `droppedMessages`, logged as a warning).
+   */
+  maxBufferedMessages?: number;
+  /** mqttloop: a logger (console, pino, ...) for the Client's and MQTTClient's log lines. */
+  logger?: Logger;
+}
+
+/** amqtt's defaults (keepAlive 10, autoReconnect on, 2 retries, at most 10 s apart) and mqttloop's. */
+export const DEFAULTS = {
+  keepAlive: 10, pingDelay: 1, defaultQos: 0, defaultRetain: false, autoReconnect: true, reconnectMaxInterval: 10,
+  reconnectRetries: 2, cleansession: true, maxInflightMessages: 20, maxBufferedMessages: 10_000,
+};
+
+/** The configuration in force: defaults filled in. */
+export type ResolvedConfig = MQTTClientConfig & typeof DEFAULTS;
+
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T): T {
+  if (typeof c !== 'object' || c === null) throw new ValueError('config: must be an object');
+  checkInt(c.keepAlive, 'keepAlive', 0, 65535);
+  checkNumber(c.pingDelay, 'pingDelay', 0);
+  checkQos(c.defaultQos, 'defaultQos');
+  checkNumber(c.reconnectMaxInterval, 'reconnectMaxInterval', 0);
+  if (typeof c.reconnectRetries !== 'number' || !Number.isInteger(c.reconnectRetries)) {
+    throw new ValueError(`reconnectRetries: must be an integer (negative: retry forever), got ${String(c.reconnectRetries)}`);
+  }
+  checkInt(c.maxInflightMessages, 'maxInflightMessages', 0, 65535);
+  checkInt(c.maxBufferedMessages, 'maxBufferedMessages', 1, Number.MAX_SAFE_INTEGER);
+  if (c.connectionTimeout !== undefined) checkNumber(c.connectionTimeout, 'connectionTimeout', 0);
+  if (c.protocol !== undefined && c.protocol !== MQTTv31 && c.protocol !== MQTTv311 && c.protocol !== MQTTv5) {
+    throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(c.protocol)}`);
+  }
+  if (c.will !== undefined) {
+    if (typeof c.will !== 'object' || c.will === null || typeof c.will.topic !== 'string') {
+      throw new ValueError('will: must be { topic, message?, qos?, retain? }');
+    }
+    validateTopicName(c.will.topic, 'will.topic');
+    checkQos(c.will.qos ?? 0, 'will.qos');
+  }
+  return c;
+}
+
+/** The CA certificates for mqtts/wss from cafile, capath (every file holding a PEM certificate) and cadata; undefined: the system CAs. */
+export function readCa(cafile?: string | null, capath?: string | null, cadata?: string | null): Buffer | undefined {
+  const parts: Buffer[] = [];
+  const read = (file: string, arg: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ValueError(`${arg}: cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+  };
+  if (cafile) parts.push(read(cafile, 'cafile'));
+  if (capath) {
+    let names: string[];
+    try {
+      names = readdirSync(capath);
+    } catch (e) {
+      throw new ValueError(`capath: cannot read directory '${capath}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    for (const name of names.sort()) {
+      const file = join(capath, name);
+      try {
+        if (!statSync(file).isFile()) continue;
+      } catch {
+        continue;
+      }
+      const pem = read(file, 'capath');
+      if (pem.includes('-----BEGIN CERTIFICATE-----') || pem.includes('-----BEGIN TRUSTED CERTIFICATE-----')) parts.push(pem);
+    }
+    if (parts.length === 0 && !cadata) throw new ValueError(`capath: no PEM certificate in '${capath}'`);
+  }
+  if (cadata) parts.push(Buffer.from(cadata));
+  if (parts.length === 0) return undefined;
+  return Buffer.concat(parts.flatMap((p) => [p, Buffer.from('\n')]));
+}

@@ -1,0 +1,162 @@
+/**
+ * What the one-shot helpers (mqttloop/publish, mqttloop/subscribe) share: their options
+ * (paho's keyword arguments, camelCased), building the Client from them, and waiting for
+ * the CONNACK.
+ */
+import type * as tls from 'node:tls';
+import { Client } from '../client';
+import { checkInt } from '../client/args';
+import type { PayloadLike } from '../client/payload';
+import { MQTTv311 } from '../constants';
+import { ValueError } from '../errors';
+import type { OutgoingStore } from '../store/types';
+import type { TlsSetOptions } from '../transport/tlsOptions';
+import { codeValue, connackReason, connackRefused, ConnectError } from '../aio/errors';
+
+/** The will: `{ topic, payload?, qos?, retain? }` (paho's `will` dict). */
+export interface HelperWill {
+  topic: string;
+  payload?: PayloadLike;
+  qos?: number;
+  retain?: boolean;
+}
+
+/** Credentials (paho's `auth` dict); `username` is required. */
+export interface HelperAuth {
+  username: string;
+  password?: string | Buffer | null;
+}
+
+/** TLS settings (paho's `tls` dict): tlsSet()'s options plus `insecure` (tlsInsecureSet). */
+export interface HelperTls extends TlsSetOptions {
+  /** true: skip the host-name check (the chain is still verified). */
+  insecure?: boolean;
+}
+
+/** Options common to every helper (paho's keyword arguments). */
+export interface HelperOptions {
+  /** Broker host (default 'localhost'). */
+  hostname?: string;
+  /** Broker port (default 1883). */
+  port?: number;
+  /** Client id; empty or absent: a random one. */
+  clientId?: string;
+  /** Keepalive in seconds (default 60). */
+  keepalive?: number;
+  will?: HelperWill | null;
+  auth?: HelperAuth | null;
+  /** TLS: tlsSet() options plus `insecure`, or a ready tls.SecureContext / tls.ConnectionOptions given as `{ context }`. */
+  tls?: HelperTls | { context: tls.SecureContext | tls.ConnectionOptions } | null;
+  /** MQTTv31, MQTTv311 (default) or MQTTv5. */
+  protocol?: number;
+  /** 'tcp' (default) or 'websockets'. */
+  transport?: 'tcp' | 'websockets';
+  /** Clean session flag (default true). */
+  cleanSession?: boolean;
+  /** Outgoing-message store (default: in memory). */
+  store?: OutgoingStore;
+}
+
+const COMMON_KEYS = ['hostname', 'port', 'clientId', 'keepalive', 'will', 'auth', 'tls', 'protocol', 'transport', 'cleanSession', 'store'];
+
+/** Throws ValueError for an option the helper does not know (a typo would otherwise be silently ignored). */
+export function checkKeys(opts: object, extra: string[], helper: string): void {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`options: must be an object, got ${typeof opts}`);
+  const known = new Set([...COMMON_KEYS, ...extra]);
+  for (const key of Object.keys(opts)) {
+    if (!known.has(key)) throw new ValueError(`${key}: not an option of ${helper}(); options are ${[...known].join(', ')}`);
+  }
+}
+
+/** A Client configured from the options: will, auth, TLS, protocol, transport. */
+export function makeClient(opts: HelperOptions, userdata: unknown, reconnectOnFailure: boolean): Client {
+  const client = new Client({
+    clientId: opts.clientId ?? '', cleanSession: opts.cleanSession ?? true, userdata, protocol: opts.protocol ?? MQTTv311,
+    transport: opts.transport ?? 'tcp', reconnectOnFailure, store: opts.store,
+  });
+  const { will, auth } = opts;
+  if (will) client.willSet(will.topic, will.payload, will.qos ?? 0, will.retain ?? false);
+  if (auth) {
+    if (typeof auth.username !== 'string' || auth.username === '') throw new ValueError("auth: the 'username' key is required");
+    client.usernamePwSet(auth.username, auth.password ?? null);
+  }
+  if (opts.tls) {
+    if ('context' in opts.tls) {
+      client.tlsSetContext(opts.tls.context);
+    } else {
+      const { insecure, ...rest } = opts.tls;
+      client.tlsSet(rest);
+      if (insecure) client.tlsInsecureSet(true);
+    }
+  }
+  return client;
+}
+
+export function target(opts: HelperOptions): { host: string; port: number; keepalive: number } {
+  const host = opts.hostname ?? 'localhost';
+  const port = opts.port ?? 1883;
+  const keepalive = opts.keepalive ?? 60;
+  if (typeof host !== 'string' || host === '') throw new ValueError('hostname: must be a non-empty string');
+  checkInt(port, 'port', 1, 65535);
+  checkInt(keepalive, 'keepalive', 0, 65535);
+  return { host, port, keepalive };
+}
+
+/** The ConnectError for a refused CONNACK: paho's connack_string() text, `returnCode` the code. */
+export function refusedError(rc: number, protocol?: number): ConnectError {
+  return new ConnectError(connackReason(rc, protocol), { returnCode: rc });
+}
+
+/** Opens the connection; a socket/TLS/WebSocket failure becomes a ConnectError naming the broker. */
+export async function openConnection(client: Client, host: string, port: number, keepalive: number): Promise<void> {
+  try {
+    await client.connect(host, port, keepalive);
+  } catch (e) {
+    if (e instanceof ValueError) throw e;
+    throw new ConnectError(`cannot connect to ${host}:${port}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Resolves on an accepted CONNACK; rejects with ConnectError on a refusal (the CONNACK
+ * reason), or when the connection closes or times out first. Listeners are removed either way.
+ */
+export function waitConnack(client: Client, host: string, port: number, protocol?: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const off = (): void => {
+      client.off('connect', onConnect);
+      client.off('connect_fail', onFail);
+      client.off('disconnect', onFail);
+    };
+    const onConnect = (_flags: unknown, rc: unknown): void => {
+      off();
+      const code = codeValue(rc);
+      if (connackRefused(code, protocol)) reject(refusedError(code, protocol));
+      else resolve();
+    };
+    const onFail = (): void => {
+      off();
+      reject(new ConnectError(`no CONNACK from ${host}:${port}: the connection closed or timed out first`));
+    };
+    client.on('connect', onConnect);
+    client.on('connect_fail', onFail);
+    client.on('disconnect', onFail);
+  });
+}
+
+/** Sends DISCONNECT and resolves once the connection is closed (at most `ms` later), then stops the loop. */
+export async function closeClient(client: Client, ms = 5000): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      client.off('disconnect', done);
+      client.off('connect_fail', done);
+      resolve();
+    }
+    client.on('disconnect', done);
+    client.on('connect_fail', done);
+    if (client.disconnect() !== 0) done();
+  });
+  await client.loopStop();
+}

@@ -1,0 +1,94 @@
+/**
+ * Links cut in the middle of a packet (issue 8), in both directions, under a QoS 1 + QoS 2
+ * stream. The publisher talks to mosquitto through one fault proxy, the subscriber through
+ * another; both use cleanSession false and reconnect fast. Repeatedly, the next PUBLISH the
+ * publisher sends is cut in half (the broker sees a truncated packet and a closed socket), then
+ * the next PUBLISH the broker sends the subscriber, then any packet either way (PUBREC, PUBREL,
+ * PUBACK...). Every message must arrive; QoS 2 exactly once; QoS 1 duplicates are counted.
+ */
+import { Client } from '../../lib';
+import { useClients } from '../client/support';
+import { CutInfo, FaultProxy, startFaultProxy } from '../support/faultProxy';
+import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
+import { history, publishPaced, report, sleep, StreamCounter, uid, waitFor } from './support';
+
+const N = 1000;
+
+describeWithMosquitto('links cut mid-packet', () => {
+  const clients = useClients();
+  let broker: MosquittoBroker;
+  let pubProxy: FaultProxy;
+  let subProxy: FaultProxy;
+
+  beforeAll(async () => {
+    broker = await startMosquitto({ persistence: true });
+    pubProxy = await startFaultProxy({ targetPort: broker.port });
+    subProxy = await startFaultProxy({ targetPort: broker.port });
+  });
+  afterAll(async () => {
+    await pubProxy?.close();
+    await subProxy?.close();
+    await broker?.stop();
+  });
+
+  it(`${N} QoS 1 + ${N} QoS 2 messages: none lost, no QoS 2 duplicate`, async () => {
+    const run = uid('cut');
+    const counter = new StreamCounter(run, N);
+    const sub: Client = clients.make({ clientId: uid('csub'), cleanSession: false });
+    sub.reconnectDelaySet(0.02, 0.1);
+    counter.attach(sub);
+    const subH = history(sub);
+    await sub.connect(subProxy.host, subProxy.port, 10);
+    sub.loopStart();
+    await waitFor(() => counter.subacks >= 1, 5000, 'the subscriber SUBACK');
+
+    const pub: Client = clients.make({ clientId: uid('cpub'), cleanSession: false });
+    pub.reconnectDelaySet(0.02, 0.1);
+    const pubH = history(pub);
+    await pub.connect(pubProxy.host, pubProxy.port, 10);
+    pub.loopStart();
+    await waitFor(() => pubH.connects.length === 1, 5000, 'the publisher connected');
+
+    // The fault loop: one cut at a time, in rotation, while the stream runs.
+    const cuts: CutInfo[] = [];
+    let streaming = true;
+    const plan: Array<[FaultProxy, 'toBroker' | 'toClient', number | undefined]> = [
+      [pubProxy, 'toBroker', 3], // PUBLISH client -> broker
+      [subProxy, 'toClient', 3], // PUBLISH broker -> client
+      [pubProxy, 'toClient', undefined], // PUBACK / PUBREC / PUBCOMP to the publisher
+      [subProxy, 'toBroker', undefined], // PUBACK / PUBREC / PUBCOMP from the subscriber
+    ];
+    const faults = (async () => {
+      for (let i = 0; streaming; i++) {
+        const [proxy, dir, type] = plan[i % plan.length];
+        const cut = proxy.cutMidPacket(dir, { type });
+        const done = await Promise.race([cut, (async () => { while (streaming) await sleep(20); return null; })()]);
+        if (done === null) {
+          proxy.cancelCut();
+          return;
+        }
+        cuts.push(done);
+        await sleep(100); // let the stream run a little between faults
+      }
+    })();
+
+    await publishPaced(pub, run, N, 25, 40);
+    await waitFor(() => counter.complete, 20000, () => counter.describe());
+    streaming = false;
+    await faults;
+    await waitFor(() => pub._debugSizes().outgoing === 0, 5000, 'the publisher to finish every flow');
+
+    report('cut mid-packet', counter, {
+      cuts: cuts.length,
+      cutsByKind: cuts.reduce<Record<string, number>>((a, c) => { const k = `${c.direction}:type${c.packetType}`; a[k] = (a[k] ?? 0) + 1; return a; }, {}),
+      pubReconnects: pubH.connects.length - 1, subReconnects: subH.connects.length - 1,
+    });
+    expect(cuts.length).toBeGreaterThanOrEqual(8);
+    expect(cuts.some((c) => c.direction === 'toBroker' && c.packetType === 3)).toBe(true);
+    expect(cuts.some((c) => c.direction === 'toClient' && c.packetType === 3)).toBe(true);
+    expect(counter.q1.missing()).toEqual([]);
+    expect(counter.q2.missing()).toEqual([]);
+    expect(counter.q2.duplicates()).toEqual([]);
+    expect(counter.q1.strays.concat(counter.q2.strays)).toEqual([]);
+  }, 40000);
+});

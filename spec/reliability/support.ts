@@ -1,0 +1,95 @@
+/**
+ * Shared pieces of the reliability specs (issue 8): a persistent subscriber that counts two
+ * sequence-numbered streams (QoS 1 and QoS 2) by number, connection histories, a paced
+ * publisher, and the figures each spec prints (sent, received, lost, duplicated).
+ */
+import { performance } from 'perf_hooks';
+import { Client, MQTTMessage } from '../../lib';
+import { SeqCounter, uid, waitFor } from '../client/support';
+
+export { uid, waitFor };
+
+/** Topic of stream `qos` in run `run`. */
+export function topicOf(run: string, qos: 1 | 2): string {
+  return `rel/${run}/q${qos}`;
+}
+
+export interface History {
+  connects: Array<{ at: number; sessionPresent: boolean; rc: number }>;
+  disconnects: Array<{ at: number; rc: number }>;
+  fails: number[];
+}
+
+export function history(c: Client): History {
+  const h: History = { connects: [], disconnects: [], fails: [] };
+  c.on('connect', (flags: { sessionPresent: boolean }, rc: number) => h.connects.push({ at: performance.now(), sessionPresent: flags.sessionPresent, rc }));
+  c.on('disconnect', (rc: number) => h.disconnects.push({ at: performance.now(), rc }));
+  c.on('connect_fail', () => h.fails.push(performance.now()));
+  return h;
+}
+
+/** Counts the two streams of one run; subscribes (QoS 2) in on_connect so it survives any reconnect. */
+export class StreamCounter {
+  readonly q1: SeqCounter;
+  readonly q2: SeqCounter;
+  subacks = 0;
+
+  constructor(readonly run: string, readonly n: number) {
+    this.q1 = new SeqCounter(n);
+    this.q2 = new SeqCounter(n);
+  }
+
+  attach(sub: Client): void {
+    const t1 = topicOf(this.run, 1);
+    const t2 = topicOf(this.run, 2);
+    sub.on_connect = (c: Client) => { c.subscribe([[t1, 2], [t2, 2]]); };
+    sub.on_subscribe = () => { this.subacks++; };
+    sub.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => {
+      if (m.topic === t1) this.q1.add(m.payload);
+      else if (m.topic === t2) this.q2.add(m.payload);
+    };
+  }
+
+  get complete(): boolean {
+    return this.q1.distinct === this.n && this.q2.distinct === this.n;
+  }
+
+  describe(): string {
+    return `QoS 1: ${this.q1.describe()} | QoS 2: ${this.q2.describe()}`;
+  }
+
+  /** The figures: per QoS, sent / received / lost / duplicated. */
+  figures(): Record<string, { sent: number; received: number; lost: number; duplicated: number }> {
+    const f = (c: SeqCounter) => ({ sent: this.n, received: c.total, lost: this.n - c.distinct, duplicated: c.total - c.distinct });
+    return { qos1: f(this.q1), qos2: f(this.q2) };
+  }
+}
+
+/** Prints the figures of one fault kind (they go into the issue's closing note). */
+export function report(kind: string, counter: StreamCounter, extra: Record<string, unknown> = {}): void {
+  const f = counter.figures();
+  // eslint-disable-next-line no-console
+  console.log(`[reliability] ${kind}: ${JSON.stringify({ ...f, ...extra })}`);
+}
+
+/**
+ * Publishes seq 0..n-1 on both streams of `run`, `batch` of each at a time, one batch per
+ * `everyMs` (pacing, so faults land mid-stream; not synchronisation).
+ */
+export async function publishPaced(pub: Client, run: string, n: number, batch: number, everyMs: number, onBatch?: (sent: number) => void): Promise<void> {
+  const t1 = topicOf(run, 1);
+  const t2 = topicOf(run, 2);
+  for (let i = 0; i < n; i += batch) {
+    for (let k = i; k < Math.min(n, i + batch); k++) {
+      const a = pub.publish(t1, String(k), 1);
+      const b = pub.publish(t2, String(k), 2);
+      if (a.rc !== 0 || b.rc !== 0) throw new Error(`publish(${k}) returned rc ${a.rc}/${b.rc}`);
+    }
+    onBatch?.(Math.min(n, i + batch));
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
