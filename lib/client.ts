@@ -178,7 +178,13 @@ export class Client extends EventEmitter {
     this.init(typeof opts === 'string' ? { clientId: opts } : opts ?? {});
   }
 
-  /** Most QoS 1/2 messages in flight at once (default 20; 0 = no limit). */
+  /**
+   * Most QoS 1/2 messages in flight at once (default 20; 0 = no limit). Keep it within what
+   * the broker accepts: mosquitto 2.0 takes 20 in-flight messages per client by default
+   * (`max_inflight_messages`) and, on MQTT 3.1/3.1.1, acknowledges QoS 2 messages beyond
+   * that with an ordinary PUBREC and drops them; MQTT 5 brokers announce their Receive
+   * Maximum, which caps this window automatically.
+   */
   maxInflightMessagesSet(inflight: number): void {
     this.session.config.maxInflight = checkInt(inflight, 'inflight', 0, 65535);
   }
