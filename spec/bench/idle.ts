@@ -1,0 +1,165 @@
+/**
+ * Child process of the idle-memory scenario of spec/bench/run.ts (one per measurement, so
+ * the libraries never share a heap):
+ *
+ *   node --expose-gc --import tsx spec/bench/idle.ts KIND PORT COUNT
+ *
+ * KIND: mqttloop (Client + loopStart), mqttjs (mqtt.connect), socket (a bare net.Socket that
+ * writes a pre-encoded CONNECT and reads the CONNACK). Opens one connection first (one-time
+ * costs: modules, lazily built internals) and measures the baseline after it, then opens
+ * COUNT more, all held open (CONNECT sent, CONNACK read), collects garbage and prints one
+ * JSON line: RSS / heap / external deltas over the COUNT connections. The young generation
+ * is grown to its maximum before the baseline (see growYoungGeneration).
+ */
+import * as net from 'net';
+import * as v8 from 'v8';
+
+type Kind = 'mqttloop' | 'mqttjs' | 'socket';
+const [kind, portArg, countArg] = process.argv.slice(2) as [Kind, string, string];
+const port = Number(portArg);
+const count = Number(countArg);
+const HOST = '127.0.0.1';
+const BATCH = 50; // connections opened concurrently (mosquitto's listen backlog is not the test)
+const DEADLINE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const keep: unknown[] = [];
+
+/** MQTT 3.1.1 CONNECT, clean session, keepalive 60, client id `id`. */
+function connectPacket(id: string): Buffer {
+  const idBytes = Buffer.from(id);
+  const varHeader = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 60]);
+  const len = varHeader.length + 2 + idBytes.length;
+  const b = Buffer.alloc(2 + len);
+  b[0] = 0x10;
+  b[1] = len; // ids here are short: one length byte
+  varHeader.copy(b, 2);
+  b.writeUInt16BE(idBytes.length, 12);
+  idBytes.copy(b, 14);
+  return b;
+}
+
+async function openSocket(i: number): Promise<void> {
+  const sock = net.connect({ host: HOST, port });
+  sock.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    sock.once('error', reject);
+    sock.on('connect', () => sock.write(connectPacket(`idle-s-${process.pid}-${i}`)));
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length < 4) return;
+      sock.off('data', onData);
+      if (got[0] !== 0x20 || got[3] !== 0) reject(new Error(`bad CONNACK ${got.toString('hex')}`));
+      else resolve();
+    };
+    sock.on('data', onData);
+  });
+  sock.on('data', () => undefined); // keep reading (PINGRESP would land here)
+  keep.push(sock);
+}
+
+/**
+ * V8's young generation (new space) grows with the allocation rate, up to 32 MiB, and a
+ * forced GC does not shrink it: whichever process allocated more before the baseline (module
+ * loading, one connection) would start with a larger one and show less growth per connection.
+ * Grow it to its maximum first, in every kind of child, so the per-connection figure holds
+ * what the connections retain (old space, native memory), not young-generation sizing.
+ */
+function growYoungGeneration(): void {
+  const newSpace = () => v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0;
+  let sink: unknown[] = [];
+  let size = newSpace();
+  for (let stable = 0, rounds = 0; stable < 5 && rounds < 200; rounds++) {
+    for (let i = 0; i < 200_000; i++) {
+      sink.push({ i, s: `x${i}` });
+      if (sink.length > 5000) sink = [];
+    }
+    const now = newSpace();
+    stable = now === size ? stable + 1 : 0;
+    size = now;
+  }
+}
+
+async function main(): Promise<void> {
+  let open: (i: number) => Promise<void>;
+  if (kind === 'mqttloop') {
+    const { Client, MQTTv311 } = await import('../../dist');
+    open = async (i) => {
+      const c = new Client({ clientId: `idle-m-${process.pid}-${i}`, cleanSession: true, protocol: MQTTv311 });
+      const connected = new Promise<void>((resolve, reject) => {
+        c.on_connect = (_c: unknown, _u: unknown, _f: unknown, rc: number) => (rc === 0 ? resolve() : reject(new Error(`rc ${rc}`)));
+        c.on_connect_fail = () => reject(new Error('connection failed'));
+      });
+      await c.connect(HOST, port, 60);
+      c.loopStart();
+      await connected;
+      c.on_connect = null;
+      c.on_connect_fail = null;
+      keep.push(c);
+    };
+  } else if (kind === 'mqttjs') {
+    const mqtt = (await import('mqtt')).default;
+    open = async (i) => {
+      const c = mqtt.connect(`mqtt://${HOST}:${port}`, {
+        clientId: `idle-j-${process.pid}-${i}`, protocolVersion: 4, clean: true, keepalive: 60, reconnectPeriod: 0,
+      });
+      await new Promise<void>((resolve, reject) => {
+        c.once('connect', () => resolve());
+        c.once('error', reject);
+      });
+      keep.push(c);
+    };
+  } else if (kind === 'socket') {
+    open = openSocket;
+  } else {
+    throw new Error(`unknown kind ${String(kind)}`);
+  }
+
+  const settle = async () => {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (!g) throw new Error('run with --expose-gc');
+    for (let k = 0; k < 4; k++) {
+      g();
+      await sleep(50);
+    }
+    return process.memoryUsage();
+  };
+  const spaces = () => Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
+
+  growYoungGeneration();
+  await open(-1); // one-time costs stay out of the per-connection figure
+  const before = await settle();
+  const spacesBefore = spaces();
+  const t0 = Date.now();
+  let opened = 0;
+  const deadline = setTimeout(() => {
+    console.log(JSON.stringify({ error: `only ${opened} of ${count} connections open after ${DEADLINE_MS / 1000} s` }));
+    process.exit(2);
+  }, DEADLINE_MS);
+  for (let i = 0; i < count; i += BATCH) {
+    const batch: Promise<void>[] = [];
+    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(open(j).then(() => { opened++; }));
+    await Promise.all(batch);
+  }
+  clearTimeout(deadline);
+  const openMs = Date.now() - t0;
+  await sleep(300);
+  const after = await settle();
+  const spacesAfter = spaces();
+  console.log(JSON.stringify({
+    kind, count: opened, openMs,
+    rssPerConn: (after.rss - before.rss) / opened,
+    heapPerConn: (after.heapUsed - before.heapUsed) / opened,
+    externalPerConn: (after.external - before.external) / opened,
+    before, after,
+    newSpaceGrowthPerConn: (spacesAfter.new_space - spacesBefore.new_space) / opened,
+    oldSpaceGrowthPerConn: (spacesAfter.old_space - spacesBefore.old_space) / opened,
+  }));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.log(JSON.stringify({ error: String((e as Error)?.stack ?? e) }));
+  process.exit(1);
+});

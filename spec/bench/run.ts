@@ -1,0 +1,373 @@
+/**
+ * npm run bench [-- --quick] [-- --json FILE] [-- --only NAME[,NAME]] [-- --lib mqttloop|mqttjs] [-- --rounds N]
+ *
+ * mqttloop against MQTT.js 5.16 (issue 7), both doing the same work in the same run, each
+ * measurement against a fresh mosquitto on a free loopback port (set_tcp_nodelay, unlimited
+ * queues), repetitions interleaved (A B A B ...) after one untimed warm-up of each, medians
+ * reported, every run checked by sequence numbers in the payload (nothing lost, nothing
+ * duplicated: a failed check aborts the bench). Throughput rows also give each side's CPU
+ * time per message in this process and how busy the broker was; reference rows ("bare
+ * sockets": pre-encoded packets, no client library) show the broker's and the machine's own
+ * limits, against which the goals can be judged.
+ *
+ *   --quick        a tenth of each N (idle memory: 100 connections)
+ *   --json FILE    every run's raw figures, the table and the goals
+ *   --only NAME    scenarios whose id is NAME or starts with NAME- (qos0, qos1, qos1-100, qos2-20,
+ *                  latency, idle, mqttclient, payload, dispatch); comma-separated list allowed
+ *   --lib LIB      run one side only (profiling): mqttloop or mqttjs
+ *   --rounds N     repetitions of each side (default 3 for runs of seconds, 5 for short ones; 3 with --quick)
+ *
+ * Run the built library: `npm run bench` builds first (imports come from dist/).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import {
+  aioThroughput, AioKind, dispatch, rawLatency, rawQos0, rawQos1, idleMemory, IdleKind, latency, Lib, Measure, throughput, ThroughputOpts,
+} from './scenarios';
+import { BenchError, fmtKB, fmtMs, fmtRate, median, mosquittoVersion, PUBLISH_CHUNK } from './support';
+
+// ---- arguments -------------------------------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) fail(`${name} needs a value`);
+  return v;
+}
+function fail(msg: string): never {
+  console.error(`bench: ${msg}`);
+  process.exit(2);
+}
+const known = new Set(['--quick', '--json', '--only', '--lib', '--rounds']);
+for (let i = 0; i < argv.length; i++) {
+  if (!argv[i].startsWith('--')) continue;
+  if (!known.has(argv[i])) fail(`unknown option ${argv[i]} (known: ${[...known].join(' ')})`);
+}
+const QUICK = argv.includes('--quick');
+const JSON_FILE = option('--json');
+const ONLY = option('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
+const LIB = option('--lib');
+if (LIB !== undefined && LIB !== 'mqttloop' && LIB !== 'mqttjs') fail('--lib: mqttloop or mqttjs');
+const ROUNDS = option('--rounds') !== undefined ? Number(option('--rounds')) : undefined;
+if (ROUNDS !== undefined && !(Number.isInteger(ROUNDS) && ROUNDS >= 1)) fail('--rounds: a positive integer');
+const scale = (n: number) => (QUICK ? Math.max(1, Math.round(n / 10)) : n);
+
+function selected(id: string): boolean {
+  return ONLY === undefined || ONLY.some((name) => id === name || id.startsWith(`${name}-`));
+}
+
+// ---- records ---------------------------------------------------------------------------------------
+
+interface RunRecord {
+  scenario: string;
+  side: string;
+  round: number; // 0 = warm-up (untimed in the medians)
+  value: number;
+  unit: string;
+  ms?: number;
+  n?: number;
+  extra?: Record<string, unknown>;
+}
+interface Row {
+  id: string;
+  scenario: string;
+  mqttloop: string;
+  mqttjs: string;
+  /** > 1: mqttloop better. */
+  ratio: number | null;
+  note?: string;
+}
+const runs: RunRecord[] = [];
+const rows: Row[] = [];
+const medians = new Map<string, number>(); // `${scenario}/${side}` -> median value (and extras)
+
+interface Side {
+  name: string;
+  /** Which --lib this side belongs to; 'reference' sides (bare sockets) run only without --lib. */
+  lib: Lib | 'reference';
+  run: (n: number) => Promise<Measure>;
+}
+
+/**
+ * One warm-up of each side (a tenth of n, not counted), then `rounds` rounds of every side in
+ * turn (A B A B ...). Returns each side's measures; records every run.
+ */
+async function series(scenario: string, unit: string, sides: Side[], n: number, rounds: number): Promise<Map<string, Measure[]>> {
+  const active = sides.filter((s) => LIB === undefined || s.lib === LIB);
+  const out = new Map<string, Measure[]>(active.map((s) => [s.name, []]));
+  const r = ROUNDS ?? (QUICK ? 3 : rounds); // --quick: 3 rounds everywhere
+  const warmN = Math.max(1, Math.round(n / 10));
+  for (const s of active) {
+    const m = await s.run(warmN);
+    runs.push({ scenario, side: s.name, round: 0, value: m.value, unit, ms: m.ms, n: m.n, extra: m.extra });
+  }
+  for (let round = 1; round <= r; round++) {
+    for (const s of active) {
+      const m = await s.run(n);
+      out.get(s.name)!.push(m);
+      runs.push({ scenario, side: s.name, round, value: m.value, unit, ms: m.ms, n: m.n, extra: m.extra });
+      if (process.stdout.isTTY) process.stdout.write('.');
+    }
+  }
+  if (process.stdout.isTTY) process.stdout.write('\r');
+  for (const [name, ms] of out) medians.set(`${scenario}/${name}`, median(ms.map((m) => m.value)));
+  return out;
+}
+
+const med = (scenario: string, side: string): number | undefined => medians.get(`${scenario}/${side}`);
+const medOf = (ms: Measure[] | undefined, key: string): number | undefined =>
+  ms && ms.length > 0 ? median(ms.map((m) => Number(m.extra?.[key]))) : undefined;
+
+const W = 50;
+/** 'CPU µs/msg a vs b' from the runs' extra.cpuUsPerMsg (this process: publisher + subscriber). */
+function cpuNote(res: Map<string, Measure[]>, a: string, b: string): string {
+  const x = medOf(res.get(a), 'cpuUsPerMsg');
+  const y = medOf(res.get(b), 'cpuUsPerMsg');
+  const f = (v?: number) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(1));
+  const bx = medOf(res.get(a), 'brokerLoad');
+  const by = medOf(res.get(b), 'brokerLoad');
+  const pc = (v?: number) => (v === undefined || !Number.isFinite(v) ? '-' : `${Math.round(v * 100)}%`);
+  return `CPU µs/msg ${f(x)} vs ${f(y)}, broker busy ${pc(bx)} vs ${pc(by)}`;
+}
+
+function printRow(row: Row): void {
+  rows.push(row);
+  const ratio = row.ratio === null || !Number.isFinite(row.ratio) ? '-' : `${row.ratio.toFixed(2)}x`;
+  console.log(`${row.scenario.padEnd(W)} | ${row.mqttloop.padStart(20)} | ${row.mqttjs.padStart(20)} | ${ratio.padStart(6)}${row.note ? `  ${row.note}` : ''}`);
+}
+
+/** A throughput row: msg/s of each side, ratio mqttloop / MQTT.js. */
+function rateRow(id: string, label: string, a?: number, b?: number, note?: string): void {
+  printRow({
+    id, scenario: label, mqttloop: a === undefined ? '-' : fmtRate(a), mqttjs: b === undefined ? '-' : fmtRate(b),
+    ratio: a !== undefined && b !== undefined ? a / b : null, note,
+  });
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------------
+
+const bothSides = (run: (lib: Lib, n: number) => Promise<Measure>): Side[] => [
+  { name: 'mqttloop', lib: 'mqttloop', run: (n) => run('mqttloop', n) },
+  { name: 'mqttjs', lib: 'mqttjs', run: (n) => run('mqttjs', n) },
+];
+
+async function qos0(): Promise<void> {
+  const id = 'qos0';
+  if (!selected(id)) return;
+  const n = scale(200_000);
+  const sides = bothSides((lib, k) => throughput(lib, { n: k, size: 64, qos: 0 }));
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos0(k, 64) });
+  const res = await series(id, 'msg/s', sides, n, 3);
+  rateRow(id, `QoS 0 throughput, ${n.toLocaleString('en')} x 64 B`, med(id, 'mqttloop'), med(id, 'mqttjs'), cpuNote(res, 'mqttloop', 'mqttjs'));
+  const raw = med(id, 'raw');
+  const mj = med(id, 'mqttjs');
+  if (raw !== undefined) {
+    printRow({
+      id: 'qos0-raw', scenario: '  reference: raw pre-encoded writes, bare sockets',
+      mqttloop: fmtRate(raw), mqttjs: mj === undefined ? '-' : fmtRate(mj), ratio: mj === undefined ? null : raw / mj,
+      note: `the broker's ceiling; ratio = raw / MQTT.js; ${cpuNote(res, 'raw', 'mqttjs')}`,
+    });
+  }
+}
+
+async function qosWindow(qos: 1 | 2, window: number): Promise<void> {
+  const id = `qos${qos}-${window}`;
+  if (!selected(id)) return;
+  const n = scale(qos === 1 ? 50_000 : 20_000);
+  const o = (k: number): ThroughputOpts => ({ n: k, size: 64, qos, inflight: window, driver: 'window' });
+  const sides = bothSides((lib, k) => throughput(lib, o(k)));
+  if (qos === 1 && window === 100) sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos1(k, 64, window) });
+  const res = await series(id, 'msg/s', sides, n, 5);
+  const label = `QoS ${qos} throughput, ${n.toLocaleString('en')} x 64 B, ${window} in flight${window === 20 ? ' (dflt)' : ''}`;
+  rateRow(id, label, med(id, 'mqttloop'), med(id, 'mqttjs'), cpuNote(res, 'mqttloop', 'mqttjs'));
+  const raw = med(id, 'raw');
+  const mj = med(id, 'mqttjs');
+  if (raw !== undefined) {
+    printRow({
+      id: `${id}-raw`, scenario: '  reference: raw pre-encoded, bare sockets',
+      mqttloop: fmtRate(raw), mqttjs: mj === undefined ? '-' : fmtRate(mj), ratio: mj === undefined ? null : raw / mj,
+      note: `the broker's ceiling; ratio = raw / MQTT.js; ${cpuNote(res, 'raw', 'mqttjs')}`,
+    });
+  }
+}
+
+async function latencyScenario(): Promise<void> {
+  const id = 'latency';
+  if (!selected(id)) return;
+  const n = scale(5_000);
+  const warmup = scale(1_000);
+  const sides = bothSides((lib, k) => latency(lib, { n: k, warmup, rateHz: 2000, size: 64 }));
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawLatency({ n: k, warmup, rateHz: 2000, size: 64 }) });
+  const res = await series(id, 'ms p99', sides, n, 5); // p99 of 5,000 samples is noisy here: 5 rounds
+  const a = res.get('mqttloop');
+  const b = res.get('mqttjs');
+  const raw = res.get('raw');
+  for (const [key, label] of [['p50', 'p50'], ['p99', 'p99']] as const) {
+    const x = medOf(a, key);
+    const y = medOf(b, key);
+    medians.set(`${id}-${key}/mqttloop`, x ?? NaN);
+    medians.set(`${id}-${key}/mqttjs`, y ?? NaN);
+    printRow({
+      id: `${id}-${key}`, scenario: `QoS 0 latency ${label}, 2,000 msg/s, ${n.toLocaleString('en')} msgs`,
+      mqttloop: x === undefined ? '-' : fmtMs(x), mqttjs: y === undefined ? '-' : fmtMs(y),
+      ratio: x !== undefined && y !== undefined ? y / x : null,
+    });
+  }
+  if (raw !== undefined) {
+    const f = (ms?: Measure[]) => `${fmtMs(medOf(ms, 'p50') ?? NaN)} / ${fmtMs(medOf(ms, 'p99') ?? NaN)}`;
+    printRow({
+      id: 'latency-raw', scenario: '  reference: bare sockets, p50 / p99',
+      mqttloop: f(raw), mqttjs: b === undefined ? '-' : f(b), ratio: b === undefined ? null : (medOf(b, 'p99') ?? NaN) / (medOf(raw, 'p99') ?? NaN),
+      note: 'the floor on this machine; ratio = MQTT.js p99 / raw p99',
+    });
+  }
+}
+
+async function idleScenario(): Promise<void> {
+  const id = 'idle';
+  if (!selected(id)) return;
+  const count = QUICK ? 100 : 1000;
+  const side = (kind: IdleKind, lib: Lib | 'reference'): Side => ({ name: kind, lib, run: (k) => idleMemory(kind, k) });
+  // Warm-up runs (a tenth) cost little here and keep the series() shape.
+  const res = await series(id, 'B RSS/conn', [side('mqttloop', 'mqttloop'), side('mqttjs', 'mqttjs'), side('socket', 'reference')], count, 5); // RSS moves by MBs: 5 rounds
+  const a = med(id, 'mqttloop');
+  const b = med(id, 'mqttjs');
+  const s = med(id, 'socket');
+  printRow({
+    id, scenario: `Idle RSS per connection (${count.toLocaleString('en')} held)`,
+    mqttloop: a === undefined ? '-' : fmtKB(a), mqttjs: b === undefined ? '-' : fmtKB(b),
+    ratio: a !== undefined && b !== undefined ? b / a : null,
+    note: `heap/conn: ${fmtKB(medOf(res.get('mqttloop'), 'heapPerConn') ?? NaN)} vs ${fmtKB(medOf(res.get('mqttjs'), 'heapPerConn') ?? NaN)}`,
+  });
+  printRow({
+    id: 'idle-socket', scenario: '  vs a bare net.Socket (CONNECT + CONNACK)',
+    mqttloop: a === undefined ? '-' : fmtKB(a), mqttjs: s === undefined ? '-' : `socket ${fmtKB(s)}`,
+    ratio: a !== undefined && s !== undefined ? s / a : null,
+  });
+}
+
+async function mqttclientScenario(): Promise<void> {
+  const id = 'mqttclient';
+  if (!selected(id)) return;
+  const n = scale(50_000);
+  const k = 100;
+  const side = (kind: AioKind, lib: Lib): Side => ({ name: kind, lib, run: (m) => aioThroughput(kind, m, k, 64) });
+  const res = await series(id, 'msg/s', [side('MQTTClient', 'mqttloop'), side('Client', 'mqttloop'), side('MQTT.js publishAsync', 'mqttjs')], n, 5);
+  const aio = med(id, 'MQTTClient');
+  const cl = med(id, 'Client');
+  const mj = med(id, 'MQTT.js publishAsync');
+  rateRow(id, `MQTTClient QoS 1, ${n.toLocaleString('en')}, ${k} awaits outstanding`, aio, mj,
+    `MQTT.js: publishAsync; ${cpuNote(res, 'MQTTClient', 'MQTT.js publishAsync')}`);
+  printRow({
+    id: 'mqttclient-client', scenario: '  MQTTClient vs Client, same QoS 1 work',
+    mqttloop: aio === undefined ? '-' : `${fmtRate(aio)} aio`, mqttjs: cl === undefined ? '-' : `Client ${fmtRate(cl)}`,
+    ratio: aio !== undefined && cl !== undefined ? aio / cl : null, note: `ratio = MQTTClient / Client; ${cpuNote(res, 'MQTTClient', 'Client')}`,
+  });
+}
+
+async function payloadScenario(): Promise<void> {
+  const sizes: Array<[string, number, number]> = [
+    ['16b', 16, 20_000], ['1k', 1024, 20_000], ['64k', 65536, 3_000], ['1m', 1 << 20, 200],
+  ];
+  for (const [tag, size, n0] of sizes) {
+    const id = `payload-${tag}`;
+    if (!selected(id)) continue;
+    const n = scale(n0);
+    const o = (k: number): ThroughputOpts => ({ n: k, size, qos: 1, inflight: 100, driver: 'callbacks', topic: 'bench/size' });
+    const res = await series(id, 'msg/s', bothSides((lib, k) => throughput(lib, o(k))), n, 3);
+    const a = med(id, 'mqttloop');
+    const b = med(id, 'mqttjs');
+    const mb = (r?: number) => (r === undefined ? '' : `${((r * size) / 1e6).toFixed(size >= 65536 ? 0 : 1)} MB/s`);
+    rateRow(id, `QoS 1 x100 in flight, ${n.toLocaleString('en')} x ${tag.toUpperCase().replace('B', ' B')}`, a, b,
+      `${size >= 1024 ? `${mb(a)} vs ${mb(b)}; ` : ''}${cpuNote(res, 'mqttloop', 'mqttjs')}`);
+  }
+}
+
+async function dispatchScenario(): Promise<void> {
+  const id = 'dispatch';
+  if (!selected(id)) return;
+  const n = scale(100_000);
+  const counts = [1, 100, 10_000];
+  const sides: Side[] = counts.map((f) => ({ name: `${f}`, lib: 'mqttloop', run: (k) => dispatch(f, k, 64) }));
+  const res = await series(id, 'msg/s', sides, n, 5);
+  const base = med(id, '1');
+  for (const f of counts.slice(1)) {
+    const r = med(id, `${f}`);
+    printRow({
+      id: `dispatch-${f}`, scenario: `Dispatch QoS 0 x ${n.toLocaleString('en')}: ${f.toLocaleString('en')} filters vs 1`,
+      mqttloop: r === undefined ? '-' : fmtRate(r), mqttjs: base === undefined ? '-' : `1 filter ${fmtRate(base)}`,
+      ratio: r !== undefined && base !== undefined ? r / base : null, note: `mqttloop only; ratio = N filters / 1; ${cpuNote(res, `${f}`, '1')}`,
+    });
+  }
+}
+
+// ---- goals (issue 7) ------------------------------------------------------------------------------------
+
+interface Goal { goal: string; met: boolean | null; detail: string }
+
+function goals(): Goal[] {
+  const ratio = (id: string) => rows.find((r) => r.id === id)?.ratio ?? null;
+  const ceiling = (id: string, what: string) => {
+    const r = ratio(id);
+    return r === null ? '' : `; ${what} ${r.toFixed(2)}x`;
+  };
+  const g = (goal: string, id: string, min: number, show: (r: number) => string, context = ''): Goal => {
+    const r = ratio(id);
+    return { goal, met: r === null ? null : r >= min, detail: r === null ? 'not measured' : show(r) + context };
+  };
+  const x = (r: number) => `${r.toFixed(2)}x`;
+  const rawP99 = ratio('latency-raw');
+  return [
+    g('QoS 0 throughput >= 1.3x MQTT.js', 'qos0', 1.3, x, ceiling('qos0-raw', 'bare sockets reach')),
+    g('QoS 1, 100 in flight >= 1.2x MQTT.js', 'qos1-100', 1.2, x, ceiling('qos1-100-raw', 'bare sockets reach')),
+    g('QoS 2, 100 in flight >= 1.2x MQTT.js', 'qos2-100', 1.2, x),
+    g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
+      rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
+    g('idle RSS/conn <= 0.35x MQTT.js', 'idle', 1 / 0.35, (r) => `${(1 / r).toFixed(2)}x of MQTT.js`),
+    g('idle RSS/conn within 1.3x of a bare socket', 'idle-socket', 1 / 1.3, (r) => `${(1 / r).toFixed(2)}x of the socket`),
+    g('MQTTClient >= 0.9x Client (QoS 1)', 'mqttclient-client', 0.9, x),
+    g('dispatch, 10,000 filters within 2x of 1', 'dispatch-10000', 0.5, (r) => `${(1 / r).toFixed(2)}x the time per message of 1 filter`),
+  ];
+}
+
+// ---- main -------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const meta = {
+    date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
+    loadavg: os.loadavg(), mosquitto: mosquittoVersion(), quick: QUICK, only: ONLY ?? null, lib: LIB ?? null,
+    publishChunk: PUBLISH_CHUNK,
+  };
+  if (!(globalThis as { gc?: unknown }).gc) console.log('(note: run with --expose-gc for a GC before each run)');
+  console.log(`mqttloop vs MQTT.js ${require('mqtt/package.json').version} — mosquitto ${meta.mosquitto}, node ${meta.node}, ` +
+    `${meta.cpus} CPUs, load ${meta.loadavg.map((l) => l.toFixed(2)).join(' ')}${QUICK ? ', --quick (N/10)' : ''}`);
+  console.log('each figure: median of interleaved runs, each against a fresh mosquitto, all messages checked by sequence number');
+  console.log(`${'scenario'.padEnd(W)} | ${'mqttloop'.padStart(20)} | ${'MQTT.js'.padStart(20)} | ${'ratio'.padStart(6)}  (ratio > 1: mqttloop better)`);
+  console.log('-'.repeat(W + 58));
+  const parts = [qos0, () => qosWindow(1, 20), () => qosWindow(1, 100), () => qosWindow(2, 20), () => qosWindow(2, 100),
+    latencyScenario, idleScenario, mqttclientScenario, payloadScenario, dispatchScenario];
+  for (const part of parts) await part();
+  console.log('-'.repeat(W + 58));
+  const gs = goals();
+  console.log('issue 7 goals:');
+  for (const goal of gs) {
+    const mark = goal.met === null ? 'not run' : goal.met ? 'met' : 'NOT met';
+    console.log(`  ${goal.goal.padEnd(46)} ${mark.padEnd(8)} ${goal.detail}`);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`(${seconds.toFixed(0)} s)`);
+  if (JSON_FILE) {
+    fs.writeFileSync(JSON_FILE, JSON.stringify({ meta: { ...meta, seconds }, rows, goals: gs, runs }, null, 2) + '\n');
+    console.log(`raw figures: ${JSON_FILE}`);
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  process.stdout.write('\n');
+  if (e instanceof BenchError) console.error(`bench FAILED: ${e.message}`);
+  else console.error('bench FAILED:', e);
+  process.exit(1);
+});
