@@ -2,14 +2,19 @@
  * Child process of the idle-memory scenario of spec/bench/run.ts (one per measurement, so
  * the libraries never share a heap):
  *
- *   node --expose-gc --import tsx spec/bench/idle.ts KIND PORT COUNT
+ *   node --expose-gc --min-semi-space-size=1 --max-semi-space-size=1 --import tsx spec/bench/idle.ts KIND PORT COUNT
+ *
+ * The semi-space flags pin V8's young generation (by default it grows with the allocation
+ * rate up to 2 x 16 MiB and shrinks later, at moments of its own: whichever library allocated
+ * more garbage before or during the run would show MBs that no connection holds). Pinned, it
+ * is the same constant for every kind. The old generation and native memory are untouched.
  *
  * KIND: mqttloop (Client + loopStart), mqttjs (mqtt.connect), socket (a bare net.Socket that
  * writes a pre-encoded CONNECT and reads the CONNACK). Opens one connection first (one-time
  * costs: modules, lazily built internals) and measures the baseline after it, then opens
- * COUNT more, all held open (CONNECT sent, CONNACK read), collects garbage and prints one
- * JSON line: RSS / heap / external deltas over the COUNT connections. The young generation
- * is grown to its maximum before the baseline (see growYoungGeneration).
+ * COUNT more, all held open (CONNECT sent, CONNACK read), collecting garbage and reading
+ * RSS and heap after each quarter, and prints one JSON line: bytes per connection as the
+ * least-squares slope through those five points (and the plain before/after deltas).
  */
 import * as net from 'net';
 import * as v8 from 'v8';
@@ -59,26 +64,18 @@ async function openSocket(i: number): Promise<void> {
   keep.push(sock);
 }
 
-/**
- * V8's young generation (new space) grows with the allocation rate, up to 32 MiB, and a
- * forced GC does not shrink it: whichever process allocated more before the baseline (module
- * loading, one connection) would start with a larger one and show less growth per connection.
- * Grow it to its maximum first, in every kind of child, so the per-connection figure holds
- * what the connections retain (old space, native memory), not young-generation sizing.
- */
-function growYoungGeneration(): void {
-  const newSpace = () => v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0;
-  let sink: unknown[] = [];
-  let size = newSpace();
-  for (let stable = 0, rounds = 0; stable < 5 && rounds < 200; rounds++) {
-    for (let i = 0; i < 200_000; i++) {
-      sink.push({ i, s: `x${i}` });
-      if (sink.length > 5000) sink = [];
-    }
-    const now = newSpace();
-    stable = now === size ? stable + 1 : 0;
-    size = now;
+/** Least-squares slope of y over x. */
+function slope(xy: Array<[number, number]>): number {
+  const n = xy.length;
+  const mx = xy.reduce((a, [x]) => a + x, 0) / n;
+  const my = xy.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of xy) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) * (x - mx);
   }
+  return num / den;
 }
 
 async function main(): Promise<void> {
@@ -127,7 +124,6 @@ async function main(): Promise<void> {
   };
   const spaces = () => Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
 
-  growYoungGeneration();
   await open(-1); // one-time costs stay out of the per-connection figure
   const before = await settle();
   const spacesBefore = spaces();
@@ -137,22 +133,40 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ error: `only ${opened} of ${count} connections open after ${DEADLINE_MS / 1000} s` }));
     process.exit(2);
   }, DEADLINE_MS);
-  for (let i = 0; i < count; i += BATCH) {
+  // RSS moves by whole MBs for reasons of its own (allocator arenas, V8 committing pages): one
+  // before/after difference over 1,000 connections is noisy. Measure after every quarter and
+  // take the least-squares slope (bytes per connection) through the five points.
+  const point = (n: number, m: NodeJS.MemoryUsage) => ({ n, rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal });
+  const points = [point(0, before)];
+  const marks = new Set([1, 2, 3, 4].map((q) => Math.round((count * q) / 4)));
+  let openMs = 0;
+  for (let i = 0; i < count; ) {
     const batch: Promise<void>[] = [];
-    for (let j = i; j < Math.min(count, i + BATCH); j++) batch.push(open(j).then(() => { opened++; }));
+    const end = Math.min(count, i + BATCH, ...[...marks].filter((m) => m > i));
+    for (let j = i; j < end; j++) batch.push(open(j).then(() => { opened++; }));
     await Promise.all(batch);
+    i = end;
+    if (marks.has(i)) {
+      openMs = Date.now() - t0;
+      const m = await settle();
+      points.push(point(opened, m));
+    }
   }
   clearTimeout(deadline);
-  const openMs = Date.now() - t0;
   await sleep(300);
   const after = await settle();
   const spacesAfter = spaces();
+  points[points.length - 1] = point(opened, after);
   console.log(JSON.stringify({
     kind, count: opened, openMs,
-    rssPerConn: (after.rss - before.rss) / opened,
-    heapPerConn: (after.heapUsed - before.heapUsed) / opened,
+    rssPerConn: slope(points.map((p) => [p.n, p.rss])),
+    heapPerConn: slope(points.map((p) => [p.n, p.heap])),
+    /** Outside the V8 heap: RSS minus the heap's committed pages. */
+    nativePerConn: slope(points.map((p) => [p.n, p.rss - p.heapTotal])),
+    rssDeltaPerConn: (after.rss - before.rss) / opened,
+    heapDeltaPerConn: (after.heapUsed - before.heapUsed) / opened,
     externalPerConn: (after.external - before.external) / opened,
-    before, after,
+    points, before, after,
     newSpaceGrowthPerConn: (spacesAfter.new_space - spacesBefore.new_space) / opened,
     oldSpaceGrowthPerConn: (spacesAfter.old_space - spacesBefore.old_space) / opened,
   }));

@@ -238,13 +238,17 @@ async function idleScenario(): Promise<void> {
   printRow({
     id, scenario: `Idle RSS per connection (${count.toLocaleString('en')} held)`,
     mqttloop: a === undefined ? '-' : fmtKB(a), mqttjs: b === undefined ? '-' : fmtKB(b),
-    ratio: a !== undefined && b !== undefined ? b / a : null,
+    ratio: a !== undefined && b !== undefined && a > 0 && b > 0 ? b / a : null,
     note: `heap/conn: ${fmtKB(medOf(res.get('mqttloop'), 'heapPerConn') ?? NaN)} vs ${fmtKB(medOf(res.get('mqttjs'), 'heapPerConn') ?? NaN)}`,
   });
+  // With few connections (--quick) the RSS change can sink below RSS's own noise (MBs).
+  const usable = (v?: number): v is number => v !== undefined && v > 0;
   printRow({
     id: 'idle-socket', scenario: '  vs a bare net.Socket (CONNECT + CONNACK)',
     mqttloop: a === undefined ? '-' : fmtKB(a), mqttjs: s === undefined ? '-' : `socket ${fmtKB(s)}`,
-    ratio: a !== undefined && s !== undefined ? s / a : null,
+    ratio: usable(a) && usable(s) ? s / a : null,
+    note: `heap/conn: socket ${fmtKB(medOf(res.get('socket'), 'heapPerConn') ?? NaN)}` +
+      (usable(a) && (s === undefined || usable(s)) ? '' : '; RSS change below its noise: see heap/conn'),
   });
 }
 

@@ -287,7 +287,9 @@ export type IdleKind = 'mqttloop' | 'mqttjs' | 'socket';
 export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
   return withBroker(async (b) => {
     const script = path.join(__dirname, 'idle.ts');
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, kind, String(b.port), String(count)], {
+    // Young generation pinned (see idle.ts): its growth is per process, not per connection.
+    const flags = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1', '--import', 'tsx'];
+    const child = spawn(process.execPath, [...flags, script, kind, String(b.port), String(count)], {
       cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -296,7 +298,7 @@ export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
     child.stderr.on('data', (d) => { err += d; });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const line = out.trim().split('\n').pop() ?? '';
-    let r: { error?: string; count: number; rssPerConn: number; heapPerConn: number; externalPerConn: number; openMs: number };
+    let r: { error?: string; count: number; rssPerConn: number; heapPerConn: number; nativePerConn: number; openMs: number };
     try {
       r = JSON.parse(line);
     } catch {
@@ -306,7 +308,7 @@ export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
     if (r.count !== count) throw new BenchError(`idle ${kind}: ${r.count} of ${count} connections opened`);
     return {
       value: r.rssPerConn, n: count,
-      extra: { heapPerConn: r.heapPerConn, externalPerConn: r.externalPerConn, openMs: r.openMs },
+      extra: { heapPerConn: r.heapPerConn, nativePerConn: r.nativePerConn, openMs: r.openMs, child: r },
     };
   });
 }
