@@ -7,8 +7,9 @@
  * The pump (DESIGN.md): loopRead() feeds received bytes to the session and runs callbacks,
  * loopWrite() hands everything the session queued to the transport as one write,
  * loopMisc() runs the session's deadlines. loop() does the three after waiting for network
- * activity; loopStart()/loopForever() run them in the background: a data event or a
- * publish schedules one turn (setImmediate, coalesced) and one timer waits for the next
+ * activity; loopStart()/loopForever() run them in the background: a data event runs one
+ * turn at once (in the event), a publish queues one flush at the end of the current task
+ * (a microtask, so a burst of publishes is one write), and one timer waits for the next
  * session deadline. No polling tick.
  */
 import { performance } from 'node:perf_hooks';
@@ -115,6 +116,10 @@ export class Client extends EventEmitter {
   private userDisconnect = false;
   private background: 'none' | 'start' | 'forever' = 'none';
   private pumpScheduled = false;
+  /** A background pump turn (or a flush task) is running: nothing may start another one inside it. */
+  private inTurn = false;
+  /** A flush task is queued (queueMicrotask) for what publish/subscribe queued in this task. */
+  private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -607,7 +612,14 @@ export class Client extends EventEmitter {
   private onData(transport: Transport, chunk: Buffer): void {
     if (transport !== this.transport) return;
     this.inbox.push(chunk);
-    this.wake();
+    // Background: handle the bytes in this very data event (no hop through setImmediate),
+    // unless a turn is running (it, or the turn it schedules, picks them up).
+    if (this.background !== 'none' && !this.inTurn) {
+      this.pumpTurn();
+      if (this.waiter !== null) this.wake();
+    } else {
+      this.wake();
+    }
   }
 
   private onTransportClose(transport: Transport, error?: Error): void {
@@ -632,27 +644,64 @@ export class Client extends EventEmitter {
     setImmediate(this.pumpTurn);
   }
 
-  /** A publish/subscribe queued bytes: write them soon, in one write with whatever follows in this turn. */
+  /**
+   * A publish/subscribe queued bytes: write them at the end of the current task (a microtask),
+   * in one write with everything else queued synchronously before it. Inside a pump turn,
+   * the turn's own flush writes them.
+   */
   private scheduleFlush(): void {
-    if (this.transport !== null) this.schedulePump();
+    if (this.transport === null || this.inTurn || this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushTask);
   }
+
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    if (this.inTurn) return;
+    this.inTurn = true;
+    try {
+      this.flush(); // manual mode too: only write what publish() queued, as paho writes at once
+      this.dispatch();
+      this.armTimer();
+    } finally {
+      this.inTurn = false;
+    }
+    this.afterTurn();
+  };
 
   private readonly pumpTurn = (): void => {
     this.pumpScheduled = false;
-    if (this.background !== 'none') {
-      this.loopRead();
-      this.loopMisc();
-      this.armTimer();
-    } else if (this.transport !== null) {
-      this.flush(); // manual mode: only write what publish() queued, as paho writes at once
-      this.dispatch();
+    if (this.inTurn) return;
+    this.inTurn = true;
+    try {
+      if (this.background !== 'none') {
+        this.loopRead();
+        this.loopMisc();
+        this.armTimer();
+      } else if (this.transport !== null) {
+        this.flush();
+        this.dispatch();
+      }
+    } finally {
+      this.inTurn = false;
     }
+    this.afterTurn();
   };
 
+  /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
+  private afterTurn(): void {
+    if (this.transport !== null && this.session.pendingOutgoingBytes > 0) this.schedulePump();
+  }
+
+  /**
+   * Keeps one timer for the next session deadline. A deadline that moved later (every write
+   * moves the keepalive) keeps the armed timer: it fires early, finds nothing due, and arms
+   * again; only an earlier deadline re-arms at once. This spares a clearTimeout/setTimeout per turn.
+   */
   private armTimer(): void {
     if (this.background === 'none') return;
     const at = this.session.nextDeadline();
-    if (at === this.timerAt && this.timer !== null) return;
+    if (this.timer !== null && this.timerAt <= at) return;
     this.clearTimer();
     if (at === Infinity) return;
     this.timerAt = at;

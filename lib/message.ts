@@ -43,7 +43,8 @@ export class PublishError extends Error {
 export class MQTTMessageInfo implements Iterable<number> {
   private published = false;
   private failure: PublishError | null = null;
-  private waiters: Array<() => void> = [];
+  /** Created by the first waitForPublish() that has to wait: most messages never get one. */
+  private waiters: Array<() => void> | null = null;
 
   constructor(
     /** The packet identifier, or 0 when the call was refused before one was given. */
@@ -82,13 +83,13 @@ export class MQTTMessageInfo implements Iterable<number> {
         if (this.failure) reject(this.failure);
         else resolve();
       };
-      this.waiters.push(settle);
+      (this.waiters ??= []).push(settle);
       if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
         if (typeof timeoutSeconds !== 'number' || !(timeoutSeconds >= 0)) {
           throw new ValueError(`timeoutSeconds: must be a number >= 0, got ${String(timeoutSeconds)}`);
         }
         timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== settle);
+          this.waiters = this.waiters?.filter((w) => w !== settle) ?? null;
           resolve();
         }, timeoutSeconds * 1000);
       }
@@ -112,7 +113,8 @@ export class MQTTMessageInfo implements Iterable<number> {
 
   private wake(): void {
     const w = this.waiters;
-    this.waiters = [];
+    if (w === null) return;
+    this.waiters = null;
     for (const fn of w) fn();
   }
 

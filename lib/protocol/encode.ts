@@ -65,27 +65,57 @@ function checkId(id: unknown, what: string): number {
 }
 
 function encodePublish(p: PublishPacket, level: ProtocolLevel): Buffer {
-  const qos = checkQos(p.qos, 'PUBLISH');
-  if (qos === 0 && p.dup) throw new ProtocolError('reserved-flags', 'DUP must be 0 on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
-  const payload = publishPayload(p.payload);
+  return publishBuffer(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, level, false);
+}
+
+/** Payloads larger than this are written by reference (header chunk + payload chunk), not copied. */
+export const PAYLOAD_BY_REFERENCE = 4096;
+
+/**
+ * The hot path of an outgoing PUBLISH: encodes it from its fields (no packet object) and
+ * appends it to `out`, as one buffer or, for a payload over PAYLOAD_BY_REFERENCE bytes, as
+ * its header followed by the caller's payload itself (copying a 1 MB payload cost more than
+ * the rest of the publish). Returns the number of bytes appended. The payload must not
+ * change until the chunks are written. Same checks as encode().
+ */
+export function encodePublishTo(
+  out: Buffer[], topic: string, payload: Buffer, qos: number, retain: boolean, dup: boolean, packetId: number | undefined,
+  properties: PacketProperties | undefined, level: ProtocolLevel,
+): number {
+  const byRef = payload.length > PAYLOAD_BY_REFERENCE;
+  const head = publishBuffer(topic, payload, qos, retain, dup, packetId, properties, level, byRef);
+  out.push(head);
+  if (!byRef) return head.length;
+  out.push(payload);
+  return head.length + payload.length;
+}
+
+/** A PUBLISH as one buffer, or (`headOnly`) everything but the payload, sized for the payload to follow. */
+function publishBuffer(
+  topicName: string, rawPayload: unknown, rawQos: unknown, retain: boolean, dup: boolean, packetId: number | undefined,
+  properties: PacketProperties | undefined, level: ProtocolLevel, headOnly: boolean,
+): Buffer {
+  const qos = checkQos(rawQos, 'PUBLISH');
+  if (qos === 0 && dup) throw new ProtocolError('reserved-flags', 'DUP must be 0 on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
+  const payload = publishPayload(rawPayload);
   let propsLen = 0;
   let propsSection = 0;
   if (level === 5) {
-    propsLen = propertiesLength(p.properties, 3);
+    propsLen = propertiesLength(properties, 3);
     propsSection = propertySectionLength(propsLen);
   }
-  const topic = p.topic === '' && level === 5 && p.properties?.TopicAlias !== undefined ? EMPTY : topicBytes(p.topic);
+  const topic = topicName === '' && level === 5 && properties?.TopicAlias !== undefined ? EMPTY : topicBytes(topicName);
   const rem = 2 + topic.length + (qos > 0 ? 2 : 0) + propsSection + payload.length;
-  const buf = allocPacket(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
+  const buf = allocPacket(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), rem, headOnly ? payload.length : 0);
   let off = bodyOffset(rem);
   off = writeU16(buf, off, topic.length);
   const tl = topic.length;
   if (tl < 48) for (let i = 0; i < tl; i++) buf[off + i] = topic[i];
   else buf.set(topic, off);
   off += tl;
-  if (qos > 0) off = writeU16(buf, off, checkId(p.packetId, 'PUBLISH'));
-  if (level === 5) off = writeProperties(buf, off, p.properties, propsLen);
-  if (payload.length > 0) buf.set(payload, off);
+  if (qos > 0) off = writeU16(buf, off, checkId(packetId, 'PUBLISH'));
+  if (level === 5) off = writeProperties(buf, off, properties, propsLen);
+  if (!headOnly && payload.length > 0) buf.set(payload, off);
   return buf;
 }
 

@@ -1,43 +1,59 @@
 /**
  * Packet identifiers 1..65535, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE (one counter, as
  * paho), skipping identifiers still in use so a long-unacknowledged message is never
- * confused with a new one.
+ * confused with a new one. The set of ids in use is created on first use: an idle
+ * connection, or one that only sends QoS 0, never holds one.
  */
 export class PacketIds {
   private last = 0;
-  private readonly inUse = new Set<number>();
+  private inUse: Set<number> | null = null;
 
   /** The next free identifier, marked in use; 0 when all 65535 are taken. */
   allocate(): number {
-    if (this.inUse.size >= 65535) return 0;
+    const used = (this.inUse ??= new Set<number>());
+    if (used.size >= 65535) return 0;
+    const id = this.next();
+    used.add(id);
+    return id;
+  }
+
+  /**
+   * The next free identifier, not marked in use: what a QoS 0 PUBLISH reports as its mid (it
+   * carries none on the wire; paho still numbers it from the same counter).
+   */
+  next(): number {
+    const used = this.inUse;
     let id = this.last;
-    do {
+    if (used === null || used.size === 0 || used.size >= 65535) {
       id = id === 65535 ? 1 : id + 1;
-    } while (this.inUse.has(id));
+    } else {
+      do {
+        id = id === 65535 ? 1 : id + 1;
+      } while (used.has(id));
+    }
     this.last = id;
-    this.inUse.add(id);
     return id;
   }
 
   /** Marks an identifier taken by a message restored from a store. */
   claim(id: number): void {
-    this.inUse.add(id);
+    (this.inUse ??= new Set<number>()).add(id);
     if (id > this.last) this.last = id;
   }
 
   release(id: number): void {
-    this.inUse.delete(id);
+    this.inUse?.delete(id);
   }
 
   has(id: number): boolean {
-    return this.inUse.has(id);
+    return this.inUse !== null && this.inUse.has(id);
   }
 
   get size(): number {
-    return this.inUse.size;
+    return this.inUse === null ? 0 : this.inUse.size;
   }
 
   clear(): void {
-    this.inUse.clear();
+    this.inUse?.clear();
   }
 }

@@ -13,7 +13,7 @@ import {
   MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
 } from '../constants';
 import { MQTTMessage, MQTTMessageInfo } from '../message';
-import { encode } from '../protocol/encode';
+import { encode, encodePublishTo } from '../protocol/encode';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type {
@@ -189,13 +189,11 @@ export class Session {
       return new MQTTMessageInfo(0, MQTT_ERR_NOT_SUPPORTED);
     }
     if (qos === 0) {
-      const mid = this.ids.allocate();
-      this.ids.release(mid); // QoS 0 carries no id; paho still reports one
+      const mid = this.ids.next(); // QoS 0 carries no id; paho still reports one
       // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
       if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
-      const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
-      if (!this.sendChecked(packet, now, info)) return info;
+      if (!this.sendPublish(topic, payload, 0, retain, false, undefined, properties, info)) return info;
       this.qos0Written.push(info);
       return info;
     }
@@ -555,11 +553,7 @@ export class Session {
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
-    const packet: PublishPacket = {
-      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
-      packetId: m.mid, properties: m.properties,
-    };
-    if (!this.sendChecked(packet, now, null)) {
+    if (!this.sendPublish(m.topic, m.payload, m.qos, m.retain, m.everSent, m.mid, m.properties, null)) {
       this.outgoing.finish(m.mid);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
@@ -595,14 +589,21 @@ export class Session {
     void now;
   }
 
-  /** Encodes a PUBLISH; false (and a log line) when the codec refuses it. */
-  private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
+  /**
+   * Queues a PUBLISH, encoded from its fields (no packet object on the hot path; a large
+   * payload is queued by reference); false (and a log line) when the codec refuses it.
+   */
+  private sendPublish(
+    topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number | undefined,
+    properties: PacketProperties | undefined, info: MQTTMessageInfo | null,
+  ): boolean {
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent({ type: 'publish', topic, payload, qos, retain, dup, packetId, properties }));
     try {
-      this.send(p, now);
+      this.outBytes += encodePublishTo(this.out, topic, payload, qos, retain, dup, packetId, properties, this.config.protocol);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${p.topic}': ${e.message}`);
+      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
       if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
       return false;
     }
