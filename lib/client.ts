@@ -129,7 +129,8 @@ export class Client extends EventEmitter {
   private pendingError: unknown = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
   private logger: Logger | null = null;
-  private filtered = new TopicTree<Fn>();
+  /** messageCallbackAdd() filters; created by the first one. */
+  private filtered: TopicTree<Fn> | null = null;
   private matchScratch: Fn[] = [];
   private willMessage: WillMessage | undefined;
 
@@ -156,7 +157,7 @@ export class Client extends EventEmitter {
     }
     this.opts = { ...o, protocol, transport, cleanSession, clientId };
     this.userdata = o.userdata ?? null;
-    this.clock = o.clock ?? (() => performance.now());
+    this.clock = o.clock ?? monotonicMs;
     this.session = new Session({
       ...defaultSessionConfig(), clientId, cleanSession, protocol: protocol as ProtocolLevel, store: o.store ?? memoryStore(),
     });
@@ -170,7 +171,7 @@ export class Client extends EventEmitter {
     for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
     this.suppressExceptions = true;
     this.removeAllListeners();
-    this.filtered = new TopicTree<Fn>();
+    this.filtered = null;
     this.logger = null;
     this.willMessage = undefined;
     this.tls = null;
@@ -261,12 +262,12 @@ export class Client extends EventEmitter {
   messageCallbackAdd(sub: string, callback: Fn): void {
     validateTopicFilter(sub, 'sub');
     if (typeof callback !== 'function') throw new ValueError('callback: must be a function');
-    this.filtered.set(sub, callback);
+    (this.filtered ??= new TopicTree<Fn>()).set(sub, callback);
   }
 
   messageCallbackRemove(sub: string): void {
     validateTopicFilter(sub, 'sub');
-    this.filtered.delete(sub);
+    this.filtered?.delete(sub);
   }
 
   // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
@@ -777,7 +778,8 @@ export class Client extends EventEmitter {
   }
 
   private deliver(msg: MQTTMessage): void {
-    const matched = this.filtered.size > 0 ? this.filtered.match(msg.topic, this.matchScratch) : this.matchScratch;
+    const f = this.filtered;
+    const matched = f !== null && f.size > 0 ? f.match(msg.topic, this.matchScratch) : this.matchScratch;
     if (matched.length > 0) {
       for (const cb of matched) this.invoke('message callback', cb, [this, this.userdata, msg]);
       matched.length = 0;
@@ -951,6 +953,9 @@ export class Client extends EventEmitter {
     };
   }
 }
+
+/** The default clock: one function shared by every client, not a closure each. */
+const monotonicMs = (): number => performance.now();
 
 const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
   'on_unsubscribe', 'on_log'] as const;

@@ -64,6 +64,11 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** Runs promise jobs and microtasks only: no timer, no setImmediate turn. */
+async function promiseJobs(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
 
@@ -163,6 +168,62 @@ describe('the pump', () => {
     await settle(); // promise jobs and setImmediate turns only: the fake clock does not move
     expect(got).toEqual(['now']);
     expect(Date.now()).toBe(before);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('in the background, received bytes are handled in their data event: no setImmediate turn needed', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    const got: string[] = [];
+    c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m.payload.toString());
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.write(encode({ type: 'publish', topic: 'a', payload: Buffer.from('direct'), qos: 0, retain: false, dup: false }, 4));
+    await promiseJobs(); // the memory transport delivers in promise jobs; no check phase runs
+    expect(got).toEqual(['direct']);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('publishes are written at the end of the current task (a microtask), still as one write', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.takeReceived();
+    for (let i = 0; i < 50; i++) c.publish('t', `m${i}`, i % 5 === 0 ? 1 : 0); // 10 QoS 1: within the window of 20
+    await promiseJobs();
+    expect(broker.peer.received.length).toBe(1);
+    const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
+    expect(sent.map((p) => (p.type === 'publish' ? p.payload.toString() : p.type))).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('publishes from on_message leave in the same write as the PUBACKs of the turn, and callbacks never re-enter it', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    let depth = 0;
+    let maxDepth = 0;
+    c.on_message = (client: Client, _u: unknown, m: MQTTMessage) => {
+      maxDepth = Math.max(maxDepth, ++depth);
+      client.publish('echo', m.payload, 0);
+      depth--;
+    };
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.takeReceived();
+    broker.peer.write(Buffer.concat([1, 2, 3].map((id) => encode({ type: 'publish', topic: 'a', payload: Buffer.from(`p${id}`), qos: 1, retain: false, dup: false, packetId: id }, 4))));
+    await settle();
+    expect(broker.peer.received.length).toBe(1);
+    const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
+    expect(sent.map((p) => (p.type === 'publish' ? `publish ${p.payload}` : `${p.type} ${(p as { packetId: number }).packetId}`)))
+      .toEqual(['puback 1', 'puback 2', 'puback 3', 'publish p1', 'publish p2', 'publish p3']);
+    expect(maxDepth).toBe(1);
     c.disconnect();
     await c.loopStop();
   });

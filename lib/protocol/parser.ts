@@ -29,8 +29,8 @@ export class Parser {
   maxPacketSize: number;
 
   private readonly reader = new Reader();
-  /** A fixed header that arrived in pieces (at most 5 bytes). */
-  private readonly head = Buffer.alloc(5);
+  /** A fixed header that arrived in pieces (at most 5 bytes); allocated the first time one does. */
+  private head: Buffer | null = null;
   private headLen = 0;
   /** The packet being reassembled across chunks: pre-sized when small, else its pieces. */
   private partial: Buffer | null = null;
@@ -54,6 +54,7 @@ export class Parser {
     this.headLen = 0;
     this.partial = null;
     this.parts = null;
+    this.partialTotal = 0;
     this.partialFill = 0;
     this.failure = null;
   }
@@ -106,7 +107,7 @@ export class Parser {
       }
       if (!done) {
         if (i > pos + 4) throw new ProtocolError('remaining-length-too-long', 'Remaining Length is longer than 4 bytes');
-        chunk.copy(this.head, 0, pos, len); // header incomplete: hold its bytes
+        chunk.copy((this.head ??= Buffer.alloc(5)), 0, pos, len); // header incomplete: hold its bytes
         this.headLen = len - pos;
         return;
       }
@@ -124,7 +125,7 @@ export class Parser {
 
   /** Adds bytes to a fixed header that arrived in pieces; returns where the chunk's unread bytes start. */
   private continueHeader(chunk: Buffer, out: Packet[]): number {
-    const head = this.head;
+    const head = this.head!;
     let pos = 0;
     while (pos < chunk.length) {
       head[this.headLen++] = chunk[pos++];

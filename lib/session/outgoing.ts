@@ -19,15 +19,19 @@ export interface OutMessage extends StoredMessage {
 }
 
 export class OutgoingFlows {
-  /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order). */
-  readonly messages = new Map<number, OutMessage>();
+  /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order); created on first use. */
+  private byMid: Map<number, OutMessage> | null = null;
   /** Messages to (re)send on this connection, in order; `head` is the next one. */
   private queue: OutMessage[] = [];
   private head = 0;
   inflight = 0;
 
+  get messages(): ReadonlyMap<number, OutMessage> {
+    return this.byMid ?? NONE;
+  }
+
   get size(): number {
-    return this.messages.size;
+    return this.byMid === null ? 0 : this.byMid.size;
   }
 
   /** Messages waiting for a window slot (or a connection). */
@@ -38,12 +42,12 @@ export class OutgoingFlows {
   }
 
   add(msg: OutMessage): void {
-    this.messages.set(msg.mid, msg);
+    (this.byMid ??= new Map()).set(msg.mid, msg);
     this.queue.push(msg);
   }
 
   get(mid: number): OutMessage | undefined {
-    return this.messages.get(mid);
+    return this.byMid?.get(mid);
   }
 
   /** Takes the next message to send if the window has room; it counts as in flight from now. */
@@ -64,9 +68,9 @@ export class OutgoingFlows {
 
   /** Removes a message whose flow ended (acknowledged, or failed). */
   finish(mid: number): OutMessage | undefined {
-    const m = this.messages.get(mid);
+    const m = this.byMid?.get(mid);
     if (m === undefined) return undefined;
-    this.messages.delete(mid);
+    this.byMid!.delete(mid);
     m.done = true;
     if (m.inFlight) {
       m.inFlight = false;
@@ -92,7 +96,7 @@ export class OutgoingFlows {
       else this.queue.push(m);
     }
     for (const m of failed) {
-      this.messages.delete(m.mid);
+      this.byMid!.delete(m.mid);
       m.done = true;
     }
     return failed;
@@ -102,10 +106,12 @@ export class OutgoingFlows {
   drain(): OutMessage[] {
     const all = [...this.messages.values()];
     for (const m of all) m.done = true;
-    this.messages.clear();
+    this.byMid = null;
     this.queue = [];
     this.head = 0;
     this.inflight = 0;
     return all;
   }
 }
+
+const NONE: ReadonlyMap<number, OutMessage> = new Map();

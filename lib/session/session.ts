@@ -73,13 +73,15 @@ export class Session {
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
 
-  private parser: Parser;
+  /** Created by the first connection, then reset for each new one. */
+  private parser: Parser | null = null;
   private readonly ids = new PacketIds();
   readonly outgoing = new OutgoingFlows();
   /** Incoming QoS 2 ids delivered to the application, waiting for the broker's PUBREL. */
   readonly incomingQos2 = new Set<number>();
-  readonly pendingSubscribes = new Map<number, Subscription[]>();
-  readonly pendingUnsubscribes = new Map<number, string[]>();
+  // Created on first use: an idle connection holds no empty Maps.
+  private subscribesPending: Map<number, Subscription[]> | null = null;
+  private unsubscribesPending: Map<number, string[]> | null = null;
 
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -101,13 +103,22 @@ export class Session {
   private serverRetainAvailable = true;
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
-  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
-  private readonly incomingAliases = new Map<number, string>();
+  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic; created on first use. */
+  private incomingAliases: Map<number, string> | null = null;
 
   constructor(config: SessionConfig) {
     this.config = config;
-    this.parser = new Parser({ protocolVersion: config.protocol });
     for (const m of config.store.load()) this.restore(m);
+  }
+
+  /** SUBSCRIBEs waiting for their SUBACK, by mid. */
+  get pendingSubscribes(): ReadonlyMap<number, Subscription[]> {
+    return this.subscribesPending ?? NO_PENDING;
+  }
+
+  /** UNSUBSCRIBEs waiting for their UNSUBACK, by mid. */
+  get pendingUnsubscribes(): ReadonlyMap<number, string[]> {
+    return this.unsubscribesPending ?? NO_PENDING;
   }
 
   // ---- connection life cycle -------------------------------------------------------------
@@ -115,7 +126,12 @@ export class Session {
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    this.parser = new Parser({ protocolVersion: c.protocol });
+    if (this.parser === null) {
+      this.parser = new Parser({ protocolVersion: c.protocol });
+    } else {
+      this.parser.reset();
+      this.parser.protocolVersion = c.protocol;
+    }
     this.state = 'connecting';
     this.closeRequested = false;
     this.connackReceived = false;
@@ -127,7 +143,7 @@ export class Session {
     this.serverMaxQos = 2;
     this.serverRetainAvailable = true;
     this.keepaliveMs = c.keepalive * 1000;
-    this.incomingAliases.clear();
+    this.incomingAliases = null;
     if (c.cleanSession) this.startClean();
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
@@ -153,8 +169,8 @@ export class Session {
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
     for (const mid of this.pendingSubscribes.keys()) this.ids.release(mid);
     for (const mid of this.pendingUnsubscribes.keys()) this.ids.release(mid);
-    this.pendingSubscribes.clear();
-    this.pendingUnsubscribes.clear();
+    this.subscribesPending = null;
+    this.unsubscribesPending = null;
   }
 
   /** Queues DISCONNECT; the driver closes the connection once it is written. */
@@ -224,7 +240,7 @@ export class Session {
     if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
     const mid = this.ids.allocate();
     if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    this.pendingSubscribes.set(mid, subscriptions);
+    (this.subscribesPending ??= new Map()).set(mid, subscriptions);
     this.send({ type: 'subscribe', packetId: mid, subscriptions, properties }, now);
     return [MQTT_ERR_SUCCESS, mid];
   }
@@ -233,7 +249,7 @@ export class Session {
     if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
     const mid = this.ids.allocate();
     if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    this.pendingUnsubscribes.set(mid, topics);
+    (this.unsubscribesPending ??= new Map()).set(mid, topics);
     this.send({ type: 'unsubscribe', packetId: mid, topics, properties }, now);
     return [MQTT_ERR_SUCCESS, mid];
   }
@@ -246,7 +262,7 @@ export class Session {
     this.lastReceived = now;
     let packets: Packet[];
     try {
-      packets = this.parser.feed(chunk);
+      packets = this.parser!.feed(chunk);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       for (const p of e.packets as Packet[]) {
@@ -349,10 +365,10 @@ export class Session {
       return false;
     }
     if (p.topic !== '') {
-      this.incomingAliases.set(alias, p.topic);
+      (this.incomingAliases ??= new Map()).set(alias, p.topic);
       return true;
     }
-    const topic = this.incomingAliases.get(alias);
+    const topic = this.incomingAliases?.get(alias);
     if (topic === undefined) {
       this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
       return false;
@@ -422,7 +438,7 @@ export class Session {
   }
 
   private onSuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (!this.pendingSubscribes.delete(mid)) {
+    if (this.subscribesPending === null || !this.subscribesPending.delete(mid)) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received SUBACK for unknown message id ${mid}`);
       return;
     }
@@ -431,7 +447,7 @@ export class Session {
   }
 
   private onUnsuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (!this.pendingUnsubscribes.delete(mid)) {
+    if (this.unsubscribesPending === null || !this.unsubscribesPending.delete(mid)) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received UNSUBACK for unknown message id ${mid}`);
       return;
     }
@@ -691,6 +707,7 @@ export class Session {
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
+const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();
 Object.freeze(NO_EVENTS);
 
 function estimatePublishSize(topic: string, payload: Buffer): number {

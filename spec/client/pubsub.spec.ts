@@ -169,6 +169,25 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
     expect(got[1].payload.toString()).toBe('small');
   }, 30000);
 
+  test.each([0, 1])('QoS %i: payloads around the by-reference size (4 KB) and of 1 MB, in one burst with small ones, arrive intact and in order', async (qos) => {
+    const sizes = [4095, 4096, 4097, 10, 1024 * 1024, 0, 4097, 5];
+    const payloads = sizes.map((size, k) => {
+      const b = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) b[i] = (i * 31 + k * 7) & 0xff;
+      return b;
+    });
+    const sub = clients.make();
+    const got = collect(sub);
+    await startClient(sub, broker(), [['payload/edge', qos]]);
+    const pub = clients.make();
+    await startClient(pub, broker());
+    const infos = payloads.map((p) => pub.publish('payload/edge', p, qos)); // one burst: one write with headers and payloads by reference
+    await Promise.all(infos.map((i) => i.waitForPublish()));
+    await waitFor(() => got.length >= sizes.length, 15000, () => `${sizes.length} messages (got ${got.length})`);
+    expect(got.map((m) => m.payload.length)).toEqual(sizes);
+    got.forEach((m, k) => expect(m.payload.equals(payloads[k])).toBe(true));
+  }, 30000);
+
   test.each([5, 1])('maxInflightMessagesSet(%i): never more QoS 1 messages in flight than the window, all delivered in order', async (window) => {
     const sub = clients.make();
     const got = collect(sub);
