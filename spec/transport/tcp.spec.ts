@@ -94,7 +94,7 @@ describe('TcpTransport', () => {
     await r.closed;
   });
 
-  it('writes several chunks as one corked write, in order', async () => {
+  it('writes several small chunks as one joined socket write, in order', async () => {
     srv = await startServer();
     const t = new TcpTransport({ host: '127.0.0.1', port: srv.port });
     const r = recorder();
@@ -103,13 +103,40 @@ describe('TcpTransport', () => {
     const got: Buffer[] = [];
     conn.on('data', (c: Buffer) => got.push(c));
     const sock = t.socket as net.Socket;
+    const write = jest.spyOn(sock, 'write');
     const cork = jest.spyOn(sock, 'cork');
-    const uncork = jest.spyOn(sock, 'uncork');
     expect(t.write([Buffer.from('one,'), Buffer.from('two,'), Buffer.from('three')])).toBe(true);
-    expect(cork).toHaveBeenCalledTimes(1);
-    expect(uncork).toHaveBeenCalledTimes(1);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(String(write.mock.calls[0][0])).toBe('one,two,three');
+    expect(cork).not.toHaveBeenCalled();
     expect(t.write([])).toBe(true);
     await until(() => Buffer.concat(got).toString() === 'one,two,three');
+    t.destroy();
+    await r.closed;
+  });
+
+  it('writes chunks totalling over 64 KB as one corked write of the chunks themselves (large payloads are not copied), in order', async () => {
+    srv = await startServer();
+    const t = new TcpTransport({ host: '127.0.0.1', port: srv.port });
+    const r = recorder();
+    await t.open(r.handlers);
+    const conn = await srv.nextConn();
+    let received = 0;
+    const got: Buffer[] = [];
+    conn.on('data', (c: Buffer) => { got.push(c); received += c.length; });
+    const sock = t.socket as net.Socket;
+    const write = jest.spyOn(sock, 'write');
+    const cork = jest.spyOn(sock, 'cork');
+    const uncork = jest.spyOn(sock, 'uncork');
+    const head = Buffer.from('head,');
+    const big = Buffer.alloc(64 * 1024, 0x61);
+    t.write([head, big]);
+    expect(cork).toHaveBeenCalledTimes(1);
+    expect(uncork).toHaveBeenCalledTimes(1);
+    expect(write.mock.calls.map((c) => c[0])).toEqual([head, big]);
+    expect(write.mock.calls[1][0]).toBe(big);
+    await until(() => received === head.length + big.length);
+    expect(Buffer.concat(got).equals(Buffer.concat([head, big]))).toBe(true);
     t.destroy();
     await r.closed;
   });
