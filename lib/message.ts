@@ -44,7 +44,7 @@ export class MQTTMessageInfo implements Iterable<number> {
   private published = false;
   private failure: PublishError | null = null;
   /** Created by the first waitForPublish() that has to wait: most messages never get one. */
-  private waiters: Array<() => void> | null = null;
+  private waiters: Array<(failure: PublishError | null) => void> | null = null;
 
   constructor(
     /** The packet identifier, or 0 when the call was refused before one was given. */
@@ -96,6 +96,15 @@ export class MQTTMessageInfo implements Iterable<number> {
     });
   }
 
+  /**
+   * @internal Calls `fn` once the flow ends (null: published; else why it failed), at once if
+   * it already has: one callback, no promise (MQTTClient.publish waits this way).
+   */
+  _whenSettled(fn: (failure: PublishError | null) => void): void {
+    if (this.published || this.failure) fn(this.failure);
+    else (this.waiters ??= []).push(fn);
+  }
+
   /** @internal The flow completed. */
   _complete(): void {
     if (this.published || this.failure) return;
@@ -115,7 +124,7 @@ export class MQTTMessageInfo implements Iterable<number> {
     const w = this.waiters;
     if (w === null) return;
     this.waiters = null;
-    for (const fn of w) fn();
+    for (const fn of w) fn(this.failure);
   }
 
   private refuseIfQueueFull(what: string): void {

@@ -25,7 +25,7 @@ import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, ra
 import { PayloadLike, toPayload } from '../client/payload';
 import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv311 } from '../constants';
 import { ValueError } from '../errors';
-import { MQTTMessage, MQTTMessageInfo, PublishError } from '../message';
+import { MQTTMessage, MQTTMessageInfo } from '../message';
 import { validateTopicName } from '../protocol/topics';
 import type { Subscription } from '../protocol/types';
 import { errorString } from '../strings';
@@ -361,7 +361,8 @@ export class MQTTClient {
     const r = !!(retain ?? this.config.defaultRetain);
     const data = toPayload(message, 'message');
     if (ackTimeout !== undefined && ackTimeout !== null) checkNumber(ackTimeout, 'ackTimeout', 0);
-    await this.ensureConnected('publish');
+    const connecting = this.ensureConnected('publish');
+    if (connecting) await connecting; // connected: no await, no extra microtask hop
     const info = this.client!.publish(topic, data, q, r);
     if (info.rc !== MQTT_ERR_SUCCESS) throw new ClientError(`publish: ${errorString(info.rc)}`, { rc: info.rc });
     await this.waitPublished(info, ackTimeout ?? undefined);
@@ -384,12 +385,9 @@ export class MQTTClient {
       if (ackTimeout !== undefined) {
         timer = this.setTimer(() => settle(new TimeoutError(`no acknowledgement for message ${info.mid} within ${ackTimeout} s`)), ackTimeout * 1000);
       }
-      info.waitForPublish().then(() => settle(), (e: unknown) => {
-        if (e instanceof PublishError) {
-          settle(new ClientError(`message ${info.mid} was not published: ${errorString(e.rc)}`, { cause: e, rc: e.rc }));
-        } else {
-          settle(e instanceof Error ? e : new ClientError(String(e)));
-        }
+      info._whenSettled((e) => {
+        if (e === null) settle();
+        else settle(new ClientError(`message ${info.mid} was not published: ${errorString(e.rc)}`, { cause: e, rc: e.rc }));
       });
     });
   }
