@@ -244,6 +244,33 @@ describe('the pump', () => {
     await c.loopStop();
   });
 
+  test('writes do not re-arm the keepalive timer; one that fires early finds nothing due, and PINGREQ still goes out keepalive after the last write', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    await c.connect('broker', 1883, 10);
+    c.loopStart();
+    await settle();
+    const setTimeoutSpy = jest.spyOn(global, 'setTimeout');
+    await advance(4000);
+    for (let i = 0; i < 20; i++) {
+      c.publish('t', `m${i}`, 0); // each publish its own write, each moving the keepalive deadline later
+      await settle();
+    }
+    expect(setTimeoutSpy).not.toHaveBeenCalled();
+    expect(c._debugSizes().timers).toBe(1);
+    const lastWrite = Date.now();
+    await advance(6000); // the timer armed for the CONNECT deadline fires: nothing due, so it arms again
+    expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(0);
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    await advance(lastWrite + 10_000 - Date.now() - 1);
+    expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(0);
+    await advance(1);
+    expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(1);
+    setTimeoutSpy.mockRestore();
+    c.disconnect();
+    await c.loopStop();
+  });
+
   test('loopForever resolves after disconnect(); DISCONNECT is sent and on_disconnect gets rc 0', async () => {
     const broker = new Broker();
     const c = broker.client();
