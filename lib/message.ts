@@ -7,6 +7,8 @@ import { MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS } from './constants';
 import { ValueError } from './errors';
 import type { PacketProperties, QoS } from './protocol/types';
 import { errorString } from './strings';
+import { PacketTypes } from './mqtt5/packetTypes';
+import { Properties } from './mqtt5/properties';
 
 /** A received message, as paho's MQTTMessage. */
 export class MQTTMessage {
@@ -23,9 +25,24 @@ export class MQTTMessage {
     readonly dup: boolean,
     /** Monotonic time of receipt, in seconds (paho's time.monotonic()). */
     readonly timestamp: number,
-    /** MQTT 5 properties, when the PUBLISH carried any. */
-    readonly properties?: PacketProperties,
+    /** @internal The PUBLISH's properties as decoded (plain object), or undefined. */
+    private rawProperties?: PacketProperties,
   ) {}
+
+  /** @internal Set by the Client on MQTT 5 connections: `properties` is then always a Properties. */
+  _v5 = false;
+  private wrapped: Properties | undefined = undefined;
+
+  /**
+   * MQTT 5: the PUBLISH's properties, a Properties of PacketTypes.PUBLISH (empty when it
+   * carried none), made on first access. MQTT 3.x: undefined.
+   */
+  get properties(): Properties | undefined {
+    if (this.wrapped !== undefined) return this.wrapped;
+    if (this.rawProperties === undefined && !this._v5) return undefined;
+    this.wrapped = Properties._wrap(PacketTypes.PUBLISH, this.rawProperties);
+    return this.wrapped;
+  }
 }
 
 /** The error a failed publish rejects with; `rc` is the MQTT_ERR_* code. */
