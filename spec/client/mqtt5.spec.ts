@@ -288,7 +288,7 @@ describeWithMosquitto('MQTT 5 Client against mosquitto', () => {
   });
 });
 
-describeWithMosquitto('MQTT 5 reason codes for refusals (mosquitto with users and an ACL)', () => {
+describeWithMosquitto('MQTT 5 reason codes: refusals (mosquitto with users) and a scripted server', () => {
   const broker = useMosquitto({
     users: { alice: 'secret' },
   });
@@ -301,6 +301,42 @@ describeWithMosquitto('MQTT 5 reason codes for refusals (mosquitto with users an
     expect(rc).toBeInstanceOf(ReasonCodes);
     expect([0x86, 0x87]).toContain((rc as ReasonCodes).value);
     expect((rc as ReasonCodes).isFailure).toBe(true);
+  });
+
+  test('a DISCONNECT from the server reaches on_disconnect as ReasonCodes and Properties, per version', async () => {
+    // mosquitto 2.0.11 closes a taken-over session without DISCONNECT, so a local server sends
+    // CONNACK, then DISCONNECT 0x8E (Session taken over) with ReasonString 'bye'.
+    const server = net.createServer((sock) => {
+      sock.on('data', (b) => {
+        if (b[0] === 0x10) sock.write(Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00, 0xe0, 0x08, 0x8e, 0x06, 0x1f, 0x00, 0x03, 0x62, 0x79, 0x65]));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const got: Record<string, unknown[]> = {};
+      const v1 = clients.make({ protocol: MQTTv5, cleanSession: undefined, reconnectOnFailure: false });
+      const v2 = new Client(CallbackAPIVersion.VERSION2, { clientId: uid('v2'), protocol: MQTTv5, reconnectOnFailure: false });
+      clients['all'].push(v2);
+      v1.on_disconnect = (_c: Client, _u: unknown, ...a: unknown[]) => { got.v1 = a; };
+      v2.on_disconnect = (_c: Client, _u: unknown, ...a: unknown[]) => { got.v2 = a; };
+      for (const c of [v1, v2]) {
+        await c.connect('127.0.0.1', port);
+        c.loopStart();
+      }
+      await waitFor(() => got.v1 !== undefined && got.v2 !== undefined, 5000, 'both disconnections');
+      const [rc1, props1] = got.v1 as [ReasonCodes, Properties];
+      expect(rc1).toBeInstanceOf(ReasonCodes);
+      expect(rc1.getName()).toBe('Session taken over');
+      expect(props1.ReasonString).toBe('bye');
+      const [flags, rc2, props2] = got.v2 as [Record<string, boolean>, ReasonCodes, Properties];
+      expect(flags.is_disconnect_packet_from_server).toBe(true);
+      expect(rc2.value).toBe(0x8e);
+      expect(props2.ReasonString).toBe('bye');
+    } finally {
+      await clients.cleanup();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test('on_subscribe: a granted QoS and a refusal (Not authorized)', async () => {
