@@ -21,7 +21,7 @@ export interface CallbackMode {
 export function connectArgs(m: CallbackMode, sessionPresent: boolean, rc: number, props: PacketProperties | undefined): unknown[] {
   const flags: ConnectFlags = { sessionPresent, 'session present': sessionPresent ? 1 : 0 };
   if (m.v2) flags.session_present = sessionPresent;
-  if (!m.v5 && !m.v2) return [flags, rc];
+  if (!m.v5 && !m.v2) return [flags, rc, props];
   const reason = m.v5 ? ReasonCodes._received(PacketTypes.CONNACK, rc) : connackReasonCode(rc);
   return [flags, reason, Properties._wrap(PacketTypes.CONNACK, props)];
 }

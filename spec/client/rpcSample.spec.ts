@@ -2,31 +2,8 @@
  * samples/rpcMathServer.ts and samples/rpcMathClient.ts (ports of paho's MQTT 5
  * request/response example) run as programs against mosquitto.
  */
-import { ChildProcess, spawn } from 'child_process';
-import * as path from 'path';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-function spawnSample(name: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join('samples', `${name}.ts`), ...args], { cwd: ROOT });
-}
-
-/** Resolves with the exit code and output once the process ends (SIGKILL after 20 s). */
-function finished(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { finished, spawnSample } from '../support/samples';
 
 describeWithMosquitto('samples: MQTT 5 request/response (rpcMath)', () => {
   let broker: MosquittoBroker;
