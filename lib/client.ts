@@ -151,7 +151,7 @@ export class Client extends EventEmitter {
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
-  /** No CONNACK accepted yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then). */
+  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
   private firstConnect = true;
 
   /**
@@ -831,10 +831,8 @@ export class Client extends EventEmitter {
         if (!this.mode.v2) return this.fire('on_publish', 'publish', ev.mid);
         return this.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
       case 'connack': {
-        if (ev.reasonCode === 0) {
-          this.backoff.reset();
-          if (this.mode.v5) this.connackAccepted();
-        }
+        if (ev.reasonCode === 0) this.backoff.reset();
+        if (this.mode.v5) this.afterConnack();
         this.log(MQTT_LOG_INFO, `Connected to ${this.targetHost}:${this.targetPort} (rc ${ev.reasonCode}, session present ${ev.sessionPresent ? 1 : 0})`);
         return this.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
       }
@@ -850,11 +848,11 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * MQTT 5, CONNACK accepted: with MQTT_CLEAN_START_FIRST_ONLY later connections resume the
-   * session, so from now on the session keeps its state across a lost connection, as it will
-   * ask for it back.
+   * MQTT 5, a CONNACK came (accepted or not: paho counts either as the first connect): with
+   * MQTT_CLEAN_START_FIRST_ONLY later connections resume the session, so from now on the
+   * session keeps its state across a lost connection, as it will ask for it back.
    */
-  private connackAccepted(): void {
+  private afterConnack(): void {
     this.firstConnect = false;
     this.session.config.cleanSession = this.cleanStart === true;
   }

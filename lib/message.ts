@@ -25,23 +25,24 @@ export class MQTTMessage {
     readonly dup: boolean,
     /** Monotonic time of receipt, in seconds (paho's time.monotonic()). */
     readonly timestamp: number,
-    /** @internal The PUBLISH's properties as decoded (plain object), or undefined. */
+    /** @internal The PUBLISH's properties as decoded (plain object), then as Properties once asked for. */
     private rawProperties?: PacketProperties,
   ) {}
 
   /** @internal Set by the Client on MQTT 5 connections: `properties` is then always a Properties. */
   _v5 = false;
-  private wrapped: Properties | undefined = undefined;
 
   /**
    * MQTT 5: the PUBLISH's properties, a Properties of PacketTypes.PUBLISH (empty when it
    * carried none), made on first access. MQTT 3.x: undefined.
    */
   get properties(): Properties | undefined {
-    if (this.wrapped !== undefined) return this.wrapped;
-    if (this.rawProperties === undefined && !this._v5) return undefined;
-    this.wrapped = Properties._wrap(PacketTypes.PUBLISH, this.rawProperties);
-    return this.wrapped;
+    const raw = this.rawProperties;
+    if (raw instanceof Properties) return raw;
+    if (raw === undefined && !this._v5) return undefined;
+    const wrapped = Properties._wrap(PacketTypes.PUBLISH, raw);
+    this.rawProperties = wrapped;
+    return wrapped;
   }
 }
 

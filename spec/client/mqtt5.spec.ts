@@ -303,6 +303,20 @@ describeWithMosquitto('MQTT 5 reason codes: refusals (mosquitto with users) and 
     expect((rc as ReasonCodes).isFailure).toBe(true);
   });
 
+  test('VERSION2 on MQTT 3.1.1: a refused CONNACK becomes paho 2.x\'s ReasonCodes', async () => {
+    const c = new Client(CallbackAPIVersion.VERSION2, { clientId: uid('v2r'), protocol: MQTTv311, reconnectOnFailure: false });
+    clients['all'].push(c);
+    c.usernamePwSet('alice', 'wrong');
+    const ack = nextEvent(c, 'connect');
+    await c.connect(broker().host, broker().port);
+    c.loopStart();
+    const [, rc, props] = await ack;
+    // 3.1.1 return code 4 -> 'Bad user name or password' (0x86), 5 -> 'Not authorized' (0x87).
+    expect([[0x86, 'Bad user name or password'], [0x87, 'Not authorized']]).toContainEqual([(rc as ReasonCodes).value, String(rc)]);
+    expect((rc as ReasonCodes).isFailure).toBe(true);
+    expect(props).toBeInstanceOf(Properties);
+  });
+
   test('a DISCONNECT from the server reaches on_disconnect as ReasonCodes and Properties, per version', async () => {
     // mosquitto 2.0.11 closes a taken-over session without DISCONNECT, so a local server sends
     // CONNACK, then DISCONNECT 0x8E (Session taken over) with ReasonString 'bye'.
