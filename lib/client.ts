@@ -95,19 +95,27 @@ export type { ConnectFlags };
 type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export class Client extends EventEmitter {
-  /** Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`. */
+  /**
+   * Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`; with
+   * MQTTv5 or VERSION2, `rc` is a ReasonCodes and `properties` a Properties (VERSION2's `flags`
+   * also has `session_present`). Table per version: README "MQTT 5".
+   */
   on_connect: Fn | null = null;
   /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
   on_connect_fail: Fn | null = null;
-  /** Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after disconnect(). */
+  /**
+   * Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after
+   * disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
+   * `(client, userdata, DisconnectFlags, ReasonCodes, Properties)`.
+   */
   on_disconnect: Fn | null = null;
   /** Called for each message no messageCallbackAdd() filter matched: `(client, userdata, message)`. */
   on_message: Fn | null = null;
-  /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`. */
+  /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`; VERSION2 adds `ReasonCodes, Properties`. */
   on_publish: Fn | null = null;
-  /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`. */
+  /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`; with MQTTv5 or VERSION2 `grantedQos` is a ReasonCodes list. */
   on_subscribe: Fn | null = null;
-  /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`. */
+  /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`; VERSION2: `(client, userdata, mid, ReasonCodes[], Properties)`. */
   on_unsubscribe: Fn | null = null;
   /** Called with each log line: `(client, userdata, level, buf)`. */
   on_log: Fn | null = null;
@@ -359,21 +367,25 @@ export class Client extends EventEmitter {
    * (priority, then weight); resolves with the first that opens, rejects with the last error.
    * Node cannot tell the machine's own domain reliably: `domain` is required.
    */
-  connectSrv(domain?: string, keepalive = 60, bindAddress = ''): Promise<number> {
+  connectSrv(domain?: string, keepalive = 60, bindAddress = '', bindPort = 0,
+    cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): Promise<number> {
     if (typeof domain !== 'string' || domain.replace(/\.$/, '') === '') {
       throw new ValueError('domain: required (the DNS domain whose SRV records name the broker)');
     }
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
-    return this.connectSrvTargets(domain, keepalive, bindAddress);
+    checkInt(bindPort, 'bindPort', 0, 65535);
+    const props = this.checkCleanStart(cleanStart, properties);
+    return this.connectSrvTargets(domain, keepalive, bindAddress, bindPort, cleanStart, props);
   }
 
-  private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string): Promise<number> {
+  private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string, bindPort: number,
+    cleanStart: boolean | number, properties: PacketProperties | undefined): Promise<number> {
     const targets = await resolveSrvTargets(domain, this.tls !== null);
     let last: unknown;
     for (const t of targets) {
       try {
-        return await this.connect(t.name, t.port, keepalive, bindAddress);
+        return await this.connect(t.name, t.port, keepalive, bindAddress, bindPort, cleanStart, properties);
       } catch (e) {
         last = e;
         // disconnect() or another connect() meanwhile: stop here.
@@ -432,13 +444,7 @@ export class Client extends EventEmitter {
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
     checkInt(bindPort, 'bindPort', 0, 65535);
-    if (cleanStart !== true && cleanStart !== false && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
-      throw new ValueError(`cleanStart: must be true, false or MQTT_CLEAN_START_FIRST_ONLY, got ${String(cleanStart)}`);
-    }
-    if (!this.mode.v5 && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
-      throw new ValueError('cleanStart: MQTT 5 only; with MQTT 3.1/3.1.1 use the cleanSession option');
-    }
-    const props = this.v5Properties(properties, PacketTypes.CONNECT);
+    const props = this.checkCleanStart(cleanStart, properties);
     this.cleanStart = cleanStart;
     if (this.mode.v5) this.session.config.connectProperties = props;
     this.targetHost = host;
@@ -516,6 +522,17 @@ export class Client extends EventEmitter {
     this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
+  }
+
+  /** Checks connect()'s MQTT 5 arguments; returns the CONNECT properties. */
+  private checkCleanStart(cleanStart: unknown, properties: unknown): PacketProperties | undefined {
+    if (cleanStart !== true && cleanStart !== false && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
+      throw new ValueError(`cleanStart: must be true, false or MQTT_CLEAN_START_FIRST_ONLY, got ${String(cleanStart)}`);
+    }
+    if (!this.mode.v5 && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
+      throw new ValueError('cleanStart: MQTT 5 only; with MQTT 3.1/3.1.1 use the cleanSession option');
+    }
+    return this.v5Properties(properties, PacketTypes.CONNECT);
   }
 
   /** disconnect()'s reason code: a number or ReasonCodes of DISCONNECT; MQTT 3.x only has 0 (none). */
