@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';
 import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, randomClientId } from './client/args';
+import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
 import { PayloadLike, toPayload } from './client/payload';
@@ -23,10 +24,8 @@ import {
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
-import { Properties } from './mqtt5/properties';
 import { ReasonCodes } from './mqtt5/reasonCodes';
 import { SubscribeOptions } from './mqtt5/subscribeOptions';
-import { DISCONNECT_CODES } from './protocol/reasonCodes';
 import { ValueError } from './errors';
 import { MQTTMessage, MQTTMessageInfo } from './message';
 import { validateTopicFilter, validateTopicName } from './protocol/topics';
@@ -275,7 +274,7 @@ export class Client extends EventEmitter {
     const q = checkQos(qos);
     const p = toPayload(payload);
     if (p.length > 65535) throw new ValueError(`payload: a will payload is at most 65535 bytes, got ${p.length}`);
-    const props = this.v5Properties(properties, PacketTypes.WILLMESSAGE);
+    const props = checkProperties(properties, PacketTypes.WILLMESSAGE, this.mode.v5);
     this.willMessage = { topic, payload: p, qos: q, retain: !!retain, properties: props };
     this.session.config.will = this.willMessage;
   }
@@ -375,7 +374,7 @@ export class Client extends EventEmitter {
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
     checkInt(bindPort, 'bindPort', 0, 65535);
-    const props = this.checkCleanStart(cleanStart, properties);
+    const props = checkCleanStart(cleanStart, properties, this.mode.v5);
     return this.connectSrvTargets(domain, keepalive, bindAddress, bindPort, cleanStart, props);
   }
 
@@ -444,7 +443,7 @@ export class Client extends EventEmitter {
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
     checkInt(bindPort, 'bindPort', 0, 65535);
-    const props = this.checkCleanStart(cleanStart, properties);
+    const props = checkCleanStart(cleanStart, properties, this.mode.v5);
     this.cleanStart = cleanStart;
     if (this.mode.v5) this.session.config.connectProperties = props;
     this.targetHost = host;
@@ -507,8 +506,8 @@ export class Client extends EventEmitter {
    * broker does not publish the will. With a clean session, pending messages fail.
    */
   disconnect(reasonCode?: number | ReasonCodes, properties?: PacketProperties): number {
-    const code = this.disconnectCode(reasonCode);
-    const props = this.v5Properties(properties, PacketTypes.DISCONNECT);
+    const code = checkDisconnectCode(reasonCode, this.mode.v5);
+    const props = checkProperties(properties, PacketTypes.DISCONNECT, this.mode.v5);
     this.userDisconnect = true;
     this.wantConnect = false;
     this.clearReconnectTimer();
@@ -522,47 +521,6 @@ export class Client extends EventEmitter {
     this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
-  }
-
-  /** Checks connect()'s MQTT 5 arguments; returns the CONNECT properties. */
-  private checkCleanStart(cleanStart: unknown, properties: unknown): PacketProperties | undefined {
-    if (cleanStart !== true && cleanStart !== false && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
-      throw new ValueError(`cleanStart: must be true, false or MQTT_CLEAN_START_FIRST_ONLY, got ${String(cleanStart)}`);
-    }
-    if (!this.mode.v5 && cleanStart !== MQTT_CLEAN_START_FIRST_ONLY) {
-      throw new ValueError('cleanStart: MQTT 5 only; with MQTT 3.1/3.1.1 use the cleanSession option');
-    }
-    return this.v5Properties(properties, PacketTypes.CONNECT);
-  }
-
-  /** disconnect()'s reason code: a number or ReasonCodes of DISCONNECT; MQTT 3.x only has 0 (none). */
-  private disconnectCode(reasonCode: number | ReasonCodes | undefined | null): number | undefined {
-    if (reasonCode === undefined || reasonCode === null) return undefined;
-    let v: number;
-    if (reasonCode instanceof ReasonCodes) {
-      if (reasonCode.packetType !== PacketTypes.DISCONNECT) throw new ValueError('reasonCode: must be a DISCONNECT reason code');
-      v = reasonCode.value;
-    } else {
-      if (typeof reasonCode !== 'number' || !Number.isInteger(reasonCode) || reasonCode < 0 || reasonCode > 255 || DISCONNECT_CODES[reasonCode] !== 1) {
-        throw new ValueError(`reasonCode: ${String(reasonCode)} is not a DISCONNECT reason code`);
-      }
-      v = reasonCode;
-    }
-    if (!this.mode.v5 && v !== 0) throw new ValueError('reasonCode: MQTT 5 only (MQTT 3.1/3.1.1 DISCONNECT carries no reason code)');
-    return this.mode.v5 ? v : undefined;
-  }
-
-  /**
-   * Checks `properties` for a packet type: a Properties of that type or a plain object of
-   * property names. MQTT 3.x: none (an empty Properties is accepted and dropped).
-   */
-  private v5Properties(properties: unknown, packetType: number): PacketProperties | undefined {
-    if (properties === undefined || properties === null) return undefined;
-    if (!this.mode.v5) {
-      if (properties instanceof Properties && properties.isEmpty()) return undefined;
-      throw new ValueError('properties: MQTT 5 only; this client uses MQTT 3.1/3.1.1 (protocol option)');
-    }
-    return Properties._from(properties, packetType);
   }
 
   /** The broker host (or Unix socket path) of the last connect() call; '' before. */
@@ -599,7 +557,7 @@ export class Client extends EventEmitter {
     validateTopicName(topic, 'topic');
     const q = checkQos(qos);
     const body = toPayload(payload);
-    const props = properties === undefined ? undefined : this.v5Properties(properties, PacketTypes.PUBLISH);
+    const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);
     const info = this.session.publish(topic, body, q, !!retain, props, this.clock());
     this.scheduleFlush();
     return info;
@@ -613,7 +571,7 @@ export class Client extends EventEmitter {
   subscribe(topic: string | [string, number | SubscribeOptions] | [string, number | SubscribeOptions][],
     qos: number | SubscribeOptions = 0, properties?: PacketProperties): [number, number] {
     const subs = normalizeSubscriptions(topic, qos, this.mode.v5);
-    const props = this.v5Properties(properties, PacketTypes.SUBSCRIBE);
+    const props = checkProperties(properties, PacketTypes.SUBSCRIBE, this.mode.v5);
     const r = this.session.subscribe(subs, props, this.clock());
     this.scheduleFlush();
     return r;
@@ -621,7 +579,7 @@ export class Client extends EventEmitter {
 
   unsubscribe(topic: string | string[], properties?: PacketProperties): [number, number] {
     const topics = normalizeUnsubscribe(topic);
-    const props = this.v5Properties(properties, PacketTypes.UNSUBSCRIBE);
+    const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);
     const r = this.session.unsubscribe(topics, props, this.clock());
     this.scheduleFlush();
     return r;
