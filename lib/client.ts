@@ -64,6 +64,13 @@ export interface ClientOptions {
   createTransport?: (target: ConnectTarget) => Transport;
   /** Advanced: a monotonic clock in milliseconds (default performance.now). */
   clock?: () => number;
+  /**
+   * Largest packet accepted from the broker, in bytes (default 0: no limit). On MQTT 5 it is
+   * announced in CONNECT as Maximum Packet Size, so the broker does not send larger messages
+   * (it drops them for this client); a larger packet arriving anyway closes the connection
+   * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
+   */
+  maxPacketSize?: number;
 }
 
 export interface Logger {
@@ -93,6 +100,13 @@ export class Client extends EventEmitter {
   on_unsubscribe: Fn | null = null;
   /** Called with each log line: `(client, userdata, level, buf)`. */
   on_log: Fn | null = null;
+  /**
+   * MQTT 5 enhanced authentication: called when the server sends AUTH,
+   * `(client, userdata, reasonCode, properties)`. For 0x18 (Continue authentication) it returns
+   * the properties of our answer (`{ AuthenticationData }`), or a promise of them; null (or a
+   * throw) abandons the connection. 0x00 reports a finished reauthenticate().
+   */
+  on_auth: Fn | null = null;
   /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
@@ -147,13 +161,17 @@ export class Client extends EventEmitter {
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     if (clientId === '') {
       if (!cleanSession) throw new ValueError('cleanSession: a client with a random id must use a clean session');
-      clientId = randomClientId();
+      // MQTT 5: send the empty id and adopt the server's Assigned Client Identifier (§3.2.2.3.7).
+      if (protocol !== MQTTv5) clientId = randomClientId();
     }
+    const maxPacketSize = o.maxPacketSize ?? 0;
+    if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
     this.opts = { ...o, protocol, transport, cleanSession, clientId };
     this.userdata = o.userdata ?? null;
     this.clock = o.clock ?? (() => performance.now());
     this.session = new Session({
       ...defaultSessionConfig(), clientId, cleanSession, protocol: protocol as ProtocolLevel, store: o.store ?? memoryStore(),
+      maxPacketSize,
     });
   }
 
@@ -443,6 +461,7 @@ export class Client extends EventEmitter {
    * broker does not publish the will. With a clean session, pending messages fail.
    */
   disconnect(reasonCode?: number, properties?: PacketProperties): number {
+    this.session.checkDisconnect(properties);
     this.userDisconnect = true;
     this.wantConnect = false;
     this.clearReconnectTimer();
@@ -456,6 +475,26 @@ export class Client extends EventEmitter {
     this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * The client id in use: the one given, a random one (MQTT 3.1/3.1.1 without one), or on
+   * MQTT 5 without one, '' until the broker's CONNACK assigns one (then reconnects use it).
+   */
+  get clientId(): string {
+    return this.session.config.clientId;
+  }
+
+  /**
+   * MQTT 5: starts a re-authentication (AUTH 0x19) with the connection's AuthenticationMethod
+   * and `properties` (usually `{ AuthenticationData }`); the server's answers go to on_auth.
+   * Returns MQTT_ERR_NO_CONN when not connected; ValueError when the connection did not use
+   * enhanced authentication.
+   */
+  reauthenticate(properties?: PacketProperties): number {
+    const rc = this.session.reauthenticate(properties, this.clock());
+    this.scheduleFlush();
+    return rc;
   }
 
   isConnected(): boolean {
@@ -722,8 +761,47 @@ export class Client extends EventEmitter {
       case 'close':
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
         this.flush();
-        this.connectionLost(ev.rc, undefined, ev.properties);
+        this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
+      case 'auth': return this.answerAuth(ev.reasonCode, ev.properties);
+    }
+  }
+
+  /** The server's AUTH goes to on_auth; for 0x18 its answer (now or from a promise) goes back to the session. */
+  private answerAuth(reasonCode: number, properties?: PacketProperties): void {
+    if (this.listenerCount('auth') > 0) this.safeEmit('auth', reasonCode, properties);
+    if (reasonCode !== 0x18) {
+      if (this.on_auth !== null) this.invoke('on_auth', this.on_auth, [this, this.userdata, reasonCode, properties]);
+      return;
+    }
+    const transport = this.transport;
+    const answer = (props: unknown): void => {
+      if (this.transport !== transport || transport === null) return; // that connection is gone
+      this.session.continueAuth((props ?? null) as PacketProperties | null, this.clock());
+      this.dispatch();
+      this.scheduleFlush();
+    };
+    if (this.on_auth === null) {
+      this.log(MQTT_LOG_ERR, 'The server asked to continue enhanced authentication, but on_auth is not set');
+      answer(null);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = this.on_auth(this, this.userdata, reasonCode, properties);
+    } catch (e) {
+      this.callbackFailed('on_auth', e);
+      answer(null);
+      return;
+    }
+    const thenable = result as { then?: unknown } | null | undefined;
+    if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
+      (result as Promise<unknown>).then(answer, (e) => {
+        this.callbackFailed('on_auth', e);
+        answer(null);
+      });
+    } else {
+      answer(result);
     }
   }
 
@@ -739,7 +817,7 @@ export class Client extends EventEmitter {
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
-  private connectionLost(rc: number, error?: Error, properties?: PacketProperties): void {
+  private connectionLost(rc: number, error?: Error, properties?: PacketProperties, reasonCode?: number): void {
     const t = this.transport;
     if (t === null) return;
     this.transport = null;
@@ -756,6 +834,8 @@ export class Client extends EventEmitter {
     this.dispatch();
     // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
     if (attemptFailed) this.fire('on_connect_fail', 'connect_fail');
+    // A server DISCONNECT (MQTT 5): its reason code is the rc, as paho passes it (e.g. 0x8E Session taken over).
+    else if (reasonCode !== undefined && !expected) this.fire('on_disconnect', 'disconnect', reasonCode, properties);
     else this.fire('on_disconnect', 'disconnect', finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties);
     if (expected || !this.wantConnect) {
       this.settleForever();
@@ -904,5 +984,5 @@ export class Client extends EventEmitter {
 }
 
 const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
-  'on_unsubscribe', 'on_log'] as const;
+  'on_unsubscribe', 'on_log', 'on_auth'] as const;
 type SlotName = typeof SLOTS[number];

@@ -16,6 +16,8 @@ export interface OutMessage extends StoredMessage {
   sentAt: number;
   /** Encoded size estimate, for queue accounting. */
   bytes: number;
+  /** `now` when publish() accepted it (NaN if restored from a store), for MQTT 5 message expiry. */
+  queuedAt: number;
 }
 
 export class OutgoingFlows {

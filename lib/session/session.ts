@@ -9,21 +9,26 @@
  * callbacks for the events it drains (`takeEvents`) only after each transition finished.
  */
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE,
-  MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED,
+  MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
 } from '../constants';
+import { ValueError } from '../errors';
 import { MQTTMessage, MQTTMessageInfo } from '../message';
 import { encode } from '../protocol/encode';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type {
-  ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
+  AuthPacket, ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
 } from '../protocol/types';
 import { memoryStore } from '../store/memory';
 import type { OutgoingStore } from '../store/types';
-import { describeReceived, describeSent } from './log';
+import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
+import { propertiesAtSend } from './expiry';
+import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
 import { PacketIds } from './packetIds';
+import { publishPacketSize } from './packetSize';
+import { TopicAliases } from './topicAliases';
 
 export interface SessionConfig {
   clientId: string;
@@ -42,6 +47,12 @@ export interface SessionConfig {
   retrySeconds: number;
   /** Seconds to wait for CONNACK; 0 = the keepalive, or 30 s without one. */
   connackTimeout: number;
+  /**
+   * Largest packet we accept from the server, in bytes (0 = no limit). Announced as the
+   * MQTT 5 CONNECT Maximum Packet Size (unless connectProperties set one, which wins);
+   * a larger packet closes the connection (MQTT 5: DISCONNECT 0x95) at every level.
+   */
+  maxPacketSize?: number;
   store: OutgoingStore;
 }
 
@@ -53,6 +64,8 @@ export type SessionEvent =
   | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   /** The session wants the connection closed (after writing what it queued). */
   | { kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties }
+  /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
+  | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
   | { kind: 'log'; level: number; text: string };
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
@@ -103,6 +116,12 @@ export class Session {
   private keepaliveMs = 0;
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
   private readonly incomingAliases = new Map<number, string>();
+  /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
+  private outgoingAliases: TopicAliases | null = null;
+  /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
+  sessionExpiryInterval = 0;
+  /** MQTT 5 enhanced authentication state of this connection. */
+  private readonly auth = new AuthExchange();
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -115,7 +134,7 @@ export class Session {
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    this.parser = new Parser({ protocolVersion: c.protocol });
+    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: this.clientMaxPacketSize() || undefined });
     this.state = 'connecting';
     this.closeRequested = false;
     this.connackReceived = false;
@@ -128,12 +147,24 @@ export class Session {
     this.serverRetainAvailable = true;
     this.keepaliveMs = c.keepalive * 1000;
     this.incomingAliases.clear();
+    this.outgoingAliases = null;
+    let props = c.protocol === 5 ? c.connectProperties : undefined;
+    if (c.protocol === 5 && (c.maxPacketSize ?? 0) > 0 && props?.MaximumPacketSize === undefined) {
+      props = { ...props, MaximumPacketSize: c.maxPacketSize };
+    }
+    this.sessionExpiryInterval = props?.SessionExpiryInterval ?? 0;
+    this.auth.start(props);
     if (c.cleanSession) this.startClean();
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
-      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will,
-      properties: c.protocol === 5 ? c.connectProperties : undefined,
+      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will, properties: props,
     }, now);
+  }
+
+  /** Our Maximum Packet Size: the CONNECT property if set (MQTT 5), else the config's; 0 = none. */
+  private clientMaxPacketSize(): number {
+    const c = this.config;
+    return (c.protocol === 5 ? c.connectProperties?.MaximumPacketSize : undefined) ?? c.maxPacketSize ?? 0;
   }
 
   /**
@@ -157,9 +188,22 @@ export class Session {
     this.pendingUnsubscribes.clear();
   }
 
+  /**
+   * Throws ValueError for DISCONNECT properties the spec forbids: a non-zero Session Expiry
+   * Interval when CONNECT's was zero [MQTT-3.14.2-2]. Call before any side effect.
+   */
+  checkDisconnect(properties?: PacketProperties): void {
+    const expiry = properties?.SessionExpiryInterval;
+    if (this.config.protocol === 5 && expiry !== undefined && expiry !== 0 && (this.config.connectProperties?.SessionExpiryInterval ?? 0) === 0) {
+      throw new ValueError('properties: SessionExpiryInterval cannot be set at DISCONNECT when CONNECT sent 0 (or none) [MQTT-3.14.2-2]');
+    }
+  }
+
   /** Queues DISCONNECT; the driver closes the connection once it is written. */
   disconnect(now: number, reasonCode?: number, properties?: PacketProperties): number {
+    this.checkDisconnect(properties);
     if (this.state === 'idle') return MQTT_ERR_NO_CONN;
+    if (properties?.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = properties.SessionExpiryInterval;
     this.send({ type: 'disconnect', reasonCode, properties }, now);
     this.state = 'disconnecting';
     return MQTT_ERR_SUCCESS;
@@ -183,6 +227,12 @@ export class Session {
    * the window and the connection allow, and resent until acknowledged.
    */
   publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
+    if (properties?.TopicAlias !== undefined) {
+      throw new ValueError('properties: TopicAlias is assigned by the client, per connection, up to the server\'s Topic Alias Maximum; do not set it');
+    }
+    if (this.serverMaxPacketSize > 0 && this.tooLarge(topic, payload, qos, properties)) {
+      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
+    }
     const unsupported = this.unsupported(qos, retain);
     if (unsupported !== null) {
       this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': ${unsupported}`);
@@ -201,14 +251,11 @@ export class Session {
     }
     const c = this.config;
     if (c.maxQueued > 0 && this.outgoing.size >= c.maxQueued) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
-    if (this.serverMaxPacketSize > 0 && estimatePublishSize(topic, payload) > this.serverMaxPacketSize) {
-      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
-    }
     const mid = this.ids.allocate();
     if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
     const msg: OutMessage = {
       mid, topic, payload, qos, retain, properties, state: 'queued', everSent: false,
-      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length,
+      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length, queuedAt: now,
     };
     try {
       c.store.put(msg); // a durable store writes it here: the error reaches the caller, nothing is half-done
@@ -280,8 +327,10 @@ export class Session {
       case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return this.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
+      case 'auth': return this.onAuth(p, now);
       case 'disconnect':
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)})`,
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
+          reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
           reasonCode: p.reasonCode, properties: p.properties,
         });
         this.state = 'disconnecting';
@@ -300,7 +349,7 @@ export class Session {
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode})` });
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       this.state = 'disconnecting';
       return;
     }
@@ -309,17 +358,79 @@ export class Session {
       this.protocolViolation('CONNACK says a session is present in answer to a clean session', 0x82, now);
       return;
     }
-    this.state = 'connected';
     const props = p.properties;
+    if (this.auth.method !== undefined && props?.AuthenticationMethod !== undefined && props.AuthenticationMethod !== this.auth.method) {
+      this.protocolViolation(`CONNACK Authentication Method '${props.AuthenticationMethod}' is not the one CONNECT used`, 0x82, now);
+      return;
+    }
+    this.state = 'connected';
+    this.auth.awaitingAnswer = false;
     if (props !== undefined) {
       if (props.ReceiveMaximum !== undefined) this.serverReceiveMaximum = props.ReceiveMaximum;
       if (props.MaximumPacketSize !== undefined) this.serverMaxPacketSize = props.MaximumPacketSize;
       if (props.MaximumQoS !== undefined) this.serverMaxQos = props.MaximumQoS as QoS;
       if (props.RetainAvailable !== undefined) this.serverRetainAvailable = props.RetainAvailable === 1;
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
+      if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
+      // §3.2.2.3.7: we sent an empty id; the server's choice is ours from now on (reconnects use it).
+      if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
+      if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
     if (!p.sessionPresent) this.sessionLostByBroker();
     this.sendQueued(now);
+  }
+
+  /** A server AUTH (MQTT 5 enhanced authentication, §4.12); 0x18 waits for continueAuth(). */
+  private onAuth(p: AuthPacket, now: number): void {
+    const problem = this.auth.problem(p, this.state === 'connected');
+    if (problem !== null) {
+      this.protocolViolation(problem, 0x82, now);
+      return;
+    }
+    const reasonCode = p.reasonCode ?? 0;
+    if (reasonCode === AUTH_CONTINUE) this.auth.awaitingAnswer = true;
+    else this.auth.reauthenticating = false; // 0x00: re-authentication succeeded
+    this.events.push({ kind: 'auth', reasonCode, properties: p.properties });
+  }
+
+  /**
+   * Answers the server's AUTH 0x18 with the next step (AUTH 0x18 carrying our method and
+   * `properties`, typically AuthenticationData). `properties` null: we cannot go on, so the
+   * connection ends (DISCONNECT 0x87 Not authorized). Returns MQTT_ERR_NO_CONN when no
+   * exchange waits for an answer (the connection it belonged to is gone).
+   */
+  continueAuth(properties: PacketProperties | null | undefined, now: number): number {
+    if (!this.auth.awaitingAnswer || (this.state !== 'connecting' && this.state !== 'connected')) return MQTT_ERR_NO_CONN;
+    this.auth.awaitingAnswer = false;
+    if (properties === null) {
+      this.log(MQTT_LOG_ERR, 'Enhanced authentication: no answer for the server\'s AUTH; closing');
+      this.send({ type: 'disconnect', reasonCode: 0x87 }, now);
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
+      this.state = 'disconnecting';
+      return MQTT_ERR_SUCCESS;
+    }
+    this.send(this.auth.packet(AUTH_CONTINUE, properties), now);
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * Starts a re-authentication (AUTH 0x19, §4.12.1) with the connection's method and
+   * `properties` (AuthenticationData). MQTT_ERR_NO_CONN when not connected; ValueError when
+   * the connection did not use enhanced authentication or a re-authentication is under way.
+   */
+  reauthenticate(properties: PacketProperties | undefined, now: number): number {
+    if (this.config.protocol !== 5) throw new ValueError('reauthenticate: enhanced authentication needs MQTT 5');
+    if (this.state !== 'connected') return MQTT_ERR_NO_CONN;
+    if (this.auth.method === undefined) {
+      throw new ValueError('reauthenticate: this connection did not use enhanced authentication (no AuthenticationMethod in CONNECT)');
+    }
+    if (this.auth.reauthenticating) throw new ValueError('reauthenticate: a re-authentication is already in progress');
+    if (properties?.AuthenticationMethod !== undefined && properties.AuthenticationMethod !== this.auth.method) {
+      throw new ValueError(`properties: AuthenticationMethod must stay '${this.auth.method}' [MQTT-4.12.1-1]`);
+    }
+    this.auth.reauthenticating = true;
+    this.send(this.auth.packet(AUTH_REAUTHENTICATE, properties), now);
+    return MQTT_ERR_SUCCESS;
   }
 
   private onPublish(p: PublishPacket, now: number): void {
@@ -555,9 +666,21 @@ export class Session {
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
+    let properties = m.properties;
+    if (properties?.MessageExpiryInterval !== undefined) {
+      const reduced = propertiesAtSend(properties, m.queuedAt, now);
+      if (reduced === null && !m.everSent) {
+        this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
+        this.outgoing.finish(m.mid);
+        this.failMessage(m, MQTT_ERR_NOT_FOUND);
+        return;
+      }
+      // A resend must complete its flow: at least 1 s (0 would mean "never expires" to some brokers).
+      properties = reduced ?? { ...properties, MessageExpiryInterval: 1 };
+    }
     const packet: PublishPacket = {
       type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
-      packetId: m.mid, properties: m.properties,
+      packetId: m.mid, properties,
     };
     if (!this.sendChecked(packet, now, null)) {
       this.outgoing.finish(m.mid);
@@ -595,17 +718,41 @@ export class Session {
     void now;
   }
 
-  /** Encodes a PUBLISH; false (and a log line) when the codec refuses it. */
+  /**
+   * Encodes a PUBLISH (with a topic alias when the server allows them); false (and a log
+   * line) when the codec refuses it or it is over the server's Maximum Packet Size.
+   */
   private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
+    const topic = p.topic;
+    const aliases = this.outgoingAliases;
+    if (aliases !== null) aliases.apply(p);
     try {
+      if (this.serverMaxPacketSize > 0 && this.tooLarge(topic, p.payload, p.qos, p.properties)) {
+        throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.serverMaxPacketSize} bytes`, 0x95);
+      }
       this.send(p, now);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${p.topic}': ${e.message}`);
+      if (aliases !== null) aliases.undo(topic);
+      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
       if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
       return false;
     }
+  }
+
+  /** Whether a PUBLISH is over the server's Maximum Packet Size (§3.2.2.3.6: the whole packet, properties included). */
+  private tooLarge(topic: string, payload: Buffer, qos: QoS, properties: PacketProperties | undefined): boolean {
+    let size: number;
+    try {
+      size = publishPacketSize(topic, payload.length, qos, properties, this.config.protocol);
+    } catch (e) {
+      if (e instanceof ProtocolError) return false; // bad properties: the codec refuses them with its own message
+      throw e;
+    }
+    if (size <= this.serverMaxPacketSize) return false;
+    this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': the packet is ${size} bytes, over the server's Maximum Packet Size of ${this.serverMaxPacketSize}`);
+    return true;
   }
 
   private protocolViolation(reason: string, reasonCode: number, now: number): void {
@@ -675,7 +822,7 @@ export class Session {
   private restore(s: OutMessage | import('../store/types').StoredMessage): void {
     const msg: OutMessage = {
       ...s, info: new MQTTMessageInfo(s.mid), inFlight: false, done: false, sentAt: 0,
-      bytes: s.payload.length + s.topic.length,
+      bytes: s.payload.length + s.topic.length, queuedAt: NaN, // another process's clock: no expiry countdown
     };
     this.ids.claim(s.mid);
     this.outgoing.add(msg);
@@ -691,9 +838,5 @@ const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
 Object.freeze(NO_EVENTS);
-
-function estimatePublishSize(topic: string, payload: Buffer): number {
-  return 1 + 4 + 2 + Buffer.byteLength(topic) + 2 + payload.length;
-}
 
 export { EMPTY as EMPTY_PAYLOAD };
