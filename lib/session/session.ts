@@ -347,6 +347,11 @@ export class Session {
     }
     this.connackReceived = true;
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
+    const method = p.properties?.AuthenticationMethod;
+    if (!refused && this.auth.method !== undefined && method !== undefined && method !== this.auth.method) {
+      this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
+      return;
+    }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
       this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
@@ -359,10 +364,6 @@ export class Session {
       return;
     }
     const props = p.properties;
-    if (this.auth.method !== undefined && props?.AuthenticationMethod !== undefined && props.AuthenticationMethod !== this.auth.method) {
-      this.protocolViolation(`CONNACK Authentication Method '${props.AuthenticationMethod}' is not the one CONNECT used`, 0x82, now);
-      return;
-    }
     this.state = 'connected';
     this.auth.awaitingAnswer = false;
     if (props !== undefined) {
