@@ -725,17 +725,24 @@ export class Session {
    */
   private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
     const topic = p.topic;
+    const properties = p.properties;
     const aliases = this.outgoingAliases;
-    if (aliases !== null) aliases.apply(p);
+    const aliased = aliases !== null ? aliases.apply(p) : null;
     try {
-      if (this.serverMaxPacketSize > 0 && this.tooLarge(topic, p.payload, p.qos, p.properties)) {
-        throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.serverMaxPacketSize} bytes`, 0x95);
+      if (this.serverMaxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.serverMaxPacketSize) {
+        // The alias's 3 bytes may be what tips it over: without one, the full topic may still fit.
+        if (aliased === 'new') aliases!.undoNew(topic);
+        p.topic = topic;
+        p.properties = properties;
+        if (this.tooLarge(topic, p.payload, p.qos, properties)) {
+          throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.serverMaxPacketSize} bytes`, 0x95);
+        }
       }
       this.send(p, now);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      if (aliases !== null) aliases.undo(topic);
+      if (aliased === 'new' && p.topic === topic && p.properties !== properties) aliases!.undoNew(topic);
       this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
       if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
       return false;

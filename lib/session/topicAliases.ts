@@ -24,22 +24,24 @@ export class TopicAliases {
    * Rewrites `p` to use an alias when one is available: a new alias keeps the topic and
    * adds TopicAlias; a known one empties the topic. The properties object is copied, never
    * changed in place (it may be the stored message's, sent again on another connection).
+   * Returns what it did: 'new' (an alias was set up), 'known', or null (none available).
    */
-  apply(p: PublishPacket): void {
+  apply(p: PublishPacket): 'new' | 'known' | null {
     let alias = this.byTopic.get(p.topic);
     const known = alias !== undefined;
     if (!known) {
-      if (this.byTopic.size >= this.max) return;
+      if (this.byTopic.size >= this.max) return null;
       alias = this.byTopic.size + 1;
       this.byTopic.set(p.topic, alias);
     }
     const props: PacketProperties = p.properties === undefined ? { TopicAlias: alias } : { ...p.properties, TopicAlias: alias };
     p.properties = props;
     if (known) p.topic = '';
+    return known ? 'known' : 'new';
   }
 
-  /** The packet `apply()` just rewrote was never sent (refused by the codec): free its new alias. */
-  undo(topic: string): void {
+  /** The packet `apply()` just gave a new alias is not sent with it: free the alias. */
+  undoNew(topic: string): void {
     if (this.byTopic.get(topic) === this.byTopic.size) this.byTopic.delete(topic);
   }
 }

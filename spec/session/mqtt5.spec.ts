@@ -208,6 +208,17 @@ describe('outgoing topic aliases (MQTT 5.0 §3.3.2.3.4)', () => {
     expect(publishes(b.sentPackets()).map((p) => [p.topic, p.properties?.TopicAlias])).toEqual([['r', 1], ['', 1]]);
   });
 
+  it("a message exactly at the server's Maximum Packet Size goes without an alias rather than not at all", () => {
+    const size = publishPacketSize('lim', 20, 1, undefined, 5);
+    const b = connected({}, { TopicAliasMaximum: 2, MaximumPacketSize: size });
+    const info = b.publish('lim', Buffer.alloc(20), 1);
+    b.publish('lim', 'small', 1);
+    const sent = publishes(b.sentPackets());
+    expect(sent.map((p) => [p.topic, p.properties?.TopicAlias])).toEqual([['lim', undefined], ['lim', 1]]);
+    expect(encode(sent[0], 5).length).toBe(size);
+    expect(info.rc).toBe(MQTT_ERR_SUCCESS);
+  });
+
   it('a TopicAlias set by the caller is refused with ValueError (aliases are per connection, messages outlive one)', () => {
     const b = connected({}, { TopicAliasMaximum: 5 });
     expect(() => b.publish('a', 'x', 1, false, { TopicAlias: 1 })).toThrow(ValueError);
