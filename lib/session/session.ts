@@ -531,6 +531,9 @@ export class Session {
     this.ids.release(m.mid);
     this.journal(() => this.config.store.delete(m.mid));
     m.info._complete();
+    if (reasonCode >= 0x80) {
+      this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
+    }
     this.events.push({ kind: 'published', mid: m.mid, reasonCode, properties });
     if (this.state === 'connected') this.sendQueued(now);
   }

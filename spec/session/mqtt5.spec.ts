@@ -402,6 +402,16 @@ describe('reason strings and user properties in log lines', () => {
     expect(close).toMatchObject({ reasonCode: 0x8b, properties: { ReasonString: 'shutting down' }, reason: expect.stringContaining("'shutting down'") });
   });
 
+  it('a failure reason code on an ack is logged as a warning, with its reason string', () => {
+    const b = connected();
+    b.s.logging = true;
+    const m = b.publish('secret/t', 'x', 1);
+    b.sentPackets();
+    b.brokerSends({ type: 'puback', packetId: m.mid, reasonCode: 0x87, properties: { ReasonString: 'acl' } });
+    const warn = b.allEvents().find((e) => e.kind === 'log' && e.level === MQTT_LOG_WARNING);
+    expect(warn).toMatchObject({ text: `Message ${m.mid} to 'secret/t' was refused by the broker: reason 0x87 reason string 'acl'` });
+  });
+
   it('paho wording is unchanged when a packet carries nothing extra', () => {
     const b = new ScriptedBroker({ protocol: 5 }, T0);
     b.s.logging = true;
