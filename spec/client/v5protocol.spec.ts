@@ -9,7 +9,7 @@
 import * as net from 'net';
 import { performance } from 'perf_hooks';
 import {
-  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
+  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NOT_FOUND, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
 } from '../../lib';
 import type { PacketProperties, Subscription } from '../../lib/protocol/types';
 import { publishPacketSize } from '../../lib/session/packetSize';
@@ -98,6 +98,26 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
         const { sessionPresent } = await startClient(again, broker());
         expect(sessionPresent).toBe(false);
       });
+    });
+
+    test('message expiry: a message queued offline is sent with its interval reduced by the wait, an expired one never', async () => {
+      const sub = v5(clients);
+      const got = collect(sub);
+      await startClient(sub, broker(), [['mx/#', 1]]);
+      let skew = 0; // the publisher's clock runs ahead of real time by `skew` ms
+      const pub = v5(clients, { clock: () => performance.now() + skew });
+      const expired = pub.publish('mx/stale', 'stale', 1, false, { MessageExpiryInterval: 5 });
+      const kept = pub.publish('mx/kept', 'kept', 1, false, { MessageExpiryInterval: 100 });
+      skew = 7_500; // 7.5 s "offline"
+      await startClient(pub, broker());
+      await kept.waitForPublish();
+      await expect(expired.waitForPublish()).rejects.toMatchObject({ rc: MQTT_ERR_NOT_FOUND });
+      await marker(pub, got, 'mx/marker');
+      expect(got.map((m) => m.topic)).toEqual(['mx/kept', 'mx/marker']);
+      // mosquitto forwards what is left of the interval: at most 100 - 7.
+      const left = got[0].properties?.MessageExpiryInterval;
+      expect(left).toBeLessThanOrEqual(93);
+      expect(left).toBeGreaterThan(80);
     });
 
     test('an empty client id: mosquitto assigns one, the client adopts it', async () => {
