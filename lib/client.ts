@@ -103,8 +103,8 @@ export class Client extends EventEmitter {
   /**
    * MQTT 5 enhanced authentication: called when the server sends AUTH,
    * `(client, userdata, reasonCode, properties)`. For 0x18 (Continue authentication) it returns
-   * the properties of our answer (`{ AuthenticationData }`), or a promise of them; null (or a
-   * throw) abandons the connection. 0x00 reports a finished reauthenticate().
+   * the properties of our answer (`{ AuthenticationData }`), or a promise of them; null or
+   * undefined (or a throw) abandons the connection (DISCONNECT 0x87). 0x00 reports a finished reauthenticate().
    */
   on_auth: Fn | null = null;
   /**
