@@ -13,6 +13,7 @@ import {
 } from '../../lib';
 import type { PacketProperties, Subscription } from '../../lib/protocol/types';
 import { publishPacketSize } from '../../lib/session/packetSize';
+import { startFaultProxy } from '../support/faultProxy';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { sessionOf, setConnectProperties } from '../support/v5';
 import {
@@ -118,6 +119,47 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       const left = got[0].properties?.MessageExpiryInterval;
       expect(left).toBeLessThanOrEqual(93);
       expect(left).toBeGreaterThan(80);
+    });
+
+    test('topic aliases are per connection: messages resent (DUP) after a cut link carry their full topic first', async () => {
+      const sub = v5(clients);
+      const got = collect(sub);
+      await startClient(sub, broker(), [['dup/#', 1]]);
+      const proxy = await startFaultProxy({ targetPort: broker().port });
+      try {
+        const pub = v5(clients, { clientId: uid('dup'), cleanSession: false }, { SessionExpiryInterval: 60 });
+        pub.reconnectDelaySet(0.02, 0.05);
+        const sent: string[] = [];
+        pub.on_log = (_c: Client, _u: unknown, _l: number, line: string) => {
+          const m = /^Sending PUBLISH \(d(\d).*?, '([^']*)'/.exec(line);
+          if (m) sent.push(`d${m[1]} ${m[2]}`);
+        };
+        const reasons: unknown[] = [];
+        pub.on('disconnect', (rc: unknown) => reasons.push(rc));
+        const first = nextEvent(pub, 'connect');
+        await pub.connect(proxy.host, proxy.port, 60);
+        pub.loopStart();
+        await first;
+        proxy.stall(); // nothing gets through: every PUBLISH stays unacknowledged
+        const infos = [];
+        for (let i = 0; i < 6; i++) infos.push(pub.publish(i % 2 === 0 ? 'dup/a' : 'dup/b', String(i), 1));
+        await waitFor(() => sent.length === 6, 5000, 'six PUBLISHes written');
+        expect(sent).toEqual(['d0 dup/a', 'd0 dup/b', 'd0 ', 'd0 ', 'd0 ', 'd0 ']);
+        sent.length = 0;
+        const back = nextEvent(pub, 'connect');
+        proxy.dropAll();
+        proxy.unstall();
+        const [flags] = (await back) as [{ sessionPresent: boolean }];
+        expect(flags.sessionPresent).toBe(true);
+        await Promise.all(infos.map((x) => x.waitForPublish()));
+        // The new connection's aliases: each topic in full first, with DUP.
+        expect(sent).toEqual(['d1 dup/a', 'd1 dup/b', 'd1 ', 'd1 ', 'd1 ', 'd1 ']);
+        await waitFor(() => got.length >= 6, 5000, () => `six messages, got ${JSON.stringify(texts(got))}`);
+        expect(texts(got)).toEqual(['dup/a=0', 'dup/b=1', 'dup/a=2', 'dup/b=3', 'dup/a=4', 'dup/b=5']);
+        expect(reasons).toEqual([MQTT_ERR_CONN_LOST]); // the cut only: no DISCONNECT 0x82 for a stale alias
+      } finally {
+        await proxy.close();
+      }
     });
 
     test('an empty client id: mosquitto assigns one, the client adopts it', async () => {
