@@ -9,7 +9,7 @@
 import * as net from 'net';
 import { performance } from 'perf_hooks';
 import {
-  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NOT_FOUND, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
+  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
 } from '../../lib';
 import type { PacketProperties, Subscription } from '../../lib/protocol/types';
 import { publishPacketSize } from '../../lib/session/packetSize';
@@ -301,9 +301,25 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     });
   });
 
-  describe('broker limits: max_inflight_messages 2, max_keepalive 20, max_packet_size 300, max_topic_alias 3', () => {
-    const broker = useBroker(MOSQUITTO, { extraConfig: 'max_inflight_messages 2\nmax_keepalive 20\nmax_packet_size 300\nmax_topic_alias 3' });
+  describe('broker limits: max_inflight_messages 2, max_keepalive 20, max_packet_size 300, max_topic_alias 3, max_qos 1, retain_available false', () => {
+    const broker = useBroker(MOSQUITTO, {
+      extraConfig: 'max_inflight_messages 2\nmax_keepalive 20\nmax_packet_size 300\nmax_topic_alias 3\nmax_qos 1\nretain_available false',
+    });
     const clients = useClients();
+
+    test('Maximum QoS 1 and Retain Available 0: QoS 2 and retained publishes are refused at the call (MQTT_ERR_NOT_SUPPORTED)', async () => {
+      const sub = v5(clients);
+      const got = collect(sub);
+      await startClient(sub, broker(), [['mq/#', 1]]);
+      const pub = v5(clients);
+      await startClient(pub, broker());
+      expect(pub.publish('mq/a', 'q2', 2).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
+      expect(pub.publish('mq/a', 'r', 1, true).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
+      expect(pub.publish('mq/a', 'r0', 0, true).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
+      await marker(pub, got, 'mq/marker');
+      expect(texts(got)).toEqual(['mq/marker=marker']);
+      expect(pub.isConnected()).toBe(true);
+    });
 
     test('Receive Maximum caps the in-flight window; Server Keep Alive replaces ours', async () => {
       const c = v5(clients);
