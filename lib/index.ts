@@ -12,6 +12,13 @@ export {
 export { ProtocolError } from './protocol/errors';
 export { Client } from './client';
 export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
+export { Properties } from './mqtt5/properties';
+export { PacketTypes } from './mqtt5/packetTypes';
+export { SubscribeOptions } from './mqtt5/subscribeOptions';
+export { ReasonCodes, ReasonCode } from './mqtt5/reasonCodes';
+export { CallbackAPIVersion } from './mqtt5/callbackApi';
+export type { CallbackAPIVersionValue, DisconnectFlags } from './mqtt5/callbackApi';
+export type { PacketProperties } from './protocol/types';
 export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
 export { fileStore, FileStore } from './store/file';

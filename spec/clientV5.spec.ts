@@ -4,11 +4,10 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, MQTT_ERR_SUCCESS, MQTTv5 } from '../lib';
+import { Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5 } from '../lib';
 import { ValueError } from '../lib/errors';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
-import { setConnectProperties } from './support/v5';
 
 /** A broker script: decodes what the client writes; `answer` decides what to send back. */
 class Broker {
@@ -77,15 +76,14 @@ describe('enhanced authentication through on_auth', () => {
   test('a value from on_auth answers each AUTH 0x18; CONNACK ends the exchange and on_connect runs', async () => {
     const b = authBroker(2);
     const c = b.client();
-    setConnectProperties(c, { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('client-first') });
     const seen: string[] = [];
     c.on_auth = (_c: Client, _u: unknown, rc: number, props: { AuthenticationData?: Buffer }) => {
       seen.push(`${rc}:${props.AuthenticationData?.toString()}`);
       return { AuthenticationData: Buffer.from(`answer-${seen.length}`) };
     };
     let connack: unknown[] | null = null;
-    c.on_connect = (_c: Client, _u: unknown, _f: unknown, rc: number, props: unknown) => { connack = [rc, props]; };
-    await c.connect('broker', 1883, 0);
+    c.on_connect = (_c: Client, _u: unknown, _f: unknown, rc: number, props: object) => { connack = [Number(rc), { ...props }]; };
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('client-first') });
     c.loopStart();
     await until(() => connack !== null, 'on_connect');
     expect(seen).toEqual(['24:challenge-1', '24:challenge-2']);
@@ -102,12 +100,11 @@ describe('enhanced authentication through on_auth', () => {
   test('a promise from on_auth works the same; the answer goes out when it resolves', async () => {
     const b = authBroker(1);
     const c = b.client();
-    setConnectProperties(c, { AuthenticationMethod: METHOD });
     let release: (() => void) | null = null;
     c.on_auth = () => new Promise((resolve) => { release = () => resolve({ AuthenticationData: Buffer.from('later') }); });
     let connected = false;
     c.on_connect = () => { connected = true; };
-    await c.connect('broker', 1883, 0);
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
     c.loopStart();
     await until(() => release !== null, 'on_auth');
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -125,13 +122,12 @@ describe('enhanced authentication through on_auth', () => {
     for (const onAuth of [null, () => null, () => { throw new Error('no credentials'); }]) {
       const b = authBroker(1);
       const c = b.client({ reconnectOnFailure: false });
-      setConnectProperties(c, { AuthenticationMethod: METHOD });
       c.on_auth = onAuth;
       let failed = false;
       c.on_connect_fail = () => { failed = true; };
       const lines: string[] = [];
       c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
-      await c.connect('broker', 1883, 0);
+      await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
       c.loopStart();
       await until(() => failed, 'on_connect_fail');
       expect(lines.some((l) => l.includes('enhanced authentication abandoned by the client'))).toBe(true);
@@ -143,7 +139,6 @@ describe('enhanced authentication through on_auth', () => {
   test('reauthenticate() sends AUTH 0x19; the server answers reach on_auth (0x18 answered, then 0x00)', async () => {
     const b = authBroker(0);
     const c = b.client();
-    setConnectProperties(c, { AuthenticationMethod: METHOD });
     const seen: number[] = [];
     c.on_auth = (_c: Client, _u: unknown, rc: number) => {
       seen.push(rc);
@@ -151,7 +146,7 @@ describe('enhanced authentication through on_auth', () => {
     };
     let connected = false;
     c.on_connect = () => { connected = true; };
-    await c.connect('broker', 1883, 0);
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
     c.loopStart();
     await until(() => connected, 'on_connect');
     b.answer = (p, peer) => {
@@ -232,7 +227,7 @@ describe('client id, options, DISCONNECT rules', () => {
     const lines: string[] = [];
     c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
     let gone: unknown[] | null = null;
-    c.on_disconnect = (_c: Client, _u: unknown, rc: number, props: unknown) => { gone = [rc, props]; };
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number, props: object) => { gone = [Number(rc), { ...props }]; }; // ReasonCodes, Properties
     await c.connect('broker', 1883, 0);
     c.loopStart();
     await until(() => connected, 'on_connect');

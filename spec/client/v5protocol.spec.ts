@@ -9,22 +9,41 @@
 import * as net from 'net';
 import { performance } from 'perf_hooks';
 import {
-  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
+  Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_LOST, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_SUCCESS, MQTTMessage, MQTTv5, topicMatchesSub,
 } from '../../lib';
 import type { PacketProperties, Subscription } from '../../lib/protocol/types';
 import { publishPacketSize } from '../../lib/session/packetSize';
 import { startFaultProxy } from '../support/faultProxy';
 import { describeWithMosquitto } from '../support/mosquitto';
-import { sessionOf, setConnectProperties } from '../support/v5';
+import { sessionOf } from '../support/v5';
 import {
-  collect, MOSQUITTO, nextEvent, SeqCounter, startClient, subscribeAndWait, uid, useBroker, useClients, waitFor,
+  collect, MOSQUITTO, nextEvent, SeqCounter, subscribeAndWait, TestBroker, uid, useBroker, useClients, waitFor,
 } from './support';
 
-/** A v5 client, optionally with CONNECT properties. */
-function v5(clients: ReturnType<typeof useClients>, opts: ConstructorParameters<typeof Client>[0] & object = {}, connectProperties?: PacketProperties): Client {
+/** connect()'s MQTT 5 arguments for a client made by v5(). */
+interface V5Connect {
+  cleanStart?: boolean | number;
+  properties?: PacketProperties;
+}
+const connectArgsOf = new WeakMap<Client, V5Connect>();
+
+/** A v5 client; `connect` holds the cleanStart and CONNECT properties startV5() connects with. */
+function v5(clients: ReturnType<typeof useClients>, opts: ConstructorParameters<typeof Client>[0] & object = {}, connect: V5Connect = {}): Client {
   const c = clients.make({ protocol: MQTTv5, ...opts });
-  if (connectProperties !== undefined) setConnectProperties(c, connectProperties);
+  connectArgsOf.set(c, connect);
   return c;
+}
+
+/** connect() with the client's MQTT 5 arguments, loopStart, wait for an accepting CONNACK, subscribe to `subs`. */
+async function startV5(c: Client, broker: TestBroker, subs: Array<[string, number]> = []): Promise<{ sessionPresent: boolean }> {
+  const o = connectArgsOf.get(c) ?? {};
+  const conn = nextEvent(c, 'connect');
+  await c.connect(broker.host, broker.port, 60, '', 0, o.cleanStart ?? MQTT_CLEAN_START_FIRST_ONLY, o.properties);
+  c.loopStart();
+  const [flags, rc] = (await conn) as [{ sessionPresent: boolean }, unknown];
+  if (Number(rc) !== 0) throw new Error(`connection refused, rc ${String(rc)}`);
+  if (subs.length > 0) await subscribeAndWait(c, subs);
+  return { sessionPresent: flags.sessionPresent };
 }
 
 /** SUBSCRIBE with full MQTT 5 subscription options (the engine's Subscription objects), waiting for SUBACK. */
@@ -54,18 +73,18 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     describe('session expiry', () => {
       test('expiry 60 and cleanSession false: subscriptions and queued QoS 1 messages survive a reconnect', async () => {
         const id = uid('sx');
-        const a = v5(clients, { clientId: id, cleanSession: false }, { SessionExpiryInterval: 60 });
-        await startClient(a, broker(), [['se/keep/#', 1]]);
+        const a = v5(clients, { clientId: id }, { cleanStart: false, properties: { SessionExpiryInterval: 60 } });
+        await startV5(a, broker(), [['se/keep/#', 1]]);
         a.disconnect();
         await nextEvent(a, 'disconnect');
 
         const pub = v5(clients);
-        await startClient(pub, broker());
+        await startV5(pub, broker());
         for (let i = 0; i < 3; i++) await pub.publish('se/keep/x', `m${i}`, 1).waitForPublish();
 
-        const again = v5(clients, { clientId: id, cleanSession: false }, { SessionExpiryInterval: 60 });
+        const again = v5(clients, { clientId: id }, { cleanStart: false, properties: { SessionExpiryInterval: 60 } });
         const got = collect(again);
-        const { sessionPresent } = await startClient(again, broker());
+        const { sessionPresent } = await startV5(again, broker());
         expect(sessionPresent).toBe(true);
         await waitFor(() => got.length >= 3, 5000, () => `3 queued messages, got ${JSON.stringify(texts(got))}`);
         expect(texts(got)).toEqual(['se/keep/x=m0', 'se/keep/x=m1', 'se/keep/x=m2']);
@@ -73,17 +92,17 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
 
       test('expiry 0 (none): the session ends with the connection, nothing is queued', async () => {
         const id = uid('s0');
-        const a = v5(clients, { clientId: id, cleanSession: false });
-        await startClient(a, broker(), [['se/gone/#', 1]]);
+        const a = v5(clients, { clientId: id }, { cleanStart: false });
+        await startV5(a, broker(), [['se/gone/#', 1]]);
         a.disconnect();
         await nextEvent(a, 'disconnect');
         const pub = v5(clients);
-        await startClient(pub, broker());
+        await startV5(pub, broker());
         await pub.publish('se/gone/x', 'lost', 1).waitForPublish();
 
-        const again = v5(clients, { clientId: id, cleanSession: false });
+        const again = v5(clients, { clientId: id }, { cleanStart: false });
         const got = collect(again);
-        const { sessionPresent } = await startClient(again, broker(), [['se/gone/marker', 1]]);
+        const { sessionPresent } = await startV5(again, broker(), [['se/gone/marker', 1]]);
         expect(sessionPresent).toBe(false);
         await marker(pub, got, 'se/gone/marker');
         expect(texts(got)).toEqual(['se/gone/marker=marker']);
@@ -91,12 +110,12 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
 
       test('DISCONNECT with SessionExpiryInterval 0 ends a session CONNECT asked to keep', async () => {
         const id = uid('sd');
-        const a = v5(clients, { clientId: id, cleanSession: false }, { SessionExpiryInterval: 60 });
-        await startClient(a, broker(), [['se/end/#', 1]]);
+        const a = v5(clients, { clientId: id }, { cleanStart: false, properties: { SessionExpiryInterval: 60 } });
+        await startV5(a, broker(), [['se/end/#', 1]]);
         a.disconnect(0, { SessionExpiryInterval: 0 });
         await nextEvent(a, 'disconnect');
-        const again = v5(clients, { clientId: id, cleanSession: false }, { SessionExpiryInterval: 60 });
-        const { sessionPresent } = await startClient(again, broker());
+        const again = v5(clients, { clientId: id }, { cleanStart: false, properties: { SessionExpiryInterval: 60 } });
+        const { sessionPresent } = await startV5(again, broker());
         expect(sessionPresent).toBe(false);
       });
     });
@@ -104,13 +123,13 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('message expiry: a message queued offline is sent with its interval reduced by the wait, an expired one never', async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker(), [['mx/#', 1]]);
+      await startV5(sub, broker(), [['mx/#', 1]]);
       let skew = 0; // the publisher's clock runs ahead of real time by `skew` ms
       const pub = v5(clients, { clock: () => performance.now() + skew });
       const expired = pub.publish('mx/stale', 'stale', 1, false, { MessageExpiryInterval: 5 });
       const kept = pub.publish('mx/kept', 'kept', 1, false, { MessageExpiryInterval: 100 });
       skew = 7_500; // 7.5 s "offline"
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       await kept.waitForPublish();
       await expect(expired.waitForPublish()).rejects.toMatchObject({ rc: MQTT_ERR_NOT_FOUND });
       await marker(pub, got, 'mx/marker');
@@ -124,10 +143,10 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('topic aliases are per connection: messages resent (DUP) after a cut link carry their full topic first', async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker(), [['dup/#', 1]]);
+      await startV5(sub, broker(), [['dup/#', 1]]);
       const proxy = await startFaultProxy({ targetPort: broker().port });
       try {
-        const pub = v5(clients, { clientId: uid('dup'), cleanSession: false }, { SessionExpiryInterval: 60 });
+        const pub = v5(clients, { clientId: uid('dup') });
         pub.reconnectDelaySet(0.02, 0.05);
         const sent: string[] = [];
         pub.on_log = (_c: Client, _u: unknown, _l: number, line: string) => {
@@ -137,7 +156,7 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
         const reasons: unknown[] = [];
         pub.on('disconnect', (rc: unknown) => reasons.push(rc));
         const first = nextEvent(pub, 'connect');
-        await pub.connect(proxy.host, proxy.port, 60);
+        await pub.connect(proxy.host, proxy.port, 60, '', 0, false, { SessionExpiryInterval: 60 });
         pub.loopStart();
         await first;
         proxy.stall(); // nothing gets through: every PUBLISH stays unacknowledged
@@ -165,18 +184,18 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('an empty client id: mosquitto assigns one, the client adopts it', async () => {
       const c = clients.make({ protocol: MQTTv5, clientId: '' });
       expect(c.clientId).toBe('');
-      await startClient(c, broker());
+      await startV5(c, broker());
       expect(c.clientId).toMatch(/^auto-/);
     });
 
     test('subscription identifiers reach the broker and come back on each message, one per matching subscription', async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker());
+      await startV5(sub, broker());
       await subscribeWithOptions(sub, [{ topic: 'sid/#', qos: 1 }], { SubscriptionIdentifier: 7 });
       await subscribeWithOptions(sub, [{ topic: 'sid/+/x', qos: 1 }], { SubscriptionIdentifier: 300000 });
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       await pub.publish('sid/a/x', 'both', 1).waitForPublish();
       await pub.publish('sid/only', 'one', 1).waitForPublish();
       await marker(pub, got, 'sid/marker');
@@ -191,11 +210,11 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('no-local: a subscriber does not get its own messages back; others still do', async () => {
       const a = v5(clients);
       const gotA = collect(a);
-      await startClient(a, broker());
+      await startV5(a, broker());
       await subscribeWithOptions(a, [{ topic: 'nl/#', qos: 1, noLocal: true }]);
       const b = v5(clients);
       const gotB = collect(b);
-      await startClient(b, broker(), [['nl/#', 1]]);
+      await startV5(b, broker(), [['nl/#', 1]]);
       await a.publish('nl/from-a', 'x', 1).waitForPublish();
       await marker(b, gotA, 'nl/marker');
       await waitFor(() => gotB.some((m) => m.topic === 'nl/marker'), 5000, 'the marker at b');
@@ -205,19 +224,19 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
 
     test('retain handling 0 / 1 / 2 and retain-as-published', async () => {
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       await pub.publish('rh/x', 'kept', 1, true).waitForPublish();
 
       const c = v5(clients);
       const got = collect(c);
-      await startClient(c, broker(), [['rh/marker0', 1]]);
+      await startV5(c, broker(), [['rh/marker0', 1]]);
       await subscribeWithOptions(c, [{ topic: 'rh/x', qos: 1, retainHandling: 2 }]);
       await marker(pub, got, 'rh/marker0');
       expect(texts(got)).toEqual(['rh/marker0=marker']); // 2: never on subscribe
 
       const d = v5(clients);
       const gotD = collect(d);
-      await startClient(d, broker(), [['rh/marker', 1]]);
+      await startV5(d, broker(), [['rh/marker', 1]]);
       await subscribeWithOptions(d, [{ topic: 'rh/x', qos: 1, retainHandling: 1 }]);
       await waitFor(() => gotD.length >= 1, 5000, 'the retained message for a new subscription');
       await subscribeWithOptions(d, [{ topic: 'rh/x', qos: 1, retainHandling: 1 }]); // exists already: not sent again
@@ -230,11 +249,11 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       // A live retained message: forwarded with RETAIN 0, unless retain-as-published.
       const rap = v5(clients);
       const gotRap = collect(rap);
-      await startClient(rap, broker());
+      await startV5(rap, broker());
       await subscribeWithOptions(rap, [{ topic: 'rap/#', qos: 1, retainAsPublished: true }]);
       const plain = v5(clients);
       const gotPlain = collect(plain);
-      await startClient(plain, broker(), [['rap/#', 1]]);
+      await startV5(plain, broker(), [['rap/#', 1]]);
       await pub.publish('rap/live', 'v', 1, true).waitForPublish();
       await waitFor(() => gotRap.length >= 1 && gotPlain.length >= 1, 5000, 'the live retained message at both');
       expect(gotRap.map((m) => m.retain)).toEqual([true]);
@@ -260,9 +279,9 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
         });
         return m;
       });
-      for (const m of members) await startClient(m, broker(), [[filter, 1]]);
+      for (const m of members) await startV5(m, broker(), [[filter, 1]]);
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       const infos = [];
       for (let i = 0; i < n; i++) infos.push(pub.publish(`shr/${i % 5}`, String(i), 1));
       await Promise.all(infos.map((i) => i.waitForPublish()));
@@ -278,23 +297,23 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       const c = v5(clients, { reconnectOnFailure: false });
       const lines: string[] = [];
       c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
-      await startClient(c, broker());
+      await startV5(c, broker());
       const gone = nextEvent(c, 'disconnect');
       // A PUBLISH the client would never send: empty topic, alias 5 never set on this connection.
       const bad = Buffer.from('3006' + '0000' + '03230005' + '78', 'hex');
       (c.socket() as net.Socket).write(bad);
       const [rc] = await gone;
-      expect(rc).toBe(0x82);
+      expect(Number(rc)).toBe(0x82); // a ReasonCodes (VERSION1, MQTT 5)
       expect(lines.some((l) => l.includes('Received DISCONNECT reason 0x82'))).toBe(true);
     });
 
     test('session takeover: mosquitto 2.0.11 closes the first connection without a DISCONNECT (rc MQTT_ERR_CONN_LOST)', async () => {
       const id = uid('tk');
       const first = v5(clients, { clientId: id, reconnectOnFailure: false });
-      await startClient(first, broker());
+      await startV5(first, broker());
       const gone = nextEvent(first, 'disconnect');
       const second = v5(clients, { clientId: id });
-      await startClient(second, broker());
+      await startV5(second, broker());
       const [rc] = await gone;
       expect(rc).toBe(MQTT_ERR_CONN_LOST);
       expect(second.isConnected()).toBe(true);
@@ -310,9 +329,9 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('Maximum QoS 1 and Retain Available 0: QoS 2 and retained publishes are refused at the call (MQTT_ERR_NOT_SUPPORTED)', async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker(), [['mq/#', 1]]);
+      await startV5(sub, broker(), [['mq/#', 1]]);
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       expect(pub.publish('mq/a', 'q2', 2).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
       expect(pub.publish('mq/a', 'r', 1, true).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
       expect(pub.publish('mq/a', 'r0', 0, true).rc).toBe(MQTT_ERR_NOT_SUPPORTED);
@@ -328,9 +347,10 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
         const ev = nextEvent(c, 'connect');
         await c.connect(broker().host, broker().port, 60);
         c.loopStart();
-        return (await ev) as [unknown, number, PacketProperties];
+        return (await ev) as [unknown, unknown, PacketProperties];
       })();
-      expect([flags, rc]).toMatchObject([{ sessionPresent: false }, 0]);
+      expect(flags).toMatchObject({ sessionPresent: false });
+      expect(Number(rc)).toBe(0);
       expect(props).toMatchObject({ ReceiveMaximum: 2, ServerKeepAlive: 20 });
       const infos = [];
       for (let i = 0; i < 10; i++) infos.push(c.publish('rm/x', String(i), 1));
@@ -342,9 +362,9 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test("the server's Maximum Packet Size: an oversize publish is refused at the call; one that fits is delivered", async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker(), [['mps/#', 1]]);
+      await startV5(sub, broker(), [['mps/#', 1]]);
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       const props: PacketProperties = { UserProperty: [['k', 'v'.repeat(50)]] };
       // The largest payload whose whole PUBLISH (header, topic, id, properties) is 300 bytes: 231.
       let n = 0;
@@ -366,9 +386,9 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       const got = collect(small);
       let lost = 0;
       small.on('disconnect', () => { lost++; });
-      await startClient(small, broker(), [['cmp/#', 1]]);
+      await startV5(small, broker(), [['cmp/#', 1]]);
       const pub = v5(clients);
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       await pub.publish('cmp/big', Buffer.alloc(250), 1).waitForPublish();
       await pub.publish('cmp/small', Buffer.alloc(50), 1).waitForPublish();
       await marker(pub, got, 'cmp/marker');
@@ -379,7 +399,7 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
     test('topic aliases: many publishes over few topics arrive with the right topics, across a reconnect', async () => {
       const sub = v5(clients);
       const got = collect(sub);
-      await startClient(sub, broker(), [['ta/#', 1]]);
+      await startV5(sub, broker(), [['ta/#', 1]]);
       const pub = v5(clients);
       const sent: string[] = [];
       pub.on_log = (_c: Client, _u: unknown, _l: number, line: string) => {
@@ -388,7 +408,7 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       };
       let drops = 0;
       pub.on('disconnect', () => { drops++; });
-      await startClient(pub, broker());
+      await startV5(pub, broker());
       const topics = ['ta/one', 'ta/two', 'ta/three', 'ta/four', 'ta/five'];
       // One QoS per round: QoS 0 goes out at once, QoS 1 behind the window, so mixing would reorder the log.
       const round = async (from: number, count: number, qos: 0 | 1): Promise<void> => {
