@@ -1,8 +1,8 @@
 /**
  * The bounded FIFO of received messages behind deliverMessage() and messages(). A plain
- * array with a moving head (O(1) shift, compacted as it goes), bounded by `limit`: when
- * full, the oldest message is dropped to make room (a ring buffer: the newest messages are
- * the ones kept).
+ * array with a moving head (O(1) shift, compacted as it goes). With a `limit` (> 0), when full
+ * the oldest item is dropped to make room; MQTTClient passes 0 and bounds its buffer by
+ * backpressure instead (nothing dropped).
  */
 export class BoundedQueue<T> {
   private items: T[] = [];
