@@ -662,13 +662,15 @@ export class Client extends EventEmitter {
     this.lastLostRc = MQTT_ERR_SUCCESS;
     this.syncLogging();
     const inbox = this.inbox;
-    if (inbox.length > 0) {
+    // Over the high-water mark, received bytes stay undecoded until handlers catch up.
+    if (inbox.length > 0 && this.flow.waiting < this.flow.maxMessages) {
       this.inbox = [];
       const now = this.clock();
       for (let i = 0; i < inbox.length; i++) {
         this.session.receive(inbox[i], now);
-        // Async handlers busy: stop decoding at the high-water mark; the rest waits as bytes.
-        if (this.flow.active > 0 && this.readBacklogged(inbox, i)) break;
+        // Several chunks: deliver chunk by chunk, and stop decoding at the high-water mark
+        // (async handlers busy); the rest waits as bytes.
+        if (inbox.length > 1 && this.readBacklogged(inbox, i)) break;
       }
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
       this.dispatch();
@@ -933,7 +935,7 @@ export class Client extends EventEmitter {
     if (this.inbox.length > 0 && !f.overHigh()) this.wake();
   }
 
-  /** After a decoded chunk with async handlers busy: true (and the rest kept as bytes) when over the high-water mark. */
+  /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */
   private readBacklogged(inbox: Buffer[], i: number): boolean {
     this.dispatch();
     if (this.transport === null) return true;

@@ -594,6 +594,7 @@ export class Session {
       const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };
       if (this.sendChecked(packet, now, w.info)) this.qos0Written.push(w.info);
     }
+    if (this.state === 'connected') this.sendQueued(now);
   }
 
   /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
@@ -672,6 +673,7 @@ export class Session {
 
   /** Sends queued QoS 1/2 messages while the window has room. */
   private sendQueued(now: number): void {
+    if (this.writeBlocked) return; // they wait in the queue until the writer drains
     const window = this.window();
     for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
       this.transmit(m, now);
