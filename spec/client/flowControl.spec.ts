@@ -6,6 +6,8 @@
  */
 import * as net from 'net';
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
+import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
+import { deferred } from '../support/memoryBroker';
 import {
   BrokerKind, describeEachBroker, MOSQUITTO, nextEvent, startClient, subscribeAndWait, uid, useBroker, useClients, waitFor,
 } from './support';
@@ -89,3 +91,46 @@ describeEachBroker('flow control', (_kind: BrokerKind) => {
     sub.ack(got[2].mid, qos);
   });
 }, [MOSQUITTO]);
+
+describeWithMosquitto('reading paused and resumed on every transport [mosquitto]', () => {
+  let broker: MosquittoBroker;
+  const clients = useClients();
+  beforeAll(async () => {
+    broker = await startMosquitto({ tls: true, websockets: true });
+  });
+  afterAll(async () => broker?.stop());
+
+  const TRANSPORTS: Array<[string, (c: Client) => number, Partial<ConstructorParameters<typeof Client>[0] & object>]> = [
+    ['tcp', () => broker.port, {}],
+    ['tls', (c) => { c.tlsSet({ caCerts: broker.certs!.caFile }); return broker.tlsPort!; }, {}],
+    ['websockets', () => broker.wsPort!, { transport: 'websockets' }],
+    ['websockets + tls', (c) => { c.tlsSet({ caCerts: broker.certs!.caFile }); return broker.wssPort!; }, { transport: 'websockets' }],
+  ];
+
+  test.each(TRANSPORTS)('%s: a stuck handler pauses the socket; when it settles reading resumes and everything arrives in order', async (_name, setup, opts) => {
+    const sub = clients.make(opts);
+    const port = setup(sub);
+    sub.maxIncomingSet(5);
+    const topic = `pause/${uid('t')}`;
+    const got: string[] = [];
+    const gate = deferred();
+    sub.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => {
+      got.push(m.payload.toString().trimEnd());
+      return got.length === 1 ? gate.promise : undefined;
+    };
+    await startClient(sub, { kind: 'mosquitto', host: '127.0.0.1', port, stop: async () => undefined }, [[topic, 0]]);
+    const pub = clients.make();
+    await startClient(pub, { kind: 'mosquitto', host: '127.0.0.1', port: broker.port, stop: async () => undefined });
+    const N = 300;
+    for (let i = 0; i < N; i++) pub.publish(topic, String(i).padEnd(1000), 0);
+    await waitFor(() => sub.readingPaused, 5000, 'reading to pause');
+    const sock = sub.socket() as net.Socket;
+    expect(sock.isPaused()).toBe(true); // the transport paused the real socket
+    expect(got).toEqual(['0']);
+    gate.resolve();
+    await waitFor(() => got.length === N, 10_000, () => `all ${N} messages (have ${got.length})`);
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => String(i)));
+    expect(sub.readingPaused).toBe(false);
+    expect(sock.isPaused()).toBe(false);
+  });
+});
