@@ -888,11 +888,15 @@ export class Client extends EventEmitter {
 
   private deliver(msg: MQTTMessage): void {
     if (this.flow.mustWait()) return this.waitForHandler(msg);
-    this.runHandlers(msg);
+    if (msg.qos !== 0 && this.manualAck) this.session.holdAck(msg);
+    this.runHandlers(msg, false);
   }
 
-  /** Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the promises they return settle. */
-  private runHandlers(msg: MQTTMessage): void {
+  /**
+   * Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the
+   * promises they return settle. `held`: its ack is already held in the session (it waited).
+   */
+  private runHandlers(msg: MQTTMessage, held: boolean): void {
     const matched = this.filtered.size > 0 ? this.filtered.match(msg.topic, this.matchScratch) : this.matchScratch;
     let pending: PromiseLike<unknown> | undefined;
     if (matched.length > 0) {
@@ -902,14 +906,25 @@ export class Client extends EventEmitter {
       pending = this.invokeHandler('on_message', this.on_message, msg);
     }
     if (this.listenerCount('message') > 0) this.safeEmit('message', msg);
-    if (pending !== undefined) return this.handlerRunning(msg, pending);
-    if (msg.qos !== 0 && !this.manualAck) this.session.ackMessage(msg, this.clock());
+    if (msg.qos === 0 || this.manualAck) {
+      if (pending !== undefined) this.handlerRunning(msg, pending);
+      return;
+    }
+    if (pending !== undefined) {
+      if (!held) this.session.holdAck(msg);
+      this.handlerRunning(msg, pending);
+    } else if (held) {
+      this.session.ackMessage(msg, this.clock());
+    } else {
+      this.session.ackNow(msg); // the fast path: a sync handler, no bookkeeping
+    }
   }
 
   // ---- internals: flow control (see lib/client/flowControl.ts) ------------------------------
 
   /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
   private waitForHandler(msg: MQTTMessage): void {
+    if (msg.qos !== 0) this.session.holdAck(msg); // held while it waits: a resend is not delivered twice
     this.flow.push(msg);
     if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.updateReading();
   }
@@ -929,7 +944,7 @@ export class Client extends EventEmitter {
   /** Hands waiting messages to free handler slots, then resumes reading if under the low-water mark. */
   private runWaitingMessages(): void {
     const f = this.flow;
-    while (f.canRun()) this.runHandlers(f.shift());
+    while (f.canRun()) this.runHandlers(f.shift(), true);
     if (f.readPaused) this.updateReading();
     // Bytes left undecoded at the high-water mark: decode them now there is room.
     if (this.inbox.length > 0 && !f.overHigh()) this.wake();

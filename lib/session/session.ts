@@ -77,8 +77,9 @@ export class Session {
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
   /**
-   * Set by the driver: PUBACK/PUBREC of received QoS 1/2 messages wait for ack()/ackMessage()
-   * (after the handler settles, or the application's manual ack) instead of going out at once.
+   * Set by the driver: PUBACK/PUBREC of received QoS 1/2 messages are not sent on receipt; the
+   * driver sends each after its handler: ackNow() (a sync handler, no bookkeeping), or
+   * holdAck() then ackMessage()/ack() later (async handlers, manual ack).
    */
   holdAcks = false;
   /** Incoming acknowledgements the application holds (holdAcks). */
@@ -355,19 +356,29 @@ export class Session {
       // Exactly once: deliver on the first PUBLISH, then only re-acknowledge until PUBREL.
       if (!this.incomingQos2.has(mid)) {
         this.incomingQos2.add(mid);
-        const m = this.deliver(p, mid, now);
-        if (this.holdAcks) return this.heldAcks.hold(m);
+        this.deliver(p, mid, now);
+        if (this.holdAcks) return; // the driver acks it after the handler
       } else if (this.heldAcks.isHeld(mid)) {
         return; // a resend while the application still holds it: PUBREC goes out with its ack
       }
       this.send({ type: 'pubrec', packetId: mid }, now);
       return;
     }
-    const m = this.deliver(p, mid, now);
-    if (qos === 1) {
-      if (this.holdAcks) this.heldAcks.hold(m);
-      else this.send({ type: 'puback', packetId: mid }, now);
-    }
+    this.deliver(p, mid, now);
+    if (qos === 1 && !this.holdAcks) this.send({ type: 'puback', packetId: mid }, now);
+  }
+
+  /**
+   * holdAcks: the message's handler returned at once; its PUBACK/PUBREC goes out now. Only
+   * for a message of the current connection, delivered in the same turn it was received.
+   */
+  ackNow(m: MQTTMessage): void {
+    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, this.lastReceived);
+  }
+
+  /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
+  holdAck(m: MQTTMessage): void {
+    this.heldAcks.hold(m);
   }
 
   /**
@@ -410,10 +421,11 @@ export class Session {
     return true;
   }
 
-  private deliver(p: PublishPacket, mid: number, now: number): MQTTMessage {
-    const message = new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties);
-    this.events.push({ kind: 'message', message });
-    return message;
+  private deliver(p: PublishPacket, mid: number, now: number): void {
+    this.events.push({
+      kind: 'message',
+      message: new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties),
+    });
   }
 
   private onPubrel(mid: number, now: number): void {
