@@ -595,7 +595,7 @@ export class Client extends EventEmitter {
       return MQTT_ERR_NO_CONN;
     }
     this.session.disconnect(this.clock(), reasonCode, properties);
-    this.flush(true);
+    this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
   }
@@ -645,7 +645,8 @@ export class Client extends EventEmitter {
     checkNumber(timeout, 'timeout', 0);
     this.throwPendingError();
     if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
-    if (this.inbox.length === 0 && this.transportClosed === null) {
+    // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
+    if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
       const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
       await this.waitForActivity(wait);
     }
@@ -838,13 +839,12 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Hands the session's queued bytes to the transport (one write). Not while the transport
-   * is over its write high-water mark (until 'drain'), unless `force` (DISCONNECT, closing).
+   * Hands the session's queued bytes to the transport (one write). Past the write high-water
+   * mark the session holds publishes back (writeBlocked); control packets (acks, PINGREQ) still go.
    */
-  private flush(force = false): void {
+  private flush(): void {
     const t = this.transport;
     if (t === null || this.transportClosed !== null) return;
-    if (this.writeBlocked && !force) return;
     const chunks = this.session.takeOutgoing(this.clock());
     if (chunks === null) return;
     try {
@@ -880,7 +880,7 @@ export class Client extends EventEmitter {
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
-        this.flush(true);
+        this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties);
         return;
     }
@@ -947,7 +947,7 @@ export class Client extends EventEmitter {
     while (f.canRun()) this.runHandlers(f.shift(), true);
     if (f.readPaused) this.updateReading();
     // Bytes left undecoded at the high-water mark: decode them now there is room.
-    if (this.inbox.length > 0 && !f.overHigh()) this.wake();
+    if (this.inbox.length > 0 && f.waiting < f.maxMessages) this.wake();
   }
 
   /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */

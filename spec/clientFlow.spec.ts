@@ -336,6 +336,30 @@ describe('write high-water mark and the outgoing bounds', () => {
     c.disconnect();
   });
 
+  test('while writes are held back, control packets still go: PINGREQ on time, acks of received messages; no false keepalive failure', async () => {
+    const broker = new MemoryBroker();
+    const { ctl, create } = stuckTransport(broker);
+    const c = broker.client({ createTransport: create });
+    c.writeHighWaterSet(1000);
+    const disconnects: number[] = [];
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number) => disconnects.push(rc);
+    c.on_message = () => undefined;
+    await started(broker, c, 10);
+    ctl.pending = 5000;
+    c.publish('t', 'first', 0);
+    await settle();
+    const held = c.publish('t', 'held', 1);
+    broker.send(publishPacket('in', 'x', 1, 77));
+    await settle();
+    expect(broker.receivedOf('puback').map((p) => p.packetId)).toEqual([77]);
+    await advance(30_000);
+    expect(broker.receivedOf('pingreq').length).toBeGreaterThanOrEqual(2);
+    expect(disconnects).toEqual([]);
+    expect(broker.receivedOf('publish').map((p) => p.payload.toString())).toEqual(['first']);
+    expect(held.rc).toBe(MQTT_ERR_SUCCESS);
+    c.disconnect();
+  });
+
   test('maxQueuedBytesSet bounds QoS 1/2 by bytes while offline; argument checks', () => {
     const c = new Client({ clientId: 'offline' });
     c.maxQueuedBytesSet(10);
