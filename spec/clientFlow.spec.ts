@@ -175,6 +175,34 @@ describe('incoming high-water marks', () => {
   });
 });
 
+describe('manual loop() with a stuck async handler', () => {
+  test('loop() waits its timeout instead of spinning while decoding is held at the high-water mark', async () => {
+    const broker = new MemoryBroker();
+    const c = broker.client();
+    c.maxIncomingSet(2);
+    const gate = deferred();
+    const got: string[] = [];
+    c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => { got.push(m.payload.toString()); return gate.promise; };
+    await c.connect('broker', 1883, 0);
+    await c.loop(0);
+    for (let i = 0; i < 10; i++) broker.send(publishPacket('t', String(i), 0));
+    await settle();
+    await c.loop(0);
+    expect(c.incomingMessages).toBe(2);
+    let returned = false;
+    const p = c.loop(1).then((rc) => { returned = true; return rc; });
+    await settle();
+    expect(returned).toBe(false); // nothing to do: it waits (a spinning loop() would starve the handler)
+    gate.resolve();
+    await settle();
+    expect(returned).toBe(true); // the handler settled: decoding can go on, loop() returns to do it
+    expect(await p).toBe(MQTT_ERR_SUCCESS);
+    for (let i = 0; i < 50 && got.length < 10; i++) await Promise.all([c.loop(0), advance(1)]);
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+    c.disconnect();
+  });
+});
+
 describe('keepalive while reading is paused', () => {
   test('PINGREQ still goes out; a healthy link is not declared dead; a dead link still is', async () => {
     const broker = new MemoryBroker();
