@@ -12,6 +12,7 @@ export {
 export { ProtocolError } from './protocol/errors';
 export { Client } from './client';
 export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
+export type { QueuePolicy } from './session/queueLimits';
 export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
 export { fileStore, FileStore } from './store/file';
