@@ -4,6 +4,7 @@
  * that pause reading from the transport while too much waits undelivered. The Client runs
  * the handlers; this holds the bookkeeping and the rules.
  */
+import { Fifo } from '../fifo';
 import type { MQTTMessage } from '../message';
 
 export const DEFAULT_MAX_INCOMING_MESSAGES = 1000;
@@ -25,22 +26,21 @@ export class IncomingFlow {
   readPaused = false;
   /** Paused, but reading one chunk to hear from the broker (keepalive; see Client.probeLiveness). */
   probing = false;
-  private queue: MQTTMessage[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<MQTTMessage>();
 
   /** Messages decoded but not yet handed to a handler. */
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 
   /** A new message must wait: a handler slot is busy, or older messages wait. */
   mustWait(): boolean {
-    return this.active >= this.concurrency || this.head < this.queue.length;
+    return this.active >= this.concurrency || this.queue.length > 0;
   }
 
   /** A handler slot is free and a message waits. */
   canRun(): boolean {
-    return this.active < this.concurrency && this.head < this.queue.length;
+    return this.active < this.concurrency && this.queue.length > 0;
   }
 
   push(m: MQTTMessage): void {
@@ -48,16 +48,7 @@ export class IncomingFlow {
   }
 
   shift(): MQTTMessage {
-    const m = this.queue[this.head];
-    (this.queue as unknown[])[this.head++] = undefined;
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    return m;
+    return this.queue.shift()!;
   }
 
   /** Over a high-water mark: reading should pause. */
@@ -80,15 +71,11 @@ export class IncomingFlow {
     this.probing = false;
     this.inboxBytes = 0;
     if (!resumable || this.waiting === 0) return;
-    const kept: MQTTMessage[] = [];
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i].qos === 0) kept.push(this.queue[i]);
-    this.queue = kept;
-    this.head = 0;
+    for (const m of this.queue.clear()) if (m.qos === 0) this.queue.push(m);
   }
 
   clear(): void {
-    this.queue = [];
-    this.head = 0;
+    this.queue.clear();
     this.active = 0;
     this.readPaused = false;
     this.probing = false;

@@ -4,6 +4,7 @@
  * max_queued_messages) and by bytes; QoS 0 messages wait only while the transport is over
  * its write high-water mark, in the QoS 0 queue below, bounded by count and bytes.
  */
+import { Fifo } from '../fifo';
 import type { MQTTMessageInfo } from '../message';
 import type { PacketProperties } from '../protocol/types';
 
@@ -40,39 +41,23 @@ export interface WaitingQos0 {
   bytes: number;
 }
 
-/** FIFO of QoS 0 messages waiting for the writer (moving head, compacted as it goes). */
-export class Qos0Queue {
-  private items: WaitingQos0[] = [];
-  private head = 0;
+/** FIFO of QoS 0 messages waiting for the writer, with their byte count. */
+export class Qos0Queue extends Fifo<WaitingQos0> {
   bytes = 0;
 
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(w: WaitingQos0): void {
-    this.items.push(w);
+  override push(w: WaitingQos0): void {
+    super.push(w);
     this.bytes += w.bytes;
   }
 
-  shift(): WaitingQos0 | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const w = this.items[this.head];
-    (this.items as unknown[])[this.head++] = undefined;
-    this.bytes -= w.bytes;
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+  override shift(): WaitingQos0 | undefined {
+    const w = super.shift();
+    if (w !== undefined) this.bytes -= w.bytes;
     return w;
   }
 
-  /** Empties the queue; returns what waited, oldest first. */
-  clear(): WaitingQos0[] {
-    const all = this.head === 0 ? this.items : this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+  override clear(): WaitingQos0[] {
     this.bytes = 0;
-    return all;
+    return super.clear();
   }
 }
