@@ -13,14 +13,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';
-import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from './client/args';
+import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, randomClientId } from './client/args';
+import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
+import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { PayloadLike, toPayload } from './client/payload';
 import {
   MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
-  MQTT_LOG_NOTICE, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
+  MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_NOTICE, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
 } from './constants';
+import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
+import { PacketTypes } from './mqtt5/packetTypes';
+import { ReasonCodes } from './mqtt5/reasonCodes';
+import { SubscribeOptions } from './mqtt5/subscribeOptions';
 import { ValueError } from './errors';
 import { MQTTMessage, MQTTMessageInfo } from './message';
 import { validateTopicFilter, validateTopicName } from './protocol/topics';
@@ -34,6 +40,7 @@ import { TcpTransport } from './transport/tcp';
 import type * as tls from 'node:tls';
 import { resolveSrvTargets } from './transport/srv';
 import { TlsTransport } from './transport/tls';
+import { UnixTransport } from './transport/unix';
 import {
   buildTlsConnectOptions, TLSError, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext,
 } from './transport/tlsOptions';
@@ -53,10 +60,20 @@ export interface ConnectTarget {
 export interface ClientOptions {
   /** Empty or absent: a random id (then `cleanSession: false` is refused). */
   clientId?: string;
+  /**
+   * MQTT 3.1/3.1.1 only (default true). With MQTTv5 giving it is a ValueError, as in paho:
+   * use connect()'s `cleanStart` instead.
+   */
   cleanSession?: boolean;
+  /**
+   * CallbackAPIVersion.VERSION1 (default): paho 1.x's callback signatures; VERSION2: paho 2.x's
+   * (the same for every protocol). See README "MQTT 5".
+   */
+  callbackApiVersion?: CallbackAPIVersionValue;
   userdata?: unknown;
   /** MQTTv31 (3), MQTTv311 (4, default) or MQTTv5 (5). */
   protocol?: number;
+  /** 'tcp' (default), 'websockets', or 'unix' (connect(socketPath): a Unix-domain socket). */
   transport?: 'tcp' | 'websockets' | 'unix';
   /** paho's reconnect_on_failure: loopForever/loopStart reconnect after a lost connection (default true). */
   reconnectOnFailure?: boolean;
@@ -75,26 +92,36 @@ export interface Logger {
   error(...args: unknown[]): void;
 }
 
-export type ConnectFlags = { sessionPresent: boolean; 'session present': 0 | 1 };
+export type { ConnectFlags };
 type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export class Client extends EventEmitter {
-  /** Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`. */
+  /**
+   * Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`; with
+   * MQTTv5 or VERSION2, `rc` is a ReasonCodes and `properties` a Properties (VERSION2's `flags`
+   * also has `session_present`). Table per version: README "MQTT 5".
+   */
   on_connect: Fn | null = null;
   /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
   on_connect_fail: Fn | null = null;
-  /** Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after disconnect(). */
+  /**
+   * Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after
+   * disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
+   * `(client, userdata, DisconnectFlags, ReasonCodes, Properties)`.
+   */
   on_disconnect: Fn | null = null;
   /** Called for each message no messageCallbackAdd() filter matched: `(client, userdata, message)`. */
   on_message: Fn | null = null;
-  /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`. */
+  /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`; VERSION2 adds `ReasonCodes, Properties`. */
   on_publish: Fn | null = null;
-  /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`. */
+  /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`; with MQTTv5 or VERSION2 `grantedQos` is a ReasonCodes list. */
   on_subscribe: Fn | null = null;
-  /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`. */
+  /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`; VERSION2: `(client, userdata, mid, ReasonCodes[], Properties)`. */
   on_unsubscribe: Fn | null = null;
   /** Called with each log line: `(client, userdata, level, buf)`. */
   on_log: Fn | null = null;
+  /** Called just before each connection attempt opens its socket: `(client, userdata)` (paho 2.x). */
+  on_pre_connect: Fn | null = null;
   /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
@@ -109,8 +136,8 @@ export class Client extends EventEmitter {
   private attempt = 0;
   private inbox: Buffer[] = [];
   private transportClosed: { transport: Transport; error?: Error } | null = null;
-  private host = '';
-  private port = 1883;
+  private targetHost = '';
+  private targetPort = 1883;
   private bindAddress = '';
   private bindPort = 0;
   private wantConnect = false;
@@ -138,10 +165,20 @@ export class Client extends EventEmitter {
   /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
   private writeBlocked = false;
   private limits: OutgoingLimits = defaultOutgoingLimits();
+  /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
+  private mode!: CallbackMode;
+  /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
+  private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
+  private firstConnect = true;
 
-  constructor(opts?: ClientOptions | string) {
+  /**
+   * `new Client()`, `new Client('id')`, `new Client({ clientId, ... })`, and paho 2.x's
+   * positional form `new Client(CallbackAPIVersion.VERSION2, 'id' | { ... })`.
+   */
+  constructor(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string) {
     super();
-    this.init(typeof opts === 'string' ? { clientId: opts } : opts ?? {});
+    this.init(parseClientArgs(opts, more));
   }
 
   private init(o: ClientOptions): void {
@@ -149,6 +186,16 @@ export class Client extends EventEmitter {
     if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
       throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);
     }
+    const api = o.callbackApiVersion ?? CallbackAPIVersion.VERSION1;
+    if (!isCallbackAPIVersion(api)) {
+      throw new ValueError(`callbackApiVersion: must be CallbackAPIVersion.VERSION1 (1) or VERSION2 (2), got ${String(api)}`);
+    }
+    if (protocol === MQTTv5 && o.cleanSession !== undefined) {
+      throw new ValueError('cleanSession: not used with MQTTv5; give connect() a cleanStart instead');
+    }
+    this.mode = { v5: protocol === MQTTv5, v2: api === CallbackAPIVersion.VERSION2 };
+    this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
+    this.firstConnect = true;
     const transport = o.transport ?? 'tcp';
     if (transport !== 'tcp' && transport !== 'websockets' && transport !== 'unix') {
       throw new ValueError(`transport: must be 'tcp', 'websockets' or 'unix', got ${String(transport)}`);
@@ -173,7 +220,7 @@ export class Client extends EventEmitter {
   // ---- configuration (paho's *_set methods) -------------------------------------------------
 
   /** Back to the constructed state, as paho's reinitialise(): connection, callbacks and settings reset. */
-  reinitialise(opts?: ClientOptions | string): void {
+  reinitialise(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string): void {
     this.teardown();
     for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
     this.suppressExceptions = true;
@@ -184,7 +231,7 @@ export class Client extends EventEmitter {
     this.tls = null;
     this.wsPath = '/mqtt';
     this.wsHeaders = undefined;
-    this.host = '';
+    this.targetHost = '';
     this.wantConnect = false;
     this.userDisconnect = false;
     this.backoff.configure(1, 120);
@@ -196,7 +243,7 @@ export class Client extends EventEmitter {
     this.manualAck = false;
     this.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
     this.limits = defaultOutgoingLimits();
-    this.init(typeof opts === 'string' ? { clientId: opts } : opts ?? {});
+    this.init(parseClientArgs(opts, more));
   }
 
   /**
@@ -368,7 +415,8 @@ export class Client extends EventEmitter {
     const q = checkQos(qos);
     const p = toPayload(payload);
     if (p.length > 65535) throw new ValueError(`payload: a will payload is at most 65535 bytes, got ${p.length}`);
-    this.willMessage = { topic, payload: p, qos: q, retain: !!retain, properties };
+    const props = checkProperties(properties, PacketTypes.WILLMESSAGE, this.mode.v5);
+    this.willMessage = { topic, payload: p, qos: q, retain: !!retain, properties: props };
     this.session.config.will = this.willMessage;
   }
 
@@ -459,21 +507,25 @@ export class Client extends EventEmitter {
    * (priority, then weight); resolves with the first that opens, rejects with the last error.
    * Node cannot tell the machine's own domain reliably: `domain` is required.
    */
-  connectSrv(domain?: string, keepalive = 60, bindAddress = ''): Promise<number> {
+  connectSrv(domain?: string, keepalive = 60, bindAddress = '', bindPort = 0,
+    cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): Promise<number> {
     if (typeof domain !== 'string' || domain.replace(/\.$/, '') === '') {
       throw new ValueError('domain: required (the DNS domain whose SRV records name the broker)');
     }
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
-    return this.connectSrvTargets(domain, keepalive, bindAddress);
+    checkInt(bindPort, 'bindPort', 0, 65535);
+    const props = checkCleanStart(cleanStart, properties, this.mode.v5);
+    return this.connectSrvTargets(domain, keepalive, bindAddress, bindPort, cleanStart, props);
   }
 
-  private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string): Promise<number> {
+  private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string, bindPort: number,
+    cleanStart: boolean | number, properties: PacketProperties | undefined): Promise<number> {
     const targets = await resolveSrvTargets(domain, this.tls !== null);
     let last: unknown;
     for (const t of targets) {
       try {
-        return await this.connect(t.name, t.port, keepalive, bindAddress);
+        return await this.connect(t.name, t.port, keepalive, bindAddress, bindPort, cleanStart, properties);
       } catch (e) {
         last = e;
         // disconnect() or another connect() meanwhile: stop here.
@@ -496,9 +548,7 @@ export class Client extends EventEmitter {
         ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel: this.opts.protocol, onTlsError,
       });
     }
-    if (target.transport !== 'tcp') {
-      throw new ValueError(`transport: '${target.transport}' is not available in this version of mqttloop; use 'tcp' or 'websockets'`);
-    }
+    if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
     return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
   }
 
@@ -507,27 +557,38 @@ export class Client extends EventEmitter {
   /**
    * Connects to a broker: resolves MQTT_ERR_SUCCESS once the socket is open and CONNECT is
    * sent; rejects on socket/DNS errors. CONNACK arrives through the loop (on_connect).
+   * With `transport: 'unix'`, `host` is the socket's path and `port` is not used.
+   *
+   * MQTT 5 only: `cleanStart` true, false, or MQTT_CLEAN_START_FIRST_ONLY (default: a clean
+   * start on the first connection, resuming the session on every reconnect), and CONNECT
+   * `properties` (PacketTypes.CONNECT), both kept for reconnects. Either with MQTT 3.x is a ValueError.
    */
-  connect(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0): Promise<number> {
-    this.setTarget(host, port, keepalive, bindAddress, bindPort);
+  connect(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
+    cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): Promise<number> {
+    this.setTarget(host, port, keepalive, bindAddress, bindPort, cleanStart, properties);
     return this.reconnect();
   }
 
   /** As connect(), but the connection is made by loopStart()/loopForever(). */
-  connectAsync(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0): void {
-    this.setTarget(host, port, keepalive, bindAddress, bindPort);
+  connectAsync(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
+    cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): void {
+    this.setTarget(host, port, keepalive, bindAddress, bindPort, cleanStart, properties);
     this.wantConnect = true;
     if (this.background !== 'none') this.startReconnect(0);
   }
 
-  private setTarget(host: string, port: number, keepalive: number, bindAddress: string, bindPort: number): void {
+  private setTarget(host: string, port: number, keepalive: number, bindAddress: string, bindPort: number,
+    cleanStart: boolean | number, properties: PacketProperties | undefined): void {
     if (typeof host !== 'string' || host.length === 0) throw new ValueError('host: must be a non-empty string');
     checkInt(port, 'port', 1, 65535);
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
     checkInt(bindPort, 'bindPort', 0, 65535);
-    this.host = host;
-    this.port = port;
+    const props = checkCleanStart(cleanStart, properties, this.mode.v5);
+    this.cleanStart = cleanStart;
+    if (this.mode.v5) this.session.config.connectProperties = props;
+    this.targetHost = host;
+    this.targetPort = port;
     this.bindAddress = bindAddress;
     this.bindPort = bindPort;
     this.session.config.keepalive = keepalive;
@@ -535,14 +596,16 @@ export class Client extends EventEmitter {
 
   /** Opens a new connection to the last host given (closing the current one, without callbacks). */
   async reconnect(): Promise<number> {
-    if (this.host === '') throw new ValueError('host: connect() or connectAsync() first');
+    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
     const attempt = ++this.attempt;
     this.userDisconnect = false;
     this.wantConnect = true;
     this.clearReconnectTimer();
     this.dropTransport();
+    if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
+    this.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
-    this.log(MQTT_LOG_DEBUG, `Connecting to ${this.host}:${this.port}`);
+    this.log(MQTT_LOG_DEBUG, `Connecting to ${this.targetHost}:${this.targetPort}`);
     try {
       await transport.open({
         data: (chunk) => this.onData(transport, chunk),
@@ -552,7 +615,7 @@ export class Client extends EventEmitter {
     } catch (e) {
       // TLS failures were already logged at MQTT_LOG_ERR with what failed.
       if (attempt === this.attempt && !(e instanceof TLSError)) {
-        this.log(MQTT_LOG_WARNING, `Connection to ${this.host}:${this.port} failed: ${(e as Error).message}`);
+        this.log(MQTT_LOG_WARNING, `Connection to ${this.targetHost}:${this.targetPort} failed: ${(e as Error).message}`);
       }
       throw e;
     }
@@ -573,7 +636,7 @@ export class Client extends EventEmitter {
 
   private createTransport(): Transport {
     const target: ConnectTarget = {
-      host: this.host, port: this.port, bindAddress: this.bindAddress, bindPort: this.bindPort,
+      host: this.targetHost, port: this.targetPort, bindAddress: this.bindAddress, bindPort: this.bindPort,
       transport: this.opts.transport, connectTimeoutMs: this.connectTimeout * 1000,
     };
     if (this.opts.createTransport) return this.opts.createTransport(target);
@@ -584,20 +647,42 @@ export class Client extends EventEmitter {
    * Sends DISCONNECT and closes the connection once everything queued is written; the
    * broker does not publish the will. With a clean session, pending messages fail.
    */
-  disconnect(reasonCode?: number, properties?: PacketProperties): number {
+  disconnect(reasonCode?: number | ReasonCodes, properties?: PacketProperties): number {
+    const code = checkDisconnectCode(reasonCode, this.mode.v5);
+    const props = checkProperties(properties, PacketTypes.DISCONNECT, this.mode.v5);
     this.userDisconnect = true;
     this.wantConnect = false;
     this.clearReconnectTimer();
     this.attempt++;
-    if (this.opts.cleanSession) this.session.abandonPending(MQTT_ERR_NO_CONN);
+    if (this.session.config.cleanSession) this.session.abandonPending(MQTT_ERR_NO_CONN);
     if (this.transport === null) {
       this.settleForever();
       return MQTT_ERR_NO_CONN;
     }
-    this.session.disconnect(this.clock(), reasonCode, properties);
+    this.session.disconnect(this.clock(), code, props);
     this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
+  }
+
+  /** The broker host (or Unix socket path) of the last connect() call; '' before. */
+  get host(): string {
+    return this.targetHost;
+  }
+
+  /** The broker port of the last connect() call (1883 before). */
+  get port(): number {
+    return this.targetPort;
+  }
+
+  /** The keepalive in seconds sent in CONNECT (60 until connect() sets it). */
+  get keepalive(): number {
+    return this.session.config.keepalive;
+  }
+
+  /** The MQTT protocol version: MQTTv31, MQTTv311 or MQTTv5. */
+  get protocol(): number {
+    return this.opts.protocol!;
   }
 
   isConnected(): boolean {
@@ -614,22 +699,30 @@ export class Client extends EventEmitter {
     validateTopicName(topic, 'topic');
     const q = checkQos(qos);
     const body = toPayload(payload);
-    const info = this.session.publish(topic, body, q, !!retain, properties, this.clock());
+    const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);
+    const info = this.session.publish(topic, body, q, !!retain, props, this.clock());
     this.scheduleFlush();
     return info;
   }
 
-  /** paho's subscribe(): 'a/b' with qos, ['a/b', qos], or [['a/b', qos], ...]. Returns [rc, mid]. */
-  subscribe(topic: string | [string, number] | [string, number][], qos: number = 0, properties?: PacketProperties): [number, number] {
-    const subs = normalizeSubscriptions(topic, qos);
-    const r = this.session.subscribe(subs, properties, this.clock());
+  /**
+   * paho's subscribe(): 'a/b' with qos, ['a/b', qos], or [['a/b', qos], ...]. With MQTT 5 a
+   * SubscribeOptions may stand for any qos, and `properties` (PacketTypes.SUBSCRIBE) go along.
+   * Returns [rc, mid].
+   */
+  subscribe(topic: string | [string, number | SubscribeOptions] | [string, number | SubscribeOptions][],
+    qos: number | SubscribeOptions = 0, properties?: PacketProperties): [number, number] {
+    const subs = normalizeSubscriptions(topic, qos, this.mode.v5);
+    const props = checkProperties(properties, PacketTypes.SUBSCRIBE, this.mode.v5);
+    const r = this.session.subscribe(subs, props, this.clock());
     this.scheduleFlush();
     return r;
   }
 
   unsubscribe(topic: string | string[], properties?: PacketProperties): [number, number] {
     const topics = normalizeUnsubscribe(topic);
-    const r = this.session.unsubscribe(topics, properties, this.clock());
+    const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);
+    const r = this.session.unsubscribe(topics, props, this.clock());
     this.scheduleFlush();
     return r;
   }
@@ -737,7 +830,7 @@ export class Client extends EventEmitter {
     checkNumber(timeout, 'timeout', 0);
     if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
     if (this.userDisconnect && this.transport === null) return Promise.resolve(MQTT_ERR_SUCCESS);
-    if (this.host === '') throw new ValueError('host: connect() or connectAsync() first');
+    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
     return new Promise<number>((resolve, reject) => {
       this.forever = { resolve, reject };
       this.background = 'forever';
@@ -868,25 +961,38 @@ export class Client extends EventEmitter {
   private handleEvent(ev: SessionEvent): void {
     switch (ev.kind) {
       case 'message': return this.deliver(ev.message);
-      case 'published': return this.fire('on_publish', 'publish', ev.mid);
+      case 'published':
+        if (!this.mode.v2) return this.fire('on_publish', 'publish', ev.mid);
+        return this.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
       case 'connack': {
-        const flags: ConnectFlags = { sessionPresent: ev.sessionPresent, 'session present': ev.sessionPresent ? 1 : 0 };
         if (ev.reasonCode === 0) this.backoff.reset();
-        this.log(MQTT_LOG_INFO, `Connected to ${this.host}:${this.port} (rc ${ev.reasonCode}, session present ${flags['session present']})`);
-        return this.fire('on_connect', 'connect', flags, ev.reasonCode, ev.properties);
+        if (this.mode.v5) this.afterConnack();
+        this.log(MQTT_LOG_INFO, `Connected to ${this.targetHost}:${this.targetPort} (rc ${ev.reasonCode}, session present ${ev.sessionPresent ? 1 : 0})`);
+        return this.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
       }
-      case 'subscribed': return this.fire('on_subscribe', 'subscribe', ev.mid, ev.reasonCodes, ev.properties);
-      case 'unsubscribed': return this.fire('on_unsubscribe', 'unsubscribe', ev.mid, ev.properties, ev.reasonCodes);
+      case 'subscribed': return this.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'unsubscribed': return this.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
         this.flush();
-        this.connectionLost(ev.rc, undefined, ev.properties);
+        this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
     }
   }
 
+  /**
+   * MQTT 5, a CONNACK came (accepted or not: paho counts either as the first connect): with
+   * MQTT_CLEAN_START_FIRST_ONLY later connections resume the session, so from now on the
+   * session keeps its state across a lost connection, as it will ask for it back.
+   */
+  private afterConnack(): void {
+    this.firstConnect = false;
+    this.session.config.cleanSession = this.cleanStart === true;
+  }
+
   private deliver(msg: MQTTMessage): void {
+    if (this.mode.v5) msg._v5 = true;
     if (this.flow.mustWait()) return this.waitForHandler(msg);
     if (msg.qos !== 0 && this.manualAck) this.session.holdAck(msg);
     this.runHandlers(msg, false);
@@ -1032,7 +1138,7 @@ export class Client extends EventEmitter {
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
-  private connectionLost(rc: number, error?: Error, properties?: PacketProperties): void {
+  private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
     const t = this.transport;
     if (t === null) return;
     this.transport = null;
@@ -1050,7 +1156,11 @@ export class Client extends EventEmitter {
     this.dispatch();
     // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
     if (attemptFailed) this.fire('on_connect_fail', 'connect_fail');
-    else this.fire('on_disconnect', 'disconnect', finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties);
+    else {
+      const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
+      if (!this.mode.v5 && !this.mode.v2) this.fire('on_disconnect', 'disconnect', drc, properties);
+      else this.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
+    }
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
@@ -1119,6 +1229,13 @@ export class Client extends EventEmitter {
 
   /** Runs a callback slot, then emits its event. */
   private fire(slot: SlotName, event: string, ...args: unknown[]): void {
+    const fn = this[slot];
+    if (fn !== null) this.invoke(slot, fn, [this, this.userdata, ...args]);
+    if (this.listenerCount(event) > 0) this.safeEmit(event, ...args);
+  }
+
+  /** fire() with the arguments in an array (the MQTT 5 / VERSION2 forms). */
+  private fireArgs(slot: SlotName, event: string, args: unknown[]): void {
     const fn = this[slot];
     if (fn !== null) this.invoke(slot, fn, [this, this.userdata, ...args]);
     if (this.listenerCount(event) > 0) this.safeEmit(event, ...args);
@@ -1216,7 +1333,7 @@ export class Client extends EventEmitter {
 }
 
 const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
-  'on_unsubscribe', 'on_log'] as const;
+  'on_unsubscribe', 'on_log', 'on_pre_connect'] as const;
 type SlotName = typeof SLOTS[number];
 
 /** Combines the promises of several handlers of one message (several matching filters). */

@@ -7,6 +7,8 @@ import { MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS } from './constants';
 import { ValueError } from './errors';
 import type { PacketProperties, QoS } from './protocol/types';
 import { errorString } from './strings';
+import { PacketTypes } from './mqtt5/packetTypes';
+import { Properties } from './mqtt5/properties';
 
 /** A received message, as paho's MQTTMessage. */
 export class MQTTMessage {
@@ -23,9 +25,25 @@ export class MQTTMessage {
     readonly dup: boolean,
     /** Monotonic time of receipt, in seconds (paho's time.monotonic()). */
     readonly timestamp: number,
-    /** MQTT 5 properties, when the PUBLISH carried any. */
-    readonly properties?: PacketProperties,
+    /** @internal The PUBLISH's properties as decoded (plain object), then as Properties once asked for. */
+    private rawProperties?: PacketProperties,
   ) {}
+
+  /** @internal Set by the Client on MQTT 5 connections: `properties` is then always a Properties. */
+  _v5 = false;
+
+  /**
+   * MQTT 5: the PUBLISH's properties, a Properties of PacketTypes.PUBLISH (empty when it
+   * carried none), made on first access. MQTT 3.x: undefined.
+   */
+  get properties(): Properties | undefined {
+    const raw = this.rawProperties;
+    if (raw instanceof Properties) return raw;
+    if (raw === undefined && !this._v5) return undefined;
+    const wrapped = Properties._wrap(PacketTypes.PUBLISH, raw);
+    this.rawProperties = wrapped;
+    return wrapped;
+  }
 }
 
 /** The error a failed publish rejects with; `rc` is the MQTT_ERR_* code. */

@@ -3,6 +3,7 @@
  * mqttloop's own), their defaults and checks, and reading the CA certificates of
  * connect(cafile, capath, cadata).
  */
+import type { PacketProperties } from '../protocol/types';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../client';
@@ -89,6 +90,8 @@ export interface MQTTClientConfig {
   maxBufferedMessages?: number;
   /** mqttloop: a logger (console, pino, ...) for the Client's and MQTTClient's log lines. */
   logger?: Logger;
+  /** mqttloop, MQTT 5: CONNECT properties (a Properties of PacketTypes.CONNECT), sent on every attempt; connect()'s `properties` argument wins. */
+  connectProperties?: PacketProperties;
 }
 
 /** amqtt's defaults (keepAlive 10, autoReconnect on, 2 retries, at most 10 s apart) and mqttloop's. */

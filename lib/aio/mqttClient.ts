@@ -23,11 +23,12 @@
 import { Client, ConnectFlags } from '../client';
 import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from '../client/args';
 import { PayloadLike, toPayload } from '../client/payload';
-import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv311 } from '../constants';
+import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import { MQTTMessage, MQTTMessageInfo, PublishError } from '../message';
 import { validateTopicName } from '../protocol/topics';
-import type { Subscription } from '../protocol/types';
+import type { PacketProperties, Subscription } from '../protocol/types';
+import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
 import { checkConfig, DEFAULTS, MQTTClientConfig, readCa, ResolvedConfig, stripUndefined } from './config';
 import { ClientError, codeValue, connackReason, connackRefused, ConnectError, TimeoutError } from './errors';
@@ -127,6 +128,8 @@ export class MQTTClient {
     return this.state === 'connected';
   }
 
+  /** MQTT 5 CONNECT properties of the current connect() (sent again on reconnects). */
+  private connectProperties: PacketProperties | undefined = undefined;
   /** Received messages waiting for deliverMessage()/messages(). */
   get bufferedMessages(): number {
     return this.buffer.length;
@@ -150,7 +153,7 @@ export class MQTTClient {
    */
   async connect(
     uri?: string | null, cleansession?: boolean | null, cafile?: string | null, capath?: string | null,
-    cadata?: string | null, additionalHeaders?: Record<string, string> | null,
+    cadata?: string | null, additionalHeaders?: Record<string, string> | null, properties?: PacketProperties | null,
   ): Promise<number> {
     const broker = this.config.broker ?? {};
     const u = uri ?? broker.uri;
@@ -166,6 +169,7 @@ export class MQTTClient {
     this.closedByUser = false;
     this.subscriptions.clear();
     this.target = target;
+    this.connectProperties = properties ?? this.config.connectProperties;
     this.client = this.makeClient(target);
     try {
       return await this.doConnect(false);
@@ -267,7 +271,12 @@ export class MQTTClient {
     ack.catch(() => undefined); // observed below; a failed open() leaves it unsettled
     client.loopStart(); // after disconnect() the loop is stopped; already running: a no-op
     try {
-      await client.connect(uri.host, uri.port, this.config.keepAlive);
+      if (this.config.protocol === MQTTv5) {
+        // MQTT 5: amqtt's cleansession is the Clean Start flag of every attempt.
+        await client.connect(uri.host, uri.port, this.config.keepAlive, '', 0, this.target!.cleansession, this.connectProperties);
+      } else {
+        await client.connect(uri.host, uri.port, this.config.keepAlive);
+      }
     } catch (e) {
       this.connack = null;
       if (e instanceof ValueError) throw e;
@@ -358,17 +367,18 @@ export class MQTTClient {
    *
    * @param qos default `config.defaultQos`; @param retain default `config.defaultRetain`.
    */
-  async publish(topic: string, message: PayloadLike, qos?: number | null, retain?: boolean | null, ackTimeout?: number | null): Promise<OutgoingApplicationMessage> {
+  async publish(topic: string, message: PayloadLike, qos?: number | null, retain?: boolean | null, ackTimeout?: number | null,
+    properties?: PacketProperties | null): Promise<OutgoingApplicationMessage> {
     validateTopicName(topic, 'topic');
     const q = checkQos(qos ?? this.config.defaultQos);
     const r = !!(retain ?? this.config.defaultRetain);
     const data = toPayload(message, 'message');
     if (ackTimeout !== undefined && ackTimeout !== null) checkNumber(ackTimeout, 'ackTimeout', 0);
     await this.ensureConnected('publish');
-    const info = this.client!.publish(topic, data, q, r);
+    const info = this.client!.publish(topic, data, q, r, properties ?? undefined);
     if (info.rc !== MQTT_ERR_SUCCESS) throw new ClientError(`publish: ${errorString(info.rc)}`, { rc: info.rc });
     await this.waitPublished(info, ackTimeout ?? undefined);
-    return new OutgoingApplicationMessage(q === 0 ? null : info.mid, topic, q, data, r);
+    return new OutgoingApplicationMessage(q === 0 ? null : info.mid, topic, q, data, r, false, properties ?? undefined);
   }
 
   private waitPublished(info: MQTTMessageInfo, ackTimeout: number | undefined): Promise<void> {
@@ -402,16 +412,18 @@ export class MQTTClient {
    * 0x80 for a refusal). Rejects with ClientError when not connected or when the connection
    * is lost before SUBACK.
    *
-   * @param topics `[[filter, qos], ...]`, e.g. `[['$SYS/broker/uptime', QOS_1], ['a/#', QOS_2]]`.
+   * @param topics `[[filter, qos], ...]`, e.g. `[['$SYS/broker/uptime', QOS_1], ['a/#', QOS_2]]`;
+   *   with MQTT 5 a SubscribeOptions may stand for a qos.
+   * @param properties MQTT 5 SUBSCRIBE properties (e.g. a SubscriptionIdentifier).
    */
-  async subscribe(topics: Array<[string, number]> | [string, number]): Promise<number[]> {
-    const subs = normalizeSubscriptions(topics, 0);
+  async subscribe(topics: Array<[string, number | SubscribeOptions]> | [string, number | SubscribeOptions], properties?: PacketProperties | null): Promise<number[]> {
+    const subs = normalizeSubscriptions(topics, 0, this.config.protocol === MQTTv5);
     await this.ensureConnected('subscribe');
-    return this.sendSubscribe(subs);
+    return this.sendSubscribe(subs, properties ?? undefined);
   }
 
-  private async sendSubscribe(subs: Subscription[]): Promise<number[]> {
-    const [rc, mid] = this.client!.subscribe(subs.map((s) => [s.topic, s.qos] as [string, number]));
+  private async sendSubscribe(subs: Subscription[], properties?: PacketProperties): Promise<number[]> {
+    const [rc, mid] = this.client!.subscribe(subs.map((s) => [s.topic, subscribeQos(s)] as [string, number | SubscribeOptions]), 0, properties);
     if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`subscribe: ${errorString(rc)}`, { rc });
     const codes = await this.waitAck(mid, 'subscribe');
     subs.forEach((s, i) => {
@@ -504,7 +516,7 @@ export class MQTTClient {
     const cfg = this.config;
     const { uri } = target;
     const client = new Client({
-      clientId: this.clientId, cleanSession: target.cleansession, protocol: cfg.protocol ?? MQTTv311,
+      clientId: this.clientId, cleanSession: cfg.protocol === MQTTv5 ? undefined : target.cleansession, protocol: cfg.protocol ?? MQTTv311,
       transport: uri.websocket ? 'websockets' : 'tcp', reconnectOnFailure: false, store: cfg.store,
     });
     if (cfg.logger) client.enableLogger(cfg.logger);
@@ -543,7 +555,8 @@ export class MQTTClient {
       void this.handleConnectionClose();
     });
     client.on('subscribe', (mid: number, codes: unknown[]) => this.settleAck(mid, codes));
-    client.on('unsubscribe', (mid: number, _props: unknown, codes?: unknown[]) => this.settleAck(mid, codes ?? []));
+    // MQTT 5 (paho 1.x form): one ReasonCodes for a single filter, else a list.
+    client.on('unsubscribe', (mid: number, _props: unknown, codes?: unknown) => this.settleAck(mid, Array.isArray(codes) ? codes : codes === undefined ? [] : [codes]));
     // An async handler: while the buffer is full it returns a promise, so the Client holds the
     // next messages (and their acks) and stops reading the socket: backpressure, nothing dropped.
     client.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => (client === this.client ? this.enqueue(msg) : undefined);
@@ -735,3 +748,8 @@ function asClientError(e: unknown, fallback: string): ClientError {
   return new ClientError(e instanceof Error ? `${fallback}: ${e.message}` : fallback, { cause: e });
 }
 
+/** A subscription as the Client takes it: its QoS, or SubscribeOptions when it has MQTT 5 options. */
+function subscribeQos(s: Subscription): number | SubscribeOptions {
+  if (!s.noLocal && !s.retainAsPublished && !s.retainHandling) return s.qos;
+  return new SubscribeOptions(s.qos, !!s.noLocal, !!s.retainAsPublished, s.retainHandling ?? 0);
+}

@@ -3,6 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { ValueError } from '../errors';
 import { validateTopicFilter } from '../protocol/topics';
 import type { QoS, Subscription } from '../protocol/types';
+import { SubscribeOptions } from '../mqtt5/subscribeOptions';
+import { isCallbackAPIVersion } from '../mqtt5/callbackApi';
+import type { ClientOptions } from '../client';
+
+/**
+ * The Client constructor's forms: (), ('id'), ({ ... }), and paho 2.x's positional
+ * (CallbackAPIVersion.VERSION2, 'id' | { ... }). A version number first is never mistaken
+ * for a client id (ids are strings).
+ */
+export function parseClientArgs(first: unknown, second: unknown): ClientOptions {
+  if (isCallbackAPIVersion(first)) {
+    const rest = typeof second === 'string' ? { clientId: second } : (second as ClientOptions | undefined) ?? {};
+    return { ...rest, callbackApiVersion: first };
+  }
+  if (typeof first === 'number') throw new ValueError(`callbackApiVersion: must be CallbackAPIVersion.VERSION1 (1) or VERSION2 (2), got ${first}`);
+  if (typeof first === 'string') return { clientId: first };
+  if (first !== undefined && first !== null && typeof first !== 'object') throw new ValueError(`opts: must be an options object or a client id, got ${typeof first}`);
+  return (first as ClientOptions | undefined) ?? {};
+}
 
 export function checkQos(qos: unknown, argName = 'qos'): QoS {
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new ValueError(`${argName}: must be 0, 1 or 2, got ${String(qos)}`);
@@ -23,25 +42,31 @@ export function checkNumber(value: unknown, argName: string, min: number): numbe
   return value;
 }
 
+/** One subscription from a filter and a QoS or (MQTT 5) SubscribeOptions. */
+function subscription(topic: unknown, q: unknown, topicArg: string, qosArg: string, v5: boolean): Subscription {
+  validateTopicFilter(topic as string, topicArg);
+  if (q instanceof SubscribeOptions) {
+    if (!v5) throw new ValueError(`${qosArg}: SubscribeOptions are MQTT 5 only; give a QoS number with MQTT 3.1/3.1.1`);
+    return { topic: topic as string, qos: q.QoS, noLocal: q.noLocal, retainAsPublished: q.retainAsPublished, retainHandling: q.retainHandling };
+  }
+  return { topic: topic as string, qos: checkQos(q, qosArg) };
+}
+
 /**
- * paho's subscribe() forms: 'a/b' with `qos`; ['a/b', 1]; [['a/b', 0], ['c/#', 2]].
+ * paho's subscribe() forms: 'a/b' with `qos`; ['a/b', 1]; [['a/b', 0], ['c/#', 2]]. With
+ * MQTT 5 (`v5`) a SubscribeOptions may stand wherever a QoS does.
  * Returns the subscriptions, every filter and QoS checked.
  */
-export function normalizeSubscriptions(topic: unknown, qos: unknown): Subscription[] {
-  if (typeof topic === 'string') {
-    validateTopicFilter(topic, 'topic');
-    return [{ topic, qos: checkQos(qos) }];
-  }
+export function normalizeSubscriptions(topic: unknown, qos: unknown, v5 = false): Subscription[] {
+  if (typeof topic === 'string') return [subscription(topic, qos, 'topic', 'qos', v5)];
   if (!Array.isArray(topic)) throw new ValueError(`topic: must be a string, [topic, qos] or a list of them, got ${typeof topic}`);
   if (topic.length === 2 && typeof topic[0] === 'string' && !Array.isArray(topic[1])) {
-    validateTopicFilter(topic[0], 'topic');
-    return [{ topic: topic[0], qos: checkQos(topic[1], `qos of '${topic[0]}'`) }];
+    return [subscription(topic[0], topic[1], 'topic', `qos of '${topic[0]}'`, v5)];
   }
   if (topic.length === 0) throw new ValueError('topic: the list of subscriptions is empty');
   return topic.map((entry, i) => {
     if (!Array.isArray(entry) || entry.length !== 2) throw new ValueError(`topic[${i}]: must be a [topic, qos] pair`);
-    validateTopicFilter(entry[0], `topic[${i}]`);
-    return { topic: entry[0] as string, qos: checkQos(entry[1], `topic[${i}] qos`) };
+    return subscription(entry[0], entry[1], `topic[${i}]`, `topic[${i}] qos`, v5);
   });
 }
 

@@ -7,7 +7,7 @@ import type * as tls from 'node:tls';
 import { Client } from '../client';
 import { checkInt } from '../client/args';
 import type { PayloadLike } from '../client/payload';
-import { MQTTv311 } from '../constants';
+import { MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { OutgoingStore } from '../store/types';
 import type { TlsSetOptions } from '../transport/tlsOptions';
@@ -71,7 +71,9 @@ export function checkKeys(opts: object, extra: string[], helper: string): void {
 /** A Client configured from the options: will, auth, TLS, protocol, transport. */
 export function makeClient(opts: HelperOptions, userdata: unknown, reconnectOnFailure: boolean): Client {
   const client = new Client({
-    clientId: opts.clientId ?? '', cleanSession: opts.cleanSession ?? true, userdata, protocol: opts.protocol ?? MQTTv311,
+    clientId: opts.clientId ?? '', userdata, protocol: opts.protocol ?? MQTTv311,
+    // MQTT 5 has no Clean Session option (connect()'s cleanStart defaults to a clean first start).
+    cleanSession: opts.protocol === MQTTv5 ? undefined : opts.cleanSession ?? true,
     transport: opts.transport ?? 'tcp', reconnectOnFailure, store: opts.store,
   });
   const { will, auth } = opts;

@@ -17,6 +17,8 @@ export interface TcpTransportOptions {
   bindPort?: number;
   /** Gives up connecting after this many ms (paho's connect timeout); 0 or absent: no limit. */
   connectTimeoutMs?: number;
+  /** A Unix-domain socket path to connect to instead of host/port (UnixTransport). */
+  path?: string;
 }
 
 /** A connect timeout: an Error with `code` ETIMEDOUT, as the OS reports for its own timeout. */
@@ -63,10 +65,11 @@ export class TcpTransport implements Transport {
 
   open(handlers: TransportHandlers): Promise<void> {
     if (this.sock !== null) return Promise.reject(new Error('TcpTransport: already open'));
-    const { host, port, bindAddress, bindPort, connectTimeoutMs } = this.opts;
-    const connectOpts: net.NetConnectOpts = { host, port };
-    if (bindAddress) connectOpts.localAddress = bindAddress;
-    if (bindPort) connectOpts.localPort = bindPort;
+    const { host, port, bindAddress, bindPort, connectTimeoutMs, path } = this.opts;
+    const tcpOpts: net.TcpNetConnectOpts = { host, port };
+    if (bindAddress) tcpOpts.localAddress = bindAddress;
+    if (bindPort) tcpOpts.localPort = bindPort;
+    const connectOpts: net.NetConnectOpts = path !== undefined ? { path } : tcpOpts;
     this.handlers = handlers;
     this.error = undefined;
     const sock = net.connect(connectOpts);

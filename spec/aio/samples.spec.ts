@@ -2,30 +2,10 @@
  * The MQTTClient samples (ports of amqtt's examples), run as programs against mosquitto:
  * samples/uptime.ts, samples/testCoro.ts (concurrent) and samples/testCoro2.ts (sequential).
  */
-import { spawn } from 'child_process';
-import * as path from 'path';
 import { QOS_2 } from '../../lib';
 import { describeWithMosquitto } from '../support/mosquitto';
+import { runSample } from '../support/samples';
 import { unique, uriOf, useAioClients, useMosquitto } from './support';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-/** Runs `npx tsx samples/<name>.ts args...` (as node --import tsx), resolving with its exit code and output. */
-function runSample(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('samples', `${name}.ts`), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describeWithMosquitto('samples', () => {
   const broker = useMosquitto({ extraConfig: 'sys_interval 1\n' });

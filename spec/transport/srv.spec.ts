@@ -124,6 +124,9 @@ describe('Client.connectSrv', () => {
     const c = clients.make();
     expect(() => c.connectSrv()).toThrow(new ValueError('domain: required (the DNS domain whose SRV records name the broker)'));
     expect(() => c.connectSrv('example.com', -1)).toThrow(ValueError);
+    // MQTT 5 arguments, checked before any DNS query (this client speaks 3.1.1).
+    expect(() => c.connectSrv('example.com', 60, '', 0, false)).toThrow(/cleanStart: MQTT 5 only/);
+    expect(() => c.connectSrv('example.com', 60, '', 70000)).toThrow(/bindPort/);
   });
 
   it('falls back from a refusing first target to the next one (priority order), and connects', async () => {

@@ -1,0 +1,179 @@
+/**
+ * paho's Properties: the MQTT 5 properties of one packet, as attributes with paho's names
+ * (`props.MessageExpiryInterval = 30`). The same PascalCase names as the codec's
+ * PacketProperties, so an instance goes to the session and encoder as it is.
+ *
+ * Assignment is checked at once (a ValueError naming the property): the name must exist and
+ * apply to the packet type, the value must fit. As in paho, properties that may repeat
+ * (UserProperty, SubscriptionIdentifier) append on assignment: `props.UserProperty = ['a', '1']`
+ * then `props.UserProperty = [['b', '2']]` leaves `[['a', '1'], ['b', '2']]`.
+ */
+import { ValueError } from '../errors';
+import { isPropertyAllowed, propertyNamesFor, WILL } from '../protocol/properties';
+import type { PacketProperties, PropertyName } from '../protocol/types';
+import { isPacketType, PacketTypes, packetTypeName } from './packetTypes';
+
+type Kind = 'byte01' | 'byte' | 'u16' | 'u16nz' | 'u32' | 'u32nz' | 'vbi' | 'utf8' | 'binary' | 'pair';
+
+/** Value rules per property (paho's checks, plus the wire type's range). */
+const KINDS: Record<PropertyName, Kind> = {
+  PayloadFormatIndicator: 'byte01', MessageExpiryInterval: 'u32', ContentType: 'utf8', ResponseTopic: 'utf8',
+  CorrelationData: 'binary', SubscriptionIdentifier: 'vbi', SessionExpiryInterval: 'u32',
+  AssignedClientIdentifier: 'utf8', ServerKeepAlive: 'u16', AuthenticationMethod: 'utf8', AuthenticationData: 'binary',
+  RequestProblemInformation: 'byte01', WillDelayInterval: 'u32', RequestResponseInformation: 'byte01',
+  ResponseInformation: 'utf8', ServerReference: 'utf8', ReasonString: 'utf8', ReceiveMaximum: 'u16nz',
+  TopicAliasMaximum: 'u16', TopicAlias: 'u16nz', MaximumQoS: 'byte01', RetainAvailable: 'byte01', UserProperty: 'pair',
+  MaximumPacketSize: 'u32nz', WildcardSubscriptionAvailable: 'byte01', SubscriptionIdentifierAvailable: 'byte01',
+  SharedSubscriptionAvailable: 'byte01',
+};
+const NAMES = Object.keys(KINDS) as PropertyName[];
+const MULTIPLE = new Set<string>(['UserProperty', 'SubscriptionIdentifier']);
+
+/** The codec's packet kind for a packet type: will properties are kind 16 there, 99 in paho. */
+const codecKind = (packetType: number): number => (packetType === PacketTypes.WILLMESSAGE ? WILL : packetType);
+
+function checkInteger(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ValueError(`${name}: property value must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function checkPair(name: string, v: unknown): [string, string] {
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') {
+    throw new ValueError(`${name}: entries must be [key, value] pairs of strings`);
+  }
+  return [v[0], v[1]];
+}
+
+/** Checks one value (one entry, for repeatable properties) and returns it normalised. */
+function checkValue(name: PropertyName, v: unknown): unknown {
+  switch (KINDS[name]) {
+    case 'byte01':
+      if (v !== 0 && v !== 1) throw new ValueError(`${name}: property value must be 0 or 1, got ${String(v)}`);
+      return v;
+    case 'byte': return checkInteger(name, v, 0, 0xff);
+    case 'u16': return checkInteger(name, v, 0, 0xffff);
+    case 'u16nz': return checkInteger(name, v, 1, 0xffff);
+    case 'u32': return checkInteger(name, v, 0, 0xffffffff);
+    case 'u32nz': return checkInteger(name, v, 1, 0xffffffff);
+    case 'vbi': return checkInteger(name, v, 1, 268435455);
+    case 'utf8':
+      if (typeof v !== 'string') throw new ValueError(`${name}: property value must be a string, got ${typeof v}`);
+      return v;
+    case 'binary':
+      if (typeof v === 'string') return Buffer.from(v, 'utf8');
+      if (Buffer.isBuffer(v)) return v;
+      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      throw new ValueError(`${name}: property value must be a Buffer (or a string, sent as UTF-8), got ${typeof v}`);
+    case 'pair': return checkPair(name, v);
+  }
+}
+
+const PACKET_TYPE = Symbol('packetType');
+
+const handler: ProxyHandler<Properties> = {
+  set(target, key, value) {
+    if (typeof key !== 'string' || !(key in KINDS)) {
+      if (key === 'packetType') throw new ValueError('packetType: is fixed when the Properties are made');
+      throw new ValueError(`${String(key)}: not an MQTT 5 property; property names are ${NAMES.join(', ')}`);
+    }
+    const name = key as PropertyName;
+    const rec = target as unknown as Record<string, unknown>;
+    if (value === undefined || value === null) {
+      delete rec[name];
+      return true;
+    }
+    const packetType = target[PACKET_TYPE];
+    if (!isPropertyAllowed(name, codecKind(packetType))) {
+      throw new ValueError(`${name}: property does not apply to packet type ${packetTypeName(packetType)}`);
+    }
+    if (MULTIPLE.has(name)) {
+      // One entry or a list of entries; appended to what is there, as paho does.
+      const single = name === 'UserProperty' ? Array.isArray(value) && typeof value[0] === 'string' : !Array.isArray(value);
+      const entries = (single ? [value] : value as unknown[]).map((v) => checkValue(name, v));
+      const prev = rec[name] as unknown[] | undefined;
+      rec[name] = prev === undefined ? entries : prev.concat(entries);
+    } else {
+      rec[name] = checkValue(name, value);
+    }
+    return true;
+  },
+};
+
+export interface Properties extends PacketProperties {}
+
+export class Properties {
+  /** @internal */
+  declare [PACKET_TYPE]: number;
+
+  /** Properties for one packet type: `new Properties(PacketTypes.PUBLISH)`. */
+  constructor(packetType: number) {
+    if (!isPacketType(packetType)) {
+      throw new ValueError(`packetType: must be one of PacketTypes (1..15 or WILLMESSAGE), got ${String(packetType)}`);
+    }
+    Object.defineProperty(this, PACKET_TYPE, { value: packetType, enumerable: false });
+    return new Proxy(this, handler);
+  }
+
+  /**
+   * @internal Received properties as a Properties instance, without copying or re-checking
+   * (the codec checked them): `raw` becomes the instance.
+   */
+  static _wrap(packetType: number, raw: PacketProperties | undefined): Properties {
+    const target = (raw ?? {}) as Properties;
+    Object.setPrototypeOf(target, Properties.prototype);
+    Object.defineProperty(target, PACKET_TYPE, { value: packetType, enumerable: false, configurable: true });
+    return new Proxy(target, handler);
+  }
+
+  /** Accepts a Properties of `packetType` or a plain PacketProperties object (checked by assigning each key); undefined stays undefined. */
+  static _from(props: unknown, packetType: number, argName = 'properties'): PacketProperties | undefined {
+    if (props === undefined || props === null) return undefined;
+    if (props instanceof Properties) {
+      if (props.packetType !== packetType) {
+        throw new ValueError(`${argName}: Properties for ${packetTypeName(props.packetType)} given where ${packetTypeName(packetType)} properties are needed`);
+      }
+      return props;
+    }
+    if (typeof props !== 'object' || Array.isArray(props)) throw new ValueError(`${argName}: must be a Properties object`);
+    const p = new Properties(packetType);
+    const rec = p as unknown as Record<string, unknown>;
+    for (const k of Object.keys(props)) rec[k] = (props as Record<string, unknown>)[k];
+    return p;
+  }
+
+  /** The packet type these properties belong to (PacketTypes.PUBLISH, ...). */
+  get packetType(): number {
+    return this[PACKET_TYPE];
+  }
+
+  /** The property names this packet type allows (paho's `names`, filtered to the packet type). */
+  allowedNames(): PropertyName[] {
+    return propertyNamesFor(codecKind(this[PACKET_TYPE]));
+  }
+
+  /** True when no property is set. */
+  isEmpty(): boolean {
+    for (const k in this) if ((this as Record<string, unknown>)[k] !== undefined) return false;
+    return true;
+  }
+
+  /** paho's json(): the set properties by name; binary values as hex strings, as paho. */
+  json(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(this)) {
+      const v = (this as Record<string, unknown>)[k];
+      out[k] = Buffer.isBuffer(v) ? v.toString('hex') : v;
+    }
+    return out;
+  }
+
+  toString(): string {
+    const parts = Object.keys(this).map((k) => {
+      const v = (this as Record<string, unknown>)[k];
+      return `${k}=${Buffer.isBuffer(v) ? `b'${v.toString('hex')}'` : JSON.stringify(v)}`;
+    });
+    return `[${parts.join(', ')}]`;
+  }
+}
