@@ -27,6 +27,8 @@ export class OutgoingFlows {
   private queue: OutMessage[] = [];
   private head = 0;
   inflight = 0;
+  /** Sum of `bytes` over `messages`, for the byte bound. */
+  bytes = 0;
 
   get size(): number {
     return this.messages.size;
@@ -41,6 +43,7 @@ export class OutgoingFlows {
 
   add(msg: OutMessage): void {
     this.messages.set(msg.mid, msg);
+    this.bytes += msg.bytes;
     this.queue.push(msg);
   }
 
@@ -69,6 +72,7 @@ export class OutgoingFlows {
     const m = this.messages.get(mid);
     if (m === undefined) return undefined;
     this.messages.delete(mid);
+    this.bytes -= m.bytes;
     m.done = true;
     if (m.inFlight) {
       m.inFlight = false;
@@ -95,6 +99,7 @@ export class OutgoingFlows {
     }
     for (const m of failed) {
       this.messages.delete(m.mid);
+      this.bytes -= m.bytes;
       m.done = true;
     }
     return failed;
@@ -105,6 +110,7 @@ export class OutgoingFlows {
     const all = [...this.messages.values()];
     for (const m of all) m.done = true;
     this.messages.clear();
+    this.bytes = 0;
     this.queue = [];
     this.head = 0;
     this.inflight = 0;

@@ -24,8 +24,10 @@ import { memoryStore } from '../store/memory';
 import type { OutgoingStore } from '../store/types';
 import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
+import { HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
+import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
 import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
 import { TopicAliases } from './topicAliases';
@@ -54,6 +56,8 @@ export interface SessionConfig {
    */
   maxPacketSize?: number;
   store: OutgoingStore;
+  /** Outgoing bounds beyond maxQueued (bytes, the QoS 0 queue) and the policy when one is hit (queueLimits.ts). */
+  limits?: OutgoingLimits;
 }
 
 export type SessionEvent =
@@ -85,6 +89,16 @@ export class Session {
   state: SessionState = 'idle';
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
+  /**
+   * Set by the driver: PUBACK/PUBREC of received QoS 1/2 messages are not sent on receipt; the
+   * driver sends each after its handler: ackNow() (a sync handler, no bookkeeping), or
+   * holdAck() then ackMessage()/ack() later (async handlers, manual ack).
+   */
+  holdAcks = false;
+  /** Incoming acknowledgements the application holds (holdAcks). */
+  readonly heldAcks = new HeldAcks();
+  /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
+  writeBlocked = false;
 
   private parser: Parser;
   private readonly ids = new PacketIds();
@@ -99,6 +113,11 @@ export class Session {
   private events: SessionEvent[] = [];
   /** QoS 0 messages handed to the writer since the last takeOutgoing(): published once written. */
   private qos0Written: MQTTMessageInfo[] = [];
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  readonly qos0Waiting = new Qos0Queue();
+  /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
+  droppedMessages = 0;
+  rejectedMessages = 0;
 
   private lastSent = 0;
   private lastReceived = 0;
@@ -177,8 +196,13 @@ export class Session {
     this.out = [];
     this.outBytes = 0;
     this.pingSentAt = 0;
+    this.writeBlocked = false;
     for (const info of this.qos0Written) info._fail(MQTT_ERR_CONN_LOST);
     this.qos0Written = [];
+    for (const w of this.qos0Waiting.clear()) w.info._fail(MQTT_ERR_CONN_LOST);
+    // Acks the application still held are never sent on a new connection; an unacknowledged
+    // QoS 2 message is forgotten too, so the broker's resend is delivered again.
+    for (const mid of this.heldAcks.clear()) this.incomingQos2.delete(mid);
     const failed = this.outgoing.connectionLost(!this.config.cleanSession);
     for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
@@ -243,6 +267,7 @@ export class Session {
       this.ids.release(mid); // QoS 0 carries no id; paho still reports one
       // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
       if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
+      if (this.writeBlocked) return this.queueQos0(topic, payload, retain, properties, mid);
       const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
       if (!this.sendChecked(packet, now, info)) return info;
@@ -250,7 +275,7 @@ export class Session {
       return info;
     }
     const c = this.config;
-    if (c.maxQueued > 0 && this.outgoing.size >= c.maxQueued) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
+    if (!this.makeRoomQueued(payload.length + topic.length)) return this.rejected(0, 'QoS 1/2');
     const mid = this.ids.allocate();
     if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
     const msg: OutMessage = {
@@ -444,12 +469,45 @@ export class Session {
       if (!this.incomingQos2.has(mid)) {
         this.incomingQos2.add(mid);
         this.deliver(p, mid, now);
+        if (this.holdAcks) return; // the driver acks it after the handler
+      } else if (this.heldAcks.isHeld(mid)) {
+        return; // a resend while the application still holds it: PUBREC goes out with its ack
       }
       this.send({ type: 'pubrec', packetId: mid }, now);
       return;
     }
     this.deliver(p, mid, now);
-    if (qos === 1) this.send({ type: 'puback', packetId: mid }, now);
+    if (qos === 1 && !this.holdAcks) this.send({ type: 'puback', packetId: mid }, now);
+  }
+
+  /**
+   * holdAcks: the message's handler returned at once; its PUBACK/PUBREC goes out now. Only
+   * for a message of the current connection, delivered in the same turn it was received.
+   */
+  ackNow(m: MQTTMessage): void {
+    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, this.lastReceived);
+  }
+
+  /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
+  holdAck(m: MQTTMessage): void {
+    this.heldAcks.hold(m);
+  }
+
+  /**
+   * Sends the held PUBACK/PUBREC of a received message (holdAcks). False when it is not held
+   * (already acknowledged, QoS 0, or received on an earlier connection).
+   */
+  ackMessage(m: MQTTMessage, now: number): boolean {
+    if (!this.heldAcks.releaseMessage(m)) return false;
+    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, now);
+    return true;
+  }
+
+  /** paho's ack(mid, qos): sends the held acknowledgement of `mid`; false when none is held. */
+  ack(mid: number, qos: number, now: number): boolean {
+    if (!this.heldAcks.release(mid, qos)) return false;
+    this.send({ type: qos === 2 ? 'pubrec' : 'puback', packetId: mid }, now);
+    return true;
   }
 
   /**
@@ -558,6 +616,20 @@ export class Session {
 
   // ---- time ----------------------------------------------------------------------------------
 
+  /** A PINGREQ is out and its PINGRESP (or any byte) not yet seen. */
+  get awaitingPingresp(): boolean {
+    return this.pingSentAt > 0 && this.state === 'connected';
+  }
+
+  /**
+   * Bytes arrived that the driver cannot feed yet (reading paused by backpressure): the link
+   * is alive, which is all a PINGRESP would say; the outstanding PINGREQ counts as answered.
+   */
+  noteReceived(now: number): void {
+    if (now > this.lastReceived) this.lastReceived = now;
+    this.pingSentAt = 0;
+  }
+
   /** The next `now` at which tick() has work, or Infinity. */
   nextDeadline(): number {
     const c = this.config;
@@ -635,6 +707,84 @@ export class Session {
     return out;
   }
 
+  /**
+   * The driver's writer is free again: QoS 0 messages that waited are encoded (in order) and
+   * go out with the next takeOutgoing().
+   */
+  writeUnblocked(now: number): void {
+    this.writeBlocked = false;
+    for (const w of this.qos0Waiting.clear()) {
+      if (this.state !== 'connected' && this.state !== 'connecting') {
+        w.info._fail(MQTT_ERR_CONN_LOST);
+        continue;
+      }
+      const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };
+      if (this.sendChecked(packet, now, w.info)) this.qos0Written.push(w.info);
+    }
+    if (this.state === 'connected') this.sendQueued(now);
+  }
+
+  /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
+  private queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
+    const lim = this.limits();
+    const bytes = payload.length + topic.length;
+    const q = this.qos0Waiting;
+    const fits = (): boolean => (lim.maxQueuedQos0 === 0 || q.length < lim.maxQueuedQos0) && (lim.maxQueuedQos0Bytes === 0 || q.bytes + bytes <= lim.maxQueuedQos0Bytes);
+    if (lim.policy === 'drop-oldest') {
+      while (!fits() && q.length > 0) this.dropped(q.shift()!.info, 'QoS 0');
+    }
+    if (!fits()) return this.rejected(mid, 'QoS 0');
+    const info = new MQTTMessageInfo(mid);
+    q.push({ topic, payload, retain, properties, info, bytes });
+    return info;
+  }
+
+  /**
+   * Room for one more QoS 1/2 message of `bytes` within maxQueued and the byte bound. With
+   * the 'drop-oldest' policy, the oldest messages never sent yet are dropped to make room
+   * (a message already sent may be with the broker: it is never dropped).
+   */
+  private makeRoomQueued(bytes: number): boolean {
+    const c = this.config;
+    const lim = this.limits();
+    const o = this.outgoing;
+    const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
+    if (fits()) return true;
+    if (lim.policy === 'drop-oldest') {
+      for (const m of o.messages.values()) {
+        if (m.everSent || m.inFlight) continue;
+        o.finish(m.mid);
+        this.failMessage(m, MQTT_ERR_QUEUE_SIZE);
+        this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
+        if (fits()) return true;
+      }
+    }
+    return false;
+  }
+
+  private dropped(info: MQTTMessageInfo, what: string): void {
+    info._fail(MQTT_ERR_QUEUE_SIZE);
+    this.countDrop(`${what} message ${info.mid}`);
+  }
+
+  private countDrop(what: string): void {
+    this.droppedMessages++;
+    this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
+  }
+
+  private rejected(mid: number, what: string): MQTTMessageInfo {
+    this.rejectedMessages++;
+    // Logged always (never silent), but as one line per 1,000 refusals under a sustained overload.
+    if (this.rejectedMessages % 1000 === 1) {
+      this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
+    }
+    return new MQTTMessageInfo(mid, MQTT_ERR_QUEUE_SIZE);
+  }
+
+  private limits(): OutgoingLimits {
+    return this.config.limits ?? DEFAULT_LIMITS;
+  }
+
   get pendingOutgoingBytes(): number {
     return this.outBytes;
   }
@@ -650,6 +800,7 @@ export class Session {
 
   /** Sends queued QoS 1/2 messages while the window has room. */
   private sendQueued(now: number): void {
+    if (this.writeBlocked) return; // they wait in the queue until the writer drains
     const window = this.window();
     for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
       this.transmit(m, now);
@@ -848,6 +999,7 @@ export class Session {
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
+const DEFAULT_LIMITS = defaultOutgoingLimits();
 Object.freeze(NO_EVENTS);
 
 export { EMPTY as EMPTY_PAYLOAD };
