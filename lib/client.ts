@@ -18,19 +18,22 @@ import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsub
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
+import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { PayloadLike, toPayload } from './client/payload';
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
   MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_NOTICE, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
+import { Properties } from './mqtt5/properties';
 import { ReasonCodes } from './mqtt5/reasonCodes';
 import { SubscribeOptions } from './mqtt5/subscribeOptions';
 import { ValueError } from './errors';
 import { MQTTMessage, MQTTMessageInfo } from './message';
 import { validateTopicFilter, validateTopicName } from './protocol/topics';
 import type { PacketProperties, ProtocolLevel, WillMessage } from './protocol/types';
+import { defaultOutgoingLimits, OutgoingLimits, QueuePolicy } from './session/queueLimits';
 import { defaultSessionConfig, Session, SessionEvent } from './session/session';
 import { memoryStore } from './store/memory';
 import type { OutgoingStore } from './store/types';
@@ -82,6 +85,13 @@ export interface ClientOptions {
   createTransport?: (target: ConnectTarget) => Transport;
   /** Advanced: a monotonic clock in milliseconds (default performance.now). */
   clock?: () => number;
+  /**
+   * Largest packet accepted from the broker, in bytes (default 0: no limit). On MQTT 5 it is
+   * announced in CONNECT as Maximum Packet Size, so the broker does not send larger messages
+   * (it drops them for this client); a larger packet arriving anyway closes the connection
+   * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
+   */
+  maxPacketSize?: number;
 }
 
 export interface Logger {
@@ -122,6 +132,13 @@ export class Client extends EventEmitter {
   /** Called just before each connection attempt opens its socket: `(client, userdata)` (paho 2.x). */
   on_pre_connect: Fn | null = null;
   /**
+   * MQTT 5 enhanced authentication: called when the server sends AUTH,
+   * `(client, userdata, reasonCode, properties)`. For 0x18 (Continue authentication) it returns
+   * the properties of our answer (`{ AuthenticationData }`), or a promise of them; null or
+   * undefined (or a throw) abandons the connection (DISCONNECT 0x87). 0x00 reports a finished reauthenticate().
+   */
+  on_auth: Fn | null = null;
+  /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
    */
@@ -160,6 +177,15 @@ export class Client extends EventEmitter {
   private filtered: TopicTree<Fn> | null = null;
   private matchScratch: Fn[] = [];
   private willMessage: WillMessage | undefined;
+  /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
+  private readonly flow = new IncomingFlow();
+  private manualAck = false;
+  /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
+  private flowEpoch = 0;
+  private writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+  /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
+  private writeBlocked = false;
+  private limits: OutgoingLimits = defaultOutgoingLimits();
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
@@ -200,14 +226,19 @@ export class Client extends EventEmitter {
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     if (clientId === '') {
       if (!cleanSession) throw new ValueError('cleanSession: a client with a random id must use a clean session');
-      clientId = randomClientId();
+      // MQTT 5: send the empty id and adopt the server's Assigned Client Identifier (§3.2.2.3.7).
+      if (protocol !== MQTTv5) clientId = randomClientId();
     }
+    const maxPacketSize = o.maxPacketSize ?? 0;
+    if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
     this.opts = { ...o, protocol, transport, cleanSession, clientId };
     this.userdata = o.userdata ?? null;
     this.clock = o.clock ?? monotonicMs;
     this.session = new Session({
       ...defaultSessionConfig(), clientId, cleanSession, protocol: protocol as ProtocolLevel, store: o.store ?? memoryStore(),
+      maxPacketSize, limits: this.limits,
     });
+    this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)
   }
 
   // ---- configuration (paho's *_set methods) -------------------------------------------------
@@ -228,6 +259,14 @@ export class Client extends EventEmitter {
     this.wantConnect = false;
     this.userDisconnect = false;
     this.backoff.configure(1, 120);
+    this.flow.clear();
+    this.flowEpoch++;
+    this.flow.maxMessages = new IncomingFlow().maxMessages;
+    this.flow.maxBytes = new IncomingFlow().maxBytes;
+    this.flow.concurrency = 1;
+    this.manualAck = false;
+    this.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+    this.limits = defaultOutgoingLimits();
     this.init(parseClientArgs(opts, more));
   }
 
@@ -245,6 +284,126 @@ export class Client extends EventEmitter {
   /** Most unacknowledged QoS 1/2 messages held (default 0 = unlimited); beyond it publish() returns MQTT_ERR_QUEUE_SIZE. */
   maxQueuedMessagesSet(queueSize: number): void {
     this.session.config.maxQueued = checkInt(queueSize, 'queueSize', 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Bytes (payload + topic) of unfinished QoS 1/2 messages held at most (default 0 =
+   * unlimited); beyond it publish() returns MQTT_ERR_QUEUE_SIZE (or, with the 'drop-oldest'
+   * policy, the oldest message never sent yet is dropped). Counts with maxQueuedMessagesSet.
+   */
+  maxQueuedBytesSet(bytes: number): void {
+    this.limits.maxQueuedBytes = checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Bound on QoS 0 messages waiting while the transport is over its write high-water mark
+   * (defaults 10,000 messages and 16 MiB; 0 = unlimited). QoS 0 is otherwise written at once,
+   * and refused with MQTT_ERR_NO_CONN while offline, as paho.
+   */
+  maxQueuedQos0Set(messages: number, bytes?: number): void {
+    const m = checkInt(messages, 'messages', 0, Number.MAX_SAFE_INTEGER);
+    const b = bytes === undefined ? this.limits.maxQueuedQos0Bytes : checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+    this.limits.maxQueuedQos0 = m;
+    this.limits.maxQueuedQos0Bytes = b;
+  }
+
+  /**
+   * What publish() does when an outgoing bound is hit: 'reject-newest' (default, paho's
+   * behaviour: rc MQTT_ERR_QUEUE_SIZE) or 'drop-oldest' (the oldest waiting message that was
+   * never sent is dropped: its waitForPublish() rejects with PublishError rc
+   * MQTT_ERR_QUEUE_SIZE). Every drop is counted (droppedMessages) and logged.
+   */
+  queuePolicySet(policy: QueuePolicy): void {
+    if (policy !== 'reject-newest' && policy !== 'drop-oldest') {
+      throw new ValueError(`policy: must be 'reject-newest' or 'drop-oldest', got ${JSON.stringify(policy)}`);
+    }
+    this.limits.policy = policy;
+  }
+
+  /**
+   * Unsent bytes the transport may hold (default 1 MiB): past it the client stops handing it
+   * bytes until it drains; meanwhile QoS 1/2 wait in the session queue and QoS 0 in the QoS 0
+   * queue (maxQueuedQos0Set).
+   */
+  writeHighWaterSet(bytes: number): void {
+    this.writeHighWater = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Incoming high-water marks: when `messages` received messages wait for their handler, or
+   * `bytes` received bytes wait to be decoded (loop() not called), the client stops reading
+   * the socket (TCP then slows the broker); it reads again below half of both. Defaults
+   * 1,000 messages and 1 MiB. Nothing is dropped.
+   */
+  maxIncomingSet(messages: number, bytes?: number): void {
+    this.flow.maxMessages = checkInt(messages, 'messages', 1, Number.MAX_SAFE_INTEGER);
+    if (bytes !== undefined) this.flow.maxBytes = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
+    this.updateReading();
+  }
+
+  /**
+   * How many async message handlers may run at once (default 1: when on_message or a
+   * messageCallbackAdd callback returns a promise, the next message waits until it settles,
+   * in order, as paho calls on_message). Sync handlers are not affected.
+   */
+  messageConcurrencySet(n: number): void {
+    this.flow.concurrency = checkInt(n, 'n', 1, 65535);
+    this.runWaitingMessages();
+  }
+
+  /**
+   * paho 2.x manual_ack_set: with `on`, received QoS 1/2 messages are acknowledged (PUBACK,
+   * PUBREC) only when the application calls ack(mid, qos). Without it (default) the ack goes
+   * out when the handler returns, or when the promise it returned settles.
+   */
+  manualAckSet(on: boolean): void {
+    if (typeof on !== 'boolean') throw new ValueError(`on: must be true or false, got ${typeof on}`);
+    this.manualAck = on;
+  }
+
+  /**
+   * paho 2.x ack(mid, qos): acknowledges a received QoS 1/2 message (manualAckSet(true)).
+   * MQTT_ERR_SUCCESS when sent (or when manual ack is off: nothing to do, as paho);
+   * MQTT_ERR_NOT_FOUND when no unacknowledged message has that id and QoS on this
+   * connection (already acked, or received before a reconnect: the broker resends it).
+   */
+  ack(mid: number, qos: number): number {
+    checkInt(mid, 'mid', 0, 65535);
+    checkQos(qos);
+    if (!this.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
+    if (!this.session.ack(mid, qos, this.clock())) return MQTT_ERR_NOT_FOUND;
+    this.scheduleFlush();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /** Outgoing messages waiting: unfinished QoS 1/2 (queued or in flight) and QoS 0 held back by the write high-water mark. */
+  get queuedMessages(): number {
+    return this.session.outgoing.size + this.session.qos0Waiting.length;
+  }
+
+  /** Payload + topic bytes of queuedMessages. */
+  get queuedBytes(): number {
+    return this.session.outgoing.bytes + this.session.qos0Waiting.bytes;
+  }
+
+  /** Outgoing messages dropped by the 'drop-oldest' policy (each logged). */
+  get droppedMessages(): number {
+    return this.session.droppedMessages;
+  }
+
+  /** publish() calls refused with MQTT_ERR_QUEUE_SIZE because a queue was full. */
+  get rejectedMessages(): number {
+    return this.session.rejectedMessages;
+  }
+
+  /** Received messages waiting for a handler slot (async handlers). */
+  get incomingMessages(): number {
+    return this.flow.waiting;
+  }
+
+  /** True while reading from the transport is paused by the incoming high-water marks. */
+  get readingPaused(): boolean {
+    return this.flow.readPaused;
   }
 
   /** Resend delay for unacknowledged messages; used on MQTT 3.1 only (3.1.1/5.0 resend on reconnect). */
@@ -475,6 +634,7 @@ export class Client extends EventEmitter {
       await transport.open({
         data: (chunk) => this.onData(transport, chunk),
         close: (error) => this.onTransportClose(transport, error),
+        drain: () => this.onDrain(transport),
       });
     } catch (e) {
       // TLS failures were already logged at MQTT_LOG_ERR with what failed.
@@ -514,6 +674,7 @@ export class Client extends EventEmitter {
   disconnect(reasonCode?: number | ReasonCodes, properties?: PacketProperties): number {
     const code = checkDisconnectCode(reasonCode, this.mode.v5);
     const props = checkProperties(properties, PacketTypes.DISCONNECT, this.mode.v5);
+    this.session.checkDisconnect(props);
     this.userDisconnect = true;
     this.wantConnect = false;
     this.clearReconnectTimer();
@@ -527,6 +688,27 @@ export class Client extends EventEmitter {
     this.flush();
     this.transport.end();
     return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * The client id in use: the one given, a random one (MQTT 3.1/3.1.1 without one), or on
+   * MQTT 5 without one, '' until the broker's CONNACK assigns one (then reconnects use it).
+   */
+  get clientId(): string {
+    return this.session.config.clientId;
+  }
+
+  /**
+   * MQTT 5: starts a re-authentication (AUTH 0x19) with the connection's AuthenticationMethod
+   * and `properties` (usually `{ AuthenticationData }`); the server's answers go to on_auth.
+   * Returns MQTT_ERR_NO_CONN when not connected; ValueError when the connection did not use
+   * enhanced authentication.
+   */
+  reauthenticate(properties?: PacketProperties): number {
+    const props = checkProperties(properties, PacketTypes.AUTH, this.mode.v5);
+    const rc = this.session.reauthenticate(props, this.clock());
+    this.scheduleFlush();
+    return rc;
   }
 
   /** The broker host (or Unix socket path) of the last connect() call; '' before. */
@@ -602,7 +784,8 @@ export class Client extends EventEmitter {
     checkNumber(timeout, 'timeout', 0);
     this.throwPendingError();
     if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
-    if (this.inbox.length === 0 && this.transportClosed === null) {
+    // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
+    if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
       const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
       await this.waitForActivity(wait);
     }
@@ -619,11 +802,19 @@ export class Client extends EventEmitter {
     this.lastLostRc = MQTT_ERR_SUCCESS;
     this.syncLogging();
     const inbox = this.inbox;
-    if (inbox.length > 0) {
+    // Over the high-water mark, received bytes stay undecoded until handlers catch up.
+    if (inbox.length > 0 && this.flow.waiting < this.flow.maxMessages) {
       this.inbox = [];
       const now = this.clock();
-      for (let i = 0; i < inbox.length; i++) this.session.receive(inbox[i], now);
+      for (let i = 0; i < inbox.length; i++) {
+        this.session.receive(inbox[i], now);
+        // Several chunks: deliver chunk by chunk, and stop decoding at the high-water mark
+        // (async handlers busy); the rest waits as bytes.
+        if (inbox.length > 1 && this.readBacklogged(inbox, i)) break;
+      }
+      if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
       this.dispatch();
+      if (this.flow.readPaused) this.updateReading();
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -642,6 +833,7 @@ export class Client extends EventEmitter {
     if (this.transport === null) return this.lastLostRc !== MQTT_ERR_SUCCESS ? this.lastLostRc : MQTT_ERR_NO_CONN;
     this.lastLostRc = MQTT_ERR_SUCCESS;
     this.session.tick(this.clock());
+    if (this.flow.readPaused) this.probeLiveness();
     this.dispatch();
     this.flush();
     this.dispatch();
@@ -706,6 +898,9 @@ export class Client extends EventEmitter {
   private onData(transport: Transport, chunk: Buffer): void {
     if (transport !== this.transport) return;
     this.inbox.push(chunk);
+    const f = this.flow;
+    f.inboxBytes += chunk.length;
+    if (f.inboxBytes >= f.maxBytes || f.probing) this.readReceived();
     // Background: handle the bytes in this very data event (no hop through setImmediate),
     // unless a turn is running (it, or the turn it schedules, picks them up).
     if (this.background !== 'none' && !this.inTurn) {
@@ -826,7 +1021,10 @@ export class Client extends EventEmitter {
     });
   }
 
-  /** Hands the session's queued bytes to the transport (one write). */
+  /**
+   * Hands the session's queued bytes to the transport (one write). Past the write high-water
+   * mark the session holds publishes back (writeBlocked); control packets (acks, PINGREQ) still go.
+   */
   private flush(): void {
     const t = this.transport;
     if (t === null || this.transportClosed !== null) return;
@@ -838,6 +1036,7 @@ export class Client extends EventEmitter {
       this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
     }
     t.write(chunks);
+    if (t.pendingBytes > this.writeHighWater) this.blockWrites();
   }
 
   /** Runs the callbacks for the session's events, after its transitions are complete. */
@@ -869,6 +1068,52 @@ export class Client extends EventEmitter {
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
+      case 'auth': return this.answerAuth(ev.reasonCode, ev.properties);
+    }
+  }
+
+  /** The server's AUTH goes to on_auth; for 0x18 its answer (now or from a promise) goes back to the session. */
+  private answerAuth(reasonCode: number, received?: PacketProperties): void {
+    const properties = Properties._wrap(PacketTypes.AUTH, received);
+    if (this.listenerCount('auth') > 0) this.safeEmit('auth', reasonCode, properties);
+    if (reasonCode !== 0x18) {
+      if (this.on_auth !== null) this.invoke('on_auth', this.on_auth, [this, this.userdata, reasonCode, properties]);
+      return;
+    }
+    const transport = this.transport;
+    const answer = (props: unknown): void => {
+      if (this.transport !== transport || transport === null) return; // that connection is gone
+      let checked: PacketProperties | null = null;
+      try {
+        checked = props === null || props === undefined ? null : checkProperties(props, PacketTypes.AUTH, true) ?? {};
+      } catch (e) {
+        this.callbackFailed('on_auth', e); // an answer that is not valid AUTH properties
+      }
+      this.session.continueAuth(checked, this.clock());
+      this.dispatch();
+      this.scheduleFlush();
+    };
+    if (this.on_auth === null) {
+      this.log(MQTT_LOG_ERR, 'The server asked to continue enhanced authentication, but on_auth is not set');
+      answer(null);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = this.on_auth(this, this.userdata, reasonCode, properties);
+    } catch (e) {
+      this.callbackFailed('on_auth', e);
+      answer(null);
+      return;
+    }
+    const thenable = result as { then?: unknown } | null | undefined;
+    if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
+      (result as Promise<unknown>).then(answer, (e) => {
+        this.callbackFailed('on_auth', e);
+        answer(null);
+      });
+    } else {
+      answer(result);
     }
   }
 
@@ -884,15 +1129,149 @@ export class Client extends EventEmitter {
 
   private deliver(msg: MQTTMessage): void {
     if (this.mode.v5) msg._v5 = true;
-    const f = this.filtered;
-    const matched = f !== null && f.size > 0 ? f.match(msg.topic, this.matchScratch) : this.matchScratch;
+    if (this.flow.mustWait()) return this.waitForHandler(msg);
+    if (msg.qos !== 0 && this.manualAck) this.session.holdAck(msg);
+    this.runHandlers(msg, false);
+  }
+
+  /**
+   * Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the
+   * promises they return settle. `held`: its ack is already held in the session (it waited).
+   */
+  private runHandlers(msg: MQTTMessage, held: boolean): void {
+    const filters = this.filtered;
+    const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
+    let pending: PromiseLike<unknown> | undefined;
     if (matched.length > 0) {
-      for (const cb of matched) this.invoke('message callback', cb, [this, this.userdata, msg]);
+      for (const cb of matched) pending = joinPending(pending, this.invokeHandler('message callback', cb, msg));
       matched.length = 0;
     } else if (this.on_message !== null) {
-      this.invoke('on_message', this.on_message, [this, this.userdata, msg]);
+      pending = this.invokeHandler('on_message', this.on_message, msg);
     }
     if (this.listenerCount('message') > 0) this.safeEmit('message', msg);
+    if (msg.qos === 0 || this.manualAck) {
+      if (pending !== undefined) this.handlerRunning(msg, pending);
+      return;
+    }
+    if (pending !== undefined) {
+      if (!held) this.session.holdAck(msg);
+      this.handlerRunning(msg, pending);
+    } else if (held) {
+      this.session.ackMessage(msg, this.clock());
+    } else {
+      this.session.ackNow(msg); // the fast path: a sync handler, no bookkeeping
+    }
+  }
+
+  // ---- internals: flow control (see lib/client/flowControl.ts) ------------------------------
+
+  /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
+  private waitForHandler(msg: MQTTMessage): void {
+    if (msg.qos !== 0) this.session.holdAck(msg); // held while it waits: a resend is not delivered twice
+    this.flow.push(msg);
+    if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.updateReading();
+  }
+
+  /** An async handler runs: its ack (and the next message, with concurrency 1) wait until it settles. */
+  private handlerRunning(msg: MQTTMessage, pending: PromiseLike<unknown>): void {
+    this.flow.active++;
+    const epoch = this.flowEpoch;
+    pending.then(() => {
+      if (epoch !== this.flowEpoch) return; // reinitialised meanwhile
+      this.flow.active--;
+      if (msg.qos !== 0 && !this.manualAck && this.session.ackMessage(msg, this.clock())) this.scheduleFlush();
+      this.runWaitingMessages();
+    });
+  }
+
+  /** Hands waiting messages to free handler slots, then resumes reading if under the low-water mark. */
+  private runWaitingMessages(): void {
+    const f = this.flow;
+    while (f.canRun()) this.runHandlers(f.shift(), true);
+    if (f.readPaused) this.updateReading();
+    // Bytes left undecoded at the high-water mark: decode them now there is room.
+    if (this.inbox.length > 0 && f.waiting < f.maxMessages) this.wake();
+  }
+
+  /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */
+  private readBacklogged(inbox: Buffer[], i: number): boolean {
+    this.dispatch();
+    if (this.transport === null) return true;
+    if (this.flow.waiting < this.flow.maxMessages || i + 1 >= inbox.length) return false;
+    const rest = inbox.slice(i + 1);
+    let bytes = 0;
+    for (const c of rest) bytes += c.length;
+    this.inbox = rest;
+    this.flow.inboxBytes = bytes;
+    this.updateReading();
+    return true;
+  }
+
+  /** Pauses or resumes the transport by the high/low-water marks. */
+  private updateReading(): void {
+    const f = this.flow;
+    const t = this.transport;
+    if (t === null) return;
+    if (!f.readPaused) {
+      if (!f.overHigh()) return;
+      f.readPaused = true;
+      t.pause();
+      this.log(MQTT_LOG_DEBUG, `Reading paused: ${f.waiting} messages and ${f.inboxBytes} bytes wait undelivered`);
+    } else if (f.underLow()) {
+      f.readPaused = false;
+      f.probing = false;
+      t.resume();
+      this.log(MQTT_LOG_DEBUG, 'Reading resumed');
+    }
+  }
+
+  /** onData past the byte high-water mark, or the chunk a liveness probe waited for. */
+  private readReceived(): void {
+    const f = this.flow;
+    if (f.probing) {
+      // Any byte is a sign of life (keepalive); then back to paused.
+      f.probing = false;
+      this.session.noteReceived(this.clock());
+      if (f.readPaused) this.transport?.pause();
+      return;
+    }
+    this.updateReading();
+  }
+
+  /**
+   * Keepalive while reading is paused: a paused socket cannot see PINGRESP, so once PINGREQ
+   * is out the client reads one chunk (any byte counts as life) rather than judging a healthy
+   * link dead; a dead link sends nothing and is closed at the usual deadline. Past twice the
+   * byte high-water mark it cannot read more and the deadline is held (the link is not judged).
+   */
+  private probeLiveness(): void {
+    const f = this.flow;
+    const t = this.transport;
+    if (t === null || f.probing || !this.session.awaitingPingresp) return;
+    if (f.inboxBytes >= 2 * f.maxBytes) {
+      this.session.noteReceived(this.clock());
+      return;
+    }
+    f.probing = true;
+    t.resume();
+  }
+
+  private blockWrites(): void {
+    this.writeBlocked = true;
+    this.session.writeBlocked = true;
+  }
+
+  /** The transport drained its write buffer: hand it what waited. */
+  private onDrain(transport: Transport): void {
+    if (transport !== this.transport || !this.writeBlocked || transport.pendingBytes > this.writeHighWater / 2) return;
+    this.writeBlocked = false;
+    this.session.writeUnblocked(this.clock());
+    this.schedulePump();
+  }
+
+  private flowConnectionLost(): void {
+    this.flow.connectionLost(!this.opts.cleanSession);
+    this.writeBlocked = false;
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
@@ -902,6 +1281,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
+    this.flowConnectionLost();
     t.destroy();
     this.clearTimer();
     const expected = this.userDisconnect;
@@ -977,6 +1357,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
+    this.flowConnectionLost();
     t.destroy();
     this.session.connectionLost();
   }
@@ -1003,6 +1384,23 @@ export class Client extends EventEmitter {
     } catch (e) {
       this.callbackFailed(`'${event}' listener`, e);
     }
+  }
+
+  /**
+   * Runs a message handler. Returns undefined for a sync handler (the fast path: no promise
+   * made); for a thenable, a promise that fulfils when it settles (a rejection is logged
+   * like a throwing callback).
+   */
+  private invokeHandler(name: string, fn: Fn, msg: MQTTMessage): PromiseLike<unknown> | undefined {
+    try {
+      const r = fn(this, this.userdata, msg) as { then?: unknown } | undefined;
+      if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+        return Promise.resolve(r).then(undefined, (e) => this.callbackFailed(name, e));
+      }
+    } catch (e) {
+      this.callbackFailed(name, e);
+    }
+    return undefined;
   }
 
   private invoke(name: string, fn: Fn, args: unknown[]): void {
@@ -1075,5 +1473,12 @@ export class Client extends EventEmitter {
 const monotonicMs = (): number => performance.now();
 
 const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
-  'on_unsubscribe', 'on_log', 'on_pre_connect'] as const;
+  'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
 type SlotName = typeof SLOTS[number];
+
+/** Combines the promises of several handlers of one message (several matching filters). */
+function joinPending(a: PromiseLike<unknown> | undefined, b: PromiseLike<unknown> | undefined): PromiseLike<unknown> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Promise.all([a, b]);
+}

@@ -12,6 +12,7 @@ export {
 export { ProtocolError } from './protocol/errors';
 export { Client } from './client';
 export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
+export type { QueuePolicy } from './session/queueLimits';
 export { Properties } from './mqtt5/properties';
 export { PacketTypes } from './mqtt5/packetTypes';
 export { SubscribeOptions } from './mqtt5/subscribeOptions';

@@ -63,6 +63,8 @@ export class MQTTMessageInfo implements Iterable<number> {
   private failure: PublishError | null = null;
   /** Created by the first waitForPublish() that has to wait: most messages never get one. */
   private waiters: Array<(failure: PublishError | null) => void> | null = null;
+  /** Refused at the call because the queue was full (not dropped later by the drop-oldest policy). */
+  private readonly refusedFull: boolean;
 
   constructor(
     /** The packet identifier, or 0 when the call was refused before one was given. */
@@ -71,6 +73,7 @@ export class MQTTMessageInfo implements Iterable<number> {
     public rc: number = MQTT_ERR_SUCCESS,
   ) {
     if (rc !== MQTT_ERR_SUCCESS) this.failure = new PublishError(rc, mid);
+    this.refusedFull = rc === MQTT_ERR_QUEUE_SIZE;
   }
 
   *[Symbol.iterator](): Iterator<number> {
@@ -146,7 +149,7 @@ export class MQTTMessageInfo implements Iterable<number> {
   }
 
   private refuseIfQueueFull(what: string): void {
-    if (this.rc === MQTT_ERR_QUEUE_SIZE) {
+    if (this.refusedFull) {
       throw new ValueError(`${what}: message ${this.mid} was not queued (MQTT_ERR_QUEUE_SIZE): the outgoing queue is full`);
     }
   }

@@ -83,7 +83,9 @@ export interface MQTTClientConfig {
   maxInflightMessages?: number;
   /**
    * mqttloop: most received messages held for deliverMessage()/messages() (default 10000).
-   * When full, the oldest is dropped (counted in `droppedMessages`, logged as a warning).
+   * When full, the client stops taking messages from the connection (their QoS 1/2 acks wait
+   * too, and the socket is no longer read, so TCP slows the broker) until a reader takes some:
+   * backpressure, nothing is dropped.
    */
   maxBufferedMessages?: number;
   /** mqttloop: a logger (console, pino, ...) for the Client's and MQTTClient's log lines. */

@@ -86,7 +86,10 @@ export class MQTTClient {
   readonly clientId: string;
   /** The configuration in force (defaults filled in). */
   readonly config: Readonly<ResolvedConfig>;
-  /** Received messages dropped because the buffer was full (see `maxBufferedMessages`). */
+  /**
+   * Always 0 since the buffer applies backpressure instead of dropping (see
+   * `maxBufferedMessages`); kept so code reading it still works.
+   */
   droppedMessages = 0;
 
   private client: Client | null = null;
@@ -98,7 +101,8 @@ export class MQTTClient {
   /** topic filter -> QoS of the live subscriptions, re-issued after a reconnect without a session. */
   private readonly subscriptions = new Map<string, number>();
   private readonly buffer: BoundedQueue<ApplicationMessage>;
-  private overflowing = false;
+  /** The buffer is full: the Client's handler waits on this (backpressure) until a reader takes a message. */
+  private room: { promise: Promise<void>; resolve(): void } | null = null;
   private messageWaiters: MessageWaiter[] = [];
   private readonly ackWaiters = new Map<number, AckWaiter>();
   private readonly publishWaiters = new Set<(e: Error) => void>();
@@ -116,7 +120,7 @@ export class MQTTClient {
     }
     this.clientId = clientId ? clientId : randomClientId();
     this.config = checkConfig({ ...DEFAULTS, ...stripUndefined(config ?? {}) });
-    this.buffer = new BoundedQueue(this.config.maxBufferedMessages);
+    this.buffer = new BoundedQueue(0); // bounded by backpressure (enqueue), never by dropping
   }
 
   /** True while connected to the broker (CONNACK accepted, connection up). */
@@ -289,7 +293,6 @@ export class MQTTClient {
     }
     if (this.client !== client || this.closedByUser) throw new ClientError('connection attempt superseded');
     this.state = 'connected';
-    this.overflowing = false;
     for (const w of [...this.connWaiters]) w.resolve();
     this.connWaiters.clear();
     return rc;
@@ -452,7 +455,7 @@ export class MQTTClient {
    */
   deliverMessage(timeoutSeconds?: number | null): Promise<ApplicationMessage> {
     if (timeoutSeconds !== undefined && timeoutSeconds !== null) checkNumber(timeoutSeconds, 'timeoutSeconds', 0);
-    const m = this.buffer.shift();
+    const m = this.takeBuffered();
     if (m !== undefined) return Promise.resolve(m);
     if (!this.canReceive()) return Promise.reject(new ClientError('deliverMessage: not connected', { rc: MQTT_ERR_NO_CONN }));
     return new Promise<ApplicationMessage>((resolve, reject) => {
@@ -475,7 +478,7 @@ export class MQTTClient {
    */
   async *messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
     for (;;) {
-      const buffered = this.buffer.shift();
+      const buffered = this.takeBuffered();
       if (buffered !== undefined) {
         yield buffered;
         continue;
@@ -552,9 +555,9 @@ export class MQTTClient {
     client.on('subscribe', (mid: number, codes: unknown[]) => this.settleAck(mid, codes));
     // MQTT 5 (paho 1.x form): one ReasonCodes for a single filter, else a list.
     client.on('unsubscribe', (mid: number, _props: unknown, codes?: unknown) => this.settleAck(mid, Array.isArray(codes) ? codes : codes === undefined ? [] : [codes]));
-    client.on('message', (msg: MQTTMessage) => {
-      if (client === this.client) this.enqueue(msg);
-    });
+    // An async handler: while the buffer is full it returns a promise, so the Client holds the
+    // next messages (and their acks) and stops reading the socket: backpressure, nothing dropped.
+    client.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => (client === this.client ? this.enqueue(msg) : undefined);
     client.loopStart();
     return client;
   }
@@ -600,23 +603,35 @@ export class MQTTClient {
     w.resolve(codes.map(codeValue));
   }
 
-  private enqueue(msg: MQTTMessage): void {
+  /** Hands a received message to a waiting reader or the buffer; a promise (backpressure) when the buffer is full. */
+  private enqueue(msg: MQTTMessage): Promise<void> | undefined {
     const m = new IncomingApplicationMessage(msg);
     const w = this.messageWaiters.shift();
     if (w !== undefined) {
       if (w.timer !== undefined) this.clearTimer(w.timer);
       w.resolve(m);
-      return;
+      return undefined;
     }
-    if (this.buffer.push(m) !== undefined) {
-      this.droppedMessages++;
-      if (!this.overflowing) {
-        this.overflowing = true;
-        this.log('warn', `Message buffer full (${this.buffer.limit}): dropping the oldest messages; read them with deliverMessage()/messages() or raise maxBufferedMessages`);
-      }
-    } else if (this.overflowing && this.buffer.length < this.buffer.limit / 2) {
-      this.overflowing = false;
+    this.buffer.push(m); // never over the limit: the Client waits on `room` before handing more
+    if (this.buffer.length < this.config.maxBufferedMessages) return undefined;
+    if (this.room === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.room = { promise, resolve };
+      this.log('debug', `Message buffer full (${this.config.maxBufferedMessages}): reading paused until deliverMessage()/messages() take some`);
     }
+    return this.room.promise;
+  }
+
+  /** A reader took a buffered message: let the Client hand over the next one. */
+  private takeBuffered(): ApplicationMessage | undefined {
+    const m = this.buffer.shift();
+    if (m !== undefined && this.room !== null) {
+      const r = this.room;
+      this.room = null;
+      r.resolve();
+    }
+    return m;
   }
 
   // ---- internals: waiting ----------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * paho's wording for packet traffic in on_log, so log-reading code ports unchanged.
  * Built only when somebody listens: the session checks `logging` before calling these.
  */
-import type { Packet } from '../protocol/types';
+import type { Packet, PacketProperties } from '../protocol/types';
 
 const b = (v: boolean | undefined) => (v ? 1 : 0);
 
@@ -28,14 +28,36 @@ export function describeSent(p: Packet): string {
 export function describeReceived(p: Packet): string {
   switch (p.type) {
     case 'connack':
-      return `Received CONNACK (${b(p.sessionPresent)}, ${p.reasonCode})`;
+      return `Received CONNACK (${b(p.sessionPresent)}, ${p.reasonCode})${reasonDetails(p.properties)}`;
     case 'publish':
       return `Received PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${p.topic}', ...  (${p.payload.length} bytes)`;
     case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp':
-      return `Received ${p.type.toUpperCase()} (Mid: ${p.packetId})`;
+      return `Received ${p.type.toUpperCase()} (Mid: ${p.packetId})${reasonCodeText(p.reasonCode)}${reasonDetails(p.properties)}`;
+    case 'suback':
+      return `Received SUBACK${reasonDetails(p.properties)}`;
     case 'unsuback':
-      return `Received UNSUBACK (Mid: ${p.packetId})`;
+      return `Received UNSUBACK (Mid: ${p.packetId})${reasonDetails(p.properties)}`;
+    case 'disconnect': case 'auth':
+      return `Received ${p.type.toUpperCase()}${reasonCodeText(p.reasonCode)}${reasonDetails(p.properties)}`;
     default:
       return `Received ${p.type.toUpperCase()}`;
   }
+}
+
+/** ` reason 0xNN`, for a non-zero MQTT 5 reason code. */
+function reasonCodeText(rc: number | undefined): string {
+  return rc === undefined || rc === 0 ? '' : ` reason 0x${rc.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * What an MQTT 5 packet says about itself: its ReasonString and UserProperty pairs, as
+ * ` reason string 'text' user properties [k=v, ...]`; '' when it carries neither.
+ */
+export function reasonDetails(props: PacketProperties | undefined): string {
+  if (props === undefined) return '';
+  let out = '';
+  if (props.ReasonString !== undefined) out += ` reason string '${props.ReasonString}'`;
+  const user = props.UserProperty;
+  if (user !== undefined && user.length > 0) out += ` user properties [${user.map(([k, v]) => `${k}=${v}`).join(', ')}]`;
+  return out;
 }

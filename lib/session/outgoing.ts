@@ -16,6 +16,8 @@ export interface OutMessage extends StoredMessage {
   sentAt: number;
   /** Encoded size estimate, for queue accounting. */
   bytes: number;
+  /** `now` when publish() accepted it (NaN if restored from a store), for MQTT 5 message expiry. */
+  queuedAt: number;
 }
 
 export class OutgoingFlows {
@@ -25,6 +27,8 @@ export class OutgoingFlows {
   private queue: OutMessage[] = [];
   private head = 0;
   inflight = 0;
+  /** Sum of `bytes` over `messages`, for the byte bound. */
+  bytes = 0;
 
   get messages(): ReadonlyMap<number, OutMessage> {
     return this.byMid ?? NONE;
@@ -43,6 +47,7 @@ export class OutgoingFlows {
 
   add(msg: OutMessage): void {
     (this.byMid ??= new Map()).set(msg.mid, msg);
+    this.bytes += msg.bytes;
     this.queue.push(msg);
   }
 
@@ -71,6 +76,7 @@ export class OutgoingFlows {
     const m = this.byMid?.get(mid);
     if (m === undefined) return undefined;
     this.byMid!.delete(mid);
+    this.bytes -= m.bytes;
     m.done = true;
     if (m.inFlight) {
       m.inFlight = false;
@@ -97,6 +103,7 @@ export class OutgoingFlows {
     }
     for (const m of failed) {
       this.byMid!.delete(m.mid);
+      this.bytes -= m.bytes;
       m.done = true;
     }
     return failed;
@@ -107,6 +114,7 @@ export class OutgoingFlows {
     const all = [...this.messages.values()];
     for (const m of all) m.done = true;
     this.byMid = null;
+    this.bytes = 0;
     this.queue = [];
     this.head = 0;
     this.inflight = 0;

@@ -9,21 +9,28 @@
  * callbacks for the events it drains (`takeEvents`) only after each transition finished.
  */
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_SUPPORTED, MQTT_ERR_PAYLOAD_SIZE,
-  MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED,
+  MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
 } from '../constants';
+import { ValueError } from '../errors';
 import { MQTTMessage, MQTTMessageInfo } from '../message';
 import { encode, encodePublishTo } from '../protocol/encode';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type {
-  ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
+  AuthPacket, ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
 } from '../protocol/types';
 import { memoryStore } from '../store/memory';
 import type { OutgoingStore } from '../store/types';
-import { describeReceived, describeSent } from './log';
+import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
+import { propertiesAtSend } from './expiry';
+import { HeldAcks } from './incoming';
+import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
+import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
 import { PacketIds } from './packetIds';
+import { publishPacketSize } from './packetSize';
+import { TopicAliases } from './topicAliases';
 
 export interface SessionConfig {
   clientId: string;
@@ -42,7 +49,15 @@ export interface SessionConfig {
   retrySeconds: number;
   /** Seconds to wait for CONNACK; 0 = the keepalive, or 30 s without one. */
   connackTimeout: number;
+  /**
+   * Largest packet we accept from the server, in bytes (0 = no limit). Announced as the
+   * MQTT 5 CONNECT Maximum Packet Size (unless connectProperties set one, which wins);
+   * a larger packet closes the connection (MQTT 5: DISCONNECT 0x95) at every level.
+   */
+  maxPacketSize?: number;
   store: OutgoingStore;
+  /** Outgoing bounds beyond maxQueued (bytes, the QoS 0 queue) and the policy when one is hit (queueLimits.ts). */
+  limits?: OutgoingLimits;
 }
 
 export type SessionEvent =
@@ -53,6 +68,8 @@ export type SessionEvent =
   | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   /** The session wants the connection closed (after writing what it queued). */
   | { kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties }
+  /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
+  | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
   | { kind: 'log'; level: number; text: string };
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
@@ -72,6 +89,16 @@ export class Session {
   state: SessionState = 'idle';
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
+  /**
+   * Set by the driver: PUBACK/PUBREC of received QoS 1/2 messages are not sent on receipt; the
+   * driver sends each after its handler: ackNow() (a sync handler, no bookkeeping), or
+   * holdAck() then ackMessage()/ack() later (async handlers, manual ack).
+   */
+  holdAcks = false;
+  /** Incoming acknowledgements the application holds (holdAcks). */
+  readonly heldAcks = new HeldAcks();
+  /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
+  writeBlocked = false;
 
   /** Created by the first connection, then reset for each new one. */
   private parser: Parser | null = null;
@@ -88,6 +115,11 @@ export class Session {
   private events: SessionEvent[] = [];
   /** QoS 0 messages handed to the writer since the last takeOutgoing(): published once written. */
   private qos0Written: MQTTMessageInfo[] = [];
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  readonly qos0Waiting = new Qos0Queue();
+  /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
+  droppedMessages = 0;
+  rejectedMessages = 0;
 
   private lastSent = 0;
   private lastReceived = 0;
@@ -103,8 +135,14 @@ export class Session {
   private serverRetainAvailable = true;
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
-  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic; created on first use. */
-  private incomingAliases: Map<number, string> | null = null;
+  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
+  private readonly incomingAliases = new Map<number, string>();
+  /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
+  private outgoingAliases: TopicAliases | null = null;
+  /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
+  sessionExpiryInterval = 0;
+  /** MQTT 5 enhanced authentication state of this connection. */
+  private readonly auth = new AuthExchange();
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -126,12 +164,7 @@ export class Session {
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    if (this.parser === null) {
-      this.parser = new Parser({ protocolVersion: c.protocol });
-    } else {
-      this.parser.reset();
-      this.parser.protocolVersion = c.protocol;
-    }
+    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: this.clientMaxPacketSize() || undefined });
     this.state = 'connecting';
     this.closeRequested = false;
     this.connackReceived = false;
@@ -143,13 +176,25 @@ export class Session {
     this.serverMaxQos = 2;
     this.serverRetainAvailable = true;
     this.keepaliveMs = c.keepalive * 1000;
-    this.incomingAliases = null;
+    this.incomingAliases.clear();
+    this.outgoingAliases = null;
+    let props = c.protocol === 5 ? c.connectProperties : undefined;
+    if (c.protocol === 5 && (c.maxPacketSize ?? 0) > 0 && props?.MaximumPacketSize === undefined) {
+      props = { ...props, MaximumPacketSize: c.maxPacketSize };
+    }
+    this.sessionExpiryInterval = props?.SessionExpiryInterval ?? 0;
+    this.auth.start(props);
     if (c.cleanSession) this.startClean();
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
-      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will,
-      properties: c.protocol === 5 ? c.connectProperties : undefined,
+      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will, properties: props,
     }, now);
+  }
+
+  /** Our Maximum Packet Size: the CONNECT property if set (MQTT 5), else the config's; 0 = none. */
+  private clientMaxPacketSize(): number {
+    const c = this.config;
+    return (c.protocol === 5 ? c.connectProperties?.MaximumPacketSize : undefined) ?? c.maxPacketSize ?? 0;
   }
 
   /**
@@ -162,8 +207,13 @@ export class Session {
     this.out = [];
     this.outBytes = 0;
     this.pingSentAt = 0;
+    this.writeBlocked = false;
     for (const info of this.qos0Written) info._fail(MQTT_ERR_CONN_LOST);
     this.qos0Written = [];
+    for (const w of this.qos0Waiting.clear()) w.info._fail(MQTT_ERR_CONN_LOST);
+    // Acks the application still held are never sent on a new connection; an unacknowledged
+    // QoS 2 message is forgotten too, so the broker's resend is delivered again.
+    for (const mid of this.heldAcks.clear()) this.incomingQos2.delete(mid);
     const failed = this.outgoing.connectionLost(!this.config.cleanSession);
     for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
@@ -173,9 +223,22 @@ export class Session {
     this.unsubscribesPending = null;
   }
 
+  /**
+   * Throws ValueError for DISCONNECT properties the spec forbids: a non-zero Session Expiry
+   * Interval when CONNECT's was zero [MQTT-3.14.2-2]. Call before any side effect.
+   */
+  checkDisconnect(properties?: PacketProperties): void {
+    const expiry = properties?.SessionExpiryInterval;
+    if (this.config.protocol === 5 && expiry !== undefined && expiry !== 0 && (this.config.connectProperties?.SessionExpiryInterval ?? 0) === 0) {
+      throw new ValueError('properties: SessionExpiryInterval cannot be set at DISCONNECT when CONNECT sent 0 (or none) [MQTT-3.14.2-2]');
+    }
+  }
+
   /** Queues DISCONNECT; the driver closes the connection once it is written. */
   disconnect(now: number, reasonCode?: number, properties?: PacketProperties): number {
+    this.checkDisconnect(properties);
     if (this.state === 'idle') return MQTT_ERR_NO_CONN;
+    if (properties?.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = properties.SessionExpiryInterval;
     this.send({ type: 'disconnect', reasonCode, properties }, now);
     this.state = 'disconnecting';
     return MQTT_ERR_SUCCESS;
@@ -199,6 +262,12 @@ export class Session {
    * the window and the connection allow, and resent until acknowledged.
    */
   publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
+    if (properties?.TopicAlias !== undefined) {
+      throw new ValueError('properties: TopicAlias is assigned by the client, per connection, up to the server\'s Topic Alias Maximum; do not set it');
+    }
+    if (this.serverMaxPacketSize > 0 && this.tooLarge(topic, payload, qos, properties)) {
+      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
+    }
     const unsupported = this.unsupported(qos, retain);
     if (unsupported !== null) {
       this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': ${unsupported}`);
@@ -208,21 +277,20 @@ export class Session {
       const mid = this.ids.next(); // QoS 0 carries no id; paho still reports one
       // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
       if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
+      if (this.writeBlocked) return this.queueQos0(topic, payload, retain, properties, mid);
+      const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
-      if (!this.sendPublish(topic, payload, 0, retain, false, undefined, properties, info)) return info;
+      if (!this.sendChecked(packet, now, info)) return info;
       this.qos0Written.push(info);
       return info;
     }
     const c = this.config;
-    if (c.maxQueued > 0 && this.outgoing.size >= c.maxQueued) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
-    if (this.serverMaxPacketSize > 0 && estimatePublishSize(topic, payload) > this.serverMaxPacketSize) {
-      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
-    }
+    if (!this.makeRoomQueued(payload.length + topic.length)) return this.rejected(0, 'QoS 1/2');
     const mid = this.ids.allocate();
     if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
     const msg: OutMessage = {
       mid, topic, payload, qos, retain, properties, state: 'queued', everSent: false,
-      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length,
+      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length, queuedAt: now,
     };
     try {
       c.store.put(msg); // a durable store writes it here: the error reaches the caller, nothing is half-done
@@ -294,8 +362,10 @@ export class Session {
       case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return this.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
+      case 'auth': return this.onAuth(p, now);
       case 'disconnect':
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)})`,
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
+          reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
           reasonCode: p.reasonCode, properties: p.properties,
         });
         this.state = 'disconnecting';
@@ -312,9 +382,14 @@ export class Session {
     }
     this.connackReceived = true;
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
+    const method = p.properties?.AuthenticationMethod;
+    if (!refused && this.auth.method !== undefined && method !== undefined && method !== this.auth.method) {
+      this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
+      return;
+    }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode})` });
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       this.state = 'disconnecting';
       return;
     }
@@ -323,17 +398,75 @@ export class Session {
       this.protocolViolation('CONNACK says a session is present in answer to a clean session', 0x82, now);
       return;
     }
-    this.state = 'connected';
     const props = p.properties;
+    this.state = 'connected';
+    this.auth.awaitingAnswer = false;
     if (props !== undefined) {
       if (props.ReceiveMaximum !== undefined) this.serverReceiveMaximum = props.ReceiveMaximum;
       if (props.MaximumPacketSize !== undefined) this.serverMaxPacketSize = props.MaximumPacketSize;
       if (props.MaximumQoS !== undefined) this.serverMaxQos = props.MaximumQoS as QoS;
       if (props.RetainAvailable !== undefined) this.serverRetainAvailable = props.RetainAvailable === 1;
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
+      if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
+      // §3.2.2.3.7: we sent an empty id; the server's choice is ours from now on (reconnects use it).
+      if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
+      if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
     if (!p.sessionPresent) this.sessionLostByBroker();
     this.sendQueued(now);
+  }
+
+  /** A server AUTH (MQTT 5 enhanced authentication, §4.12); 0x18 waits for continueAuth(). */
+  private onAuth(p: AuthPacket, now: number): void {
+    const problem = this.auth.problem(p, this.state === 'connected');
+    if (problem !== null) {
+      this.protocolViolation(problem, 0x82, now);
+      return;
+    }
+    const reasonCode = p.reasonCode ?? 0;
+    if (reasonCode === AUTH_CONTINUE) this.auth.awaitingAnswer = true;
+    else this.auth.reauthenticating = false; // 0x00: re-authentication succeeded
+    this.events.push({ kind: 'auth', reasonCode, properties: p.properties });
+  }
+
+  /**
+   * Answers the server's AUTH 0x18 with the next step (AUTH 0x18 carrying our method and
+   * `properties`, typically AuthenticationData). `properties` null: we cannot go on, so the
+   * connection ends (DISCONNECT 0x87 Not authorized). Returns MQTT_ERR_NO_CONN when no
+   * exchange waits for an answer (the connection it belonged to is gone).
+   */
+  continueAuth(properties: PacketProperties | null | undefined, now: number): number {
+    if (!this.auth.awaitingAnswer || (this.state !== 'connecting' && this.state !== 'connected')) return MQTT_ERR_NO_CONN;
+    this.auth.awaitingAnswer = false;
+    if (properties === null) {
+      this.log(MQTT_LOG_ERR, 'Enhanced authentication: no answer for the server\'s AUTH; closing');
+      this.send({ type: 'disconnect', reasonCode: 0x87 }, now);
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
+      this.state = 'disconnecting';
+      return MQTT_ERR_SUCCESS;
+    }
+    this.send(this.auth.packet(AUTH_CONTINUE, properties), now);
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * Starts a re-authentication (AUTH 0x19, §4.12.1) with the connection's method and
+   * `properties` (AuthenticationData). MQTT_ERR_NO_CONN when not connected; ValueError when
+   * the connection did not use enhanced authentication or a re-authentication is under way.
+   */
+  reauthenticate(properties: PacketProperties | undefined, now: number): number {
+    if (this.config.protocol !== 5) throw new ValueError('reauthenticate: enhanced authentication needs MQTT 5');
+    if (this.state !== 'connected') return MQTT_ERR_NO_CONN;
+    if (this.auth.method === undefined) {
+      throw new ValueError('reauthenticate: this connection did not use enhanced authentication (no AuthenticationMethod in CONNECT)');
+    }
+    if (this.auth.reauthenticating) throw new ValueError('reauthenticate: a re-authentication is already in progress');
+    if (properties?.AuthenticationMethod !== undefined && properties.AuthenticationMethod !== this.auth.method) {
+      throw new ValueError(`properties: AuthenticationMethod must stay '${this.auth.method}' [MQTT-4.12.1-1]`);
+    }
+    this.auth.reauthenticating = true;
+    this.send(this.auth.packet(AUTH_REAUTHENTICATE, properties), now);
+    return MQTT_ERR_SUCCESS;
   }
 
   private onPublish(p: PublishPacket, now: number): void {
@@ -346,12 +479,45 @@ export class Session {
       if (!this.incomingQos2.has(mid)) {
         this.incomingQos2.add(mid);
         this.deliver(p, mid, now);
+        if (this.holdAcks) return; // the driver acks it after the handler
+      } else if (this.heldAcks.isHeld(mid)) {
+        return; // a resend while the application still holds it: PUBREC goes out with its ack
       }
       this.send({ type: 'pubrec', packetId: mid }, now);
       return;
     }
     this.deliver(p, mid, now);
-    if (qos === 1) this.send({ type: 'puback', packetId: mid }, now);
+    if (qos === 1 && !this.holdAcks) this.send({ type: 'puback', packetId: mid }, now);
+  }
+
+  /**
+   * holdAcks: the message's handler returned at once; its PUBACK/PUBREC goes out now. Only
+   * for a message of the current connection, delivered in the same turn it was received.
+   */
+  ackNow(m: MQTTMessage): void {
+    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, this.lastReceived);
+  }
+
+  /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
+  holdAck(m: MQTTMessage): void {
+    this.heldAcks.hold(m);
+  }
+
+  /**
+   * Sends the held PUBACK/PUBREC of a received message (holdAcks). False when it is not held
+   * (already acknowledged, QoS 0, or received on an earlier connection).
+   */
+  ackMessage(m: MQTTMessage, now: number): boolean {
+    if (!this.heldAcks.releaseMessage(m)) return false;
+    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, now);
+    return true;
+  }
+
+  /** paho's ack(mid, qos): sends the held acknowledgement of `mid`; false when none is held. */
+  ack(mid: number, qos: number, now: number): boolean {
+    if (!this.heldAcks.release(mid, qos)) return false;
+    this.send({ type: qos === 2 ? 'pubrec' : 'puback', packetId: mid }, now);
+    return true;
   }
 
   /**
@@ -365,10 +531,10 @@ export class Session {
       return false;
     }
     if (p.topic !== '') {
-      (this.incomingAliases ??= new Map()).set(alias, p.topic);
+      this.incomingAliases.set(alias, p.topic);
       return true;
     }
-    const topic = this.incomingAliases?.get(alias);
+    const topic = this.incomingAliases.get(alias);
     if (topic === undefined) {
       this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
       return false;
@@ -433,6 +599,9 @@ export class Session {
     this.ids.release(m.mid);
     this.journal(() => this.config.store.delete(m.mid));
     m.info._complete();
+    if (reasonCode >= 0x80) {
+      this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
+    }
     this.events.push({ kind: 'published', mid: m.mid, reasonCode, properties });
     if (this.state === 'connected') this.sendQueued(now);
   }
@@ -456,6 +625,20 @@ export class Session {
   }
 
   // ---- time ----------------------------------------------------------------------------------
+
+  /** A PINGREQ is out and its PINGRESP (or any byte) not yet seen. */
+  get awaitingPingresp(): boolean {
+    return this.pingSentAt > 0 && this.state === 'connected';
+  }
+
+  /**
+   * Bytes arrived that the driver cannot feed yet (reading paused by backpressure): the link
+   * is alive, which is all a PINGRESP would say; the outstanding PINGREQ counts as answered.
+   */
+  noteReceived(now: number): void {
+    if (now > this.lastReceived) this.lastReceived = now;
+    this.pingSentAt = 0;
+  }
 
   /** The next `now` at which tick() has work, or Infinity. */
   nextDeadline(): number {
@@ -534,6 +717,84 @@ export class Session {
     return out;
   }
 
+  /**
+   * The driver's writer is free again: QoS 0 messages that waited are encoded (in order) and
+   * go out with the next takeOutgoing().
+   */
+  writeUnblocked(now: number): void {
+    this.writeBlocked = false;
+    for (const w of this.qos0Waiting.clear()) {
+      if (this.state !== 'connected' && this.state !== 'connecting') {
+        w.info._fail(MQTT_ERR_CONN_LOST);
+        continue;
+      }
+      const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };
+      if (this.sendChecked(packet, now, w.info)) this.qos0Written.push(w.info);
+    }
+    if (this.state === 'connected') this.sendQueued(now);
+  }
+
+  /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
+  private queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
+    const lim = this.limits();
+    const bytes = payload.length + topic.length;
+    const q = this.qos0Waiting;
+    const fits = (): boolean => (lim.maxQueuedQos0 === 0 || q.length < lim.maxQueuedQos0) && (lim.maxQueuedQos0Bytes === 0 || q.bytes + bytes <= lim.maxQueuedQos0Bytes);
+    if (lim.policy === 'drop-oldest') {
+      while (!fits() && q.length > 0) this.dropped(q.shift()!.info, 'QoS 0');
+    }
+    if (!fits()) return this.rejected(mid, 'QoS 0');
+    const info = new MQTTMessageInfo(mid);
+    q.push({ topic, payload, retain, properties, info, bytes });
+    return info;
+  }
+
+  /**
+   * Room for one more QoS 1/2 message of `bytes` within maxQueued and the byte bound. With
+   * the 'drop-oldest' policy, the oldest messages never sent yet are dropped to make room
+   * (a message already sent may be with the broker: it is never dropped).
+   */
+  private makeRoomQueued(bytes: number): boolean {
+    const c = this.config;
+    const lim = this.limits();
+    const o = this.outgoing;
+    const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
+    if (fits()) return true;
+    if (lim.policy === 'drop-oldest') {
+      for (const m of o.messages.values()) {
+        if (m.everSent || m.inFlight) continue;
+        o.finish(m.mid);
+        this.failMessage(m, MQTT_ERR_QUEUE_SIZE);
+        this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
+        if (fits()) return true;
+      }
+    }
+    return false;
+  }
+
+  private dropped(info: MQTTMessageInfo, what: string): void {
+    info._fail(MQTT_ERR_QUEUE_SIZE);
+    this.countDrop(`${what} message ${info.mid}`);
+  }
+
+  private countDrop(what: string): void {
+    this.droppedMessages++;
+    this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
+  }
+
+  private rejected(mid: number, what: string): MQTTMessageInfo {
+    this.rejectedMessages++;
+    // Logged always (never silent), but as one line per 1,000 refusals under a sustained overload.
+    if (this.rejectedMessages % 1000 === 1) {
+      this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
+    }
+    return new MQTTMessageInfo(mid, MQTT_ERR_QUEUE_SIZE);
+  }
+
+  private limits(): OutgoingLimits {
+    return this.config.limits ?? DEFAULT_LIMITS;
+  }
+
   get pendingOutgoingBytes(): number {
     return this.outBytes;
   }
@@ -549,6 +810,7 @@ export class Session {
 
   /** Sends queued QoS 1/2 messages while the window has room. */
   private sendQueued(now: number): void {
+    if (this.writeBlocked) return; // they wait in the queue until the writer drains
     const window = this.window();
     for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
       this.transmit(m, now);
@@ -569,7 +831,23 @@ export class Session {
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
-    if (!this.sendPublish(m.topic, m.payload, m.qos, m.retain, m.everSent, m.mid, m.properties, null)) {
+    let properties = m.properties;
+    if (properties?.MessageExpiryInterval !== undefined) {
+      const reduced = propertiesAtSend(properties, m.queuedAt, now);
+      if (reduced === null && !m.everSent) {
+        this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
+        this.outgoing.finish(m.mid);
+        this.failMessage(m, MQTT_ERR_NOT_FOUND);
+        return;
+      }
+      // A resend must complete its flow: at least 1 s (0 would mean "never expires" to some brokers).
+      properties = reduced ?? { ...properties, MessageExpiryInterval: 1 };
+    }
+    const packet: PublishPacket = {
+      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
+      packetId: m.mid, properties,
+    };
+    if (!this.sendChecked(packet, now, null)) {
       this.outgoing.finish(m.mid);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
@@ -606,23 +884,49 @@ export class Session {
   }
 
   /**
-   * Queues a PUBLISH, encoded from its fields (no packet object on the hot path; a large
-   * payload is queued by reference); false (and a log line) when the codec refuses it.
+   * Encodes a PUBLISH (with a topic alias when the server allows them); false (and a log
+   * line) when the codec refuses it or it is over the server's Maximum Packet Size.
    */
-  private sendPublish(
-    topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number | undefined,
-    properties: PacketProperties | undefined, info: MQTTMessageInfo | null,
-  ): boolean {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent({ type: 'publish', topic, payload, qos, retain, dup, packetId, properties }));
+  private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
+    const topic = p.topic;
+    const properties = p.properties;
+    const aliases = this.outgoingAliases;
+    const aliased = aliases !== null ? aliases.apply(p) : null;
     try {
-      this.outBytes += encodePublishTo(this.out, topic, payload, qos, retain, dup, packetId, properties, this.config.protocol);
+      if (this.serverMaxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.serverMaxPacketSize) {
+        // The alias's 3 bytes may be what tips it over: without one, the full topic may still fit.
+        if (aliased === 'new') aliases!.undoNew(topic);
+        p.topic = topic;
+        p.properties = properties;
+        if (this.tooLarge(topic, p.payload, p.qos, properties)) {
+          throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.serverMaxPacketSize} bytes`, 0x95);
+        }
+      }
+      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+      // From the packet's fields into `out`; a payload over 4 KB is queued by reference, not copied.
+      this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
+      if (aliased === 'new' && p.topic === topic && p.properties !== properties) aliases!.undoNew(topic);
       this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
       if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
       return false;
     }
+  }
+
+  /** Whether a PUBLISH is over the server's Maximum Packet Size (§3.2.2.3.6: the whole packet, properties included). */
+  private tooLarge(topic: string, payload: Buffer, qos: QoS, properties: PacketProperties | undefined): boolean {
+    let size: number;
+    try {
+      size = publishPacketSize(topic, payload.length, qos, properties, this.config.protocol);
+    } catch (e) {
+      if (e instanceof ProtocolError) return false; // bad properties: the codec refuses them with its own message
+      throw e;
+    }
+    if (size <= this.serverMaxPacketSize) return false;
+    this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': the packet is ${size} bytes, over the server's Maximum Packet Size of ${this.serverMaxPacketSize}`);
+    return true;
   }
 
   private protocolViolation(reason: string, reasonCode: number, now: number): void {
@@ -692,7 +996,7 @@ export class Session {
   private restore(s: OutMessage | import('../store/types').StoredMessage): void {
     const msg: OutMessage = {
       ...s, info: new MQTTMessageInfo(s.mid), inFlight: false, done: false, sentAt: 0,
-      bytes: s.payload.length + s.topic.length,
+      bytes: s.payload.length + s.topic.length, queuedAt: NaN, // another process's clock: no expiry countdown
     };
     this.ids.claim(s.mid);
     this.outgoing.add(msg);
@@ -708,10 +1012,7 @@ const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
 const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();
+const DEFAULT_LIMITS = defaultOutgoingLimits();
 Object.freeze(NO_EVENTS);
-
-function estimatePublishSize(topic: string, payload: Buffer): number {
-  return 1 + 4 + 2 + Buffer.byteLength(topic) + 2 + payload.length;
-}
 
 export { EMPTY as EMPTY_PAYLOAD };

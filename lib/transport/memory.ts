@@ -41,8 +41,11 @@ class Link {
   toClient: Array<Buffer | Closing> = [];
   toServer: Array<Buffer | typeof END> = [];
   pendingToServer = 0;
+  pendingToClient = 0;
   /** Set by MemoryListener: told of the connection when the client opens. */
   onOpenAttempt: (() => void) | null = null;
+  /** Called when the client has taken every byte sent to it (MemoryPeer.onClientDrain). */
+  clientDrained: Array<() => void> = [];
   private clientScheduled = false;
   private serverScheduled = false;
 
@@ -74,12 +77,14 @@ class Link {
         // Data waits while paused or before open, as in the socket's receive buffer.
         if (this.paused || (this.state !== 'open' && this.state !== 'ending')) return;
         this.toClient.shift();
+        this.pendingToClient -= item.length;
         this.handlers?.data(item);
       } else {
         this.finishClient((item as Closing).error);
         return;
       }
     }
+    if (this.clientDrained.length > 0) for (const cb of this.clientDrained.splice(0)) cb();
   }
 
   private flushServer(): void {
@@ -94,6 +99,8 @@ class Link {
       this.pendingToServer -= item.length;
       this.peer.deliver(item);
     }
+    // The server took everything: as a socket's 'drain' after a write past its buffer.
+    if (this.pendingToServer === 0 && !this.serverClosed) this.handlers?.drain?.();
   }
 
   /** Closes the server's view: drops bytes still travelling to it, tells its onClose callbacks. */
@@ -111,6 +118,8 @@ class Link {
     this.clientClosed = true;
     this.state = 'closed';
     this.toClient.length = 0;
+    this.pendingToClient = 0;
+    for (const cb of this.clientDrained.splice(0)) cb();
     const handlers = this.handlers;
     this.handlers = null;
     handlers?.close(error);
@@ -242,7 +251,27 @@ export class MemoryPeer {
   write(buf: Buffer): void {
     if (this.link.serverClosed) return;
     this.link.toClient.push(Buffer.from(buf));
+    this.link.pendingToClient += buf.length;
     this.link.scheduleClient();
+  }
+
+  /** Bytes written to the client that it has not taken yet (it may be paused). */
+  get pendingToClient(): number {
+    return this.link.pendingToClient;
+  }
+
+  /** True while the client end has paused reading. */
+  get clientPaused(): boolean {
+    return this.link.paused;
+  }
+
+  /**
+   * Resolves once the client has taken every byte written to it so far (at once when it
+   * has): a scripted broker feeding "as fast as the transport allows" waits on this.
+   */
+  clientDrained(): Promise<void> {
+    if (this.link.pendingToClient === 0 || this.link.serverClosed) return Promise.resolve();
+    return new Promise((resolve) => this.link.clientDrained.push(resolve));
   }
 
   /** Calls `cb` with each client write as it arrives (after it is appended to `received`). */
@@ -284,7 +313,10 @@ export class MemoryPeer {
     link.closeError = error;
     link.closeServer();
     if (link.state === 'idle' || link.state === 'opening' || link.state === 'closed') return;
-    if (error !== undefined) link.toClient.length = 0;
+    if (error !== undefined) {
+      link.toClient.length = 0;
+      link.pendingToClient = 0;
+    }
     link.toClient.push({ error });
     link.scheduleClient();
   }

@@ -1,0 +1,84 @@
+/**
+ * Incoming flow control state of a Client: received messages waiting for a handler slot
+ * (async handlers run one at a time by default, in order), and the high/low-water marks
+ * that pause reading from the transport while too much waits undelivered. The Client runs
+ * the handlers; this holds the bookkeeping and the rules.
+ */
+import { Fifo } from '../fifo';
+import type { MQTTMessage } from '../message';
+
+export const DEFAULT_MAX_INCOMING_MESSAGES = 1000;
+export const DEFAULT_MAX_INCOMING_BYTES = 1024 * 1024;
+export const DEFAULT_WRITE_HIGH_WATER = 1024 * 1024;
+
+export class IncomingFlow {
+  /** Undelivered messages past which reading pauses (resumes at half). */
+  maxMessages = DEFAULT_MAX_INCOMING_MESSAGES;
+  /** Received bytes not yet decoded (the inbox) past which reading pauses (resumes at half). */
+  maxBytes = DEFAULT_MAX_INCOMING_BYTES;
+  /** Async handlers allowed to run at once. */
+  concurrency = 1;
+  /** Messages whose async handlers have not settled yet. */
+  active = 0;
+  /** Bytes in the Client's inbox (received, not yet decoded). */
+  inboxBytes = 0;
+  /** Reading is paused by backpressure. */
+  readPaused = false;
+  /** Paused, but reading one chunk to hear from the broker (keepalive; see Client.probeLiveness). */
+  probing = false;
+  private readonly queue = new Fifo<MQTTMessage>();
+
+  /** Messages decoded but not yet handed to a handler. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** A new message must wait: a handler slot is busy, or older messages wait. */
+  mustWait(): boolean {
+    return this.active >= this.concurrency || this.queue.length > 0;
+  }
+
+  /** A handler slot is free and a message waits. */
+  canRun(): boolean {
+    return this.active < this.concurrency && this.queue.length > 0;
+  }
+
+  push(m: MQTTMessage): void {
+    this.queue.push(m);
+  }
+
+  shift(): MQTTMessage {
+    return this.queue.shift()!;
+  }
+
+  /** Over a high-water mark: reading should pause. */
+  overHigh(): boolean {
+    return this.waiting >= this.maxMessages || this.inboxBytes >= this.maxBytes;
+  }
+
+  /** Under both low-water marks (half the high ones): reading may resume. */
+  underLow(): boolean {
+    return this.waiting <= this.maxMessages / 2 && this.inboxBytes <= this.maxBytes / 2;
+  }
+
+  /**
+   * The connection is gone. Waiting QoS 1/2 messages are dropped when the broker keeps the
+   * session (`resumable`): their acks were never sent, so it sends them again; delivering
+   * them now too would deliver them twice. With a clean session they stay, to be delivered.
+   */
+  connectionLost(resumable: boolean): void {
+    this.readPaused = false;
+    this.probing = false;
+    this.inboxBytes = 0;
+    if (!resumable || this.waiting === 0) return;
+    for (const m of this.queue.clear()) if (m.qos === 0) this.queue.push(m);
+  }
+
+  clear(): void {
+    this.queue.clear();
+    this.active = 0;
+    this.readPaused = false;
+    this.probing = false;
+    this.inboxBytes = 0;
+  }
+}

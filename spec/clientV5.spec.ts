@@ -1,0 +1,240 @@
+/**
+ * The Client's MQTT 5 protocol surface on the memory transport, with a scripted broker:
+ * enhanced authentication through on_auth (a value or a promise) and reauthenticate(), the
+ * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
+ * server DISCONNECT reaching on_disconnect with its reason code.
+ */
+import { Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5 } from '../lib';
+import { ValueError } from '../lib/errors';
+import { encode, Packet, Parser } from '../lib/protocol';
+import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+
+/** A broker script: decodes what the client writes; `answer` decides what to send back. */
+class Broker {
+  readonly listener = new MemoryListener();
+  readonly packets: Packet[] = [];
+  answer: (p: Packet, peer: MemoryPeer) => void = (p, peer) => {
+    if (p.type === 'connect') this.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0 });
+  };
+
+  constructor() {
+    this.listener.onConnection((peer) => {
+      const parser = new Parser({ protocolVersion: 5 });
+      peer.onData((chunk) => {
+        for (const p of parser.feed(chunk)) {
+          this.packets.push(p);
+          this.answer(p, peer);
+        }
+      });
+    });
+  }
+
+  send(peer: MemoryPeer, p: Packet): void {
+    peer.write(encode(p, 5));
+  }
+
+  get peer(): MemoryPeer {
+    return this.listener.last!;
+  }
+
+  client(extra: ConstructorParameters<typeof Client>[0] & object = {}): Client {
+    return new Client({ clientId: 'v5', protocol: MQTTv5, createTransport: () => this.listener.createTransport(), ...extra });
+  }
+
+  of<T extends Packet['type']>(type: T): Extract<Packet, { type: T }>[] {
+    return this.packets.filter((p) => p.type === type) as Extract<Packet, { type: T }>[];
+  }
+}
+
+/** Resolves once `cond()` holds, letting memory deliveries and pump turns run. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+const METHOD = 'SCRAM-SHA-256';
+
+describe('enhanced authentication through on_auth', () => {
+  function authBroker(rounds: number): Broker {
+    const b = new Broker();
+    let left = rounds;
+    b.answer = (p, peer) => {
+      if (p.type === 'connect' || p.type === 'auth') {
+        if (left-- > 0) {
+          b.send(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from(`challenge-${rounds - left}`) } });
+        } else {
+          b.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('server-final') } });
+        }
+      }
+    };
+    return b;
+  }
+
+  test('a value from on_auth answers each AUTH 0x18; CONNACK ends the exchange and on_connect runs', async () => {
+    const b = authBroker(2);
+    const c = b.client();
+    const seen: string[] = [];
+    c.on_auth = (_c: Client, _u: unknown, rc: number, props: { AuthenticationData?: Buffer }) => {
+      seen.push(`${rc}:${props.AuthenticationData?.toString()}`);
+      return { AuthenticationData: Buffer.from(`answer-${seen.length}`) };
+    };
+    let connack: unknown[] | null = null;
+    c.on_connect = (_c: Client, _u: unknown, _f: unknown, rc: number, props: object) => { connack = [Number(rc), { ...props }]; };
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('client-first') });
+    c.loopStart();
+    await until(() => connack !== null, 'on_connect');
+    expect(seen).toEqual(['24:challenge-1', '24:challenge-2']);
+    expect(b.of('connect')[0].properties).toEqual({ AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('client-first') });
+    expect(b.of('auth')).toEqual([
+      { type: 'auth', reasonCode: 0x18, properties: { AuthenticationData: Buffer.from('answer-1'), AuthenticationMethod: METHOD } },
+      { type: 'auth', reasonCode: 0x18, properties: { AuthenticationData: Buffer.from('answer-2'), AuthenticationMethod: METHOD } },
+    ]);
+    expect(connack).toEqual([0, { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('server-final') }]);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('a promise from on_auth works the same; the answer goes out when it resolves', async () => {
+    const b = authBroker(1);
+    const c = b.client();
+    let release: (() => void) | null = null;
+    c.on_auth = () => new Promise((resolve) => { release = () => resolve({ AuthenticationData: Buffer.from('later') }); });
+    let connected = false;
+    c.on_connect = () => { connected = true; };
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
+    c.loopStart();
+    await until(() => release !== null, 'on_auth');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(b.of('auth')).toEqual([]);
+    release!();
+    await until(() => connected, 'on_connect');
+    expect(b.of('auth')).toEqual([{ type: 'auth', reasonCode: 0x18, properties: { AuthenticationData: Buffer.from('later'), AuthenticationMethod: METHOD } }]);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  // The DISCONNECT 0x87 itself is checked at engine level (spec/session/mqtt5.spec.ts): the
+  // memory transport drops bytes written just before destroy().
+  test('no on_auth (or one returning null, or throwing): no answer, the attempt fails (on_connect_fail)', async () => {
+    for (const onAuth of [null, () => null, () => { throw new Error('no credentials'); }]) {
+      const b = authBroker(1);
+      const c = b.client({ reconnectOnFailure: false });
+      c.on_auth = onAuth;
+      let failed = false;
+      c.on_connect_fail = () => { failed = true; };
+      const lines: string[] = [];
+      c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
+      await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
+      c.loopStart();
+      await until(() => failed, 'on_connect_fail');
+      expect(lines.some((l) => l.includes('enhanced authentication abandoned by the client'))).toBe(true);
+      expect(b.of('auth')).toEqual([]);
+      await c.loopStop();
+    }
+  });
+
+  test('reauthenticate() sends AUTH 0x19; the server answers reach on_auth (0x18 answered, then 0x00)', async () => {
+    const b = authBroker(0);
+    const c = b.client();
+    const seen: number[] = [];
+    c.on_auth = (_c: Client, _u: unknown, rc: number) => {
+      seen.push(rc);
+      return { AuthenticationData: Buffer.from('re-answer') };
+    };
+    let connected = false;
+    c.on_connect = () => { connected = true; };
+    await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
+    c.loopStart();
+    await until(() => connected, 'on_connect');
+    b.answer = (p, peer) => {
+      if (p.type === 'auth' && p.reasonCode === 0x19) b.send(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD } });
+      else if (p.type === 'auth') b.send(peer, { type: 'auth', reasonCode: 0x00, properties: { AuthenticationMethod: METHOD } });
+    };
+    expect(c.reauthenticate({ AuthenticationData: Buffer.from('re-first') })).toBe(MQTT_ERR_SUCCESS);
+    await until(() => seen.length === 2, 'two on_auth calls');
+    expect(seen).toEqual([0x18, 0x00]);
+    expect(b.of('auth').map((p) => [p.reasonCode, p.properties?.AuthenticationData?.toString()])).toEqual([[0x19, 're-first'], [0x18, 're-answer']]);
+    expect(c.isConnected()).toBe(true);
+    c.disconnect();
+    await c.loopStop();
+  });
+});
+
+describe('client id, options, DISCONNECT rules', () => {
+  test('MQTT 5 without a client id: CONNECT carries an empty one; clientId is the assigned one afterwards', async () => {
+    const b = new Broker();
+    b.answer = (p, peer) => {
+      if (p.type === 'connect') b.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AssignedClientIdentifier: 'auto-42' } });
+    };
+    const c = new Client({ protocol: MQTTv5, createTransport: () => b.listener.createTransport() });
+    expect(c.clientId).toBe('');
+    let connected = 0;
+    c.on_connect = () => { connected++; };
+    await c.connect('broker', 1883, 0);
+    c.loopStart();
+    await until(() => connected === 1, 'on_connect');
+    expect(c.clientId).toBe('auto-42');
+    await c.reconnect();
+    await until(() => connected === 2, 'second on_connect');
+    expect(b.of('connect').map((p) => p.clientId)).toEqual(['', 'auto-42']);
+    c.disconnect();
+    await c.loopStop();
+    // 3.1.1 keeps paho's random id.
+    expect(new Client({ createTransport: () => b.listener.createTransport() }).clientId).toMatch(/^mqttloop-/);
+  });
+
+  test('maxPacketSize: validated at construction, announced in CONNECT', async () => {
+    for (const bad of [-1, 1, 1.5, 268435461, 'x']) {
+      expect(() => new Client({ protocol: MQTTv5, maxPacketSize: bad as number })).toThrow(ValueError);
+      expect(() => new Client({ protocol: MQTTv5, maxPacketSize: bad as number })).toThrow(/maxPacketSize/);
+    }
+    const b = new Broker();
+    const c = b.client({ maxPacketSize: 4096 });
+    let connected = false;
+    c.on_connect = () => { connected = true; };
+    await c.connect('broker', 1883, 0);
+    c.loopStart();
+    await until(() => connected, 'on_connect');
+    expect(b.of('connect')[0].properties).toEqual({ MaximumPacketSize: 4096 });
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('disconnect() with a SessionExpiryInterval when CONNECT had none: ValueError, still connected, nothing sent', async () => {
+    const b = new Broker();
+    const c = b.client();
+    let connected = false;
+    c.on_connect = () => { connected = true; };
+    await c.connect('broker', 1883, 0);
+    c.loopStart();
+    await until(() => connected, 'on_connect');
+    expect(() => c.disconnect(0, { SessionExpiryInterval: 60 })).toThrow(ValueError);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(c.isConnected()).toBe(true);
+    expect(b.of('disconnect')).toEqual([]);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('a server DISCONNECT reaches on_disconnect with its reason code and properties, and on_log with its reason string', async () => {
+    const b = new Broker();
+    const c = b.client({ reconnectOnFailure: false });
+    let connected = false;
+    c.on_connect = () => { connected = true; };
+    const lines: string[] = [];
+    c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
+    let gone: unknown[] | null = null;
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number, props: object) => { gone = [Number(rc), { ...props }]; }; // ReasonCodes, Properties
+    await c.connect('broker', 1883, 0);
+    c.loopStart();
+    await until(() => connected, 'on_connect');
+    b.send(b.peer, { type: 'disconnect', reasonCode: 0x8e, properties: { ReasonString: 'taken over' } });
+    await until(() => gone !== null, 'on_disconnect');
+    expect(gone).toEqual([0x8e, { ReasonString: 'taken over' }]);
+    expect(lines.some((l) => l.includes("Received DISCONNECT reason 0x8e reason string 'taken over'"))).toBe(true);
+    await c.loopStop();
+  });
+});
