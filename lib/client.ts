@@ -7,9 +7,9 @@
  * The pump (DESIGN.md): loopRead() feeds received bytes to the session and runs callbacks,
  * loopWrite() hands everything the session queued to the transport as one write,
  * loopMisc() runs the session's deadlines. loop() does the three after waiting for network
- * activity; loopStart()/loopForever() run them in the background: a data event runs one
- * turn at once (in the event), a publish queues one flush at the end of the current task
- * (a microtask, so a burst of publishes is one write), and one timer waits for the next
+ * activity; loopStart()/loopForever() run them in the background: a data event schedules
+ * one turn (setImmediate, coalesced), a publish queues one flush at the end of the current
+ * task (a microtask, so a burst of publishes is one write), and one timer waits for the next
  * session deadline. No polling tick.
  */
 import { performance } from 'node:perf_hooks';
@@ -901,14 +901,7 @@ export class Client extends EventEmitter {
     const f = this.flow;
     f.inboxBytes += chunk.length;
     if (f.inboxBytes >= f.maxBytes || f.probing) this.readReceived();
-    // Background: handle the bytes in this very data event (no hop through setImmediate),
-    // unless a turn is running (it, or the turn it schedules, picks them up).
-    if (this.background !== 'none' && !this.inTurn) {
-      this.pumpTurn();
-      if (this.waiter !== null) this.wake();
-    } else {
-      this.wake();
-    }
+    this.wake();
   }
 
   private onTransportClose(transport: Transport, error?: Error): void {

@@ -172,21 +172,6 @@ describe('the pump', () => {
     await c.loopStop();
   });
 
-  test('in the background, received bytes are handled in their data event: no setImmediate turn needed', async () => {
-    const broker = new Broker();
-    const c = broker.client();
-    const got: string[] = [];
-    c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m.payload.toString());
-    await c.connect('broker', 1883, 60);
-    c.loopStart();
-    await settle();
-    broker.peer.write(encode({ type: 'publish', topic: 'a', payload: Buffer.from('direct'), qos: 0, retain: false, dup: false }, 4));
-    await promiseJobs(); // the memory transport delivers in promise jobs; no check phase runs
-    expect(got).toEqual(['direct']);
-    c.disconnect();
-    await c.loopStop();
-  });
-
   test('publishes are written at the end of the current task (a microtask), still as one write', async () => {
     const broker = new Broker();
     const c = broker.client();
@@ -222,7 +207,7 @@ describe('the pump', () => {
     expect(broker.peer.received.length).toBe(1);
     const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
     expect(sent.map((p) => (p.type === 'publish' ? `publish ${p.payload}` : `${p.type} ${(p as { packetId: number }).packetId}`)))
-      .toEqual(['puback 1', 'puback 2', 'puback 3', 'publish p1', 'publish p2', 'publish p3']);
+      .toEqual(['publish p1', 'puback 1', 'publish p2', 'puback 2', 'publish p3', 'puback 3']); // acks after their handlers (flow)
     expect(maxDepth).toBe(1);
     c.disconnect();
     await c.loopStop();
