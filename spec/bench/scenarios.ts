@@ -126,6 +126,9 @@ async function mlThroughput(port: number, o: ThroughputOpts): Promise<Measure> {
   const inflight = o.inflight ?? 20;
   const sub = await mlConnect(port, 'sub');
   const pub = await mlConnect(port, 'pub', o.qos > 0 ? inflight : undefined);
+  // The same work as MQTT.js, whose outgoing queue has no bound: a tight loop outruns the broker,
+  // so lift mqttloop's QoS 0 bound (default 10,000 messages / 16 MiB, rc MQTT_ERR_QUEUE_SIZE beyond).
+  pub.maxQueuedQos0Set(0, 0);
   try {
     const check = new SeqCheck(o.n, o.size, 'mqttloop subscriber');
     sub.on_message = (_c: unknown, _u: unknown, m: MQTTMessage) => check.add(m.payload);
@@ -381,6 +384,7 @@ export function dispatch(filters: number, n: number, size: number): Promise<Meas
   return withBroker(async (b) => {
     const sub = await mlConnect(b.port, 'dsub');
     const pub = await mlConnect(b.port, 'dpub');
+    pub.maxQueuedQos0Set(0, 0); // a tight loop outruns the broker: queue like MQTT.js instead of refusing
     const check = new SeqCheck(n, size, `mqttloop subscriber (${filters} filters)`);
     const topic = `f/${filters - 1}/x`;
     let strays = 0;
@@ -393,7 +397,8 @@ export function dispatch(filters: number, n: number, size: number): Promise<Meas
       gc();
       const t0 = start();
       for (let i = 0; i < n; ) {
-        pub.publish(topic, makePayload(i, size), 0);
+        const info = pub.publish(topic, makePayload(i, size), 0);
+        if (info.rc !== 0) throw new BenchError(`mqttloop publish ${i}: rc ${info.rc}`);
         if (++i % PUBLISH_CHUNK === 0) await yieldNow();
       }
       await check.wait(STALL_MS);
