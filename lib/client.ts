@@ -18,6 +18,7 @@ import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsub
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
+import { Callbacks, Fn, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { PayloadLike, toPayload } from './client/payload';
 import {
@@ -36,73 +37,17 @@ import type { PacketProperties, ProtocolLevel, WillMessage } from './protocol/ty
 import { defaultOutgoingLimits, OutgoingLimits, QueuePolicy } from './session/queueLimits';
 import { defaultSessionConfig, Session, SessionEvent } from './session/session';
 import { memoryStore } from './store/memory';
-import type { OutgoingStore } from './store/types';
 import { TopicTree } from './topicTree';
-import { TcpTransport } from './transport/tcp';
 import type * as tls from 'node:tls';
 import { resolveSrvTargets } from './transport/srv';
-import { TlsTransport } from './transport/tls';
-import { UnixTransport } from './transport/unix';
-import {
-  buildTlsConnectOptions, TLSError, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext,
-} from './transport/tlsOptions';
-import { WebSocketTransport, WsHeaders } from './transport/websocket';
+import { TLSError, TlsSetOptions } from './transport/tlsOptions';
+import type { WsHeaders } from './transport/websocket';
+import { TransportSettings } from './client/transportSettings';
 import type { Transport } from './transport/types';
+import type { ClientOptions, ConnectTarget, Logger } from './client/options';
 
-/** Where and how to connect; passed to a custom `createTransport`. */
-export interface ConnectTarget {
-  host: string;
-  port: number;
-  bindAddress: string;
-  bindPort: number;
-  transport: ClientOptions['transport'];
-  connectTimeoutMs: number;
-}
-
-export interface ClientOptions {
-  /** Empty or absent: a random id (then `cleanSession: false` is refused). */
-  clientId?: string;
-  /**
-   * MQTT 3.1/3.1.1 only (default true). With MQTTv5 giving it is a ValueError, as in paho:
-   * use connect()'s `cleanStart` instead.
-   */
-  cleanSession?: boolean;
-  /**
-   * CallbackAPIVersion.VERSION1 (default): paho 1.x's callback signatures; VERSION2: paho 2.x's
-   * (the same for every protocol). See README "MQTT 5".
-   */
-  callbackApiVersion?: CallbackAPIVersionValue;
-  userdata?: unknown;
-  /** MQTTv31 (3), MQTTv311 (4, default) or MQTTv5 (5). */
-  protocol?: number;
-  /** 'tcp' (default), 'websockets', or 'unix' (connect(socketPath): a Unix-domain socket). */
-  transport?: 'tcp' | 'websockets' | 'unix';
-  /** paho's reconnect_on_failure: loopForever/loopStart reconnect after a lost connection (default true). */
-  reconnectOnFailure?: boolean;
-  /** Outgoing-message store (default: memoryStore()). */
-  store?: OutgoingStore;
-  /** Advanced: builds the transport for each connection attempt (tests, custom sockets). */
-  createTransport?: (target: ConnectTarget) => Transport;
-  /** Advanced: a monotonic clock in milliseconds (default performance.now). */
-  clock?: () => number;
-  /**
-   * Largest packet accepted from the broker, in bytes (default 0: no limit). On MQTT 5 it is
-   * announced in CONNECT as Maximum Packet Size, so the broker does not send larger messages
-   * (it drops them for this client); a larger packet arriving anyway closes the connection
-   * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
-   */
-  maxPacketSize?: number;
-}
-
-export interface Logger {
-  debug(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
-
+export type { ClientOptions, ConnectTarget, Logger };
 export type { ConnectFlags };
-type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export class Client extends EventEmitter {
   /**
@@ -146,7 +91,6 @@ export class Client extends EventEmitter {
 
   private opts!: ClientOptions;
   private session!: Session;
-  private userdata: unknown;
   private clock!: () => number;
   private transport: Transport | null = null;
   private attempt = 0;
@@ -170,9 +114,11 @@ export class Client extends EventEmitter {
   private readonly backoff = new Backoff();
   private waiter: (() => void) | null = null;
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
-  private pendingError: unknown = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
-  private logger: Logger | null = null;
+  /** Callback slots, events, handlers and log lines: how user code is called. */
+  private readonly callbacks = new Callbacks(this, () => {
+    if (this.forever) this.endForever(this.callbacks.takePendingError());
+  });
   /** messageCallbackAdd() filters; created by the first one. */
   private filtered: TopicTree<Fn> | null = null;
   private matchScratch: Fn[] = [];
@@ -232,7 +178,7 @@ export class Client extends EventEmitter {
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
     this.opts = { ...o, protocol, transport, cleanSession, clientId };
-    this.userdata = o.userdata ?? null;
+    this.callbacks.userdata = o.userdata ?? null;
     this.clock = o.clock ?? monotonicMs;
     this.session = new Session({
       ...defaultSessionConfig(), clientId, cleanSession, protocol: protocol as ProtocolLevel, store: o.store ?? memoryStore(),
@@ -250,11 +196,9 @@ export class Client extends EventEmitter {
     this.suppressExceptions = true;
     this.removeAllListeners();
     this.filtered = null;
-    this.logger = null;
+    this.callbacks.logger = null;
     this.willMessage = undefined;
-    this.tls = null;
-    this.wsPath = '/mqtt';
-    this.wsHeaders = undefined;
+    this.transports = new TransportSettings();
     this.targetHost = '';
     this.wantConnect = false;
     this.userDisconnect = false;
@@ -430,7 +374,7 @@ export class Client extends EventEmitter {
   }
 
   userDataSet(userdata: unknown): void {
-    this.userdata = userdata;
+    this.callbacks.userdata = userdata;
   }
 
   /** The will: published by the broker if the connection ends without disconnect(). */
@@ -458,11 +402,11 @@ export class Client extends EventEmitter {
   }
 
   enableLogger(logger?: Logger): void {
-    this.logger = logger ?? console;
+    this.callbacks.logger = logger ?? console;
   }
 
   disableLogger(): void {
-    this.logger = null;
+    this.callbacks.logger = null;
   }
 
   /** Calls `callback(client, userdata, message)` for messages matching `sub` (instead of on_message). */
@@ -479,10 +423,8 @@ export class Client extends EventEmitter {
 
   // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
 
-  /** TLS settings (tlsSet/tlsSetContext); null: plain TCP / ws://. */
-  private tls: TlsSettings | null = null;
-  private wsPath = '/mqtt';
-  private wsHeaders: WsHeaders | undefined = undefined;
+  /** TLS and WebSocket settings, and the built-in transports made from them. */
+  private transports = new TransportSettings();
 
   /**
    * Turns on TLS (paho's tls_set). Every option is optional: with none, the broker's
@@ -492,14 +434,12 @@ export class Client extends EventEmitter {
    * a wrong password or a bad option throws ValueError here. Call once, before connect().
    */
   tlsSet(opts?: TlsSetOptions): void {
-    if (this.tls !== null) throw new ValueError('tlsSet: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
-    this.tls = tlsSettingsFrom(opts);
+    this.transports.setTls(opts);
   }
 
   /** Turns on TLS with a ready tls.SecureContext or tls.ConnectionOptions (paho's tls_set_context); none: the system defaults. */
   tlsSetContext(ctx?: tls.SecureContext | tls.ConnectionOptions): void {
-    if (this.tls !== null) throw new ValueError('context: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
-    this.tls = tlsSettingsFromContext(ctx);
+    this.transports.setTlsContext(ctx);
   }
 
   /**
@@ -510,19 +450,12 @@ export class Client extends EventEmitter {
    * ssl turns verify_mode back to CERT_REQUIRED when check_hostname is set).
    */
   tlsInsecureSet(value: boolean): void {
-    if (typeof value !== 'boolean') throw new ValueError(`value: must be true or false, got ${typeof value}`);
-    if (this.tls === null) throw new ValueError('value: configure TLS with tlsSet() or tlsSetContext() before tlsInsecureSet()');
-    this.tls = value ? { ...this.tls, insecure: true } : { ...this.tls, insecure: false, verify: true };
+    this.transports.setTlsInsecure(value);
   }
 
   /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
   wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
-    if (typeof path !== 'string' || !path.startsWith('/')) throw new ValueError(`path: must be a string starting with '/', got ${JSON.stringify(path)}`);
-    if (headers !== undefined && headers !== null && typeof headers !== 'function' && (typeof headers !== 'object' || Array.isArray(headers))) {
-      throw new ValueError('headers: must be an object or a function of the default headers');
-    }
-    this.wsPath = path;
-    this.wsHeaders = headers ?? undefined;
+    this.transports.setWsOptions(path, headers);
   }
 
   /**
@@ -545,7 +478,7 @@ export class Client extends EventEmitter {
 
   private async connectSrvTargets(domain: string, keepalive: number, bindAddress: string, bindPort: number,
     cleanStart: boolean | number, properties: PacketProperties | undefined): Promise<number> {
-    const targets = await resolveSrvTargets(domain, this.tls !== null);
+    const targets = await resolveSrvTargets(domain, this.transports.tls !== null);
     let last: unknown;
     for (const t of targets) {
       try {
@@ -557,23 +490,6 @@ export class Client extends EventEmitter {
       }
     }
     throw last;
-  }
-
-  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet. */
-  private builtinTransport(target: ConnectTarget): Transport {
-    const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
-    const onTlsError = (e: Error): void => this.log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
-    const common = {
-      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
-      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
-    };
-    if (target.transport === 'websockets') {
-      return new WebSocketTransport({
-        ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel: this.opts.protocol, onTlsError,
-      });
-    }
-    if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
-    return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
   }
 
   // ---- connection ------------------------------------------------------------------------------
@@ -627,7 +543,7 @@ export class Client extends EventEmitter {
     this.clearReconnectTimer();
     this.dropTransport();
     if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
-    this.fire('on_pre_connect', 'pre_connect');
+    this.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
     this.log(MQTT_LOG_DEBUG, `Connecting to ${this.targetHost}:${this.targetPort}`);
     try {
@@ -664,7 +580,7 @@ export class Client extends EventEmitter {
       transport: this.opts.transport, connectTimeoutMs: this.connectTimeout * 1000,
     };
     if (this.opts.createTransport) return this.opts.createTransport(target);
-    return this.builtinTransport(target);
+    return this.transports.build(target, this.opts.protocol, (level, text) => this.log(level, text));
   }
 
   /**
@@ -782,7 +698,7 @@ export class Client extends EventEmitter {
    */
   async loop(timeout = 1.0): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
-    this.throwPendingError();
+    this.callbacks.throwPendingError();
     if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
     // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
     if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
@@ -792,7 +708,7 @@ export class Client extends EventEmitter {
     let rc = this.loopRead();
     if (rc === MQTT_ERR_SUCCESS) rc = this.loopWrite();
     if (rc === MQTT_ERR_SUCCESS) rc = this.loopMisc();
-    this.throwPendingError();
+    this.callbacks.throwPendingError();
     return rc;
   }
 
@@ -1045,16 +961,16 @@ export class Client extends EventEmitter {
     switch (ev.kind) {
       case 'message': return this.deliver(ev.message);
       case 'published':
-        if (!this.mode.v2) return this.fire('on_publish', 'publish', ev.mid);
-        return this.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
+        if (!this.mode.v2) return this.callbacks.fire('on_publish', 'publish', ev.mid);
+        return this.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
       case 'connack': {
         if (ev.reasonCode === 0) this.backoff.reset();
         if (this.mode.v5) this.afterConnack();
         this.log(MQTT_LOG_INFO, `Connected to ${this.targetHost}:${this.targetPort} (rc ${ev.reasonCode}, session present ${ev.sessionPresent ? 1 : 0})`);
-        return this.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
+        return this.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
       }
-      case 'subscribed': return this.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
-      case 'unsubscribed': return this.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'subscribed': return this.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
@@ -1068,9 +984,9 @@ export class Client extends EventEmitter {
   /** The server's AUTH goes to on_auth; for 0x18 its answer (now or from a promise) goes back to the session. */
   private answerAuth(reasonCode: number, received?: PacketProperties): void {
     const properties = Properties._wrap(PacketTypes.AUTH, received);
-    if (this.listenerCount('auth') > 0) this.safeEmit('auth', reasonCode, properties);
+    if (this.listenerCount('auth') > 0) this.callbacks.safeEmit('auth', reasonCode, properties);
     if (reasonCode !== 0x18) {
-      if (this.on_auth !== null) this.invoke('on_auth', this.on_auth, [this, this.userdata, reasonCode, properties]);
+      if (this.on_auth !== null) this.callbacks.invoke('on_auth', this.on_auth, [this, this.callbacks.userdata, reasonCode, properties]);
       return;
     }
     const transport = this.transport;
@@ -1080,7 +996,7 @@ export class Client extends EventEmitter {
       try {
         checked = props === null || props === undefined ? null : checkProperties(props, PacketTypes.AUTH, true) ?? {};
       } catch (e) {
-        this.callbackFailed('on_auth', e); // an answer that is not valid AUTH properties
+        this.callbacks.callbackFailed('on_auth', e); // an answer that is not valid AUTH properties
       }
       this.session.continueAuth(checked, this.clock());
       this.dispatch();
@@ -1093,16 +1009,16 @@ export class Client extends EventEmitter {
     }
     let result: unknown;
     try {
-      result = this.on_auth(this, this.userdata, reasonCode, properties);
+      result = this.on_auth(this, this.callbacks.userdata, reasonCode, properties);
     } catch (e) {
-      this.callbackFailed('on_auth', e);
+      this.callbacks.callbackFailed('on_auth', e);
       answer(null);
       return;
     }
     const thenable = result as { then?: unknown } | null | undefined;
     if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
       (result as Promise<unknown>).then(answer, (e) => {
-        this.callbackFailed('on_auth', e);
+        this.callbacks.callbackFailed('on_auth', e);
         answer(null);
       });
     } else {
@@ -1136,12 +1052,12 @@ export class Client extends EventEmitter {
     const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
     let pending: PromiseLike<unknown> | undefined;
     if (matched.length > 0) {
-      for (const cb of matched) pending = joinPending(pending, this.invokeHandler('message callback', cb, msg));
+      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler('message callback', cb, msg));
       matched.length = 0;
     } else if (this.on_message !== null) {
-      pending = this.invokeHandler('on_message', this.on_message, msg);
+      pending = this.callbacks.invokeHandler('on_message', this.on_message, msg);
     }
-    if (this.listenerCount('message') > 0) this.safeEmit('message', msg);
+    if (this.listenerCount('message') > 0) this.callbacks.safeEmit('message', msg);
     if (msg.qos === 0 || this.manualAck) {
       if (pending !== undefined) this.handlerRunning(msg, pending);
       return;
@@ -1285,11 +1201,11 @@ export class Client extends EventEmitter {
     this.session.connectionLost();
     this.dispatch();
     // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
-    if (attemptFailed) this.fire('on_connect_fail', 'connect_fail');
+    if (attemptFailed) this.callbacks.fire('on_connect_fail', 'connect_fail');
     else {
       const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
-      if (!this.mode.v5 && !this.mode.v2) this.fire('on_disconnect', 'disconnect', drc, properties);
-      else this.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
+      if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
+      else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
     }
     if (expected || !this.wantConnect) {
       this.settleForever();
@@ -1307,7 +1223,7 @@ export class Client extends EventEmitter {
       if (this.background === 'none' || this.userDisconnect) return;
       this.reconnect().then(() => this.schedulePump(), (e) => {
         if (this.background === 'none' || this.userDisconnect || (e as Error).message === 'connection attempt superseded') return;
-        this.fire('on_connect_fail', 'connect_fail');
+        this.callbacks.fire('on_connect_fail', 'connect_fail');
         this.startReconnect(this.backoff.next());
       });
     }, delaySeconds * 1000);
@@ -1355,100 +1271,12 @@ export class Client extends EventEmitter {
     this.session.connectionLost();
   }
 
-  // ---- internals: callbacks and logging ----------------------------------------------------------------
-
-  /** Runs a callback slot, then emits its event. */
-  private fire(slot: SlotName, event: string, ...args: unknown[]): void {
-    const fn = this[slot];
-    if (fn !== null) this.invoke(slot, fn, [this, this.userdata, ...args]);
-    if (this.listenerCount(event) > 0) this.safeEmit(event, ...args);
-  }
-
-  /** fire() with the arguments in an array (the MQTT 5 / VERSION2 forms). */
-  private fireArgs(slot: SlotName, event: string, args: unknown[]): void {
-    const fn = this[slot];
-    if (fn !== null) this.invoke(slot, fn, [this, this.userdata, ...args]);
-    if (this.listenerCount(event) > 0) this.safeEmit(event, ...args);
-  }
-
-  private safeEmit(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (e) {
-      this.callbackFailed(`'${event}' listener`, e);
-    }
-  }
-
-  /**
-   * Runs a message handler. Returns undefined for a sync handler (the fast path: no promise
-   * made); for a thenable, a promise that fulfils when it settles (a rejection is logged
-   * like a throwing callback).
-   */
-  private invokeHandler(name: string, fn: Fn, msg: MQTTMessage): PromiseLike<unknown> | undefined {
-    try {
-      const r = fn(this, this.userdata, msg) as { then?: unknown } | undefined;
-      if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
-        return Promise.resolve(r).then(undefined, (e) => this.callbackFailed(name, e));
-      }
-    } catch (e) {
-      this.callbackFailed(name, e);
-    }
-    return undefined;
-  }
-
-  private invoke(name: string, fn: Fn, args: unknown[]): void {
-    try {
-      const r = fn(...args) as { then?: unknown } | undefined;
-      if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
-        (r as Promise<unknown>).then(undefined, (e) => this.callbackFailed(name, e));
-      }
-    } catch (e) {
-      this.callbackFailed(name, e);
-    }
-  }
-
-  private callbackFailed(name: string, e: unknown): void {
-    const text = e instanceof Error ? e.stack ?? e.message : String(e);
-    this.log(MQTT_LOG_ERR, `Caught exception in ${name}: ${text}`);
-    if (this.listenerCount('error') > 0) {
-      try { this.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
-    }
-    if (!this.suppressExceptions && this.pendingError === null) {
-      this.pendingError = e;
-      if (this.forever) this.endForever(this.takePendingError());
-    }
-  }
-
-  private takePendingError(): unknown {
-    const e = this.pendingError;
-    this.pendingError = null;
-    return e;
-  }
-
-  private throwPendingError(): void {
-    if (this.pendingError !== null) throw this.takePendingError();
-  }
-
   private syncLogging(): void {
-    this.session.logging = this.on_log !== null || this.logger !== null || this.listenerCount('log') > 0;
+    this.session.logging = this.callbacks.logging;
   }
 
   private log(level: number, text: string): void {
-    if (this.on_log !== null) {
-      const fn = this.on_log;
-      try { fn(this, this.userdata, level, text); } catch { /* a failing logger must not break the loop */ }
-    }
-    const lg = this.logger;
-    if (lg !== null) {
-      const line = `mqttloop: ${text}`;
-      if (level === MQTT_LOG_ERR) lg.error(line);
-      else if (level === MQTT_LOG_WARNING) lg.warn(line);
-      else if (level === MQTT_LOG_INFO || level === MQTT_LOG_NOTICE) lg.info(line);
-      else lg.debug(line);
-    }
-    if (this.listenerCount('log') > 0) {
-      try { this.emit('log', level, text); } catch { /* same */ }
-    }
+    this.callbacks.log(level, text);
   }
 
   /** @internal Sizes of internal collections, for leak checks in soak specs. */
@@ -1464,10 +1292,6 @@ export class Client extends EventEmitter {
 
 /** The default clock: one function shared by every client, not a closure each. */
 const monotonicMs = (): number => performance.now();
-
-const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
-  'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
-type SlotName = typeof SLOTS[number];
 
 /** Combines the promises of several handlers of one message (several matching filters). */
 function joinPending(a: PromiseLike<unknown> | undefined, b: PromiseLike<unknown> | undefined): PromiseLike<unknown> | undefined {

@@ -1,0 +1,123 @@
+/**
+ * How a Client calls user code: its callback slots (on_connect, ...) and the EventEmitter
+ * events of the same names, message handlers, log lines (on_log, enableLogger's logger, the
+ * 'log' event). A throwing or rejecting callback never breaks the loop: it is logged, emitted
+ * as 'error', and with suppressExceptions false kept to be rethrown by loop()/loopForever().
+ */
+import type EventEmitter from 'eventemitter3';
+import { MQTT_LOG_ERR, MQTT_LOG_INFO, MQTT_LOG_NOTICE, MQTT_LOG_WARNING } from '../constants';
+import type { MQTTMessage } from '../message';
+import type { Logger } from './options';
+
+export type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
+  'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
+export type SlotName = typeof SLOTS[number];
+
+/** @internal What the runner needs of its Client: the slots, the emitter, suppressExceptions. */
+export type CallbackOwner = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean };
+
+export class Callbacks {
+  userdata: unknown = null;
+  logger: Logger | null = null;
+  private pendingError: unknown = null;
+
+  /** `onPendingError`: a callback failed with suppressExceptions false (loopForever ends with it). */
+  constructor(private readonly owner: CallbackOwner, private readonly onPendingError: () => void) {}
+
+  /** Runs a callback slot, then emits its event. */
+  fire(slot: SlotName, event: string, ...args: unknown[]): void {
+    const fn = this.owner[slot];
+    if (fn !== null) this.invoke(slot, fn, [this.owner, this.userdata, ...args]);
+    if (this.owner.listenerCount(event) > 0) this.safeEmit(event, ...args);
+  }
+
+  /** fire() with the arguments in an array (the MQTT 5 / VERSION2 forms). */
+  fireArgs(slot: SlotName, event: string, args: unknown[]): void {
+    const fn = this.owner[slot];
+    if (fn !== null) this.invoke(slot, fn, [this.owner, this.userdata, ...args]);
+    if (this.owner.listenerCount(event) > 0) this.safeEmit(event, ...args);
+  }
+
+  safeEmit(event: string, ...args: unknown[]): void {
+    try {
+      this.owner.emit(event, ...args);
+    } catch (e) {
+      this.callbackFailed(`'${event}' listener`, e);
+    }
+  }
+
+  /**
+   * Runs a message handler. Returns undefined for a sync handler (the fast path: no promise
+   * made); for a thenable, a promise that fulfils when it settles (a rejection is logged
+   * like a throwing callback).
+   */
+  invokeHandler(name: string, fn: Fn, msg: MQTTMessage): PromiseLike<unknown> | undefined {
+    try {
+      const r = fn(this.owner, this.userdata, msg) as { then?: unknown } | undefined;
+      if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
+        return Promise.resolve(r).then(undefined, (e) => this.callbackFailed(name, e));
+      }
+    } catch (e) {
+      this.callbackFailed(name, e);
+    }
+    return undefined;
+  }
+
+  invoke(name: string, fn: Fn, args: unknown[]): void {
+    try {
+      const r = fn(...args) as { then?: unknown } | undefined;
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+        (r as Promise<unknown>).then(undefined, (e) => this.callbackFailed(name, e));
+      }
+    } catch (e) {
+      this.callbackFailed(name, e);
+    }
+  }
+
+  callbackFailed(name: string, e: unknown): void {
+    const text = e instanceof Error ? e.stack ?? e.message : String(e);
+    this.log(MQTT_LOG_ERR, `Caught exception in ${name}: ${text}`);
+    if (this.owner.listenerCount('error') > 0) {
+      try { this.owner.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
+    }
+    if (!this.owner.suppressExceptions && this.pendingError === null) {
+      this.pendingError = e;
+      this.onPendingError();
+    }
+  }
+
+  takePendingError(): unknown {
+    const e = this.pendingError;
+    this.pendingError = null;
+    return e;
+  }
+
+  throwPendingError(): void {
+    if (this.pendingError !== null) throw this.takePendingError();
+  }
+
+  /** Someone listens to log lines (the session formats them only then). */
+  get logging(): boolean {
+    return this.owner.on_log !== null || this.logger !== null || this.owner.listenerCount('log') > 0;
+  }
+
+  log(level: number, text: string): void {
+    if (this.owner.on_log !== null) {
+      const fn = this.owner.on_log;
+      try { fn(this.owner, this.userdata, level, text); } catch { /* a failing logger must not break the loop */ }
+    }
+    const lg = this.logger;
+    if (lg !== null) {
+      const line = `mqttloop: ${text}`;
+      if (level === MQTT_LOG_ERR) lg.error(line);
+      else if (level === MQTT_LOG_WARNING) lg.warn(line);
+      else if (level === MQTT_LOG_INFO || level === MQTT_LOG_NOTICE) lg.info(line);
+      else lg.debug(line);
+    }
+    if (this.owner.listenerCount('log') > 0) {
+      try { this.owner.emit('log', level, text); } catch { /* same */ }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The Client's constructor options, the target handed to a custom transport factory, and the
+ * logger shape enableLogger() accepts. Types only: the Client validates them (lib/client.ts init).
+ */
+import type { CallbackAPIVersionValue } from '../mqtt5/callbackApi';
+import type { OutgoingStore } from '../store/types';
+import type { Transport } from '../transport/types';
+
+/** Where and how to connect; passed to a custom `createTransport`. */
+export interface ConnectTarget {
+  host: string;
+  port: number;
+  bindAddress: string;
+  bindPort: number;
+  transport: ClientOptions['transport'];
+  connectTimeoutMs: number;
+}
+
+export interface ClientOptions {
+  /** Empty or absent: a random id (then `cleanSession: false` is refused). */
+  clientId?: string;
+  /**
+   * MQTT 3.1/3.1.1 only (default true). With MQTTv5 giving it is a ValueError, as in paho:
+   * use connect()'s `cleanStart` instead.
+   */
+  cleanSession?: boolean;
+  /**
+   * CallbackAPIVersion.VERSION1 (default): paho 1.x's callback signatures; VERSION2: paho 2.x's
+   * (the same for every protocol). See README "MQTT 5".
+   */
+  callbackApiVersion?: CallbackAPIVersionValue;
+  userdata?: unknown;
+  /** MQTTv31 (3), MQTTv311 (4, default) or MQTTv5 (5). */
+  protocol?: number;
+  /** 'tcp' (default), 'websockets', or 'unix' (connect(socketPath): a Unix-domain socket). */
+  transport?: 'tcp' | 'websockets' | 'unix';
+  /** paho's reconnect_on_failure: loopForever/loopStart reconnect after a lost connection (default true). */
+  reconnectOnFailure?: boolean;
+  /** Outgoing-message store (default: memoryStore()). */
+  store?: OutgoingStore;
+  /** Advanced: builds the transport for each connection attempt (tests, custom sockets). */
+  createTransport?: (target: ConnectTarget) => Transport;
+  /** Advanced: a monotonic clock in milliseconds (default performance.now). */
+  clock?: () => number;
+  /**
+   * Largest packet accepted from the broker, in bytes (default 0: no limit). On MQTT 5 it is
+   * announced in CONNECT as Maximum Packet Size, so the broker does not send larger messages
+   * (it drops them for this client); a larger packet arriving anyway closes the connection
+   * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
+   */
+  maxPacketSize?: number;
+}
+
+export interface Logger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}

@@ -1,0 +1,68 @@
+/**
+ * How a Client opens its connections: the TLS settings (tlsSet/tlsSetContext/tlsInsecureSet),
+ * the WebSocket path and headers (wsSetOptions), and the built-in transport made from them for
+ * each attempt (TCP, TLS, WebSockets, Unix socket). The Client's public methods delegate here.
+ */
+import type * as tls from 'node:tls';
+import { ValueError } from '../errors';
+import { MQTT_LOG_ERR } from '../constants';
+import { TcpTransport } from '../transport/tcp';
+import { TlsTransport } from '../transport/tls';
+import { UnixTransport } from '../transport/unix';
+import { buildTlsConnectOptions, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext } from '../transport/tlsOptions';
+import { WebSocketTransport, WsHeaders } from '../transport/websocket';
+import type { Transport } from '../transport/types';
+import type { ConnectTarget } from './options';
+
+export class TransportSettings {
+  /** TLS settings (tlsSet/tlsSetContext); null: plain TCP / ws://. */
+  tls: TlsSettings | null = null;
+  wsPath = '/mqtt';
+  wsHeaders: WsHeaders | undefined = undefined;
+
+  /** Client.tlsSet. */
+  setTls(opts?: TlsSetOptions): void {
+    if (this.tls !== null) throw new ValueError('tlsSet: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
+    this.tls = tlsSettingsFrom(opts);
+  }
+
+  /** Client.tlsSetContext. */
+  setTlsContext(ctx?: tls.SecureContext | tls.ConnectionOptions): void {
+    if (this.tls !== null) throw new ValueError('context: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
+    this.tls = tlsSettingsFromContext(ctx);
+  }
+
+  /** Client.tlsInsecureSet. */
+  setTlsInsecure(value: boolean): void {
+    if (typeof value !== 'boolean') throw new ValueError(`value: must be true or false, got ${typeof value}`);
+    if (this.tls === null) throw new ValueError('value: configure TLS with tlsSet() or tlsSetContext() before tlsInsecureSet()');
+    this.tls = value ? { ...this.tls, insecure: true } : { ...this.tls, insecure: false, verify: true };
+  }
+
+  /** Client.wsSetOptions. */
+  setWsOptions(path = '/mqtt', headers?: WsHeaders | null): void {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new ValueError(`path: must be a string starting with '/', got ${JSON.stringify(path)}`);
+    if (headers !== undefined && headers !== null && typeof headers !== 'function' && (typeof headers !== 'object' || Array.isArray(headers))) {
+      throw new ValueError('headers: must be an object or a function of the default headers');
+    }
+    this.wsPath = path;
+    this.wsHeaders = headers ?? undefined;
+  }
+
+  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet. */
+  build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
+    const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
+    const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
+    const common = {
+      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
+      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
+    };
+    if (target.transport === 'websockets') {
+      return new WebSocketTransport({
+        ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
+      });
+    }
+    if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
+    return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
+  }
+}
