@@ -20,10 +20,13 @@ import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, 
 import { Backoff } from './client/backoff';
 import { Callbacks, Fn, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
+import { Backpressure } from './client/backpressure';
+import { Delivery } from './client/delivery';
+import type { ClientLink } from './client/link';
 import { PayloadLike, toPayload } from './client/payload';
 import {
   MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
-  MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_NOTICE, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
+  MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
@@ -37,7 +40,6 @@ import type { PacketProperties, ProtocolLevel, WillMessage } from './protocol/ty
 import { defaultOutgoingLimits, OutgoingLimits, QueuePolicy } from './session/queueLimits';
 import { defaultSessionConfig, Session, SessionEvent } from './session/session';
 import { memoryStore } from './store/memory';
-import { TopicTree } from './topicTree';
 import type * as tls from 'node:tls';
 import { resolveSrvTargets } from './transport/srv';
 import { TLSError, TlsSetOptions } from './transport/tlsOptions';
@@ -119,18 +121,15 @@ export class Client extends EventEmitter {
   private readonly callbacks = new Callbacks(this, () => {
     if (this.forever) this.endForever(this.callbacks.takePendingError());
   });
-  /** messageCallbackAdd() filters; created by the first one. */
-  private filtered: TopicTree<Fn> | null = null;
-  private matchScratch: Fn[] = [];
   private willMessage: WillMessage | undefined;
   /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
   private readonly flow = new IncomingFlow();
-  private manualAck = false;
-  /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
-  private flowEpoch = 0;
-  private writeHighWater = DEFAULT_WRITE_HIGH_WATER;
-  /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
-  private writeBlocked = false;
+  /** The narrow view of this client that delivery and backpressure get. */
+  private readonly link = this.makeLink();
+  /** Read pausing and write blocking at the transport. */
+  private readonly backpressure = new Backpressure(this.link, this.flow);
+  /** Handing received messages to handlers; their acks. */
+  private readonly delivery = new Delivery(this.link, this, this.callbacks, this.flow, this.backpressure);
   private limits: OutgoingLimits = defaultOutgoingLimits();
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
@@ -195,7 +194,7 @@ export class Client extends EventEmitter {
     for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
     this.suppressExceptions = true;
     this.removeAllListeners();
-    this.filtered = null;
+    this.delivery.filtered = null;
     this.callbacks.logger = null;
     this.willMessage = undefined;
     this.transports = new TransportSettings();
@@ -204,12 +203,12 @@ export class Client extends EventEmitter {
     this.userDisconnect = false;
     this.backoff.configure(1, 120);
     this.flow.clear();
-    this.flowEpoch++;
+    this.delivery.epoch++;
     this.flow.maxMessages = new IncomingFlow().maxMessages;
     this.flow.maxBytes = new IncomingFlow().maxBytes;
     this.flow.concurrency = 1;
-    this.manualAck = false;
-    this.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+    this.delivery.manualAck = false;
+    this.backpressure.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
     this.limits = defaultOutgoingLimits();
     this.init(parseClientArgs(opts, more));
   }
@@ -270,7 +269,7 @@ export class Client extends EventEmitter {
    * queue (maxQueuedQos0Set).
    */
   writeHighWaterSet(bytes: number): void {
-    this.writeHighWater = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
+    this.backpressure.writeHighWater = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
   }
 
   /**
@@ -282,7 +281,7 @@ export class Client extends EventEmitter {
   maxIncomingSet(messages: number, bytes?: number): void {
     this.flow.maxMessages = checkInt(messages, 'messages', 1, Number.MAX_SAFE_INTEGER);
     if (bytes !== undefined) this.flow.maxBytes = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
-    this.updateReading();
+    this.backpressure.updateReading();
   }
 
   /**
@@ -292,7 +291,7 @@ export class Client extends EventEmitter {
    */
   messageConcurrencySet(n: number): void {
     this.flow.concurrency = checkInt(n, 'n', 1, 65535);
-    this.runWaitingMessages();
+    this.delivery.runWaitingMessages();
   }
 
   /**
@@ -302,7 +301,7 @@ export class Client extends EventEmitter {
    */
   manualAckSet(on: boolean): void {
     if (typeof on !== 'boolean') throw new ValueError(`on: must be true or false, got ${typeof on}`);
-    this.manualAck = on;
+    this.delivery.manualAck = on;
   }
 
   /**
@@ -314,7 +313,7 @@ export class Client extends EventEmitter {
   ack(mid: number, qos: number): number {
     checkInt(mid, 'mid', 0, 65535);
     checkQos(qos);
-    if (!this.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
+    if (!this.delivery.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
     if (!this.session.ack(mid, qos, this.clock())) return MQTT_ERR_NOT_FOUND;
     this.scheduleFlush();
     return MQTT_ERR_SUCCESS;
@@ -413,12 +412,12 @@ export class Client extends EventEmitter {
   messageCallbackAdd(sub: string, callback: Fn): void {
     validateTopicFilter(sub, 'sub');
     if (typeof callback !== 'function') throw new ValueError('callback: must be a function');
-    (this.filtered ??= new TopicTree<Fn>()).set(sub, callback);
+    this.delivery.addFilter(sub, callback);
   }
 
   messageCallbackRemove(sub: string): void {
     validateTopicFilter(sub, 'sub');
-    this.filtered?.delete(sub);
+    this.delivery.filtered?.delete(sub);
   }
 
   // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
@@ -550,7 +549,7 @@ export class Client extends EventEmitter {
       await transport.open({
         data: (chunk) => this.onData(transport, chunk),
         close: (error) => this.onTransportClose(transport, error),
-        drain: () => this.onDrain(transport),
+        drain: () => this.backpressure.onDrain(transport),
       });
     } catch (e) {
       // TLS failures were already logged at MQTT_LOG_ERR with what failed.
@@ -726,11 +725,11 @@ export class Client extends EventEmitter {
         this.session.receive(inbox[i], now);
         // Several chunks: deliver chunk by chunk, and stop decoding at the high-water mark
         // (async handlers busy); the rest waits as bytes.
-        if (inbox.length > 1 && this.readBacklogged(inbox, i)) break;
+        if (inbox.length > 1 && this.backpressure.readBacklogged(inbox, i)) break;
       }
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
       this.dispatch();
-      if (this.flow.readPaused) this.updateReading();
+      if (this.flow.readPaused) this.backpressure.updateReading();
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -749,7 +748,7 @@ export class Client extends EventEmitter {
     if (this.transport === null) return this.lastLostRc !== MQTT_ERR_SUCCESS ? this.lastLostRc : MQTT_ERR_NO_CONN;
     this.lastLostRc = MQTT_ERR_SUCCESS;
     this.session.tick(this.clock());
-    if (this.flow.readPaused) this.probeLiveness();
+    if (this.flow.readPaused) this.backpressure.probeLiveness();
     this.dispatch();
     this.flush();
     this.dispatch();
@@ -945,7 +944,7 @@ export class Client extends EventEmitter {
       this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
     }
     t.write(chunks);
-    if (t.pendingBytes > this.writeHighWater) this.blockWrites();
+    this.backpressure.afterWrite(t);
   }
 
   /** Runs the callbacks for the session's events, after its transitions are complete. */
@@ -1038,149 +1037,29 @@ export class Client extends EventEmitter {
 
   private deliver(msg: MQTTMessage): void {
     if (this.mode.v5) msg._v5 = true;
-    if (this.flow.mustWait()) return this.waitForHandler(msg);
-    if (msg.qos !== 0 && this.manualAck) this.session.holdAck(msg);
-    this.runHandlers(msg, false);
-  }
-
-  /**
-   * Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the
-   * promises they return settle. `held`: its ack is already held in the session (it waited).
-   */
-  private runHandlers(msg: MQTTMessage, held: boolean): void {
-    const filters = this.filtered;
-    const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
-    let pending: PromiseLike<unknown> | undefined;
-    if (matched.length > 0) {
-      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler('message callback', cb, msg));
-      matched.length = 0;
-    } else if (this.on_message !== null) {
-      pending = this.callbacks.invokeHandler('on_message', this.on_message, msg);
-    }
-    if (this.listenerCount('message') > 0) this.callbacks.safeEmit('message', msg);
-    if (msg.qos === 0 || this.manualAck) {
-      if (pending !== undefined) this.handlerRunning(msg, pending);
-      return;
-    }
-    if (pending !== undefined) {
-      if (!held) this.session.holdAck(msg);
-      this.handlerRunning(msg, pending);
-    } else if (held) {
-      this.session.ackMessage(msg, this.clock());
-    } else {
-      this.session.ackNow(msg); // the fast path: a sync handler, no bookkeeping
-    }
-  }
-
-  // ---- internals: flow control (see lib/client/flowControl.ts) ------------------------------
-
-  /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
-  private waitForHandler(msg: MQTTMessage): void {
-    if (msg.qos !== 0) this.session.holdAck(msg); // held while it waits: a resend is not delivered twice
-    this.flow.push(msg);
-    if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.updateReading();
-  }
-
-  /** An async handler runs: its ack (and the next message, with concurrency 1) wait until it settles. */
-  private handlerRunning(msg: MQTTMessage, pending: PromiseLike<unknown>): void {
-    this.flow.active++;
-    const epoch = this.flowEpoch;
-    pending.then(() => {
-      if (epoch !== this.flowEpoch) return; // reinitialised meanwhile
-      this.flow.active--;
-      if (msg.qos !== 0 && !this.manualAck && this.session.ackMessage(msg, this.clock())) this.scheduleFlush();
-      this.runWaitingMessages();
-    });
-  }
-
-  /** Hands waiting messages to free handler slots, then resumes reading if under the low-water mark. */
-  private runWaitingMessages(): void {
-    const f = this.flow;
-    while (f.canRun()) this.runHandlers(f.shift(), true);
-    if (f.readPaused) this.updateReading();
-    // Bytes left undecoded at the high-water mark: decode them now there is room.
-    if (this.inbox.length > 0 && f.waiting < f.maxMessages) this.wake();
-  }
-
-  /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */
-  private readBacklogged(inbox: Buffer[], i: number): boolean {
-    this.dispatch();
-    if (this.transport === null) return true;
-    if (this.flow.waiting < this.flow.maxMessages || i + 1 >= inbox.length) return false;
-    const rest = inbox.slice(i + 1);
-    let bytes = 0;
-    for (const c of rest) bytes += c.length;
-    this.inbox = rest;
-    this.flow.inboxBytes = bytes;
-    this.updateReading();
-    return true;
-  }
-
-  /** Pauses or resumes the transport by the high/low-water marks. */
-  private updateReading(): void {
-    const f = this.flow;
-    const t = this.transport;
-    if (t === null) return;
-    if (!f.readPaused) {
-      if (!f.overHigh()) return;
-      f.readPaused = true;
-      t.pause();
-      this.log(MQTT_LOG_DEBUG, `Reading paused: ${f.waiting} messages and ${f.inboxBytes} bytes wait undelivered`);
-    } else if (f.underLow()) {
-      f.readPaused = false;
-      f.probing = false;
-      t.resume();
-      this.log(MQTT_LOG_DEBUG, 'Reading resumed');
-    }
+    this.delivery.deliver(msg);
   }
 
   /** onData past the byte high-water mark, or the chunk a liveness probe waited for. */
   private readReceived(): void {
-    const f = this.flow;
-    if (f.probing) {
-      // Any byte is a sign of life (keepalive); then back to paused.
-      f.probing = false;
-      this.session.noteReceived(this.clock());
-      if (f.readPaused) this.transport?.pause();
-      return;
-    }
-    this.updateReading();
+    this.backpressure.readReceived();
   }
 
-  /**
-   * Keepalive while reading is paused: a paused socket cannot see PINGRESP, so once PINGREQ
-   * is out the client reads one chunk (any byte counts as life) rather than judging a healthy
-   * link dead; a dead link sends nothing and is closed at the usual deadline. Past twice the
-   * byte high-water mark it cannot read more and the deadline is held (the link is not judged).
-   */
-  private probeLiveness(): void {
-    const f = this.flow;
-    const t = this.transport;
-    if (t === null || f.probing || !this.session.awaitingPingresp) return;
-    if (f.inboxBytes >= 2 * f.maxBytes) {
-      this.session.noteReceived(this.clock());
-      return;
-    }
-    f.probing = true;
-    t.resume();
-  }
-
-  private blockWrites(): void {
-    this.writeBlocked = true;
-    this.session.writeBlocked = true;
-  }
-
-  /** The transport drained its write buffer: hand it what waited. */
-  private onDrain(transport: Transport): void {
-    if (transport !== this.transport || !this.writeBlocked || transport.pendingBytes > this.writeHighWater / 2) return;
-    this.writeBlocked = false;
-    this.session.writeUnblocked(this.clock());
-    this.schedulePump();
-  }
-
-  private flowConnectionLost(): void {
-    this.flow.connectionLost(!this.opts.cleanSession);
-    this.writeBlocked = false;
+  /** The view of this client given to its collaborators (lib/client/link.ts). */
+  private makeLink(): ClientLink {
+    const c = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      get session() { return c.session; },
+      get transport() { return c.transport; },
+      get inbox() { return c.inbox; },
+      set inbox(v: Buffer[]) { c.inbox = v; },
+      clock: () => this.clock(),
+      dispatch: () => this.dispatch(),
+      wake: () => this.wake(),
+      scheduleFlush: () => this.scheduleFlush(),
+      schedulePump: () => this.schedulePump(),
+      log: (level, text) => this.log(level, text),
+    };
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
@@ -1190,7 +1069,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
-    this.flowConnectionLost();
+    this.backpressure.connectionLost(!this.opts.cleanSession);
     t.destroy();
     this.clearTimer();
     const expected = this.userDisconnect;
@@ -1266,7 +1145,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
-    this.flowConnectionLost();
+    this.backpressure.connectionLost(!this.opts.cleanSession);
     t.destroy();
     this.session.connectionLost();
   }
@@ -1292,10 +1171,3 @@ export class Client extends EventEmitter {
 
 /** The default clock: one function shared by every client, not a closure each. */
 const monotonicMs = (): number => performance.now();
-
-/** Combines the promises of several handlers of one message (several matching filters). */
-function joinPending(a: PromiseLike<unknown> | undefined, b: PromiseLike<unknown> | undefined): PromiseLike<unknown> | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Promise.all([a, b]);
-}

@@ -1,0 +1,106 @@
+/**
+ * Backpressure at the Client's transport: pausing and resuming reads by the incoming
+ * high/low-water marks (with a keepalive probe while paused), and holding publishes back
+ * while the transport has more than the write high-water mark unsent. The bookkeeping and
+ * its rules are in flowControl.ts; this applies them to the transport and the session.
+ */
+import { MQTT_LOG_DEBUG } from '../constants';
+import type { Transport } from '../transport/types';
+import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './flowControl';
+import type { ClientLink } from './link';
+
+export class Backpressure {
+  writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+  /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
+  private writeBlocked = false;
+
+  constructor(private readonly link: ClientLink, private readonly flow: IncomingFlow) {}
+
+  /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */
+  readBacklogged(inbox: Buffer[], i: number): boolean {
+    const link = this.link;
+    link.dispatch();
+    if (link.transport === null) return true;
+    if (this.flow.waiting < this.flow.maxMessages || i + 1 >= inbox.length) return false;
+    const rest = inbox.slice(i + 1);
+    let bytes = 0;
+    for (const c of rest) bytes += c.length;
+    link.inbox = rest;
+    this.flow.inboxBytes = bytes;
+    this.updateReading();
+    return true;
+  }
+
+  /** Pauses or resumes the transport by the high/low-water marks. */
+  updateReading(): void {
+    const f = this.flow;
+    const t = this.link.transport;
+    if (t === null) return;
+    if (!f.readPaused) {
+      if (!f.overHigh()) return;
+      f.readPaused = true;
+      t.pause();
+      this.link.log(MQTT_LOG_DEBUG, `Reading paused: ${f.waiting} messages and ${f.inboxBytes} bytes wait undelivered`);
+    } else if (f.underLow()) {
+      f.readPaused = false;
+      f.probing = false;
+      t.resume();
+      this.link.log(MQTT_LOG_DEBUG, 'Reading resumed');
+    }
+  }
+
+  /** onData past the byte high-water mark, or the chunk a liveness probe waited for. */
+  readReceived(): void {
+    const f = this.flow;
+    if (f.probing) {
+      // Any byte is a sign of life (keepalive); then back to paused.
+      f.probing = false;
+      this.link.session.noteReceived(this.link.clock());
+      if (f.readPaused) this.link.transport?.pause();
+      return;
+    }
+    this.updateReading();
+  }
+
+  /**
+   * Keepalive while reading is paused: a paused socket cannot see PINGRESP, so once PINGREQ
+   * is out the client reads one chunk (any byte counts as life) rather than judging a healthy
+   * link dead; a dead link sends nothing and is closed at the usual deadline. Past twice the
+   * byte high-water mark it cannot read more and the deadline is held (the link is not judged).
+   */
+  probeLiveness(): void {
+    const f = this.flow;
+    const t = this.link.transport;
+    if (t === null || f.probing || !this.link.session.awaitingPingresp) return;
+    if (f.inboxBytes >= 2 * f.maxBytes) {
+      this.link.session.noteReceived(this.link.clock());
+      return;
+    }
+    f.probing = true;
+    t.resume();
+  }
+
+  /** After a write: past the write high-water mark the session holds publishes back. */
+  afterWrite(t: Transport): void {
+    if (t.pendingBytes > this.writeHighWater) this.blockWrites();
+  }
+
+  private blockWrites(): void {
+    this.writeBlocked = true;
+    this.link.session.writeBlocked = true;
+  }
+
+  /** The transport drained its write buffer: hand it what waited. */
+  onDrain(transport: Transport): void {
+    if (transport !== this.link.transport || !this.writeBlocked || transport.pendingBytes > this.writeHighWater / 2) return;
+    this.writeBlocked = false;
+    this.link.session.writeUnblocked(this.link.clock());
+    this.link.schedulePump();
+  }
+
+  /** The connection is gone: its read and write state go with it. */
+  connectionLost(resumable: boolean): void {
+    this.flow.connectionLost(resumable);
+    this.writeBlocked = false;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Delivering received messages to the application: messageCallbackAdd() filters, else
+ * on_message, then the 'message' event; the QoS 1/2 ack goes out when the handlers return
+ * or their promises settle (or on ack() with manualAckSet). Async handlers take slots
+ * (messageConcurrencySet); a message finding none waits, in order, in the IncomingFlow.
+ */
+import type { MQTTMessage } from '../message';
+import { TopicTree } from '../topicTree';
+import type { Backpressure } from './backpressure';
+import type { CallbackOwner, Callbacks, Fn } from './callbacks';
+import type { IncomingFlow } from './flowControl';
+import type { ClientLink } from './link';
+
+export class Delivery {
+  /** messageCallbackAdd() filters; created by the first one. */
+  filtered: TopicTree<Fn> | null = null;
+  private matchScratch: Fn[] = [];
+  manualAck = false;
+  /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
+  epoch = 0;
+
+  constructor(private readonly link: ClientLink, private readonly owner: CallbackOwner, private readonly callbacks: Callbacks,
+    private readonly flow: IncomingFlow, private readonly backpressure: Backpressure) {}
+
+  addFilter(sub: string, callback: Fn): void {
+    (this.filtered ??= new TopicTree<Fn>()).set(sub, callback);
+  }
+
+  deliver(msg: MQTTMessage): void {
+    if (this.flow.mustWait()) return this.waitForHandler(msg);
+    if (msg.qos !== 0 && this.manualAck) this.link.session.holdAck(msg);
+    this.runHandlers(msg, false);
+  }
+
+  /**
+   * Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the
+   * promises they return settle. `held`: its ack is already held in the session (it waited).
+   */
+  private runHandlers(msg: MQTTMessage, held: boolean): void {
+    const filters = this.filtered;
+    const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
+    let pending: PromiseLike<unknown> | undefined;
+    if (matched.length > 0) {
+      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler('message callback', cb, msg));
+      matched.length = 0;
+    } else if (this.owner.on_message !== null) {
+      pending = this.callbacks.invokeHandler('on_message', this.owner.on_message, msg);
+    }
+    if (this.owner.listenerCount('message') > 0) this.callbacks.safeEmit('message', msg);
+    if (msg.qos === 0 || this.manualAck) {
+      if (pending !== undefined) this.handlerRunning(msg, pending);
+      return;
+    }
+    if (pending !== undefined) {
+      if (!held) this.link.session.holdAck(msg);
+      this.handlerRunning(msg, pending);
+    } else if (held) {
+      this.link.session.ackMessage(msg, this.link.clock());
+    } else {
+      this.link.session.ackNow(msg); // the fast path: a sync handler, no bookkeeping
+    }
+  }
+
+  /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
+  private waitForHandler(msg: MQTTMessage): void {
+    if (msg.qos !== 0) this.link.session.holdAck(msg); // held while it waits: a resend is not delivered twice
+    this.flow.push(msg);
+    if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.backpressure.updateReading();
+  }
+
+  /** An async handler runs: its ack (and the next message, with concurrency 1) wait until it settles. */
+  private handlerRunning(msg: MQTTMessage, pending: PromiseLike<unknown>): void {
+    this.flow.active++;
+    const epoch = this.epoch;
+    pending.then(() => {
+      if (epoch !== this.epoch) return; // reinitialised meanwhile
+      this.flow.active--;
+      if (msg.qos !== 0 && !this.manualAck && this.link.session.ackMessage(msg, this.link.clock())) this.link.scheduleFlush();
+      this.runWaitingMessages();
+    });
+  }
+
+  /** Hands waiting messages to free handler slots, then resumes reading if under the low-water mark. */
+  runWaitingMessages(): void {
+    const f = this.flow;
+    while (f.canRun()) this.runHandlers(f.shift(), true);
+    if (f.readPaused) this.backpressure.updateReading();
+    // Bytes left undecoded at the high-water mark: decode them now there is room.
+    if (this.link.inbox.length > 0 && f.waiting < f.maxMessages) this.link.wake();
+  }
+}
+
+/** Combines the promises of several handlers of one message (several matching filters). */
+function joinPending(a: PromiseLike<unknown> | undefined, b: PromiseLike<unknown> | undefined): PromiseLike<unknown> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Promise.all([a, b]);
+}
