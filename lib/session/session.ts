@@ -27,7 +27,8 @@ import { propertiesAtSend } from './expiry';
 import { HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
-import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
+import { QueueBounds } from './queueBounds';
+import type { OutgoingLimits, Qos0Queue } from './queueLimits';
 import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
 import { TopicAliases } from './topicAliases';
@@ -115,11 +116,8 @@ export class Session {
   private events: SessionEvent[] = [];
   /** QoS 0 messages handed to the writer since the last takeOutgoing(): published once written. */
   private qos0Written: MQTTMessageInfo[] = [];
-  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
-  readonly qos0Waiting = new Qos0Queue();
-  /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
-  droppedMessages = 0;
-  rejectedMessages = 0;
+  /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
+  private readonly bounds: QueueBounds;
 
   private lastSent = 0;
   private lastReceived = 0;
@@ -146,7 +144,23 @@ export class Session {
 
   constructor(config: SessionConfig) {
     this.config = config;
+    this.bounds = new QueueBounds(config, this.outgoing, (ev) => this.events.push(ev), (m, rc) => this.failMessage(m, rc));
     for (const m of config.store.load()) this.restore(m);
+  }
+
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  get qos0Waiting(): Qos0Queue {
+    return this.bounds.qos0Waiting;
+  }
+
+  /** Outgoing messages dropped by the 'drop-oldest' policy. */
+  get droppedMessages(): number {
+    return this.bounds.droppedMessages;
+  }
+
+  /** Publishes refused by a full queue. */
+  get rejectedMessages(): number {
+    return this.bounds.rejectedMessages;
   }
 
   /** SUBSCRIBEs waiting for their SUBACK, by mid. */
@@ -277,7 +291,7 @@ export class Session {
       const mid = this.ids.next(); // QoS 0 carries no id; paho still reports one
       // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
       if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
-      if (this.writeBlocked) return this.queueQos0(topic, payload, retain, properties, mid);
+      if (this.writeBlocked) return this.bounds.queueQos0(topic, payload, retain, properties, mid);
       const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
       if (!this.sendChecked(packet, now, info)) return info;
@@ -285,7 +299,7 @@ export class Session {
       return info;
     }
     const c = this.config;
-    if (!this.makeRoomQueued(payload.length + topic.length)) return this.rejected(0, 'QoS 1/2');
+    if (!this.bounds.makeRoomQueued(payload.length + topic.length)) return this.bounds.rejected(0, 'QoS 1/2');
     const mid = this.ids.allocate();
     if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
     const msg: OutMessage = {
@@ -734,67 +748,6 @@ export class Session {
     if (this.state === 'connected') this.sendQueued(now);
   }
 
-  /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
-  private queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
-    const lim = this.limits();
-    const bytes = payload.length + topic.length;
-    const q = this.qos0Waiting;
-    const fits = (): boolean => (lim.maxQueuedQos0 === 0 || q.length < lim.maxQueuedQos0) && (lim.maxQueuedQos0Bytes === 0 || q.bytes + bytes <= lim.maxQueuedQos0Bytes);
-    if (lim.policy === 'drop-oldest') {
-      while (!fits() && q.length > 0) this.dropped(q.shift()!.info, 'QoS 0');
-    }
-    if (!fits()) return this.rejected(mid, 'QoS 0');
-    const info = new MQTTMessageInfo(mid);
-    q.push({ topic, payload, retain, properties, info, bytes });
-    return info;
-  }
-
-  /**
-   * Room for one more QoS 1/2 message of `bytes` within maxQueued and the byte bound. With
-   * the 'drop-oldest' policy, the oldest messages never sent yet are dropped to make room
-   * (a message already sent may be with the broker: it is never dropped).
-   */
-  private makeRoomQueued(bytes: number): boolean {
-    const c = this.config;
-    const lim = this.limits();
-    const o = this.outgoing;
-    const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
-    if (fits()) return true;
-    if (lim.policy === 'drop-oldest') {
-      for (const m of o.messages.values()) {
-        if (m.everSent || m.inFlight) continue;
-        o.finish(m.mid);
-        this.failMessage(m, MQTT_ERR_QUEUE_SIZE);
-        this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
-        if (fits()) return true;
-      }
-    }
-    return false;
-  }
-
-  private dropped(info: MQTTMessageInfo, what: string): void {
-    info._fail(MQTT_ERR_QUEUE_SIZE);
-    this.countDrop(`${what} message ${info.mid}`);
-  }
-
-  private countDrop(what: string): void {
-    this.droppedMessages++;
-    this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
-  }
-
-  private rejected(mid: number, what: string): MQTTMessageInfo {
-    this.rejectedMessages++;
-    // Logged always (never silent), but as one line per 1,000 refusals under a sustained overload.
-    if (this.rejectedMessages % 1000 === 1) {
-      this.events.push({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
-    }
-    return new MQTTMessageInfo(mid, MQTT_ERR_QUEUE_SIZE);
-  }
-
-  private limits(): OutgoingLimits {
-    return this.config.limits ?? DEFAULT_LIMITS;
-  }
-
   get pendingOutgoingBytes(): number {
     return this.outBytes;
   }
@@ -1012,7 +965,6 @@ const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
 const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();
-const DEFAULT_LIMITS = defaultOutgoingLimits();
 Object.freeze(NO_EVENTS);
 
 export { EMPTY as EMPTY_PAYLOAD };

@@ -1,0 +1,87 @@
+/**
+ * Applying the outgoing bounds of queueLimits.ts when the session accepts a publish: room for
+ * a QoS 1/2 message (the 'drop-oldest' policy drops the oldest never-sent ones), the bounded
+ * QoS 0 queue while the writer is blocked, and the drop/refusal counters with their log lines.
+ */
+import { MQTT_ERR_QUEUE_SIZE, MQTT_LOG_WARNING } from '../constants';
+import { MQTTMessageInfo } from '../message';
+import type { PacketProperties } from '../protocol/types';
+import type { OutgoingFlows, OutMessage } from './outgoing';
+import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
+import type { SessionConfig, SessionEvent } from './session';
+
+export class QueueBounds {
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  readonly qos0Waiting = new Qos0Queue();
+  /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
+  droppedMessages = 0;
+  rejectedMessages = 0;
+
+  /** `emit` queues a session event; `fail` ends a QoS 1/2 message (id released, store updated). */
+  constructor(private readonly config: SessionConfig, private readonly outgoing: OutgoingFlows,
+    private readonly emit: (ev: SessionEvent) => void, private readonly fail: (m: OutMessage, rc: number) => void) {}
+
+  /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
+  queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
+    const lim = this.limits();
+    const bytes = payload.length + topic.length;
+    const q = this.qos0Waiting;
+    const fits = (): boolean => (lim.maxQueuedQos0 === 0 || q.length < lim.maxQueuedQos0) && (lim.maxQueuedQos0Bytes === 0 || q.bytes + bytes <= lim.maxQueuedQos0Bytes);
+    if (lim.policy === 'drop-oldest') {
+      while (!fits() && q.length > 0) this.dropped(q.shift()!.info, 'QoS 0');
+    }
+    if (!fits()) return this.rejected(mid, 'QoS 0');
+    const info = new MQTTMessageInfo(mid);
+    q.push({ topic, payload, retain, properties, info, bytes });
+    return info;
+  }
+
+  /**
+   * Room for one more QoS 1/2 message of `bytes` within maxQueued and the byte bound. With
+   * the 'drop-oldest' policy, the oldest messages never sent yet are dropped to make room
+   * (a message already sent may be with the broker: it is never dropped).
+   */
+  makeRoomQueued(bytes: number): boolean {
+    const c = this.config;
+    const lim = this.limits();
+    const o = this.outgoing;
+    const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
+    if (fits()) return true;
+    if (lim.policy === 'drop-oldest') {
+      for (const m of o.messages.values()) {
+        if (m.everSent || m.inFlight) continue;
+        o.finish(m.mid);
+        this.fail(m, MQTT_ERR_QUEUE_SIZE);
+        this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
+        if (fits()) return true;
+      }
+    }
+    return false;
+  }
+
+  private dropped(info: MQTTMessageInfo, what: string): void {
+    info._fail(MQTT_ERR_QUEUE_SIZE);
+    this.countDrop(`${what} message ${info.mid}`);
+  }
+
+  private countDrop(what: string): void {
+    this.droppedMessages++;
+    this.emit({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
+  }
+
+  /** A publish refused by a full queue: counted, and logged. */
+  rejected(mid: number, what: string): MQTTMessageInfo {
+    this.rejectedMessages++;
+    // Logged always (never silent), but as one line per 1,000 refusals under a sustained overload.
+    if (this.rejectedMessages % 1000 === 1) {
+      this.emit({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
+    }
+    return new MQTTMessageInfo(mid, MQTT_ERR_QUEUE_SIZE);
+  }
+
+  private limits(): OutgoingLimits {
+    return this.config.limits ?? DEFAULT_LIMITS;
+  }
+}
+
+const DEFAULT_LIMITS = defaultOutgoingLimits();
