@@ -23,6 +23,7 @@ import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
 import { Delivery } from './client/delivery';
 import type { ClientLink } from './client/link';
+import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
 import {
   MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
@@ -30,7 +31,6 @@ import {
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
-import { Properties } from './mqtt5/properties';
 import { ReasonCodes } from './mqtt5/reasonCodes';
 import { SubscribeOptions } from './mqtt5/subscribeOptions';
 import { ValueError } from './errors';
@@ -976,52 +976,7 @@ export class Client extends EventEmitter {
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
-      case 'auth': return this.answerAuth(ev.reasonCode, ev.properties);
-    }
-  }
-
-  /** The server's AUTH goes to on_auth; for 0x18 its answer (now or from a promise) goes back to the session. */
-  private answerAuth(reasonCode: number, received?: PacketProperties): void {
-    const properties = Properties._wrap(PacketTypes.AUTH, received);
-    if (this.listenerCount('auth') > 0) this.callbacks.safeEmit('auth', reasonCode, properties);
-    if (reasonCode !== 0x18) {
-      if (this.on_auth !== null) this.callbacks.invoke('on_auth', this.on_auth, [this, this.callbacks.userdata, reasonCode, properties]);
-      return;
-    }
-    const transport = this.transport;
-    const answer = (props: unknown): void => {
-      if (this.transport !== transport || transport === null) return; // that connection is gone
-      let checked: PacketProperties | null = null;
-      try {
-        checked = props === null || props === undefined ? null : checkProperties(props, PacketTypes.AUTH, true) ?? {};
-      } catch (e) {
-        this.callbacks.callbackFailed('on_auth', e); // an answer that is not valid AUTH properties
-      }
-      this.session.continueAuth(checked, this.clock());
-      this.dispatch();
-      this.scheduleFlush();
-    };
-    if (this.on_auth === null) {
-      this.log(MQTT_LOG_ERR, 'The server asked to continue enhanced authentication, but on_auth is not set');
-      answer(null);
-      return;
-    }
-    let result: unknown;
-    try {
-      result = this.on_auth(this, this.callbacks.userdata, reasonCode, properties);
-    } catch (e) {
-      this.callbacks.callbackFailed('on_auth', e);
-      answer(null);
-      return;
-    }
-    const thenable = result as { then?: unknown } | null | undefined;
-    if (thenable !== null && typeof thenable === 'object' && typeof thenable.then === 'function') {
-      (result as Promise<unknown>).then(answer, (e) => {
-        this.callbacks.callbackFailed('on_auth', e);
-        answer(null);
-      });
-    } else {
-      answer(result);
+      case 'auth': return answerAuth(this.link, this, this.callbacks, ev.reasonCode, ev.properties);
     }
   }
 
