@@ -23,6 +23,7 @@ import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
 import { Delivery } from './client/delivery';
 import type { ClientLink } from './client/link';
+import { PumpScheduler } from './client/pumpScheduler';
 import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
 import {
@@ -105,16 +106,8 @@ export class Client extends EventEmitter {
   private wantConnect = false;
   private userDisconnect = false;
   private background: 'none' | 'start' | 'forever' = 'none';
-  private pumpScheduled = false;
-  /** A background pump turn (or a flush task) is running: nothing may start another one inside it. */
-  private inTurn = false;
-  /** A flush task is queued (queueMicrotask) for what publish/subscribe queued in this task. */
-  private flushQueued = false;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Infinity;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly backoff = new Backoff();
-  private waiter: (() => void) | null = null;
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
   /** Callback slots, events, handlers and log lines: how user code is called. */
@@ -128,6 +121,15 @@ export class Client extends EventEmitter {
   private readonly link = this.makeLink();
   /** Read pausing and write blocking at the transport. */
   private readonly backpressure = new Backpressure(this.link, this.flow);
+  /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
+  private readonly pump = new PumpScheduler(this.link, {
+    background: () => this.background !== 'none',
+    readAndTick: () => {
+      this.loopRead();
+      this.loopMisc();
+    },
+    flush: () => this.flush(),
+  });
   /** Handing received messages to handlers; their acks. */
   private readonly delivery = new Delivery(this.link, this, this.callbacks, this.flow, this.backpressure);
   private limits: OutgoingLimits = defaultOutgoingLimits();
@@ -315,7 +317,7 @@ export class Client extends EventEmitter {
     checkQos(qos);
     if (!this.delivery.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
     if (!this.session.ack(mid, qos, this.clock())) return MQTT_ERR_NOT_FOUND;
-    this.scheduleFlush();
+    this.pump.scheduleFlush();
     return MQTT_ERR_SUCCESS;
   }
 
@@ -569,7 +571,7 @@ export class Client extends EventEmitter {
     this.session.startConnection(this.clock());
     this.flush();
     this.dispatch();
-    this.armTimer();
+    this.pump.armTimer();
     return MQTT_ERR_SUCCESS;
   }
 
@@ -622,7 +624,7 @@ export class Client extends EventEmitter {
   reauthenticate(properties?: PacketProperties): number {
     const props = checkProperties(properties, PacketTypes.AUTH, this.mode.v5);
     const rc = this.session.reauthenticate(props, this.clock());
-    this.scheduleFlush();
+    this.pump.scheduleFlush();
     return rc;
   }
 
@@ -662,7 +664,7 @@ export class Client extends EventEmitter {
     const body = toPayload(payload);
     const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);
     const info = this.session.publish(topic, body, q, !!retain, props, this.clock());
-    this.scheduleFlush();
+    this.pump.scheduleFlush();
     return info;
   }
 
@@ -676,7 +678,7 @@ export class Client extends EventEmitter {
     const subs = normalizeSubscriptions(topic, qos, this.mode.v5);
     const props = checkProperties(properties, PacketTypes.SUBSCRIBE, this.mode.v5);
     const r = this.session.subscribe(subs, props, this.clock());
-    this.scheduleFlush();
+    this.pump.scheduleFlush();
     return r;
   }
 
@@ -684,7 +686,7 @@ export class Client extends EventEmitter {
     const topics = normalizeUnsubscribe(topic);
     const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);
     const r = this.session.unsubscribe(topics, props, this.clock());
-    this.scheduleFlush();
+    this.pump.scheduleFlush();
     return r;
   }
 
@@ -702,7 +704,7 @@ export class Client extends EventEmitter {
     // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
     if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
       const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
-      await this.waitForActivity(wait);
+      await this.pump.waitForActivity(wait);
     }
     let rc = this.loopRead();
     if (rc === MQTT_ERR_SUCCESS) rc = this.loopWrite();
@@ -777,7 +779,7 @@ export class Client extends EventEmitter {
   async loopStop(): Promise<number> {
     if (this.background !== 'start') return MQTT_ERR_INVAL;
     this.background = 'none';
-    this.clearTimer();
+    this.pump.clearTimer();
     this.clearReconnectTimer();
     return MQTT_ERR_SUCCESS;
   }
@@ -804,7 +806,7 @@ export class Client extends EventEmitter {
   }
 
   private resumeBackground(): void {
-    if (this.transport !== null || this.transportClosed !== null) this.schedulePump();
+    if (this.transport !== null || this.transportClosed !== null) this.pump.schedulePump();
     else if (this.wantConnect && !this.userDisconnect && this.reconnectTimer === null) this.startReconnect(0);
   }
 
@@ -827,106 +829,7 @@ export class Client extends EventEmitter {
 
   /** New input: run a pump turn (background) or end the wait of loop(). */
   private wake(): void {
-    if (this.background !== 'none') this.schedulePump();
-    const w = this.waiter;
-    if (w !== null) {
-      this.waiter = null;
-      w();
-    }
-  }
-
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(this.pumpTurn);
-  }
-
-  /**
-   * A publish/subscribe queued bytes: write them at the end of the current task (a microtask),
-   * in one write with everything else queued synchronously before it. Inside a pump turn,
-   * the turn's own flush writes them.
-   */
-  private scheduleFlush(): void {
-    if (this.transport === null || this.inTurn || this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(this.flushTask);
-  }
-
-  private readonly flushTask = (): void => {
-    this.flushQueued = false;
-    if (this.inTurn) return;
-    this.inTurn = true;
-    try {
-      this.flush(); // manual mode too: only write what publish() queued, as paho writes at once
-      this.dispatch();
-      this.armTimer();
-    } finally {
-      this.inTurn = false;
-    }
-    this.afterTurn();
-  };
-
-  private readonly pumpTurn = (): void => {
-    this.pumpScheduled = false;
-    if (this.inTurn) return;
-    this.inTurn = true;
-    try {
-      if (this.background !== 'none') {
-        this.loopRead();
-        this.loopMisc();
-        this.armTimer();
-      } else if (this.transport !== null) {
-        this.flush();
-        this.dispatch();
-      }
-    } finally {
-      this.inTurn = false;
-    }
-    this.afterTurn();
-  };
-
-  /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
-  private afterTurn(): void {
-    if (this.transport !== null && this.session.pendingOutgoingBytes > 0) this.schedulePump();
-  }
-
-  /**
-   * Keeps one timer for the next session deadline. A deadline that moved later (every write
-   * moves the keepalive) keeps the armed timer: it fires early, finds nothing due, and arms
-   * again; only an earlier deadline re-arms at once. This spares a clearTimeout/setTimeout per turn.
-   */
-  private armTimer(): void {
-    if (this.background === 'none') return;
-    const at = this.session.nextDeadline();
-    if (this.timer !== null && this.timerAt <= at) return;
-    this.clearTimer();
-    if (at === Infinity) return;
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pumpTurn();
-    }, Math.max(0, at - this.clock()));
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = Infinity;
-  }
-
-  private waitForActivity(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        if (this.waiter === done) this.waiter = null;
-        resolve();
-      }, ms);
-      const done = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      this.waiter = done;
-    });
+    this.pump.wake();
   }
 
   /**
@@ -1011,8 +914,8 @@ export class Client extends EventEmitter {
       clock: () => this.clock(),
       dispatch: () => this.dispatch(),
       wake: () => this.wake(),
-      scheduleFlush: () => this.scheduleFlush(),
-      schedulePump: () => this.schedulePump(),
+      scheduleFlush: () => this.pump.scheduleFlush(),
+      schedulePump: () => this.pump.schedulePump(),
       log: (level, text) => this.log(level, text),
     };
   }
@@ -1026,7 +929,7 @@ export class Client extends EventEmitter {
     this.inbox = [];
     this.backpressure.connectionLost(!this.opts.cleanSession);
     t.destroy();
-    this.clearTimer();
+    this.pump.clearTimer();
     const expected = this.userDisconnect;
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
@@ -1055,7 +958,7 @@ export class Client extends EventEmitter {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
-      this.reconnect().then(() => this.schedulePump(), (e) => {
+      this.reconnect().then(() => this.pump.schedulePump(), (e) => {
         if (this.background === 'none' || this.userDisconnect || (e as Error).message === 'connection attempt superseded') return;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
         this.startReconnect(this.backoff.next());
@@ -1076,7 +979,7 @@ export class Client extends EventEmitter {
     const f = this.forever;
     this.forever = null;
     this.background = 'none';
-    this.clearTimer();
+    this.pump.clearTimer();
     this.clearReconnectTimer();
     if (f === null) return;
     if (error !== null) f.reject(error);
@@ -1087,7 +990,7 @@ export class Client extends EventEmitter {
   private teardown(): void {
     this.attempt++;
     this.dropTransport();
-    this.clearTimer();
+    this.pump.clearTimer();
     this.clearReconnectTimer();
     if (this.forever) this.endForever(null);
     this.background = 'none';
@@ -1119,7 +1022,7 @@ export class Client extends EventEmitter {
     return {
       outgoing: s.outgoing.size, inflight: s.outgoing.inflight, incomingQos2: s.incomingQos2.size,
       pendingSubscribes: s.pendingSubscribes.size, pendingUnsubscribes: s.pendingUnsubscribes.size,
-      inbox: this.inbox.length, timers: (this.timer ? 1 : 0) + (this.reconnectTimer ? 1 : 0),
+      inbox: this.inbox.length, timers: (this.pump.timerArmed ? 1 : 0) + (this.reconnectTimer ? 1 : 0),
     };
   }
 }

@@ -1,0 +1,138 @@
+/**
+ * When the Client's pump turns run (DESIGN.md "the pump"): a data event schedules one turn
+ * (setImmediate, coalesced), a publish queues one flush at the end of the current task (a
+ * microtask, so a burst of publishes is one write), one timer waits for the session's next
+ * deadline, and loop() waits here for activity. No polling tick. What a turn does is the Client's.
+ */
+import type { ClientLink } from './link';
+
+/** @internal The pump steps the scheduler runs, from the Client. */
+export interface PumpSteps {
+  /** loopStart()/loopForever() run the pump. */
+  background(): boolean;
+  /** A background turn: loopRead() then loopMisc(). */
+  readAndTick(): void;
+  /** Hands the session's queued bytes to the transport (one write). */
+  flush(): void;
+}
+
+export class PumpScheduler {
+  private pumpScheduled = false;
+  /** A background pump turn (or a flush task) is running: nothing may start another one inside it. */
+  private inTurn = false;
+  /** A flush task is queued (queueMicrotask) for what publish/subscribe queued in this task. */
+  private flushQueued = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private waiter: (() => void) | null = null;
+
+  constructor(private readonly link: ClientLink, private readonly steps: PumpSteps) {}
+
+  /** The deadline timer is armed (leak checks). */
+  get timerArmed(): boolean {
+    return this.timer !== null;
+  }
+
+  /** New input: run a pump turn (background) or end the wait of loop(). */
+  wake(): void {
+    if (this.steps.background()) this.schedulePump();
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      w();
+    }
+  }
+
+  schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pumpTurn);
+  }
+
+  /**
+   * A publish/subscribe queued bytes: write them at the end of the current task (a microtask),
+   * in one write with everything else queued synchronously before it. Inside a pump turn,
+   * the turn's own flush writes them.
+   */
+  scheduleFlush(): void {
+    if (this.link.transport === null || this.inTurn || this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    if (this.inTurn) return;
+    this.inTurn = true;
+    try {
+      this.steps.flush(); // manual mode too: only write what publish() queued, as paho writes at once
+      this.link.dispatch();
+      this.armTimer();
+    } finally {
+      this.inTurn = false;
+    }
+    this.afterTurn();
+  };
+
+  private readonly pumpTurn = (): void => {
+    this.pumpScheduled = false;
+    if (this.inTurn) return;
+    this.inTurn = true;
+    try {
+      if (this.steps.background()) {
+        this.steps.readAndTick();
+        this.armTimer();
+      } else if (this.link.transport !== null) {
+        this.steps.flush();
+        this.link.dispatch();
+      }
+    } finally {
+      this.inTurn = false;
+    }
+    this.afterTurn();
+  };
+
+  /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
+  private afterTurn(): void {
+    if (this.link.transport !== null && this.link.session.pendingOutgoingBytes > 0) this.schedulePump();
+  }
+
+  /**
+   * Keeps one timer for the next session deadline. A deadline that moved later (every write
+   * moves the keepalive) keeps the armed timer: it fires early, finds nothing due, and arms
+   * again; only an earlier deadline re-arms at once. This spares a clearTimeout/setTimeout per turn.
+   */
+  armTimer(): void {
+    if (!this.steps.background()) return;
+    const at = this.link.session.nextDeadline();
+    if (this.timer !== null && this.timerAt <= at) return;
+    this.clearTimer();
+    if (at === Infinity) return;
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pumpTurn();
+    }, Math.max(0, at - this.link.clock()));
+  }
+
+  clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  waitForActivity(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        if (this.waiter === done) this.waiter = null;
+        resolve();
+      }, ms);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.waiter = done;
+    });
+  }
+}
