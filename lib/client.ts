@@ -7,10 +7,14 @@
  * The pump (DESIGN.md): loopRead() feeds received bytes to the session and runs callbacks,
  * loopWrite() hands everything the session queued to the transport as one write,
  * loopMisc() runs the session's deadlines. loop() does the three after waiting for network
- * activity; loopStart()/loopForever() run them in the background: a data event schedules
- * one turn (setImmediate, coalesced), a publish queues one flush at the end of the current
- * task (a microtask, so a burst of publishes is one write), and one timer waits for the next
- * session deadline. No polling tick.
+ * activity; loopStart()/loopForever() run them in the background, scheduled by
+ * client/pumpScheduler.ts (no polling tick).
+ *
+ * Its collaborators in lib/client/: callbacks.ts (calling user code, logging), delivery.ts
+ * (received messages to handlers, their acks), backpressure.ts (read pausing, write
+ * blocking), auth.ts (MQTT 5 AUTH answers), transportSettings.ts (TLS, WebSockets, the
+ * built-in transports), options.ts (constructor option types). They see the Client only
+ * through link.ts's narrow ClientLink.
  */
 import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';

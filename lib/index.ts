@@ -1,7 +1,7 @@
 /**
  * mqttloop: public exports only (the contract is shared/API.md).
  * Where things live: protocol/ (codec), session/ (sans-I/O engine), transport/ (sockets),
- * client.ts (the paho-style Client and its pump), aio/ (MQTTClient), helpers/, cli/.
+ * client.ts + client/ (the paho-style Client, its pump and collaborators), aio/ (MQTTClient), helpers/, cli/.
  */
 export * from './constants';
 export { ValueError } from './errors';

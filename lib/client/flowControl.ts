@@ -1,8 +1,8 @@
 /**
  * Incoming flow control state of a Client: received messages waiting for a handler slot
  * (async handlers run one at a time by default, in order), and the high/low-water marks
- * that pause reading from the transport while too much waits undelivered. The Client runs
- * the handlers; this holds the bookkeeping and the rules.
+ * that pause reading from the transport while too much waits undelivered. delivery.ts runs
+ * the handlers and backpressure.ts applies the marks; this holds the bookkeeping and the rules.
  */
 import { Fifo } from '../fifo';
 import type { MQTTMessage } from '../message';
@@ -24,7 +24,7 @@ export class IncomingFlow {
   inboxBytes = 0;
   /** Reading is paused by backpressure. */
   readPaused = false;
-  /** Paused, but reading one chunk to hear from the broker (keepalive; see Client.probeLiveness). */
+  /** Paused, but reading one chunk to hear from the broker (keepalive; see Backpressure.probeLiveness). */
   probing = false;
   private readonly queue = new Fifo<MQTTMessage>();
 

@@ -2,8 +2,8 @@
  * The sans-I/O MQTT session engine: bytes and `now` in, bytes and events out.
  *
  * It owns the protocol state of one client across connections: packet ids, the outgoing
- * QoS 1/2 flows (outgoing.ts), incoming QoS 2 ids awaiting PUBREL, pending SUBSCRIBE and
- * UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
+ * QoS 1/2 flows (outgoing.ts; their bounds and the QoS 0 queue in queueBounds.ts), incoming
+ * QoS 2 ids awaiting PUBREL, pending SUBSCRIBE and UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
  * the driver (client.ts) feeds it received bytes (`receive`), asks it for bytes to write
  * (`takeOutgoing`), calls `tick(now)` when `nextDeadline()` is due, and runs the user's
  * callbacks for the events it drains (`takeEvents`) only after each transition finished.
