@@ -28,6 +28,7 @@ import { HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
 import { QueueBounds } from './queueBounds';
+import { ServerLimits } from './serverLimits';
 import type { OutgoingLimits, Qos0Queue } from './queueLimits';
 import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
@@ -127,10 +128,7 @@ export class Session {
   /** A CONNACK arrived on the current (or last) connection. */
   connackReceived = false;
   /** The broker's limits (MQTT 5 CONNACK properties). */
-  private serverReceiveMaximum = 65535;
-  private serverMaxPacketSize = 0;
-  private serverMaxQos: QoS = 2;
-  private serverRetainAvailable = true;
+  private readonly server = new ServerLimits();
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
@@ -185,10 +183,7 @@ export class Session {
     this.connectStartedAt = now;
     this.lastReceived = now;
     this.pingSentAt = 0;
-    this.serverReceiveMaximum = 65535;
-    this.serverMaxPacketSize = 0;
-    this.serverMaxQos = 2;
-    this.serverRetainAvailable = true;
+    this.server.reset();
     this.keepaliveMs = c.keepalive * 1000;
     this.incomingAliases.clear();
     this.outgoingAliases = null;
@@ -279,7 +274,7 @@ export class Session {
     if (properties?.TopicAlias !== undefined) {
       throw new ValueError('properties: TopicAlias is assigned by the client, per connection, up to the server\'s Topic Alias Maximum; do not set it');
     }
-    if (this.serverMaxPacketSize > 0 && this.tooLarge(topic, payload, qos, properties)) {
+    if (this.server.maxPacketSize > 0 && this.tooLarge(topic, payload, qos, properties)) {
       return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
     }
     const unsupported = this.unsupported(qos, retain);
@@ -416,10 +411,7 @@ export class Session {
     this.state = 'connected';
     this.auth.awaitingAnswer = false;
     if (props !== undefined) {
-      if (props.ReceiveMaximum !== undefined) this.serverReceiveMaximum = props.ReceiveMaximum;
-      if (props.MaximumPacketSize !== undefined) this.serverMaxPacketSize = props.MaximumPacketSize;
-      if (props.MaximumQoS !== undefined) this.serverMaxQos = props.MaximumQoS as QoS;
-      if (props.RetainAvailable !== undefined) this.serverRetainAvailable = props.RetainAvailable === 1;
+      this.server.fromConnack(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
       if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
       // §3.2.2.3.7: we sent an empty id; the server's choice is ours from now on (reconnects use it).
@@ -818,14 +810,11 @@ export class Session {
    */
   private unsupported(qos: QoS, retain: boolean): string | null {
     if (this.state !== 'connected') return null;
-    if (qos > this.serverMaxQos) return `the broker supports QoS ${this.serverMaxQos} at most, not ${qos}`;
-    if (retain && !this.serverRetainAvailable) return 'the broker does not support retained messages';
-    return null;
+    return this.server.refuses(qos, retain);
   }
 
   private window(): number {
-    const w = this.config.maxInflight > 0 ? this.config.maxInflight : 65535;
-    return Math.min(w, this.serverReceiveMaximum);
+    return this.server.window(this.config.maxInflight);
   }
 
   private send(p: Packet, now: number): void {
@@ -846,13 +835,13 @@ export class Session {
     const aliases = this.outgoingAliases;
     const aliased = aliases !== null ? aliases.apply(p) : null;
     try {
-      if (this.serverMaxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.serverMaxPacketSize) {
+      if (this.server.maxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.server.maxPacketSize) {
         // The alias's 3 bytes may be what tips it over: without one, the full topic may still fit.
         if (aliased === 'new') aliases!.undoNew(topic);
         p.topic = topic;
         p.properties = properties;
         if (this.tooLarge(topic, p.payload, p.qos, properties)) {
-          throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.serverMaxPacketSize} bytes`, 0x95);
+          throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
         }
       }
       if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
@@ -870,15 +859,9 @@ export class Session {
 
   /** Whether a PUBLISH is over the server's Maximum Packet Size (§3.2.2.3.6: the whole packet, properties included). */
   private tooLarge(topic: string, payload: Buffer, qos: QoS, properties: PacketProperties | undefined): boolean {
-    let size: number;
-    try {
-      size = publishPacketSize(topic, payload.length, qos, properties, this.config.protocol);
-    } catch (e) {
-      if (e instanceof ProtocolError) return false; // bad properties: the codec refuses them with its own message
-      throw e;
-    }
-    if (size <= this.serverMaxPacketSize) return false;
-    this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': the packet is ${size} bytes, over the server's Maximum Packet Size of ${this.serverMaxPacketSize}`);
+    const size = this.server.oversize(topic, payload, qos, properties, this.config.protocol);
+    if (size === 0) return false;
+    this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': the packet is ${size} bytes, over the server's Maximum Packet Size of ${this.server.maxPacketSize}`);
     return true;
   }
 
