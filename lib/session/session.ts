@@ -27,6 +27,7 @@ import { propertiesAtSend } from './expiry';
 import { HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
+import { PendingRequests } from './pendingRequests';
 import { QueueBounds } from './queueBounds';
 import { ServerLimits } from './serverLimits';
 import type { OutgoingLimits, Qos0Queue } from './queueLimits';
@@ -108,9 +109,8 @@ export class Session {
   readonly outgoing = new OutgoingFlows();
   /** Incoming QoS 2 ids delivered to the application, waiting for the broker's PUBREL. */
   readonly incomingQos2 = new Set<number>();
-  // Created on first use: an idle connection holds no empty Maps.
-  private subscribesPending: Map<number, Subscription[]> | null = null;
-  private unsubscribesPending: Map<number, string[]> | null = null;
+  /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
+  private readonly requests = new PendingRequests();
 
   private out: Buffer[] = [];
   private outBytes = 0;
@@ -163,12 +163,12 @@ export class Session {
 
   /** SUBSCRIBEs waiting for their SUBACK, by mid. */
   get pendingSubscribes(): ReadonlyMap<number, Subscription[]> {
-    return this.subscribesPending ?? NO_PENDING;
+    return this.requests.pendingSubscribes;
   }
 
   /** UNSUBSCRIBEs waiting for their UNSUBACK, by mid. */
   get pendingUnsubscribes(): ReadonlyMap<number, string[]> {
-    return this.unsubscribesPending ?? NO_PENDING;
+    return this.requests.pendingUnsubscribes;
   }
 
   // ---- connection life cycle -------------------------------------------------------------
@@ -226,10 +226,7 @@ export class Session {
     const failed = this.outgoing.connectionLost(!this.config.cleanSession);
     for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
-    for (const mid of this.pendingSubscribes.keys()) this.ids.release(mid);
-    for (const mid of this.pendingUnsubscribes.keys()) this.ids.release(mid);
-    this.subscribesPending = null;
-    this.unsubscribesPending = null;
+    this.requests.connectionLost((mid) => this.ids.release(mid));
   }
 
   /**
@@ -317,7 +314,7 @@ export class Session {
     if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
     const mid = this.ids.allocate();
     if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    (this.subscribesPending ??= new Map()).set(mid, subscriptions);
+    this.requests.addSubscribe(mid, subscriptions);
     this.send({ type: 'subscribe', packetId: mid, subscriptions, properties }, now);
     return [MQTT_ERR_SUCCESS, mid];
   }
@@ -326,7 +323,7 @@ export class Session {
     if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
     const mid = this.ids.allocate();
     if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    (this.unsubscribesPending ??= new Map()).set(mid, topics);
+    this.requests.addUnsubscribe(mid, topics);
     this.send({ type: 'unsubscribe', packetId: mid, topics, properties }, now);
     return [MQTT_ERR_SUCCESS, mid];
   }
@@ -613,7 +610,7 @@ export class Session {
   }
 
   private onSuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (this.subscribesPending === null || !this.subscribesPending.delete(mid)) {
+    if (!this.requests.subscribeAcked(mid)) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received SUBACK for unknown message id ${mid}`);
       return;
     }
@@ -622,7 +619,7 @@ export class Session {
   }
 
   private onUnsuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (this.unsubscribesPending === null || !this.unsubscribesPending.delete(mid)) {
+    if (!this.requests.unsubscribeAcked(mid)) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received UNSUBACK for unknown message id ${mid}`);
       return;
     }
@@ -947,7 +944,6 @@ export class Session {
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
-const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();
 Object.freeze(NO_EVENTS);
 
 export { EMPTY as EMPTY_PAYLOAD };
