@@ -27,7 +27,7 @@ import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
 import { Delivery } from './client/delivery';
 import type { ClientLink } from './client/link';
-import { PumpScheduler } from './client/pumpScheduler';
+import { PumpScheduler, PumpSteps } from './client/pumpScheduler';
 import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
 import {
@@ -121,19 +121,16 @@ export class Client extends EventEmitter {
   private willMessage: WillMessage | undefined;
   /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
   private readonly flow = new IncomingFlow();
-  /** The narrow view of this client that delivery and backpressure get. */
-  private readonly link = this.makeLink();
+  /**
+   * The narrow view of this client that its collaborators get. The Client is its own link (it
+   * has every ClientLink and PumpSteps member, private to users): an adapter object with
+   * closures would cost each idle connection about 1 KB.
+   */
+  private readonly link = this as unknown as ClientLink;
   /** Read pausing and write blocking at the transport. */
   private readonly backpressure = new Backpressure(this.link, this.flow);
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
-  private readonly pump = new PumpScheduler(this.link, {
-    background: () => this.background !== 'none',
-    readAndTick: () => {
-      this.loopRead();
-      this.loopMisc();
-    },
-    flush: () => this.flush(),
-  });
+  private readonly pump = new PumpScheduler(this.link, this as unknown as PumpSteps);
   /** Handing received messages to handlers; their acks. */
   private readonly delivery = new Delivery(this.link, this, this.callbacks, this.flow, this.backpressure);
   private limits: OutgoingLimits = defaultOutgoingLimits();
@@ -908,20 +905,22 @@ export class Client extends EventEmitter {
   }
 
   /** The view of this client given to its collaborators (lib/client/link.ts). */
-  private makeLink(): ClientLink {
-    const c = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    return {
-      get session() { return c.session; },
-      get transport() { return c.transport; },
-      get inbox() { return c.inbox; },
-      set inbox(v: Buffer[]) { c.inbox = v; },
-      clock: () => this.clock(),
-      dispatch: () => this.dispatch(),
-      wake: () => this.wake(),
-      scheduleFlush: () => this.pump.scheduleFlush(),
-      schedulePump: () => this.pump.schedulePump(),
-      log: (level, text) => this.log(level, text),
-    };
+  // ClientLink / PumpSteps members the Client has only for its collaborators (see `link`).
+  private scheduleFlush(): void {
+    this.pump.scheduleFlush();
+  }
+
+  private schedulePump(): void {
+    this.pump.schedulePump();
+  }
+
+  private runsInBackground(): boolean {
+    return this.background !== 'none';
+  }
+
+  private readAndTick(): void {
+    this.loopRead();
+    this.loopMisc();
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */

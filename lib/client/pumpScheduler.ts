@@ -9,7 +9,7 @@ import type { ClientLink } from './link';
 /** @internal The pump steps the scheduler runs, from the Client. */
 export interface PumpSteps {
   /** loopStart()/loopForever() run the pump. */
-  background(): boolean;
+  runsInBackground(): boolean;
   /** A background turn: loopRead() then loopMisc(). */
   readAndTick(): void;
   /** Hands the session's queued bytes to the transport (one write). */
@@ -35,7 +35,7 @@ export class PumpScheduler {
 
   /** New input: run a pump turn (background) or end the wait of loop(). */
   wake(): void {
-    if (this.steps.background()) this.schedulePump();
+    if (this.steps.runsInBackground()) this.schedulePump();
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
@@ -79,7 +79,7 @@ export class PumpScheduler {
     if (this.inTurn) return;
     this.inTurn = true;
     try {
-      if (this.steps.background()) {
+      if (this.steps.runsInBackground()) {
         this.steps.readAndTick();
         this.armTimer();
       } else if (this.link.transport !== null) {
@@ -103,7 +103,7 @@ export class PumpScheduler {
    * again; only an earlier deadline re-arms at once. This spares a clearTimeout/setTimeout per turn.
    */
   armTimer(): void {
-    if (!this.steps.background()) return;
+    if (!this.steps.runsInBackground()) return;
     const at = this.link.session.nextDeadline();
     if (this.timer !== null && this.timerAt <= at) return;
     this.clearTimer();

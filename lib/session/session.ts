@@ -108,7 +108,10 @@ export class Session {
   private readonly ids = new PacketIds();
   readonly outgoing = new OutgoingFlows();
   /** Incoming QoS 2 ids delivered to the application, waiting for the broker's PUBREL. */
-  readonly incomingQos2 = new Set<number>();
+  private qos2In: Set<number> | null = null; // created on the first QoS 2 message (idle connections stay small)
+  get incomingQos2(): ReadonlySet<number> {
+    return this.qos2In ?? NO_IDS;
+  }
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
   private readonly requests = new PendingRequests();
 
@@ -132,7 +135,7 @@ export class Session {
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
-  private readonly incomingAliases = new Map<number, string>();
+  private incomingAliases: Map<number, string> | null = null; // created on the first alias the server sets
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private outgoingAliases: TopicAliases | null = null;
   /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
@@ -185,7 +188,7 @@ export class Session {
     this.pingSentAt = 0;
     this.server.reset();
     this.keepaliveMs = c.keepalive * 1000;
-    this.incomingAliases.clear();
+    this.incomingAliases = null;
     this.outgoingAliases = null;
     let props = c.protocol === 5 ? c.connectProperties : undefined;
     if (c.protocol === 5 && (c.maxPacketSize ?? 0) > 0 && props?.MaximumPacketSize === undefined) {
@@ -222,7 +225,7 @@ export class Session {
     for (const w of this.qos0Waiting.clear()) w.info._fail(MQTT_ERR_CONN_LOST);
     // Acks the application still held are never sent on a new connection; an unacknowledged
     // QoS 2 message is forgotten too, so the broker's resend is delivered again.
-    for (const mid of this.heldAcks.clear()) this.incomingQos2.delete(mid);
+    for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
     const failed = this.outgoing.connectionLost(!this.config.cleanSession);
     for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
@@ -479,8 +482,9 @@ export class Session {
     const mid = p.packetId ?? 0;
     if (qos === 2) {
       // Exactly once: deliver on the first PUBLISH, then only re-acknowledge until PUBREL.
-      if (!this.incomingQos2.has(mid)) {
-        this.incomingQos2.add(mid);
+      const received = (this.qos2In ??= new Set<number>());
+      if (!received.has(mid)) {
+        received.add(mid);
         this.deliver(p, mid, now);
         if (this.holdAcks) return; // the driver acks it after the handler
       } else if (this.heldAcks.isHeld(mid)) {
@@ -534,10 +538,10 @@ export class Session {
       return false;
     }
     if (p.topic !== '') {
-      this.incomingAliases.set(alias, p.topic);
+      (this.incomingAliases ??= new Map<number, string>()).set(alias, p.topic);
       return true;
     }
-    const topic = this.incomingAliases.get(alias);
+    const topic = this.incomingAliases?.get(alias);
     if (topic === undefined) {
       this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
       return false;
@@ -554,7 +558,7 @@ export class Session {
   }
 
   private onPubrel(mid: number, now: number): void {
-    const known = this.incomingQos2.delete(mid);
+    const known = this.qos2In?.delete(mid) ?? false;
     // Unknown id: complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
     this.send({ type: 'pubcomp', packetId: mid, reasonCode: known || this.config.protocol !== 5 ? 0 : 0x92 }, now);
   }
@@ -909,7 +913,7 @@ export class Session {
    * out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
    */
   private sessionLostByBroker(): void {
-    this.incomingQos2.clear();
+    this.qos2In?.clear();
     for (const m of this.outgoing.messages.values()) {
       if (m.state === 'sent') m.everSent = false;
     }
@@ -917,7 +921,7 @@ export class Session {
 
   /** Clean session: the broker forgets everything; so do we, except messages never sent. */
   private startClean(): void {
-    this.incomingQos2.clear();
+    this.qos2In?.clear();
     for (const m of [...this.outgoing.messages.values()]) {
       if (m.everSent) {
         this.outgoing.finish(m.mid);
@@ -944,6 +948,7 @@ export class Session {
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
+const NO_IDS: ReadonlySet<number> = new Set<number>();
 Object.freeze(NO_EVENTS);
 
 export { EMPTY as EMPTY_PAYLOAD };
