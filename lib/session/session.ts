@@ -83,7 +83,7 @@ const DEFAULT_CONNACK_TIMEOUT = 30;
 export function defaultSessionConfig(): SessionConfig {
   return {
     clientId: '', cleanSession: true, protocol: 4, keepalive: 60, maxInflight: 20, maxQueued: 0,
-    retrySeconds: 5, connackTimeout: 0, store: memoryStore(),
+    retrySeconds: 5, connackTimeout: 0, maxPacketSize: 0, store: memoryStore(), limits: undefined,
   };
 }
 
