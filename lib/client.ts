@@ -25,6 +25,7 @@ import { Backoff } from './client/backoff';
 import { Callbacks, Fn, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
+import { DEFAULT_READ_BATCH_MS, ReadBatching } from './client/readBatching';
 import { Delivery } from './client/delivery';
 import type { ClientLink } from './client/link';
 import { PumpScheduler, PumpSteps } from './client/pumpScheduler';
@@ -129,6 +130,7 @@ export class Client extends EventEmitter {
   private readonly link = this as unknown as ClientLink;
   /** Read pausing and write blocking at the transport. */
   private readonly backpressure = new Backpressure(this.link, this.flow);
+  private readonly readBatching = new ReadBatching();
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
   private readonly pump = new PumpScheduler(this.link, this as unknown as PumpSteps);
   /** Handing received messages to handlers; their acks. */
@@ -220,6 +222,8 @@ export class Client extends EventEmitter {
     this.flow.concurrency = 1;
     this.delivery.manualAck = false;
     this.backpressure.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+    this.readBatching.maxDelayMs = DEFAULT_READ_BATCH_MS;
+    this.readBatching.reset();
     this.limits = defaultOutgoingLimits();
     this.init(parseClientArgs(opts, more));
   }
@@ -281,6 +285,19 @@ export class Client extends EventEmitter {
    */
   writeHighWaterSet(bytes: number): void {
     this.backpressure.writeHighWater = checkInt(bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Read batching (default 1 ms): while a dense stream of QoS 0 messages arrives (more than
+   * 10,000 reads a second, eight in a row), the client reads the socket at most once per
+   * `maxDelayMs` instead of once per message, so the kernel gathers them into one read. A local
+   * broker then spends about a third less CPU per message relaying to this client, and the
+   * client far less reading. A message of such a stream may wait up to `maxDelayMs` longer;
+   * QoS 1/2 traffic and slower streams are read at once. 0 turns it off.
+   */
+  readBatchingSet(maxDelayMs: number): void {
+    this.readBatching.maxDelayMs = checkInt(maxDelayMs, 'maxDelayMs', 0, 1000);
+    if (maxDelayMs === 0) this.readBatching.reset();
   }
 
   /**
@@ -928,7 +945,19 @@ export class Client extends EventEmitter {
 
   private readAndTick(): void {
     this.loopRead();
+    this.batchReads();
     this.loopMisc();
+  }
+
+  /** Read batching (readBatching.ts): after a turn of a dense QoS 0 stream, pause reading briefly. */
+  private batchReads(): void {
+    const s = this.session;
+    const qos0 = s.receivedQos0;
+    const other = s.receivedOther;
+    if (qos0 === 0 && other === 0) return;
+    s.receivedQos0 = 0;
+    s.receivedOther = 0;
+    if (this.readBatching.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(this.readBatching.maxDelayMs);
   }
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
@@ -939,6 +968,7 @@ export class Client extends EventEmitter {
     this.transportClosed = null;
     this.inbox = [];
     this.backpressure.connectionLost(!this.opts.cleanSession);
+    this.readBatching.reset();
     t.destroy();
     this.pump.clearTimer();
     const expected = this.userDisconnect;
@@ -1015,6 +1045,7 @@ export class Client extends EventEmitter {
     this.transportClosed = null;
     this.inbox = [];
     this.backpressure.connectionLost(!this.opts.cleanSession);
+    this.readBatching.reset();
     t.destroy();
     this.session.connectionLost();
   }

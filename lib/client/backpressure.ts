@@ -13,6 +13,11 @@ export class Backpressure {
   writeHighWater = DEFAULT_WRITE_HIGH_WATER;
   /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
   private writeBlocked = false;
+  /** Reading is paused by read batching (readBatching.ts) until batchTimer fires. */
+  private batchPaused = false;
+  /** Kept and refresh()ed: a dense stream pauses once a millisecond, without a new Timeout each time. */
+  private batchTimer: NodeJS.Timeout | null = null;
+  private batchTimerMs = 0;
 
   constructor(private readonly link: ClientLink, private readonly flow: IncomingFlow) {}
 
@@ -44,6 +49,7 @@ export class Backpressure {
     } else if (f.underLow()) {
       f.readPaused = false;
       f.probing = false;
+      this.batchPaused = false;
       t.resume();
       this.link.log(MQTT_LOG_DEBUG, 'Reading resumed');
     }
@@ -80,6 +86,27 @@ export class Backpressure {
     t.resume();
   }
 
+  /** Read batching: stop reading for `ms`, so the kernel gathers what arrives into one read. */
+  pauseBriefly(ms: number): void {
+    const t = this.link.transport;
+    if (t === null || this.flow.readPaused || this.batchPaused) return;
+    this.batchPaused = true;
+    t.pause();
+    if (this.batchTimer !== null && this.batchTimerMs === ms) {
+      this.batchTimer.refresh();
+      return;
+    }
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = setTimeout(this.endBriefPause, ms);
+    this.batchTimerMs = ms;
+  }
+
+  private readonly endBriefPause = (): void => {
+    if (!this.batchPaused) return;
+    this.batchPaused = false;
+    if (!this.flow.readPaused) this.link.transport?.resume();
+  };
+
   /** After a write: past the write high-water mark the session holds publishes back. */
   afterWrite(t: Transport): void {
     if (t.pendingBytes > this.writeHighWater) this.blockWrites();
@@ -102,5 +129,8 @@ export class Backpressure {
   connectionLost(resumable: boolean): void {
     this.flow.connectionLost(resumable);
     this.writeBlocked = false;
+    this.batchPaused = false;
+    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
   }
 }

@@ -102,6 +102,9 @@ export class Session {
   readonly heldAcks = new HeldAcks();
   /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
   writeBlocked = false;
+  /** Packets received, counted for the driver's read batching (which zeroes them): QoS 0 PUBLISHes, and all others. */
+  receivedQos0 = 0;
+  receivedOther = 0;
 
   /** Created by the first connection, then reset for each new one. */
   private parser: Parser | null = null;
@@ -357,6 +360,8 @@ export class Session {
 
   private handle(p: Packet, now: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p));
+    if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
+    else this.receivedOther++;
     if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
       this.protocolViolation(`${p.type.toUpperCase()} received before CONNACK`, 0x82, now);
       return;

@@ -72,7 +72,11 @@ export class TcpTransport implements Transport {
     const tcpOpts: net.TcpNetConnectOpts = { host, port };
     if (bindAddress) tcpOpts.localAddress = bindAddress;
     if (bindPort) tcpOpts.localPort = bindPort;
-    const connectOpts: net.NetConnectOpts = path !== undefined ? { path } : tcpOpts;
+    const connectOpts: net.NetConnectOpts & { readableHighWaterMark?: number } = path !== undefined ? { path } : tcpOpts;
+    // pause() must stop reading the socket at once (read batching, flow control): with Node's
+    // default 16 KB, a paused socket goes on reading, and waking, for every small packet until
+    // 16 KB are buffered. With 1, it reads at most one more chunk; flowing reads are unchanged.
+    connectOpts.readableHighWaterMark = 1;
     this.handlers = handlers;
     this.error = undefined;
     const sock = net.connect(connectOpts);
