@@ -27,8 +27,7 @@ import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
 import { DEFAULT_READ_BATCH_MS, ReadBatching } from './client/readBatching';
 import { Delivery } from './client/delivery';
-import type { ClientLink } from './client/link';
-import { PumpScheduler, PumpSteps } from './client/pumpScheduler';
+import { PumpScheduler } from './client/pumpScheduler';
 import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
 import {
@@ -98,11 +97,15 @@ export class Client extends EventEmitter {
   suppressExceptions = true;
 
   private opts!: ClientOptions;
-  private session!: Session;
-  private clock!: () => number;
-  private transport: Transport | null = null;
+  /** @internal The engine (ClientLink). */
+  session!: Session;
+  /** @internal Monotonic ms (ClientLink). */
+  clock!: () => number;
+  /** @internal The open connection's transport (ClientLink). */
+  transport: Transport | null = null;
   private attempt = 0;
-  private inbox: Buffer[] = [];
+  /** @internal Received bytes not yet decoded (ClientLink). */
+  inbox: Buffer[] = [];
   private transportClosed: { transport: Transport; error?: Error } | null = null;
   private targetHost = '';
   private targetPort = 1883;
@@ -122,19 +125,17 @@ export class Client extends EventEmitter {
   private willMessage: WillMessage | undefined;
   /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
   private readonly flow = new IncomingFlow();
-  /**
-   * The narrow view of this client that its collaborators get. The Client is its own link (it
-   * has every ClientLink and PumpSteps member, private to users): an adapter object with
-   * closures would cost each idle connection about 1 KB.
-   */
-  private readonly link = this as unknown as ClientLink;
+  // The collaborators below get the Client itself as their ClientLink and PumpSteps: it has
+  // every member of both (tagged internal: left out of the published types). An adapter object
+  // with closures would cost each idle connection about 1 KB.
   /** Read pausing and write blocking at the transport. */
-  private readonly backpressure = new Backpressure(this.link, this.flow);
+  private readonly backpressure = new Backpressure(this, this.flow);
+  /** When a dense QoS 0 stream is read in batches (readBatching.ts). */
   private readonly readBatching = new ReadBatching();
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
-  private readonly pump = new PumpScheduler(this.link, this as unknown as PumpSteps);
+  private readonly pump = new PumpScheduler(this, this);
   /** Handing received messages to handlers; their acks. */
-  private readonly delivery = new Delivery(this.link, this, this.callbacks, this.flow, this.backpressure);
+  private readonly delivery = new Delivery(this, this, this.callbacks, this.flow, this.backpressure);
   private limits: OutgoingLimits = defaultOutgoingLimits();
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
@@ -853,16 +854,17 @@ export class Client extends EventEmitter {
     this.wake();
   }
 
-  /** New input: run a pump turn (background) or end the wait of loop(). */
-  private wake(): void {
+  /** @internal New input: run a pump turn (background) or end the wait of loop() (ClientLink). */
+  wake(): void {
     this.pump.wake();
   }
 
   /**
    * Hands the session's queued bytes to the transport (one write). Past the write high-water
    * mark the session holds publishes back (writeBlocked); control packets (acks, PINGREQ) still go.
+   * @internal (PumpSteps)
    */
-  private flush(): void {
+  flush(): void {
     const t = this.transport;
     if (t === null || this.transportClosed !== null) return;
     const chunks = this.session.takeOutgoing(this.clock());
@@ -876,8 +878,8 @@ export class Client extends EventEmitter {
     this.backpressure.afterWrite(t);
   }
 
-  /** Runs the callbacks for the session's events, after its transitions are complete. */
-  private dispatch(): void {
+  /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
+  dispatch(): void {
     for (;;) {
       const events = this.session.takeEvents();
       if (events.length === 0) return;
@@ -905,7 +907,7 @@ export class Client extends EventEmitter {
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
-      case 'auth': return answerAuth(this.link, this, this.callbacks, ev.reasonCode, ev.properties);
+      case 'auth': return answerAuth(this, this, this.callbacks, ev.reasonCode, ev.properties);
     }
   }
 
@@ -929,21 +931,24 @@ export class Client extends EventEmitter {
     this.backpressure.readReceived();
   }
 
-  /** The view of this client given to its collaborators (lib/client/link.ts). */
-  // ClientLink / PumpSteps members the Client has only for its collaborators (see `link`).
-  private scheduleFlush(): void {
+  // ClientLink / PumpSteps members the Client has only for its collaborators (lib/client/link.ts).
+  /** @internal (ClientLink) */
+  scheduleFlush(): void {
     this.pump.scheduleFlush();
   }
 
-  private schedulePump(): void {
+  /** @internal (ClientLink) */
+  schedulePump(): void {
     this.pump.schedulePump();
   }
 
-  private runsInBackground(): boolean {
+  /** @internal (PumpSteps) */
+  runsInBackground(): boolean {
     return this.background !== 'none';
   }
 
-  private readAndTick(): void {
+  /** @internal (PumpSteps) */
+  readAndTick(): void {
     this.loopRead();
     this.batchReads();
     this.loopMisc();
@@ -1054,7 +1059,8 @@ export class Client extends EventEmitter {
     this.session.logging = this.callbacks.logging;
   }
 
-  private log(level: number, text: string): void {
+  /** @internal (ClientLink) */
+  log(level: number, text: string): void {
     this.callbacks.log(level, text);
   }
 

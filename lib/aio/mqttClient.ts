@@ -22,6 +22,7 @@
  */
 import { Client, ConnectFlags } from '../client';
 import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from '../client/args';
+import { closeClient } from '../client/close';
 import { PayloadLike, toPayload } from '../client/payload';
 import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
@@ -65,9 +66,6 @@ interface Settler {
   resolve(): void;
   reject(e: unknown): void;
 }
-
-/** Longest wait for the broker to close the connection after DISCONNECT, in ms. */
-const DISCONNECT_WAIT_MS = 5000;
 
 /**
  * The promise-based MQTT client (amqtt's MQTTClient).
@@ -332,7 +330,7 @@ export class MQTTClient {
     const err = new ClientError('disconnected', { rc: MQTT_ERR_NO_CONN });
     for (const s of [...this.sleepers]) s.reject(err);
     const client = this.client;
-    if (client !== null) await this.closeClient(client);
+    if (client !== null) await closeClient(client);
     this.giveUp(err);
     this.clearTimers();
   }
@@ -562,24 +560,6 @@ export class MQTTClient {
     return client;
   }
 
-  /** Ends a Client for good: DISCONNECT (if connected), wait for the close (bounded), stop the loop. */
-  private async closeClient(client: Client): Promise<void> {
-    const closed = new Promise<void>((resolve) => {
-      const t = setTimeout(done, DISCONNECT_WAIT_MS);
-      function done(): void {
-        clearTimeout(t);
-        client.off('disconnect', done);
-        client.off('connect_fail', done);
-        resolve();
-      }
-      client.on('disconnect', done);
-      client.on('connect_fail', done);
-      if (client.disconnect() !== MQTT_ERR_SUCCESS) done();
-    });
-    await closed;
-    await client.loopStop();
-  }
-
   /** Replaces the Client: the old one is closed and forgotten, its waiters fail. */
   private async retire(err: ClientError): Promise<void> {
     const old = this.client;
@@ -591,7 +571,7 @@ export class MQTTClient {
     this.failAcks(err);
     this.failPublishes(err);
     if (old !== null) {
-      await this.closeClient(old);
+      await closeClient(old);
       old.removeAllListeners();
     }
   }

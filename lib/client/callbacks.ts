@@ -15,7 +15,7 @@ export const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_mess
   'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
 export type SlotName = typeof SLOTS[number];
 
-/** @internal What the runner needs of its Client: the slots, the emitter, suppressExceptions. */
+/** What the runner needs of its Client: the slots, the emitter, suppressExceptions (not public; named by Callbacks' declaration). */
 export type CallbackOwner = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean };
 
 export class Callbacks {

@@ -1,12 +1,13 @@
 /**
  * The narrow view of a Client that its pump collaborators (delivery.ts, backpressure.ts) get:
  * the session and transport of the current connection, the undecoded inbox, and the few pump
- * steps they trigger. The Client builds it; nothing else of the Client is reachable from them.
+ * steps they trigger. The Client is its own link (no adapter object: ~1 KB per idle client);
+ * its members behind it are tagged internal, so the published types leave them out.
  */
 import type { Session } from '../session/session';
 import type { Transport } from '../transport/types';
 
-/** @internal */
+/** Not public (index.ts does not export it), but not tagged internal: declarations of the collaborators name it. */
 export interface ClientLink {
   readonly session: Session;
   /** The open connection's transport, or null. */

@@ -6,7 +6,7 @@
  */
 import type { ClientLink } from './link';
 
-/** @internal The pump steps the scheduler runs, from the Client. */
+/** The pump steps the scheduler runs, from the Client (not public; named by PumpScheduler's declaration). */
 export interface PumpSteps {
   /** loopStart()/loopForever() run the pump. */
   runsInBackground(): boolean;

@@ -146,19 +146,3 @@ export function waitConnack(client: Client, host: string, port: number, protocol
   });
 }
 
-/** Sends DISCONNECT and resolves once the connection is closed (at most `ms` later), then stops the loop. */
-export async function closeClient(client: Client, ms = 5000): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      client.off('disconnect', done);
-      client.off('connect_fail', done);
-      resolve();
-    }
-    client.on('disconnect', done);
-    client.on('connect_fail', done);
-    if (client.disconnect() !== 0) done();
-  });
-  await client.loopStop();
-}

@@ -17,6 +17,7 @@
  * connecting.
  */
 import { checkQos } from '../client/args';
+import { closeClient } from '../client/close';
 import { PayloadLike, toPayload } from '../client/payload';
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_SUCCESS } from '../constants';
 import { ValueError } from '../errors';
@@ -24,7 +25,7 @@ import { PublishError } from '../message';
 import { validateTopicName } from '../protocol/topics';
 import { errorString } from '../strings';
 import { ClientError } from '../aio/errors';
-import { checkKeys, closeClient, HelperOptions, makeClient, openConnection, target, waitConnack } from './options';
+import { checkKeys, HelperOptions, makeClient, openConnection, target, waitConnack } from './options';
 
 export type { HelperAuth, HelperOptions, HelperTls, HelperWill } from './options';
 export { ClientError, ConnectError } from '../aio/errors';

@@ -447,6 +447,56 @@ async function rawSession(port: number, first: Buffer, expect: number): Promise<
   return sock;
 }
 
+/** A bare-socket subscriber: connected as `id`, subscribed to `topic` at `qos` (packet id 1), SUBACK read. */
+async function rawSubscriber(port: number, id: string, topic: Buffer, qos: QoS): Promise<import('net').Socket> {
+  const sub = await rawSession(port, rawConnectPacket(id), 4);
+  const subscribe = Buffer.alloc(2 + 2 + 2 + topic.length + 1);
+  subscribe[0] = 0x82;
+  subscribe[1] = subscribe.length - 2;
+  subscribe.writeUInt16BE(1, 2);
+  subscribe.writeUInt16BE(topic.length, 4);
+  topic.copy(subscribe, 6);
+  subscribe[subscribe.length - 1] = qos;
+  await new Promise<void>((resolve) => {
+    sub.write(subscribe);
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      got += d.length;
+      if (got >= 5) { sub.off('data', onData); resolve(); }
+    };
+    sub.on('data', onData);
+  });
+  return sub;
+}
+
+/** Encodes a QoS 0 PUBLISH of `payload` to `topic` into `buf` at `at`; `len` is its remaining length (< 128). */
+function writeRawPublish0(buf: Buffer, at: number, len: number, topic: Buffer, payload: Buffer): void {
+  buf[at] = 0x30;
+  buf[at + 1] = len;
+  buf.writeUInt16BE(topic.length, at + 2);
+  topic.copy(buf, at + 4);
+  payload.copy(buf, at + 4 + topic.length);
+}
+
+/**
+ * A 'data' handler for a QoS 0 subscriber's socket: frames PUBLISHes with one-byte remaining
+ * lengths (a packet split across reads is kept for the next) and hands each payload to `onPayload`.
+ */
+function rawQos0Reader(onPayload: (payload: Buffer) => void): (d: Buffer) => void {
+  let rest: Buffer | null = null;
+  return (d: Buffer) => {
+    const buf = rest === null ? d : Buffer.concat([rest, d]);
+    let at = 0;
+    while (buf.length - at >= 2 && buf.length - at >= 2 + buf[at + 1]) {
+      const l = buf[at + 1];
+      const tl = buf.readUInt16BE(at + 2);
+      onPayload(buf.subarray(at + 4 + tl, at + 2 + l));
+      at += 2 + l;
+    }
+    rest = at < buf.length ? buf.subarray(at) : null;
+  };
+}
+
 /**
  * QoS 0, 64-byte-class payloads, as fast as the broker relays them: every PUBLISH encoded
  * before the clock starts, written PUBLISH_CHUNK at a time (one write each), and the
@@ -456,22 +506,7 @@ async function rawSession(port: number, first: Buffer, expect: number): Promise<
 export function rawQos0(n: number, size: number): Promise<Measure> {
   return withBroker(async (b) => {
     const topic = Buffer.from('bench/q0');
-    const sub = await rawSession(b.port, rawConnectPacket(`raw-sub-${process.pid}`), 4);
-    const subscribe = Buffer.alloc(2 + 2 + 2 + topic.length + 1);
-    subscribe[0] = 0x82;
-    subscribe[1] = subscribe.length - 2;
-    subscribe.writeUInt16BE(1, 2);
-    subscribe.writeUInt16BE(topic.length, 4);
-    topic.copy(subscribe, 6);
-    await new Promise<void>((resolve) => {
-      sub.write(subscribe);
-      let got = Buffer.alloc(0);
-      const onData = (d: Buffer): void => {
-        got = Buffer.concat([got, d]);
-        if (got.length >= 5) { sub.off('data', onData); resolve(); }
-      };
-      sub.on('data', onData);
-    });
+    const sub = await rawSubscriber(b.port, `raw-sub-${process.pid}`, topic, 0);
     const pub = await rawSession(b.port, rawConnectPacket(`raw-pub-${process.pid}`), 4);
     const len = 2 + topic.length + size;
     if (len > 127) throw new BenchError('rawQos0: payload too large for a one-byte remaining length');
@@ -480,28 +515,12 @@ export function rawQos0(n: number, size: number): Promise<Measure> {
       const k = Math.min(PUBLISH_CHUNK, n - i);
       const c = Buffer.alloc(k * (2 + len));
       for (let j = 0; j < k; j++) {
-        const at = j * (2 + len);
-        c[at] = 0x30;
-        c[at + 1] = len;
-        c.writeUInt16BE(topic.length, at + 2);
-        topic.copy(c, at + 4);
-        makePayload(i + j, size).copy(c, at + 4 + topic.length);
+        writeRawPublish0(c, j * (2 + len), len, topic, makePayload(i + j, size));
       }
       chunks.push(c);
     }
     const check = new SeqCheck(n, size, 'raw subscriber');
-    let rest: Buffer | null = null;
-    sub.on('data', (d: Buffer) => {
-      const buf = rest === null ? d : Buffer.concat([rest, d]);
-      let at = 0;
-      while (buf.length - at >= 2 && buf.length - at >= 2 + buf[at + 1]) {
-        const l = buf[at + 1];
-        const tl = buf.readUInt16BE(at + 2);
-        check.add(buf.subarray(at + 4 + tl, at + 2 + l));
-        at += 2 + l;
-      }
-      rest = at < buf.length ? buf.subarray(at) : null;
-    });
+    sub.on('data', rawQos0Reader((p) => check.add(p)));
     try {
       gc();
       const t0 = start();
@@ -527,23 +546,7 @@ export function rawQos0(n: number, size: number): Promise<Measure> {
 export function rawQos1(n: number, size: number, window: number): Promise<Measure> {
   return withBroker(async (b) => {
     const topic = Buffer.from('bench/q1');
-    const sub = await rawSession(b.port, rawConnectPacket(`raw1-sub-${process.pid}`), 4);
-    const subscribe = Buffer.alloc(2 + 2 + 2 + topic.length + 1);
-    subscribe[0] = 0x82;
-    subscribe[1] = subscribe.length - 2;
-    subscribe.writeUInt16BE(1, 2);
-    subscribe.writeUInt16BE(topic.length, 4);
-    topic.copy(subscribe, 6);
-    subscribe[subscribe.length - 1] = 1; // QoS 1
-    await new Promise<void>((resolve) => {
-      sub.write(subscribe);
-      let got = 0;
-      const onData = (d: Buffer): void => {
-        got += d.length;
-        if (got >= 5) { sub.off('data', onData); resolve(); }
-      };
-      sub.on('data', onData);
-    });
+    const sub = await rawSubscriber(b.port, `raw1-sub-${process.pid}`, topic, 1);
     const pub = await rawSession(b.port, rawConnectPacket(`raw1-pub-${process.pid}`), 4);
     const len = 2 + topic.length + 2 + size;
     if (len > 127) throw new BenchError('rawQos1: payload too large for a one-byte remaining length');
@@ -630,53 +633,28 @@ export function rawQos1(n: number, size: number, window: number): Promise<Measur
 export function rawLatency(o: LatencyOpts): Promise<Measure> {
   return withBroker(async (b) => {
     const topic = Buffer.from('bench/latency');
-    const sub = await rawSession(b.port, rawConnectPacket(`rawl-sub-${process.pid}`), 4);
-    const subscribe = Buffer.alloc(2 + 2 + 2 + topic.length + 1);
-    subscribe[0] = 0x82;
-    subscribe[1] = subscribe.length - 2;
-    subscribe.writeUInt16BE(1, 2);
-    subscribe.writeUInt16BE(topic.length, 4);
-    topic.copy(subscribe, 6);
-    await new Promise<void>((resolve) => {
-      sub.write(subscribe);
-      let got = 0;
-      const onData = (d: Buffer): void => {
-        got += d.length;
-        if (got >= 5) { sub.off('data', onData); resolve(); }
-      };
-      sub.on('data', onData);
-    });
+    const sub = await rawSubscriber(b.port, `rawl-sub-${process.pid}`, topic, 0);
     const pub = await rawSession(b.port, rawConnectPacket(`rawl-pub-${process.pid}`), 4);
     const len = 2 + topic.length + o.size;
     if (len > 127) throw new BenchError('rawLatency: payload too large for a one-byte remaining length');
     const total = o.warmup + o.n;
     const samples = new Float64Array(o.n);
     const check = new SeqCheck(total, o.size, 'raw subscriber');
-    let rest: Buffer | null = null;
+    let t = 0n; // when the read being framed arrived
+    const read = rawQos0Reader((p) => {
+      check.add(p);
+      const seq = payloadSeq(p);
+      if (seq >= o.warmup && seq < total) samples[seq - o.warmup] = Number(t - payloadSentAt(p)) / 1e6;
+    });
     sub.on('data', (d: Buffer) => {
-      const t = now();
-      const buf = rest === null ? d : Buffer.concat([rest, d]);
-      let at = 0;
-      while (buf.length - at >= 2 && buf.length - at >= 2 + buf[at + 1]) {
-        const l = buf[at + 1];
-        const tl = buf.readUInt16BE(at + 2);
-        const p = buf.subarray(at + 4 + tl, at + 2 + l);
-        check.add(p);
-        const seq = payloadSeq(p);
-        if (seq >= o.warmup && seq < total) samples[seq - o.warmup] = Number(t - payloadSentAt(p)) / 1e6;
-        at += 2 + l;
-      }
-      rest = at < buf.length ? buf.subarray(at) : null;
+      t = now();
+      read(d);
     });
     try {
       gc();
       await paced(total, o.rateHz, (i) => {
         const p = Buffer.allocUnsafe(2 + len);
-        p[0] = 0x30;
-        p[1] = len;
-        p.writeUInt16BE(topic.length, 2);
-        topic.copy(p, 4);
-        makePayload(i, o.size).copy(p, 4 + topic.length);
+        writeRawPublish0(p, 0, len, topic, makePayload(i, o.size));
         pub.write(p);
       });
       await check.wait(STALL_MS);

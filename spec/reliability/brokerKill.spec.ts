@@ -21,9 +21,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from '../../lib';
 import { useClients } from '../client/support';
-import { FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-import { history, publishPaced, report, StreamCounter, uid, waitFor } from './support';
+import { describeWithMosquitto, MosquittoBroker } from '../support/mosquitto';
+import { publishPaced, report, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
 
 const N = 1000;
 const WINDOW = 20; // the clients' default in-flight window
@@ -47,47 +46,23 @@ async function brokerSaved(broker: MosquittoBroker, helper: Client, n: number): 
 
 describeWithMosquitto('broker SIGKILL + restart with persistence during a stream', () => {
   const clients = useClients();
-  let broker: MosquittoBroker;
-  let pubProxy: FaultProxy;
-  let subProxy: FaultProxy;
-
-  beforeAll(async () => {
-    broker = await startMosquitto({ persistence: true });
-    pubProxy = await startFaultProxy({ targetPort: broker.port });
-    subProxy = await startFaultProxy({ targetPort: broker.port });
-  });
-  afterAll(async () => {
-    await pubProxy?.close();
-    await subProxy?.close();
-    await broker?.stop();
-  });
+  const net = useProxiedBroker();
+  const delays: [number, number] = [0.05, 0.2];
 
   async function setup(run: string, viaProxy: boolean) {
+    const { broker, pubProxy, subProxy } = net;
     const counter = new StreamCounter(run, N);
-    const sub: Client = clients.make({ clientId: uid('bsub'), cleanSession: false });
-    sub.reconnectDelaySet(0.05, 0.2);
-    counter.attach(sub);
-    const subH = history(sub);
-    await sub.connect(broker.host, viaProxy ? subProxy.port : broker.port, 10);
-    sub.loopStart();
-    await waitFor(() => counter.subacks >= 1, 5000, 'the subscriber SUBACK');
-    const pub: Client = clients.make({ clientId: uid('bpub'), cleanSession: false });
-    pub.reconnectDelaySet(0.05, 0.2);
-    const pubH = history(pub);
-    await pub.connect(broker.host, viaProxy ? pubProxy.port : broker.port, 10);
-    pub.loopStart();
-    await waitFor(() => pubH.connects.length === 1, 5000, 'the publisher connected');
+    const subAt = { host: broker.host, port: viaProxy ? subProxy.port : broker.port };
+    const pubAt = { host: broker.host, port: viaProxy ? pubProxy.port : broker.port };
+    const { client: sub, h: subH } = await startStreamClient(clients, { id: 'bsub', cleanSession: false, delays, at: subAt, what: 'the subscriber' }, counter);
+    const { client: pub, h: pubH } = await startStreamClient(clients, { id: 'bpub', cleanSession: false, delays, at: pubAt, what: 'the publisher' });
     return { counter, sub, subH, pub, pubH };
   }
 
   it(`killed with packets in flight both ways (network held): ${N} QoS 1 + ${N} QoS 2, none lost, none duplicated`, async () => {
+    const { broker, pubProxy, subProxy } = net;
     const { counter, sub, subH, pub, pubH } = await setup(uid('bkh'), true);
-    const helper: Client = clients.make({ clientId: uid('bhelp'), cleanSession: true });
-    helper.reconnectDelaySet(0.05, 0.2);
-    const helperH = history(helper);
-    await helper.connect(broker.host, broker.port, 10);
-    helper.loopStart();
-    await waitFor(() => helperH.connects.length === 1, 5000, 'the helper connected');
+    const { client: helper, h: helperH } = await startStreamClient(clients, { id: 'bhelp', cleanSession: true, delays, at: broker, what: 'the helper' });
     let kills = 0;
     const killAt = [N * 0.3, N * 0.65].map(Math.floor);
     let busy: Promise<void> = Promise.resolve();
@@ -126,6 +101,7 @@ describeWithMosquitto('broker SIGKILL + restart with persistence during a stream
   }, 40000);
 
   it(`killed at an arbitrary instant: ${N} QoS 1 + ${N} QoS 2; every flow completes, broker rollbacks bounded by the windows`, async () => {
+    const { broker } = net;
     const { counter, sub, subH, pub, pubH } = await setup(uid('bka'), false);
     let kills = 0;
     const killAt = [N * 0.3, N * 0.65].map(Math.floor);

@@ -9,11 +9,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Client } from '../../lib';
 import { useClients } from '../client/support';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { PublisherProcess } from './childProcess';
-import { report, StreamCounter, uid, waitFor } from './support';
+import { report, startStreamClient, StreamCounter, uid, waitFor } from './support';
 
 const N = 1000;
 
@@ -37,12 +36,7 @@ describeWithMosquitto('client SIGKILL + restart with the file store', () => {
   it(`${N} QoS 1 + ${N} QoS 2 messages across two kills of the publishing process`, async () => {
     const run = uid('ck');
     const counter = new StreamCounter(run, N);
-    const sub: Client = clients.make({ clientId: uid('ksub'), cleanSession: false });
-    sub.reconnectDelaySet(0.05, 0.2);
-    counter.attach(sub);
-    await sub.connect(broker.host, broker.port, 10);
-    sub.loopStart();
-    await waitFor(() => counter.subacks >= 1, 5000, 'the subscriber SUBACK');
+    const { client: sub } = await startStreamClient(clients, { id: 'ksub', cleanSession: false, delays: [0.05, 0.2], at: broker, what: 'the subscriber' }, counter);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-ck-'));
     dirs.push(dir);

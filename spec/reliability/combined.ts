@@ -11,37 +11,26 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { Client } from '../../lib';
 import { Clients } from '../client/support';
-import { FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { MosquittoBroker, startMosquitto } from '../support/mosquitto';
+import { FaultProxy } from '../support/faultProxy';
 import { PublisherProcess } from './childProcess';
-import { history, report, sleep, StreamCounter, uid, waitFor } from './support';
+import { ProxiedBroker, report, sleep, startProxiedBroker, startStreamClient, stopProxiedBroker, StreamCounter, uid, waitFor } from './support';
 
 export async function runCombined(n: number, opts: { faultEveryMs: number; timeoutMs: number }): Promise<void> {
   const clients = new Clients();
-  let broker: MosquittoBroker | undefined;
-  let pubProxy: FaultProxy | undefined;
-  let subProxy: FaultProxy | undefined;
+  const net: Partial<ProxiedBroker> = {};
   const children: PublisherProcess[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-comb-'));
   let streaming = true;
   try {
     // Persistence on, but saved every 1,000 changes rather than after every main-loop turn:
     // the broker is not killed here, and saving its whole database per turn caps it at ~500 msg/s.
-    broker = await startMosquitto({ persistence: true, extraConfig: 'autosave_interval 1000' });
-    pubProxy = await startFaultProxy({ targetPort: broker.port });
-    subProxy = await startFaultProxy({ targetPort: broker.port });
+    const { broker, pubProxy, subProxy } = await startProxiedBroker(net, 'autosave_interval 1000');
     const t0 = performance.now();
     const run = uid('comb');
     const counter = new StreamCounter(run, n);
-    const sub: Client = clients.make({ clientId: uid('msub'), cleanSession: false });
-    sub.reconnectDelaySet(0.02, 0.1);
-    counter.attach(sub);
-    const subH = history(sub);
-    await sub.connect(broker.host, subProxy.port, 10);
-    sub.loopStart();
-    await waitFor(() => counter.subacks >= 1, 5000, 'the subscriber SUBACK');
+    const subAt = { host: broker.host, port: subProxy.port };
+    const { client: sub, h: subH } = await startStreamClient(clients, { id: 'msub', cleanSession: false, delays: [0.02, 0.1], at: subAt, what: 'the subscriber' }, counter);
 
     const base = { host: broker.host, port: pubProxy.port, id: uid('mpub'), dir: path.join(dir, 'store'), run, n };
     let current = new PublisherProcess({ ...base, phase: 'publish' });
@@ -103,9 +92,7 @@ export async function runCombined(n: number, opts: { faultEveryMs: number; timeo
     streaming = false;
     for (const c of children) c.stop();
     await clients.cleanup().catch(() => undefined);
-    await pubProxy?.close();
-    await subProxy?.close();
-    await broker?.stop();
+    await stopProxiedBroker(net);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

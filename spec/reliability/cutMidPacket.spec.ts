@@ -6,48 +6,24 @@
  * the next PUBLISH the broker sends the subscriber, then any packet either way (PUBREC, PUBREL,
  * PUBACK...). Every message must arrive; QoS 2 exactly once; QoS 1 duplicates are counted.
  */
-import { Client } from '../../lib';
 import { useClients } from '../client/support';
-import { CutInfo, FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-import { history, publishPaced, report, sleep, StreamCounter, uid, waitFor } from './support';
+import { CutInfo, FaultProxy } from '../support/faultProxy';
+import { describeWithMosquitto } from '../support/mosquitto';
+import { publishPaced, report, sleep, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
 
 const N = 1000;
 
 describeWithMosquitto('links cut mid-packet', () => {
   const clients = useClients();
-  let broker: MosquittoBroker;
-  let pubProxy: FaultProxy;
-  let subProxy: FaultProxy;
-
-  beforeAll(async () => {
-    broker = await startMosquitto({ persistence: true });
-    pubProxy = await startFaultProxy({ targetPort: broker.port });
-    subProxy = await startFaultProxy({ targetPort: broker.port });
-  });
-  afterAll(async () => {
-    await pubProxy?.close();
-    await subProxy?.close();
-    await broker?.stop();
-  });
+  const net = useProxiedBroker();
 
   it(`${N} QoS 1 + ${N} QoS 2 messages: none lost, no QoS 2 duplicate`, async () => {
+    const { pubProxy, subProxy } = net;
     const run = uid('cut');
     const counter = new StreamCounter(run, N);
-    const sub: Client = clients.make({ clientId: uid('csub'), cleanSession: false });
-    sub.reconnectDelaySet(0.02, 0.1);
-    counter.attach(sub);
-    const subH = history(sub);
-    await sub.connect(subProxy.host, subProxy.port, 10);
-    sub.loopStart();
-    await waitFor(() => counter.subacks >= 1, 5000, 'the subscriber SUBACK');
-
-    const pub: Client = clients.make({ clientId: uid('cpub'), cleanSession: false });
-    pub.reconnectDelaySet(0.02, 0.1);
-    const pubH = history(pub);
-    await pub.connect(pubProxy.host, pubProxy.port, 10);
-    pub.loopStart();
-    await waitFor(() => pubH.connects.length === 1, 5000, 'the publisher connected');
+    const delays: [number, number] = [0.02, 0.1];
+    const { h: subH } = await startStreamClient(clients, { id: 'csub', cleanSession: false, delays, at: subProxy, what: 'the subscriber' }, counter);
+    const { client: pub, h: pubH } = await startStreamClient(clients, { id: 'cpub', cleanSession: false, delays, at: pubProxy, what: 'the publisher' });
 
     // The fault loop: one cut at a time, in rotation, while the stream runs.
     const cuts: CutInfo[] = [];

@@ -1,11 +1,14 @@
 /**
- * Shared pieces of the reliability specs (issue 8): a persistent subscriber that counts two
- * sequence-numbered streams (QoS 1 and QoS 2) by number, connection histories, a paced
- * publisher, and the figures each spec prints (sent, received, lost, duplicated).
+ * Shared pieces of the reliability specs (issue 8): mosquitto behind two fault proxies, a
+ * persistent subscriber that counts two sequence-numbered streams (QoS 1 and QoS 2) by number,
+ * connected clients with their connection histories, a paced publisher, and the figures each
+ * spec prints (sent, received, lost, duplicated).
  */
 import { performance } from 'perf_hooks';
 import { Client, MQTTMessage } from '../../lib';
-import { SeqCounter, uid, waitFor } from '../client/support';
+import { Clients, SeqCounter, uid, waitFor } from '../client/support';
+import { FaultProxy, startFaultProxy } from '../support/faultProxy';
+import { MosquittoBroker, startMosquitto } from '../support/mosquitto';
 
 export { uid, waitFor };
 
@@ -26,6 +29,71 @@ export function history(c: Client): History {
   c.on('disconnect', (rc: number) => h.disconnects.push({ at: performance.now(), rc }));
   c.on('connect_fail', () => h.fails.push(performance.now()));
   return h;
+}
+
+/** mosquitto (persistence on) with a fault proxy in front of it for each side. */
+export interface ProxiedBroker {
+  broker: MosquittoBroker;
+  /** The publisher's path to the broker. */
+  pubProxy: FaultProxy;
+  /** The subscriber's path to the broker. */
+  subProxy: FaultProxy;
+}
+
+/**
+ * Starts a ProxiedBroker (`extraConfig` goes into mosquitto's config). `into` is filled as each
+ * piece starts, so stopProxiedBroker(into) also cleans up after a start that failed half-way.
+ */
+export async function startProxiedBroker(into: Partial<ProxiedBroker>, extraConfig?: string): Promise<ProxiedBroker> {
+  const broker = (into.broker = await startMosquitto({ persistence: true, extraConfig }));
+  into.pubProxy = await startFaultProxy({ targetPort: broker.port });
+  into.subProxy = await startFaultProxy({ targetPort: broker.port });
+  return into as ProxiedBroker;
+}
+
+export async function stopProxiedBroker(p: Partial<ProxiedBroker>): Promise<void> {
+  await p.pubProxy?.close();
+  await p.subProxy?.close();
+  await p.broker?.stop();
+}
+
+/** A ProxiedBroker for one describe block: started in beforeAll (its fields are set from then on), stopped in afterAll. */
+export function useProxiedBroker(): ProxiedBroker {
+  const p: Partial<ProxiedBroker> = {};
+  beforeAll(async () => {
+    await startProxiedBroker(p);
+  });
+  afterAll(() => stopProxiedBroker(p));
+  return p as ProxiedBroker;
+}
+
+export interface StreamClientOptions {
+  /** Prefix of the client id (made unique by uid()). */
+  id: string;
+  cleanSession: boolean;
+  /** reconnectDelaySet(min, max), in seconds. */
+  delays: [number, number];
+  /** Where it connects: the broker or a proxy. */
+  at: { host: string; port: number };
+  /** Who it is, in the timeout message: 'the publisher', 'the helper'... */
+  what: string;
+}
+
+/**
+ * Makes a Client with `clients` (its history recorded), connects it (keepalive 10 s), starts
+ * its loop and waits for its first CONNACK. With `counter` it is that counter's subscriber
+ * (it subscribes in on_connect) and the wait is for its SUBACK.
+ */
+export async function startStreamClient(clients: Clients, o: StreamClientOptions, counter?: StreamCounter): Promise<{ client: Client; h: History }> {
+  const client: Client = clients.make({ clientId: uid(o.id), cleanSession: o.cleanSession });
+  client.reconnectDelaySet(o.delays[0], o.delays[1]);
+  counter?.attach(client);
+  const h = history(client);
+  await client.connect(o.at.host, o.at.port, 10);
+  client.loopStart();
+  if (counter !== undefined) await waitFor(() => counter.subacks >= 1, 5000, `${o.what} SUBACK`);
+  else await waitFor(() => h.connects.length === 1, 5000, `${o.what} connected`);
+  return { client, h };
 }
 
 /** Counts the two streams of one run; subscribes (QoS 2) in on_connect so it survives any reconnect. */
