@@ -50,6 +50,7 @@ import { resolveSrvTargets } from './transport/srv';
 import { TLSError, TlsSetOptions } from './transport/tlsOptions';
 import type { WsHeaders } from './transport/websocket';
 import { TransportSettings } from './client/transportSettings';
+import { ClientTransportHandlers } from './client/transportHandlers';
 import type { Transport } from './transport/types';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
 
@@ -575,11 +576,7 @@ export class Client extends EventEmitter {
     const transport = this.createTransport();
     this.log(MQTT_LOG_DEBUG, `Connecting to ${this.targetHost}:${this.targetPort}`);
     try {
-      await transport.open({
-        data: (chunk) => this.onData(transport, chunk),
-        close: (error) => this.onTransportClose(transport, error),
-        drain: () => this.backpressure.onDrain(transport),
-      });
+      await transport.open(new ClientTransportHandlers(this, transport));
     } catch (e) {
       // TLS failures were already logged at MQTT_LOG_ERR with what failed.
       if (attempt === this.attempt && !(e instanceof TLSError)) {
@@ -839,7 +836,8 @@ export class Client extends EventEmitter {
 
   // ---- internals: the pump ---------------------------------------------------------------------------
 
-  private onData(transport: Transport, chunk: Buffer): void {
+  /** @internal Bytes from a transport (TransportEvents). */
+  onData(transport: Transport, chunk: Buffer): void {
     if (transport !== this.transport) return;
     this.inbox.push(chunk);
     const f = this.flow;
@@ -848,10 +846,16 @@ export class Client extends EventEmitter {
     this.wake();
   }
 
-  private onTransportClose(transport: Transport, error?: Error): void {
+  /** @internal A transport closed (TransportEvents). */
+  onTransportClose(transport: Transport, error?: Error): void {
     if (transport !== this.transport) return;
     this.transportClosed = { transport, error };
     this.wake();
+  }
+
+  /** @internal A transport drained its write buffer (TransportEvents). */
+  onTransportDrain(transport: Transport): void {
+    this.backpressure.onDrain(transport);
   }
 
   /** @internal New input: run a pump turn (background) or end the wait of loop() (ClientLink). */
