@@ -120,9 +120,7 @@ export class Client extends EventEmitter {
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
   /** Callback slots, events, handlers and log lines: how user code is called. */
-  private readonly callbacks = new Callbacks(this, () => {
-    if (this.forever) this.endForever(this.callbacks.takePendingError());
-  });
+  private readonly callbacks = new Callbacks(this);
   private willMessage: WillMessage | undefined;
   /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
   private readonly flow = new IncomingFlow();
@@ -1019,6 +1017,11 @@ export class Client extends EventEmitter {
   private clearReconnectTimer(): void {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+  }
+
+  /** @internal A callback failed with suppressExceptions false: loopForever() ends with its error (CallbackOwner). */
+  callbackErrorPending(): void {
+    if (this.forever) this.endForever(this.callbacks.takePendingError());
   }
 
   private settleForever(): void {

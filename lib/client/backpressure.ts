@@ -97,15 +97,16 @@ export class Backpressure {
       return;
     }
     if (this.batchTimer !== null) clearTimeout(this.batchTimer);
-    this.batchTimer = setTimeout(this.endBriefPause, ms);
+    // The Backpressure as the timer's argument (refresh() keeps it): no closure per Client (idle memory).
+    this.batchTimer = setTimeout(Backpressure.endBriefPause, ms, this);
     this.batchTimerMs = ms;
   }
 
-  private readonly endBriefPause = (): void => {
-    if (!this.batchPaused) return;
-    this.batchPaused = false;
-    if (!this.flow.readPaused) this.link.transport?.resume();
-  };
+  private static endBriefPause(b: Backpressure): void {
+    if (!b.batchPaused) return;
+    b.batchPaused = false;
+    if (!b.flow.readPaused) b.link.transport?.resume();
+  }
 
   /** After a write: past the write high-water mark the session holds publishes back. */
   afterWrite(t: Transport): void {

@@ -15,16 +15,19 @@ export const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_mess
   'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
 export type SlotName = typeof SLOTS[number];
 
-/** What the runner needs of its Client: the slots, the emitter, suppressExceptions (not public; named by Callbacks' declaration). */
-export type CallbackOwner = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean };
+/**
+ * What the runner needs of its Client: the slots, the emitter, suppressExceptions, and
+ * callbackErrorPending(), told when a callback failed with suppressExceptions false (loopForever
+ * ends with it); a method, not a closure, to keep idle Clients small (not public; named by Callbacks' declaration).
+ */
+export type CallbackOwner = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean; callbackErrorPending(): void };
 
 export class Callbacks {
   userdata: unknown = null;
   logger: Logger | null = null;
   private pendingError: unknown = null;
 
-  /** `onPendingError`: a callback failed with suppressExceptions false (loopForever ends with it). */
-  constructor(private readonly owner: CallbackOwner, private readonly onPendingError: () => void) {}
+  constructor(private readonly owner: CallbackOwner) {}
 
   /** Runs a callback slot, then emits its event. */
   fire(slot: SlotName, event: string, ...args: unknown[]): void {
@@ -84,7 +87,7 @@ export class Callbacks {
     }
     if (!this.owner.suppressExceptions && this.pendingError === null) {
       this.pendingError = e;
-      this.onPendingError();
+      this.owner.callbackErrorPending();
     }
   }
 

@@ -25,6 +25,8 @@ export class PumpScheduler {
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private waiter: (() => void) | null = null;
+  /** Made by the first scheduleFlush(): an idle connection never publishes, and never needs it (idle memory is benchmarked). */
+  private flushTask: (() => void) | null = null;
 
   constructor(private readonly link: ClientLink, private readonly steps: PumpSteps) {}
 
@@ -57,10 +59,15 @@ export class PumpScheduler {
   scheduleFlush(): void {
     if (this.link.transport === null || this.inTurn || this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(this.flushTask);
+    queueMicrotask(this.flushTask ?? this.makeFlushTask());
   }
 
-  private readonly flushTask = (): void => {
+  /** Apart from scheduleFlush(), so the closure's context is made once, not on every call. */
+  private makeFlushTask(): () => void {
+    return (this.flushTask = () => this.runFlushTask());
+  }
+
+  private runFlushTask(): void {
     this.flushQueued = false;
     if (this.inTurn) return;
     this.inTurn = true;
@@ -72,8 +79,10 @@ export class PumpScheduler {
       this.inTurn = false;
     }
     this.afterTurn();
-  };
+  }
 
+  // Arrow fields, made once per Client and sharing one context: setImmediate and setTimeout
+  // take them as they are, with no closure or argument array made per turn or per timer.
   private readonly pumpTurn = (): void => {
     this.pumpScheduled = false;
     if (this.inTurn) return;
@@ -90,6 +99,12 @@ export class PumpScheduler {
       this.inTurn = false;
     }
     this.afterTurn();
+  };
+
+  private readonly deadlineDue = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    this.pumpTurn();
   };
 
   /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
@@ -109,11 +124,7 @@ export class PumpScheduler {
     this.clearTimer();
     if (at === Infinity) return;
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pumpTurn();
-    }, Math.max(0, at - this.link.clock()));
+    this.timer = setTimeout(this.deadlineDue, Math.max(0, at - this.link.clock()));
   }
 
   clearTimer(): void {

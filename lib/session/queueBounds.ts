@@ -10,6 +10,16 @@ import type { OutgoingFlows, OutMessage } from './outgoing';
 import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
 import type { SessionConfig, SessionEvent } from './session';
 
+/** What the bounds need of their Session (not public). */
+export interface BoundsHost {
+  readonly config: SessionConfig;
+  readonly outgoing: OutgoingFlows;
+  /** Queues a session event (the bounds' log lines). */
+  pushEvent(ev: SessionEvent): void;
+  /** Ends a QoS 1/2 message: its id released, the store updated, its info failed with `rc`. */
+  failMessage(m: OutMessage, rc: number): void;
+}
+
 export class QueueBounds {
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
   readonly qos0Waiting = new Qos0Queue();
@@ -17,9 +27,8 @@ export class QueueBounds {
   droppedMessages = 0;
   rejectedMessages = 0;
 
-  /** `emit` queues a session event; `fail` ends a QoS 1/2 message (id released, store updated). */
-  constructor(private readonly config: SessionConfig, private readonly outgoing: OutgoingFlows,
-    private readonly emit: (ev: SessionEvent) => void, private readonly fail: (m: OutMessage, rc: number) => void) {}
+  /** The Session itself, not closures over it: idle memory per connection is a benchmarked goal. */
+  constructor(private readonly session: BoundsHost) {}
 
   /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
   queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
@@ -42,16 +51,16 @@ export class QueueBounds {
    * (a message already sent may be with the broker: it is never dropped).
    */
   makeRoomQueued(bytes: number): boolean {
-    const c = this.config;
+    const c = this.session.config;
     const lim = this.limits();
-    const o = this.outgoing;
+    const o = this.session.outgoing;
     const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
     if (fits()) return true;
     if (lim.policy === 'drop-oldest') {
       for (const m of o.messages.values()) {
         if (m.everSent || m.inFlight) continue;
         o.finish(m.mid);
-        this.fail(m, MQTT_ERR_QUEUE_SIZE);
+        this.session.failMessage(m, MQTT_ERR_QUEUE_SIZE);
         this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
         if (fits()) return true;
       }
@@ -66,7 +75,7 @@ export class QueueBounds {
 
   private countDrop(what: string): void {
     this.droppedMessages++;
-    this.emit({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
+    this.session.pushEvent({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing queue full: dropped the oldest ${what} (policy drop-oldest; ${this.droppedMessages} dropped so far)` });
   }
 
   /** A publish refused by a full queue: counted, and logged. */
@@ -74,13 +83,13 @@ export class QueueBounds {
     this.rejectedMessages++;
     // Logged always (never silent), but as one line per 1,000 refusals under a sustained overload.
     if (this.rejectedMessages % 1000 === 1) {
-      this.emit({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
+      this.session.pushEvent({ kind: 'log', level: MQTT_LOG_WARNING, text: `Outgoing ${what} queue full: publish refused with MQTT_ERR_QUEUE_SIZE (${this.rejectedMessages} refused so far)` });
     }
     return new MQTTMessageInfo(mid, MQTT_ERR_QUEUE_SIZE);
   }
 
   private limits(): OutgoingLimits {
-    return this.config.limits ?? DEFAULT_LIMITS;
+    return this.session.config.limits ?? DEFAULT_LIMITS;
   }
 }
 

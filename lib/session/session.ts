@@ -148,7 +148,7 @@ export class Session {
 
   constructor(config: SessionConfig) {
     this.config = config;
-    this.bounds = new QueueBounds(config, this.outgoing, (ev) => this.events.push(ev), (m, rc) => this.failMessage(m, rc));
+    this.bounds = new QueueBounds(this);
     for (const m of config.store.load()) this.restore(m);
   }
 
@@ -905,7 +905,13 @@ export class Session {
   /** Store updates that failed (see journal()). */
   storeErrors = 0;
 
-  private failMessage(m: OutMessage, rc: number): void {
+  /** Queues an event for the driver (BoundsHost: QueueBounds' log lines). */
+  pushEvent(ev: SessionEvent): void {
+    this.events.push(ev);
+  }
+
+  /** Ends a QoS 1/2 message that will never complete (BoundsHost). */
+  failMessage(m: OutMessage, rc: number): void {
     this.ids.release(m.mid);
     this.journal(() => this.config.store.delete(m.mid));
     m.info._fail(rc);
