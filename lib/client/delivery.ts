@@ -14,7 +14,8 @@ import type { ClientLink } from './link';
 export class Delivery {
   /** messageCallbackAdd() filters; created by the first one. */
   filtered: TopicTree<Fn> | null = null;
-  private matchScratch: Fn[] = [];
+  /** Reused by every filter match; its own array from the first messageCallbackAdd() (idle memory), empty and shared before. */
+  private matchScratch: Fn[] = NO_MATCH;
   manualAck = false;
   /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
   epoch = 0;
@@ -23,7 +24,11 @@ export class Delivery {
     private readonly flow: IncomingFlow, private readonly backpressure: Backpressure) {}
 
   addFilter(sub: string, callback: Fn): void {
-    (this.filtered ??= new TopicTree<Fn>()).set(sub, callback);
+    if (this.filtered === null) {
+      this.filtered = new TopicTree<Fn>();
+      if (this.matchScratch === NO_MATCH) this.matchScratch = [];
+    }
+    this.filtered.set(sub, callback);
   }
 
   deliver(msg: MQTTMessage): void {
@@ -89,6 +94,9 @@ export class Delivery {
     if (this.link.inbox.length > 0 && f.waiting < f.maxMessages) this.link.wake();
   }
 }
+
+/** The match result while there are no filters: always empty (runHandlers clears only a non-empty one), never written to. */
+const NO_MATCH: Fn[] = [];
 
 /** Combines the promises of several handlers of one message (several matching filters). */
 function joinPending(a: PromiseLike<unknown> | undefined, b: PromiseLike<unknown> | undefined): PromiseLike<unknown> | undefined {

@@ -23,8 +23,11 @@ export interface OutMessage extends StoredMessage {
 export class OutgoingFlows {
   /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order); created on first use. */
   private byMid: Map<number, OutMessage> | null = null;
-  /** Messages to (re)send on this connection, in order; `head` is the next one. */
-  private queue: OutMessage[] = [];
+  /**
+   * Messages to (re)send on this connection, in order; `head` is the next one. NO_MESSAGES (shared,
+   * never written to) until the first message: an idle connection has no array of its own (idle memory).
+   */
+  private queue: OutMessage[] = NO_MESSAGES;
   private head = 0;
   inflight = 0;
   /** Sum of `bytes` over `messages`, for the byte bound. */
@@ -48,7 +51,8 @@ export class OutgoingFlows {
   add(msg: OutMessage): void {
     (this.byMid ??= new Map()).set(msg.mid, msg);
     this.bytes += msg.bytes;
-    this.queue.push(msg);
+    if (this.queue === NO_MESSAGES) this.queue = [msg];
+    else this.queue.push(msg);
   }
 
   get(mid: number): OutMessage | undefined {
@@ -93,12 +97,13 @@ export class OutgoingFlows {
    */
   connectionLost(keepSent: boolean): OutMessage[] {
     const failed: OutMessage[] = [];
-    this.queue = [];
+    this.queue = NO_MESSAGES;
     this.head = 0;
     this.inflight = 0;
     for (const m of this.messages.values()) {
       m.inFlight = false;
       if (!keepSent && m.everSent) failed.push(m);
+      else if (this.queue === NO_MESSAGES) this.queue = [m];
       else this.queue.push(m);
     }
     for (const m of failed) {
@@ -115,7 +120,7 @@ export class OutgoingFlows {
     for (const m of all) m.done = true;
     this.byMid = null;
     this.bytes = 0;
-    this.queue = [];
+    this.queue = NO_MESSAGES;
     this.head = 0;
     this.inflight = 0;
     return all;
@@ -123,3 +128,4 @@ export class OutgoingFlows {
 }
 
 const NONE: ReadonlyMap<number, OutMessage> = new Map();
+const NO_MESSAGES: OutMessage[] = [];

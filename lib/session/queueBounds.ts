@@ -7,7 +7,7 @@ import { MQTT_ERR_QUEUE_SIZE, MQTT_LOG_WARNING } from '../constants';
 import { MQTTMessageInfo } from '../message';
 import type { PacketProperties } from '../protocol/types';
 import type { OutgoingFlows, OutMessage } from './outgoing';
-import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue } from './queueLimits';
+import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue, WaitingQos0 } from './queueLimits';
 import type { SessionConfig, SessionEvent } from './session';
 
 /** What the bounds need of their Session (not public). */
@@ -21,8 +21,8 @@ export interface BoundsHost {
 }
 
 export class QueueBounds {
-  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
-  readonly qos0Waiting = new Qos0Queue();
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits; made by the first (idle connections stay small). */
+  private qos0: Qos0Queue | null = null;
   /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
   droppedMessages = 0;
   rejectedMessages = 0;
@@ -30,11 +30,24 @@ export class QueueBounds {
   /** The Session itself, not closures over it: idle memory per connection is a benchmarked goal. */
   constructor(private readonly session: BoundsHost) {}
 
+  /** The QoS 0 messages waiting: how many, and their bytes. */
+  get qos0Waiting(): { readonly length: number; readonly bytes: number } {
+    return this.qos0 ?? NO_QOS0;
+  }
+
+  /** Empties the QoS 0 queue (the writer is free, or the connection is gone): what waited, oldest first. */
+  takeQos0Waiting(): readonly WaitingQos0[] {
+    const q = this.qos0;
+    if (q === null) return NO_WAITING;
+    this.qos0 = null;
+    return q.clear();
+  }
+
   /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
   queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
     const lim = this.limits();
     const bytes = payload.length + topic.length;
-    const q = this.qos0Waiting;
+    const q = (this.qos0 ??= new Qos0Queue());
     const fits = (): boolean => (lim.maxQueuedQos0 === 0 || q.length < lim.maxQueuedQos0) && (lim.maxQueuedQos0Bytes === 0 || q.bytes + bytes <= lim.maxQueuedQos0Bytes);
     if (lim.policy === 'drop-oldest') {
       while (!fits() && q.length > 0) this.dropped(q.shift()!.info, 'QoS 0');
@@ -94,3 +107,5 @@ export class QueueBounds {
 }
 
 const DEFAULT_LIMITS = defaultOutgoingLimits();
+const NO_QOS0 = { length: 0, bytes: 0 } as const;
+const NO_WAITING: readonly WaitingQos0[] = [];

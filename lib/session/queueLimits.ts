@@ -56,7 +56,7 @@ export class Qos0Queue extends Fifo<WaitingQos0> {
     return w;
   }
 
-  override clear(): WaitingQos0[] {
+  override clear(): readonly WaitingQos0[] {
     this.bytes = 0;
     return super.clear();
   }

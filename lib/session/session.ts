@@ -30,7 +30,7 @@ import { OutgoingFlows, OutMessage } from './outgoing';
 import { PendingRequests } from './pendingRequests';
 import { QueueBounds } from './queueBounds';
 import { ServerLimits } from './serverLimits';
-import type { OutgoingLimits, Qos0Queue } from './queueLimits';
+import type { OutgoingLimits } from './queueLimits';
 import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
 import { TopicAliases } from './topicAliases';
@@ -121,8 +121,11 @@ export class Session {
   private out: Buffer[] = [];
   private outBytes = 0;
   private events: SessionEvent[] = [];
-  /** QoS 0 messages handed to the writer since the last takeOutgoing(): published once written. */
-  private qos0Written: MQTTMessageInfo[] = [];
+  /**
+   * QoS 0 messages handed to the writer since the last takeOutgoing(): published once written.
+   * Null when none: made by the first one after a write, as the [] takeOutgoing() used to leave (idle memory).
+   */
+  private qos0Written: MQTTMessageInfo[] | null = null;
   /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
   private readonly bounds: QueueBounds;
 
@@ -153,7 +156,7 @@ export class Session {
   }
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
-  get qos0Waiting(): Qos0Queue {
+  get qos0Waiting(): { readonly length: number; readonly bytes: number } {
     return this.bounds.qos0Waiting;
   }
 
@@ -223,9 +226,10 @@ export class Session {
     this.outBytes = 0;
     this.pingSentAt = 0;
     this.writeBlocked = false;
-    for (const info of this.qos0Written) info._fail(MQTT_ERR_CONN_LOST);
-    this.qos0Written = [];
-    for (const w of this.qos0Waiting.clear()) w.info._fail(MQTT_ERR_CONN_LOST);
+    const written = this.qos0Written;
+    this.qos0Written = null;
+    if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
+    for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
     // Acks the application still held are never sent on a new connection; an unacknowledged
     // QoS 2 message is forgotten too, so the broker's resend is delivered again.
     for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
@@ -293,7 +297,7 @@ export class Session {
       const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
       if (!this.sendChecked(packet, now, info)) return info;
-      this.qos0Written.push(info);
+      (this.qos0Written ??= []).push(info);
       return info;
     }
     const c = this.config;
@@ -719,12 +723,13 @@ export class Session {
     this.out = [];
     this.outBytes = 0;
     this.lastSent = now;
-    if (this.qos0Written.length > 0) {
-      for (const info of this.qos0Written) {
+    const written = this.qos0Written;
+    if (written !== null) {
+      this.qos0Written = null;
+      for (const info of written) {
         info._complete();
         this.events.push({ kind: 'published', mid: info.mid, reasonCode: 0 });
       }
-      this.qos0Written = [];
     }
     return out;
   }
@@ -735,13 +740,13 @@ export class Session {
    */
   writeUnblocked(now: number): void {
     this.writeBlocked = false;
-    for (const w of this.qos0Waiting.clear()) {
+    for (const w of this.bounds.takeQos0Waiting()) {
       if (this.state !== 'connected' && this.state !== 'connecting') {
         w.info._fail(MQTT_ERR_CONN_LOST);
         continue;
       }
       const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };
-      if (this.sendChecked(packet, now, w.info)) this.qos0Written.push(w.info);
+      if (this.sendChecked(packet, now, w.info)) (this.qos0Written ??= []).push(w.info);
     }
     if (this.state === 'connected') this.sendQueued(now);
   }
