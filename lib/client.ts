@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';
 import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, randomClientId } from './client/args';
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
-import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
+import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
 import { Callbacks, Fn, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
@@ -97,7 +97,12 @@ export class Client extends EventEmitter {
    */
   suppressExceptions = true;
 
-  private opts!: ClientOptions;
+  // The constructor options still needed after init(), as fields rather than an options object
+  // (idle memory per connection is a benchmarked goal); the protocol level is the session's.
+  private transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
+  private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
+  private cleanSession = true;
+  private reconnectOnFailure = true;
   /** @internal The engine (ClientLink). */
   session!: Session;
   /** @internal Monotonic ms (ClientLink). */
@@ -135,7 +140,6 @@ export class Client extends EventEmitter {
   private readonly pump = new PumpScheduler(this, this);
   /** Handing received messages to handlers; their acks. */
   private readonly delivery = new Delivery(this, this, this.callbacks, this.flow, this.backpressure);
-  private limits: OutgoingLimits = defaultOutgoingLimits();
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
@@ -164,7 +168,7 @@ export class Client extends EventEmitter {
     if (protocol === MQTTv5 && o.cleanSession !== undefined) {
       throw new ValueError('cleanSession: not used with MQTTv5; give connect() a cleanStart instead');
     }
-    this.mode = { v5: protocol === MQTTv5, v2: api === CallbackAPIVersion.VERSION2 };
+    this.mode = callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2);
     this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
     this.firstConnect = true;
     const transport = o.transport ?? 'tcp';
@@ -181,11 +185,10 @@ export class Client extends EventEmitter {
     }
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
-    // Explicit keys, not a spread of the caller's object: a spread gave every Client its own
-    // hidden class (about 0.5 KB per idle connection with the session config below).
-    this.opts = {
-      clientId, protocol, transport, cleanSession, createTransport: o.createTransport, reconnectOnFailure: o.reconnectOnFailure,
-    };
+    this.transportKind = transport;
+    this.transportFactory = o.createTransport;
+    this.cleanSession = cleanSession;
+    this.reconnectOnFailure = o.reconnectOnFailure !== false;
     this.callbacks.userdata = o.userdata ?? null;
     this.clock = o.clock ?? monotonicMs;
     const config = defaultSessionConfig(); // assigned field by field: one shared hidden class
@@ -193,8 +196,7 @@ export class Client extends EventEmitter {
     config.cleanSession = cleanSession;
     config.protocol = protocol as ProtocolLevel;
     if (o.store) config.store = o.store;
-    config.maxPacketSize = maxPacketSize;
-    config.limits = this.limits;
+    config.maxPacketSize = maxPacketSize; // config.limits: made by the first setter (outgoingLimits())
     this.session = new Session(config);
     this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)
   }
@@ -224,7 +226,6 @@ export class Client extends EventEmitter {
     this.backpressure.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
     this.readBatching.maxDelayMs = DEFAULT_READ_BATCH_MS;
     this.readBatching.reset();
-    this.limits = defaultOutgoingLimits();
     this.init(parseClientArgs(opts, more));
   }
 
@@ -250,7 +251,12 @@ export class Client extends EventEmitter {
    * policy, the oldest message never sent yet is dropped). Counts with maxQueuedMessagesSet.
    */
   maxQueuedBytesSet(bytes: number): void {
-    this.limits.maxQueuedBytes = checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+    this.outgoingLimits().maxQueuedBytes = checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The session's outgoing limits, made by the first setter: until then the session applies the defaults (idle memory). */
+  private outgoingLimits(): OutgoingLimits {
+    return (this.session.config.limits ??= defaultOutgoingLimits());
   }
 
   /**
@@ -260,9 +266,9 @@ export class Client extends EventEmitter {
    */
   maxQueuedQos0Set(messages: number, bytes?: number): void {
     const m = checkInt(messages, 'messages', 0, Number.MAX_SAFE_INTEGER);
-    const b = bytes === undefined ? this.limits.maxQueuedQos0Bytes : checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
-    this.limits.maxQueuedQos0 = m;
-    this.limits.maxQueuedQos0Bytes = b;
+    const b = bytes === undefined ? this.outgoingLimits().maxQueuedQos0Bytes : checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+    this.outgoingLimits().maxQueuedQos0 = m;
+    this.outgoingLimits().maxQueuedQos0Bytes = b;
   }
 
   /**
@@ -275,7 +281,7 @@ export class Client extends EventEmitter {
     if (policy !== 'reject-newest' && policy !== 'drop-oldest') {
       throw new ValueError(`policy: must be 'reject-newest' or 'drop-oldest', got ${JSON.stringify(policy)}`);
     }
-    this.limits.policy = policy;
+    this.outgoingLimits().policy = policy;
   }
 
   /**
@@ -600,10 +606,10 @@ export class Client extends EventEmitter {
   private createTransport(): Transport {
     const target: ConnectTarget = {
       host: this.targetHost, port: this.targetPort, bindAddress: this.bindAddress, bindPort: this.bindPort,
-      transport: this.opts.transport, connectTimeoutMs: this.connectTimeout * 1000,
+      transport: this.transportKind, connectTimeoutMs: this.connectTimeout * 1000,
     };
-    if (this.opts.createTransport) return this.opts.createTransport(target);
-    return this.transports.build(target, this.opts.protocol, (level, text) => this.log(level, text));
+    if (this.transportFactory) return this.transportFactory(target);
+    return this.transports.build(target, this.session.config.protocol, (level, text) => this.log(level, text));
   }
 
   /**
@@ -667,7 +673,7 @@ export class Client extends EventEmitter {
 
   /** The MQTT protocol version: MQTTv31, MQTTv311 or MQTTv5. */
   get protocol(): number {
-    return this.opts.protocol!;
+    return this.session.config.protocol;
   }
 
   isConnected(): boolean {
@@ -974,7 +980,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
-    this.backpressure.connectionLost(!this.opts.cleanSession);
+    this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
     t.destroy();
     this.pump.clearTimer();
@@ -995,7 +1001,7 @@ export class Client extends EventEmitter {
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
-      if (this.opts.reconnectOnFailure === false) this.settleForever();
+      if (!this.reconnectOnFailure) this.settleForever();
       else this.startReconnect(this.backoff.next());
     }
   }
@@ -1056,7 +1062,7 @@ export class Client extends EventEmitter {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
-    this.backpressure.connectionLost(!this.opts.cleanSession);
+    this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
     t.destroy();
     this.session.connectionLost();

@@ -12,9 +12,18 @@ import type { PacketProperties } from '../protocol/types';
 
 export interface CallbackMode {
   /** The connection speaks MQTT 5. */
-  v5: boolean;
+  readonly v5: boolean;
   /** callbackApiVersion is VERSION2. */
-  v2: boolean;
+  readonly v2: boolean;
+}
+
+/** The four modes, shared by every Client (an object per Client would cost idle memory, a benchmarked goal). */
+const MODES: readonly CallbackMode[] = [
+  { v5: false, v2: false }, { v5: true, v2: false }, { v5: false, v2: true }, { v5: true, v2: true },
+].map((m) => Object.freeze(m));
+
+export function callbackMode(v5: boolean, v2: boolean): CallbackMode {
+  return MODES[(v5 ? 1 : 0) + (v2 ? 2 : 0)];
 }
 
 /** on_connect: VERSION1 5.0 `(flags, ReasonCodes, Properties)`; VERSION2 `(flags, ReasonCodes, Properties)` with `flags.session_present`; VERSION1 3.x `(flags, rc)`. */
