@@ -124,7 +124,8 @@ export class PumpScheduler {
     this.clearTimer();
     if (at === Infinity) return;
     this.timerAt = at;
-    this.timer = setTimeout(this.deadlineDue, Math.max(0, at - this.link.clock()));
+    // Whole ms, as Node's timers count anyway (it truncates): the Timeout then holds no heap number (idle memory).
+    this.timer = setTimeout(this.deadlineDue, Math.trunc(Math.max(0, at - this.link.clock())));
   }
 
   clearTimer(): void {

@@ -26,10 +26,14 @@ export const DENSE_TURNS = 8;
 /** A read after a pause that finds fewer QoS 0 messages than this ends batching: the stream thinned. */
 export const BACKLOG_MESSAGES = 4;
 
+/** lastTurnAt before any turn: far enough in the past that the first turn never counts as dense (clocks start at 0 or later). */
+const NO_TURN = -(2 ** 30);
+
 export class ReadBatching {
   /** The longest a read waits while batching, in ms; 0 turns batching off. */
   maxDelayMs = DEFAULT_READ_BATCH_MS;
-  private lastTurnAt = -Infinity;
+  /** When the last QoS 0 read turn was; NO_TURN before the first (a small integer, not -Infinity: no heap number per idle Client). */
+  private lastTurnAt = NO_TURN;
   private denseTurns = 0;
   private engaged = false;
 
