@@ -110,15 +110,28 @@ export class Reader {
     else if (isUtf8(buf.subarray(s, e))) str = buf.utf8Slice(s, e);
     else throw new ProtocolError('invalid-utf8', `${what} is not well-formed UTF-8`);
     if (len <= MAX_CACHED_TOPIC) {
-      if (this.topics.size >= TOPIC_CACHE_SIZE) this.topics.clear();
+      if (this.topics === NO_TOPICS) this.topics = new Map();
+      else if (this.topics.size >= TOPIC_CACHE_SIZE) this.topics.clear();
       this.topics.set(h, { bytes: Buffer.from(buf.subarray(s, e)), str });
     }
     return str;
   }
 
-  /** Recently decoded topics by hash of their bytes; dropped whole when full. */
-  private readonly topics = new Map<number, { bytes: Buffer; str: string }>();
+  /**
+   * Recently decoded topics by hash of their bytes; dropped whole when full. The shared empty
+   * NO_TOPICS until the first miss stores one: a connection that never receives a PUBLISH
+   * holds no Map of its own (idle memory per connection is a benchmarked goal).
+   */
+  private topics: Map<number, CachedTopic> = NO_TOPICS;
 }
+
+interface CachedTopic {
+  bytes: Buffer;
+  str: string;
+}
+
+/** Never written to: a miss replaces it with the reader's own Map before storing. */
+const NO_TOPICS: Map<number, CachedTopic> = new Map();
 
 const EMPTY = Buffer.alloc(0);
 const TOPIC_CACHE_SIZE = 1024;
