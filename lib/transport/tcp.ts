@@ -155,35 +155,42 @@ export class TcpTransport implements Transport {
 
   private attach(sock: net.Socket): void {
     sock.setNoDelay(true);
-    sock.on('data', this.onData);
-    sock.on('error', this.onError);
-    sock.on('close', this.onClose);
-    sock.on('drain', this.onDrain);
+    (sock as OwnedSocket)[TRANSPORT] = this;
+    sock.on('data', TcpTransport.onData);
+    sock.on('error', TcpTransport.onError);
+    sock.on('close', TcpTransport.onClose);
+    sock.on('drain', TcpTransport.onDrain);
     this.open_ = true;
   }
 
-  // Arrow properties: the same function objects are added and removed.
-  private readonly onData = (chunk: Buffer): void => {
-    this.handlers?.data(chunk);
-  };
+  // The socket listeners: shared functions (the same ones are added and removed) that find
+  // their transport on the socket, not four closures per connection (idle memory per
+  // connection is a benchmarked goal). EventEmitter calls them with the socket as `this`.
+  private static onData(this: net.Socket, chunk: Buffer): void {
+    (this as OwnedSocket)[TRANSPORT].handlers?.data(chunk);
+  }
 
-  private readonly onError = (err: Error): void => {
-    this.error ??= err;
-  };
+  private static onError(this: net.Socket, err: Error): void {
+    (this as OwnedSocket)[TRANSPORT].error ??= err;
+  }
 
-  private readonly onDrain = (): void => {
-    this.handlers?.drain?.();
-  };
+  private static onDrain(this: net.Socket): void {
+    (this as OwnedSocket)[TRANSPORT].handlers?.drain?.();
+  }
 
   /** 'close' is the socket's last event: safe to drop the 'error' listener from here on. */
-  private readonly onClose = (): void => {
+  private static onClose(this: net.Socket): void {
+    (this as OwnedSocket)[TRANSPORT].closed();
+  }
+
+  private closed(): void {
     const sock = this.sock;
     const handlers = this.handlers;
     if (sock !== null) {
-      sock.off('data', this.onData);
-      sock.off('error', this.onError);
-      sock.off('close', this.onClose);
-      sock.off('drain', this.onDrain);
+      sock.off('data', TcpTransport.onData);
+      sock.off('error', TcpTransport.onError);
+      sock.off('close', TcpTransport.onClose);
+      sock.off('drain', TcpTransport.onDrain);
     }
     this.sock = null;
     this.handlers = null;
@@ -191,5 +198,9 @@ export class TcpTransport implements Transport {
     const error = this.error;
     this.error = undefined;
     handlers?.close(error);
-  };
+  }
 }
+
+/** The property that ties a connected socket to its transport (for the shared listeners). */
+const TRANSPORT = Symbol('mqttloop.transport');
+type OwnedSocket = net.Socket & { [TRANSPORT]: TcpTransport };
