@@ -101,6 +101,7 @@ export class Client extends EventEmitter {
   // (idle memory per connection is a benchmarked goal); the protocol level is the session's.
   private transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
   private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
+  /** The constructor's cleanSession (MQTT 3.x; true with MQTTv5, whose Clean Start is per connect()). */
   private cleanSession = true;
   private reconnectOnFailure = true;
   /** @internal The engine (ClientLink). */
@@ -266,9 +267,10 @@ export class Client extends EventEmitter {
    */
   maxQueuedQos0Set(messages: number, bytes?: number): void {
     const m = checkInt(messages, 'messages', 0, Number.MAX_SAFE_INTEGER);
-    const b = bytes === undefined ? this.outgoingLimits().maxQueuedQos0Bytes : checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
-    this.outgoingLimits().maxQueuedQos0 = m;
-    this.outgoingLimits().maxQueuedQos0Bytes = b;
+    const lim = this.outgoingLimits();
+    const b = bytes === undefined ? lim.maxQueuedQos0Bytes : checkInt(bytes, 'bytes', 0, Number.MAX_SAFE_INTEGER);
+    lim.maxQueuedQos0 = m;
+    lim.maxQueuedQos0Bytes = b;
   }
 
   /**
