@@ -56,6 +56,15 @@ describe('ReadBatching (the policy)', () => {
     expect(b.afterRead((t += 1), 50, 0)).toBe(false); // not engaged any more: a new streak is needed
   });
 
+  test('reads far apart that each hold a backlog count as dense too (a busy machine reads late, several messages at a time)', () => {
+    const b = new ReadBatching();
+    let t = 0;
+    for (let i = 1; i < DENSE_TURNS; i++) expect(b.afterRead((t += 5), BACKLOG_MESSAGES, 0)).toBe(false);
+    expect(b.afterRead((t += 5), BACKLOG_MESSAGES, 0)).toBe(true);
+    const c = new ReadBatching();
+    for (let i = 0; i < 3 * DENSE_TURNS; i++) expect(c.afterRead((t += 5), BACKLOG_MESSAGES - 1, 0)).toBe(false); // a paced stream
+  });
+
   test('maxDelayMs 0: never', () => {
     const b = new ReadBatching();
     b.maxDelayMs = 0;

@@ -12,8 +12,9 @@
  *
  * When: only QoS 0 PUBLISHes (no PUBACK, PUBREC, PUBREL or PUBCOMP is delayed, so neither our
  * in-flight window nor the broker's ever waits on it), and only a dense stream: DENSE_TURNS read
- * turns in a row, each less than DENSE_GAP_MS after the last. It stays engaged while every read
- * after a pause finds at least BACKLOG_MESSAGES waiting; it lets go at the first read that does
+ * turns in a row, each less than DENSE_GAP_MS after the last or holding at least BACKLOG_MESSAGES
+ * messages. It stays engaged while every read after a pause finds at least BACKLOG_MESSAGES
+ * waiting; it lets go at the first read that does
  * not, and at any other packet. Cost: a message of a dense stream may wait up to maxDelayMs
  * (plus timer lateness) longer. A paced stream (2,000 msg/s) never engages it.
  */
@@ -53,7 +54,9 @@ export class ReadBatching {
     }
     const gap = now - this.lastTurnAt;
     this.lastTurnAt = now;
-    this.denseTurns = gap < DENSE_GAP_MS ? this.denseTurns + 1 : 0;
+    // Dense: close behind the last read, or a read that already held a backlog (on a busy
+    // machine reads are late and carry several messages each, however fast they come).
+    this.denseTurns = gap < DENSE_GAP_MS || qos0 >= BACKLOG_MESSAGES ? this.denseTurns + 1 : 0;
     if (this.denseTurns < DENSE_TURNS) return false;
     this.engaged = true;
     return true;
