@@ -977,14 +977,7 @@ export class Client extends EventEmitter {
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
   private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
-    const t = this.transport;
-    if (t === null) return;
-    this.transport = null;
-    this.transportClosed = null;
-    this.inbox = [];
-    this.backpressure.connectionLost(!this.cleanSession);
-    this.readBatching.reset();
-    t.destroy();
+    if (!this.releaseTransport()) return;
     this.pump.clearTimer();
     const expected = this.userDisconnect;
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
@@ -1059,15 +1052,20 @@ export class Client extends EventEmitter {
   }
 
   private dropTransport(): void {
+    if (this.releaseTransport()) this.session.connectionLost();
+  }
+
+  /** Closes the current transport and forgets its read state (unread bytes, pauses); false when there was none. */
+  private releaseTransport(): boolean {
     const t = this.transport;
-    if (t === null) return;
+    if (t === null) return false;
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
     this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
     t.destroy();
-    this.session.connectionLost();
+    return true;
   }
 
   private syncLogging(): void {
