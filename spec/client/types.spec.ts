@@ -88,6 +88,11 @@ class MyMQTTClass extends Client {
   run(): void { this.subscribe('$SYS/#', 0); }
 }
 new MyMQTTClass().run();
+
+// The one-shot helper's callback is an on_message handler.
+import { callback } from 'mqttloop/subscribe';
+void callback((client, userdata, msg) => { msg.topic.toUpperCase(); notAny(userdata, true); }, 'a/#', { hostname: 'localhost' });
+void callback((client: Client, userdata: { tag: string }, msg: MQTTMessage) => { userdata.tag; }, ['a/#'], { userdata: { tag: 'U' } });
 `,
 
   // paho 2.x: VERSION2 on MQTT 5.
@@ -239,6 +244,10 @@ client.on_disconnect = v1; // @error TS2322
 client.on('disconnect', (rc: number) => {}); // @error TS2345
 client.on_auth = (client, userdata, reasonCode, properties) => 'answer'; // @error TS2322
 `,
+  'bad_helper.ts': `
+import { callback } from 'mqttloop/subscribe';
+void callback((client, userdata, msg: string) => {}, 'a/#'); // @error TS2345
+`,
 };
 
 interface Diag { file: string; line: number; code: number; text: string }
@@ -296,7 +305,9 @@ describe('typed callbacks and events (compiled against the published declaration
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
       moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true, skipLibCheck: true, ignoreDeprecations: '6.0',
       types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')], lib: ['lib.es2022.d.ts'],
-      paths: { mqttloop: [path.join(dist, 'index.d.ts')], eventemitter3: [path.join(ROOT, 'node_modules/eventemitter3/index.d.ts')] },
+      paths: {
+        mqttloop: [path.join(dist, 'index.d.ts')], 'mqttloop/subscribe': [path.join(dist, 'helpers/subscribe.d.ts')],
+        eventemitter3: [path.join(ROOT, 'node_modules/eventemitter3/index.d.ts')] },
     });
     // The programs must see the published declarations, not lib/'s sources.
     expect(program.getSourceFiles().some((f) => f.fileName === path.join(dist, 'index.d.ts'))).toBe(true);
