@@ -156,6 +156,15 @@ v2on3.on_unsubscribe = (c, u, mid, reasonCodes) => { expectType<ReasonCodes[]>()
 // A function taking any Client accepts them all.
 function setup(c: Client): void { c.on_message = (cl, u, m) => { m.topic; }; }
 setup(client); setup(positional); setup(v2on3); setup(new Client());
+
+// A subclass names its mode as the base's type arguments.
+class Worker extends Client<2, 5> {
+  constructor() {
+    super(CallbackAPIVersion.VERSION2, { protocol: MQTTv5 });
+    this.on_connect = (c, u, flags, reasonCode, properties) => { reasonCode.getName(); flags.session_present; };
+  }
+}
+setup(new Worker());
 `,
 
   // paho 1.x on MQTT 5: VERSION1's MQTT 5 forms.
