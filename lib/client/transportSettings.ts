@@ -10,6 +10,7 @@ import { ValueError } from '../errors';
 import { MQTT_LOG_ERR } from '../constants';
 import { ProxiedTransport } from '../transport/proxied';
 import { ProxyArgs, ProxySettings, proxySettingsFrom } from '../transport/proxyArgs';
+import { proxyFromEnvironment } from '../transport/proxyEnv';
 import { TcpTransport } from '../transport/tcp';
 import { TlsTransport } from '../transport/tls';
 import { UnixTransport } from '../transport/unix';
@@ -62,10 +63,11 @@ export class TransportSettings {
     this.proxy = proxy;
   }
 
-  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set. */
+  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set (proxySet or the environment). */
   build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
     if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
-    const proxy = this.proxy;
+    // Without proxySet(), paho takes mqtt_proxy / no_proxy from the environment, read at each attempt.
+    const proxy = this.proxy ?? proxyFromEnvironment(target.host);
     if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs);
     const { host, port, bindAddress, bindPort, connectTimeoutMs } = target;
     return new ProxiedTransport(proxy, { host, port, bindAddress, bindPort, connectTimeoutMs },
