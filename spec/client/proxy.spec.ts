@@ -10,9 +10,8 @@
  * on_connect_fail, never hang.
  */
 import * as net from 'net';
-import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
-import type { ProxyArgs } from '../../lib/transport/proxyArgs';
-import { ProxyError } from '../../lib/transport/proxyDial';
+import { Client, MQTT_ERR_SUCCESS, MQTTMessage, ProxyError } from '../../lib';
+import type { ProxyArgs } from '../../lib';
 import { MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
 import { describeWithProxies, RunningProxy, startDante, startMicrosocks, startTinyproxy } from '../support/proxies';
