@@ -165,7 +165,8 @@ export async function startDante(opts: DanteOptions = {}): Promise<RunningProxy>
   ].join('\n');
   const confFile = path.join(dir, 'danted.conf');
   fs.writeFileSync(confFile, conf);
-  return launch('dante', host, port, dir, ['-f', confFile, '-N', '1'], logFile);
+  // -p: its pid file in the temp dir, not /var/run/danted.pid (shared by every dante running).
+  return launch('dante', host, port, dir, ['-f', confFile, '-N', '1', '-p', path.join(dir, 'danted.pid')], logFile);
 }
 
 export interface TinyproxyOptions {
