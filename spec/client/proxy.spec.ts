@@ -114,6 +114,27 @@ describeWithProxies('Client.proxySet through real proxies [mosquitto]', () => {
     expect(tiny.log()).toContain(`CONNECT localhost:${broker.port} HTTP/1.1`);
   });
 
+  test('HTTP with proxy_rdns false: the name is resolved here and the proxy gets an address', async () => {
+    const c = await connectThrough({ proxy_type: 'http', proxy_addr: tiny.host, proxy_port: tiny.port, proxy_rdns: false }, 'localhost', broker.port);
+    await roundTrip(c, `proxy/rdns/${uid('r')}`);
+    expect(tiny.log()).toContain(`CONNECT 127.0.0.1:${broker.port} HTTP/1.1`);
+  });
+
+  test('proxySet between connections applies from the next attempt (as paho)', async () => {
+    const c = clients.make({ clientId: uid('px') });
+    let conn = connected(c);
+    expect(await c.connect('127.0.0.1', broker.port, 30)).toBe(MQTT_ERR_SUCCESS);
+    c.loopStart();
+    await conn;
+    await waitFor(() => cameThrough(broker, { outgoing: '127.0.0.1' } as RunningProxy, c.clientId), 5000, 'a direct connection first');
+    c.proxySet({ proxy_type: 'socks5', proxy_addr: dante.host, proxy_port: dante.port });
+    conn = connected(c);
+    expect(await c.reconnect()).toBe(MQTT_ERR_SUCCESS);
+    await conn;
+    await roundTrip(c, `proxy/later/${uid('l')}`);
+    await waitFor(() => cameThrough(broker, dante, c.clientId), 5000, () => `the reconnection through dante; mosquitto logged:\n${connectLines(broker)}`);
+  });
+
   test('tls through SOCKS5: the certificate is checked against the broker name, not the proxy address', async () => {
     const c = await connectThrough({ proxy_type: 'socks5', proxy_addr: danteElsewhere.host, proxy_port: danteElsewhere.port }, 'localhost', broker.tlsPort!, { tls: true });
     expect(c.socket()).toBeInstanceOf(require('tls').TLSSocket);
