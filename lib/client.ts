@@ -50,6 +50,7 @@ import { resolveSrvTargets } from './transport/srv';
 import { TLSError, TlsSetOptions } from './transport/tlsOptions';
 import type { WsHeaders } from './transport/websocket';
 import { TransportSettings } from './client/transportSettings';
+import type { ProxyArgs } from './transport/proxyArgs';
 import { ClientTransportHandlers } from './client/transportHandlers';
 import type { Transport } from './transport/types';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
@@ -498,6 +499,16 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
   wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
     this.transports.setWsOptions(path, headers);
+  }
+
+  /**
+   * Connects through a SOCKS5, SOCKS4 or HTTP CONNECT proxy from the next connection attempt
+   * (paho's proxy_set): `{ proxy_type: 'socks5' | 'socks4' | 'http', proxy_addr, proxy_port?,
+   * proxy_rdns?, proxy_username?, proxy_password? }`. TLS and WebSockets run end to end over
+   * the tunnel. Bad arguments, or a client with transport 'unix', throw ValueError.
+   */
+  proxySet(proxyArgs: ProxyArgs): void {
+    this.transports.setProxy(proxyArgs, this.transportKind);
   }
 
   /**

@@ -52,6 +52,8 @@ export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/t
 export type { TlsSetOptions } from './transport/tlsOptions';
 export { WebSocketHandshakeError } from './transport/websocket';
 export type { WsHeaders } from './transport/websocket';
+export { ProxyError } from './transport/proxyDial';
+export type { ProxyArgs, ProxyType } from './transport/proxyArgs';
 export { MQTTClient } from './aio/mqttClient';
 export type { MQTTClientConfig, MQTTClientWill, MQTTClientBroker } from './aio/mqttClient';
 export { ClientError, ConnectError, TimeoutError } from './aio/errors';

@@ -10,6 +10,7 @@ import type { PayloadLike } from '../client/payload';
 import { MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { OutgoingStore } from '../store/types';
+import type { ProxyArgs } from '../transport/proxyArgs';
 import type { TlsSetOptions } from '../transport/tlsOptions';
 import { codeValue, connackReason, connackRefused, ConnectError } from '../aio/errors';
 
@@ -55,9 +56,11 @@ export interface HelperOptions {
   cleanSession?: boolean;
   /** Outgoing-message store (default: in memory). */
   store?: OutgoingStore;
+  /** Connect through a proxy: Client.proxySet()'s argument (paho's `proxy_args` dict). */
+  proxyArgs?: ProxyArgs | null;
 }
 
-const COMMON_KEYS = ['hostname', 'port', 'clientId', 'keepalive', 'will', 'auth', 'tls', 'protocol', 'transport', 'cleanSession', 'store'];
+const COMMON_KEYS = ['hostname', 'port', 'clientId', 'keepalive', 'will', 'auth', 'tls', 'protocol', 'transport', 'cleanSession', 'store', 'proxyArgs'];
 
 /** Throws ValueError for an option the helper does not know (a typo would otherwise be silently ignored). */
 export function checkKeys(opts: object, extra: string[], helper: string): void {
@@ -91,6 +94,7 @@ export function makeClient(opts: HelperOptions, userdata: unknown, reconnectOnFa
       if (insecure) client.tlsInsecureSet(true);
     }
   }
+  if (opts.proxyArgs) client.proxySet(opts.proxyArgs);
   return client;
 }
 
