@@ -133,6 +133,22 @@ describe('caller topic aliases, paho\'s way (MQTT 5.0 §3.3.2.3.4)', () => {
       expect(wire(b.sentPackets())).toEqual([['c', 4], ['p', undefined], ['p', undefined]]);
     });
 
+    it('automatic assignment stops at the call that sets a caller alias, even if that message waits for a window slot', () => {
+      const b = connected({ TopicAliasMaximum: 4 }, { maxInflight: 1 });
+      b.publish('w', '1', 1); // automatic alias 1; fills the window
+      b.publish('c', '2', 1, false, alias(2)); // waits
+      b.publish('w', '3', 0); // goes now: in full, automatic assignment is off
+      expect(wire(b.sentPackets())).toEqual([['w', 1], ['w', undefined]]);
+    });
+
+    it('a caller alias queued offline sets the scheme of the connection that sends it', () => {
+      const b = new ScriptedBroker({ protocol: 5 }, T0);
+      b.publish('c', '1', 1, false, alias(1));
+      b.publish('p', '2', 1);
+      b.publish('p', '3', 1);
+      expect(wire(b.connectAndAccept(false, { TopicAliasMaximum: 4 }))).toEqual([['c', 1], ['p', undefined], ['p', undefined]]);
+    });
+
     it('a new connection starts with automatic assignment again', () => {
       const b = connected({ TopicAliasMaximum: 4 });
       b.publish('c', '1', 0, false, alias(1));
