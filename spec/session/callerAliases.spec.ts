@@ -190,6 +190,22 @@ describe('caller topic aliases, paho\'s way (MQTT 5.0 §3.3.2.3.4)', () => {
       ]);
     });
 
+    it('resent after a reconnect when only empty-topic messages are left: the first goes with its full topic', () => {
+      const b = new ScriptedBroker({ protocol: 5, cleanSession: false }, T0);
+      b.connectAndAccept(false, { TopicAliasMaximum: 10 });
+      b.publish('a/b', '1', 1, false, alias(1));
+      b.brokerSends({ type: 'puback', packetId: publishes(b.sentPackets())[0].packetId! }); // the mapping message is done
+      b.publish('', '2', 1, false, alias(1));
+      b.publish('', '3', 1, false, alias(1));
+      expect(wire(b.sentPackets())).toEqual([['', 1], ['', 1]]);
+      b.s.connectionLost();
+      // 3a 0c | 00 03 'a/b' | 00 02 | props 03: 23 00 01 | '2'   (DUP, QoS 1)
+      // 3a 09 | 00 00       | 00 03 | props 03: 23 00 01 | '3'
+      b.connect();
+      b.brokerSends({ type: 'connack', sessionPresent: true, reasonCode: 0, properties: { TopicAliasMaximum: 10 } });
+      expect(b.sentBytes()!.toString('hex')).toBe('3a0c' + '0003612f62' + '0002' + '03230001' + '32' + '3a09' + '0000' + '0003' + '03230001' + '33');
+    });
+
     it('resent to a server that allows fewer aliases (or none): full topics, no alias', () => {
       const b = new ScriptedBroker({ protocol: 5, cleanSession: false }, T0);
       b.connectAndAccept(false, { TopicAliasMaximum: 10 });
