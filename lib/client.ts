@@ -705,9 +705,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /**
    * Publishes a message. QoS 0 needs a connection (else rc MQTT_ERR_NO_CONN); QoS 1/2 is
    * queued while offline and sent after connecting. Returns an MQTTMessageInfo.
+   * MQTT 5 topic aliases, paho's way: properties.TopicAlias with a topic maps the alias on this
+   * connection; with an empty topic it stands for that topic (session/callerAliases.ts).
    */
   publish(topic: string, payload?: PayloadLike, qos: number = 0, retain = false, properties?: PacketProperties): MQTTMessageInfo {
-    validateTopicName(topic, 'topic');
+    if (topic !== '' || !this.mode.v5) validateTopicName(topic, 'topic'); // MQTT 5: '' stands for a TopicAlias (the session checks it)
     const q = checkQos(qos);
     const body = toPayload(payload);
     const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);

@@ -33,7 +33,8 @@ import { ServerLimits } from './serverLimits';
 import type { OutgoingLimits } from './queueLimits';
 import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
-import { TopicAliases } from './topicAliases';
+import { CallerAliases } from './callerAliases';
+import { TopicAliases, withoutAlias } from './topicAliases';
 
 export interface SessionConfig {
   clientId: string;
@@ -144,6 +145,8 @@ export class Session {
   private incomingAliases: Map<number, string> | null = null; // created on the first alias the server sets
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private outgoingAliases: TopicAliases | null = null;
+  /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection. */
+  private readonly callerAliases = new CallerAliases();
   /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
   sessionExpiryInterval = 0;
   /** MQTT 5 enhanced authentication state of this connection. */
@@ -235,6 +238,7 @@ export class Session {
     for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
     const failed = this.outgoing.connectionLost(!this.config.cleanSession);
     for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
+    this.callerAliases.reset();
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
     this.requests.connectionLost((mid) => this.ids.release(mid));
   }
@@ -278,10 +282,14 @@ export class Session {
    * the window and the connection allow, and resent until acknowledged.
    */
   publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
-    if (properties?.TopicAlias !== undefined) {
-      throw new ValueError('properties: TopicAlias is assigned by the client, per connection, up to the server\'s Topic Alias Maximum; do not set it');
+    const alias = properties?.TopicAlias;
+    if (alias !== undefined || topic === '') {
+      // The caller's alias (paho's way): the message keeps its full topic and a snapshot of its properties.
+      topic = this.callerAliases.resolve(topic, alias, this.config.protocol === 5, this.state === 'connected' ? (this.outgoingAliases?.max ?? 0) : null);
+      properties = { ...properties };
+      if (this.state === 'connected') this.outgoingAliases?.useCallerScheme();
     }
-    if (this.server.maxPacketSize > 0 && this.tooLarge(topic, payload, qos, properties)) {
+    if (this.server.maxPacketSize > 0 && this.tooLarge(topic, payload, qos, withoutAlias(properties))) {
       return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
     }
     const unsupported = this.unsupported(qos, retain);
@@ -838,20 +846,22 @@ export class Session {
 
   /**
    * Encodes a PUBLISH (with a topic alias when the server allows them); false (and a log
-   * line) when the codec refuses it or it is over the server's Maximum Packet Size.
+   * line) when the codec refuses it or it is over the server's Maximum Packet Size. A caller's
+   * alias goes only where this connection allows it; elsewhere the full topic goes alone.
    */
   private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
     const topic = p.topic;
-    const properties = p.properties;
+    const plain = withoutAlias(p.properties);
     const aliases = this.outgoingAliases;
-    const aliased = aliases !== null ? aliases.apply(p) : null;
+    const aliased = aliases !== null && this.state === 'connected' ? aliases.apply(p) : null;
+    if (aliased === null) p.properties = withoutAlias(p.properties);
     try {
       if (this.server.maxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.server.maxPacketSize) {
         // The alias's 3 bytes may be what tips it over: without one, the full topic may still fit.
-        if (aliased === 'new') aliases!.undoNew(topic);
+        if (aliased === 'new') aliases!.undoNew();
         p.topic = topic;
-        p.properties = properties;
-        if (this.tooLarge(topic, p.payload, p.qos, properties)) {
+        p.properties = plain;
+        if (this.tooLarge(topic, p.payload, p.qos, plain)) {
           throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
         }
       }
@@ -861,7 +871,7 @@ export class Session {
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      if (aliased === 'new' && p.topic === topic && p.properties !== properties) aliases!.undoNew(topic);
+      if (aliased === 'new' && p.properties !== plain) aliases!.undoNew();
       this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
       if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
       return false;
