@@ -30,6 +30,9 @@ import { Delivery } from './client/delivery';
 import { PumpScheduler } from './client/pumpScheduler';
 import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
+import { CallbackDecorator, slotDecorator, topicDecorator } from './client/decorators';
+import { SocketHooks } from './client/socketHooks';
+import { checkLogger, checkSettable, decodedOrNull } from './client/pahoProperties';
 import {
   MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
   MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
@@ -92,6 +95,21 @@ export class Client extends EventEmitter {
    */
   on_auth: Fn | null = null;
   /**
+   * External event loops (paho's loop_select.py / loop_asyncio.py): `(client, userdata, sock)`
+   * just after a connection's socket opens: start watching it for reading (call loopRead()) and
+   * call loopMisc() every second or so. lib/client/socketHooks.ts says when each hook fires.
+   */
+  on_socket_open: Fn | null = null;
+  /** `(client, userdata, sock)` just before the client lets go of the socket: stop watching it. */
+  on_socket_close: Fn | null = null;
+  /**
+   * `(client, userdata, sock)`: bytes wait to be written. Set, and with no loopStart()/loopForever(),
+   * the client leaves writing to you: call loopWrite() (until on_socket_unregister_write).
+   */
+  on_socket_register_write: Fn | null = null;
+  /** `(client, userdata, sock)`: nothing waits to be written any more. */
+  on_socket_unregister_write: Fn | null = null;
+  /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
    */
@@ -141,6 +159,8 @@ export class Client extends EventEmitter {
   private readonly pump = new PumpScheduler(this, this);
   /** Handing received messages to handlers; their acks. */
   private readonly delivery = new Delivery(this, this, this.callbacks, this.flow, this.backpressure);
+  /** on_socket_open/close/register_write/unregister_write, and whether the caller's event loop writes. */
+  private readonly socketHooks = new SocketHooks(this, this.callbacks);
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
@@ -186,6 +206,7 @@ export class Client extends EventEmitter {
     }
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
+    if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
     this.transportKind = transport;
     this.transportFactory = o.createTransport;
     this.cleanSession = cleanSession;
@@ -200,6 +221,7 @@ export class Client extends EventEmitter {
     config.maxPacketSize = maxPacketSize; // config.limits: made by the first setter (outgoingLimits())
     this.session = new Session(config);
     this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)
+    this.delivery.manualAck = o.manualAck === true;
   }
 
   // ---- configuration (paho's *_set methods) -------------------------------------------------
@@ -223,7 +245,6 @@ export class Client extends EventEmitter {
     this.flow.maxMessages = new IncomingFlow().maxMessages;
     this.flow.maxBytes = new IncomingFlow().maxBytes;
     this.flow.concurrency = 1;
-    this.delivery.manualAck = false;
     this.backpressure.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
     this.readBatching.maxDelayMs = DEFAULT_READ_BATCH_MS;
     this.readBatching.reset();
@@ -351,7 +372,7 @@ export class Client extends EventEmitter {
     checkQos(qos);
     if (!this.delivery.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
     if (!this.session.ack(mid, qos, this.clock())) return MQTT_ERR_NOT_FOUND;
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return MQTT_ERR_SUCCESS;
   }
 
@@ -412,6 +433,11 @@ export class Client extends EventEmitter {
     this.callbacks.userdata = userdata;
   }
 
+  /** The userdata passed to callbacks (paho 2.x user_data_get()). */
+  userDataGet(): unknown {
+    return this.callbacks.userdata;
+  }
+
   /** The will: published by the broker if the connection ends without disconnect(). */
   willSet(topic: string, payload?: PayloadLike, qos: number = 0, retain = false, properties?: PacketProperties): void {
     validateTopicName(topic, 'topic');
@@ -454,6 +480,27 @@ export class Client extends EventEmitter {
   messageCallbackRemove(sub: string): void {
     validateTopicFilter(sub, 'sub');
     this.delivery.filtered?.delete(sub);
+  }
+
+  // ---- paho 2.x decorators: `client.connectCallback()(fn)` sets on_connect and returns fn (lib/client/decorators.ts) ----
+
+  connectCallback(): CallbackDecorator { return slotDecorator(this, 'on_connect'); }
+  connectFailCallback(): CallbackDecorator { return slotDecorator(this, 'on_connect_fail'); }
+  disconnectCallback(): CallbackDecorator { return slotDecorator(this, 'on_disconnect'); }
+  logCallback(): CallbackDecorator { return slotDecorator(this, 'on_log'); }
+  messageCallback(): CallbackDecorator { return slotDecorator(this, 'on_message'); }
+  preConnectCallback(): CallbackDecorator { return slotDecorator(this, 'on_pre_connect'); }
+  publishCallback(): CallbackDecorator { return slotDecorator(this, 'on_publish'); }
+  subscribeCallback(): CallbackDecorator { return slotDecorator(this, 'on_subscribe'); }
+  unsubscribeCallback(): CallbackDecorator { return slotDecorator(this, 'on_unsubscribe'); }
+  socketOpenCallback(): CallbackDecorator { return slotDecorator(this, 'on_socket_open'); }
+  socketCloseCallback(): CallbackDecorator { return slotDecorator(this, 'on_socket_close'); }
+  socketRegisterWriteCallback(): CallbackDecorator { return slotDecorator(this, 'on_socket_register_write'); }
+  socketUnregisterWriteCallback(): CallbackDecorator { return slotDecorator(this, 'on_socket_unregister_write'); }
+  /** messageCallbackAdd(sub, fn) as a decorator; `sub` is checked here already. */
+  topicCallback(sub: string): CallbackDecorator {
+    validateTopicFilter(sub, 'sub');
+    return topicDecorator((filter, fn) => this.messageCallbackAdd(filter, fn), sub);
   }
 
   // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
@@ -597,9 +644,10 @@ export class Client extends EventEmitter {
     this.transport = transport;
     this.transportClosed = null;
     this.inbox = [];
+    this.socketHooks.opened(transport.socket);
     this.syncLogging();
     this.session.startConnection(this.clock());
-    this.flush();
+    this.flushOrRegister();
     this.dispatch();
     this.pump.armTimer();
     return MQTT_ERR_SUCCESS;
@@ -654,7 +702,7 @@ export class Client extends EventEmitter {
   reauthenticate(properties?: PacketProperties): number {
     const props = checkProperties(properties, PacketTypes.AUTH, this.mode.v5);
     const rc = this.session.reauthenticate(props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return rc;
   }
 
@@ -682,6 +730,82 @@ export class Client extends EventEmitter {
     return this.transport !== null && this.transportClosed === null && this.session.isConnected;
   }
 
+  // ---- paho 2.x properties: readable, settable where paho's are (lib/client/pahoProperties.ts) ----
+
+  /** CallbackAPIVersion.VERSION1 or VERSION2, as constructed (read-only). */
+  get callbackApiVersion(): CallbackAPIVersionValue {
+    return this.mode.v2 ? CallbackAPIVersion.VERSION2 : CallbackAPIVersion.VERSION1;
+  }
+
+  /** The logger log lines go to (enableLogger()), or null; settable at any time, null turns it off. */
+  get logger(): Logger | null {
+    return this.callbacks.logger;
+  }
+  set logger(value: Logger | null) {
+    this.callbacks.logger = checkLogger(value);
+  }
+
+  /** maxInflightMessagesSet()'s value; settable only while the connection is closed, as in paho 2.x. */
+  get maxInflightMessages(): number {
+    return this.session.config.maxInflight;
+  }
+  set maxInflightMessages(value: number) {
+    checkSettable(this.connectionClosed(), 'maxInflightMessages');
+    this.maxInflightMessagesSet(value);
+  }
+
+  /** maxQueuedMessagesSet()'s value (0 = unlimited); settable only while the connection is closed, as in paho 2.x. */
+  get maxQueuedMessages(): number {
+    return this.session.config.maxQueued;
+  }
+  set maxQueuedMessages(value: number) {
+    checkSettable(this.connectionClosed(), 'maxQueuedMessages');
+    this.maxQueuedMessagesSet(value);
+  }
+
+  /** The user name sent in CONNECT, or null; settable only while the connection is closed. */
+  get username(): string | null {
+    return decodedOrNull(this.session.config.username);
+  }
+  set username(value: string | null) {
+    checkSettable(this.connectionClosed(), 'username');
+    if (value !== null && typeof value !== 'string') throw new ValueError(`username: must be a string or null, got ${typeof value}`);
+    this.session.config.username = value ?? undefined;
+  }
+
+  /** The password sent in CONNECT, as UTF-8 text, or null; settable (string, Buffer or null) only while the connection is closed. */
+  get password(): string | null {
+    return decodedOrNull(this.session.config.password);
+  }
+  set password(value: string | Buffer | null) {
+    checkSettable(this.connectionClosed(), 'password');
+    this.session.config.password = value === null ? undefined : toPayload(value, 'password');
+  }
+
+  /** The will's topic, '' without a will (as paho); read-only: willSet()/willClear(). */
+  get willTopic(): string {
+    return this.willMessage?.topic ?? '';
+  }
+
+  /** The will's payload, empty without a will (as paho); read-only. */
+  get willPayload(): Buffer {
+    return this.willMessage?.payload ?? Buffer.alloc(0);
+  }
+
+  /** paho's _connection_closed(): never connected, or disconnect()ed and the socket released. */
+  private connectionClosed(): boolean {
+    return this.transport === null && !this.wantConnect;
+  }
+
+  /**
+   * Connects as a bridge (paho's enable_bridge_mode()): CONNECT carries the protocol level with
+   * its top bit set (0x84 for 3.1.1), which mosquitto takes as a bridge: it does not send the
+   * bridge's own messages back to it and keeps their retain flag as published. Call before connect().
+   */
+  enableBridgeMode(): void {
+    this.session.config.bridge = true;
+  }
+
   // ---- messages ----------------------------------------------------------------------------------
 
   /**
@@ -694,7 +818,7 @@ export class Client extends EventEmitter {
     const body = toPayload(payload);
     const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);
     const info = this.session.publish(topic, body, q, !!retain, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return info;
   }
 
@@ -708,7 +832,7 @@ export class Client extends EventEmitter {
     const subs = normalizeSubscriptions(topic, qos, this.mode.v5);
     const props = checkProperties(properties, PacketTypes.SUBSCRIBE, this.mode.v5);
     const r = this.session.subscribe(subs, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return r;
   }
 
@@ -716,7 +840,7 @@ export class Client extends EventEmitter {
     const topics = normalizeUnsubscribe(topic);
     const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);
     const r = this.session.unsubscribe(topics, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return r;
   }
 
@@ -762,6 +886,8 @@ export class Client extends EventEmitter {
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
       this.dispatch();
       if (this.flow.readPaused) this.backpressure.updateReading();
+      // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
+      if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -782,7 +908,7 @@ export class Client extends EventEmitter {
     this.session.tick(this.clock());
     if (this.flow.readPaused) this.backpressure.probeLiveness();
     this.dispatch();
-    this.flush();
+    if (this.transport !== null) this.flushOrRegister();
     this.dispatch();
     return this.lastLostRc;
   }
@@ -878,14 +1004,17 @@ export class Client extends EventEmitter {
     const t = this.transport;
     if (t === null || this.transportClosed !== null) return;
     const chunks = this.session.takeOutgoing(this.clock());
-    if (chunks === null) return;
-    try {
-      this.session.config.store.flush();
-    } catch (e) {
-      this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
+    if (chunks !== null) {
+      try {
+        this.session.config.store.flush();
+      } catch (e) {
+        this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
+      }
+      this.socketHooks.wantWrite(); // the register/unregister pair brackets every write, as in paho
+      t.write(chunks);
+      this.backpressure.afterWrite(t);
     }
-    t.write(chunks);
-    this.backpressure.afterWrite(t);
+    if (this.session.pendingOutgoingBytes === 0) this.socketHooks.wroteAll();
   }
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
@@ -942,9 +1071,23 @@ export class Client extends EventEmitter {
   }
 
   // ClientLink / PumpSteps members the Client has only for its collaborators (lib/client/link.ts).
-  /** @internal (ClientLink) */
+  /**
+   * Bytes were queued: write them at the end of this task, or, when the caller's event loop
+   * writes (on_socket_register_write), register the socket for its loopWrite().
+   * @internal (ClientLink)
+   */
   scheduleFlush(): void {
-    this.pump.scheduleFlush();
+    if (this.socketHooks.writesExternally()) {
+      if (this.transport !== null) this.socketHooks.wantWrite();
+    } else {
+      this.pump.scheduleFlush();
+    }
+  }
+
+  /** Writes what the session queued now, or registers it for the caller's loopWrite() (socket hooks). */
+  private flushOrRegister(): void {
+    if (!this.socketHooks.writesExternally()) this.flush();
+    else if (this.session.pendingOutgoingBytes > 0) this.socketHooks.wantWrite();
   }
 
   /** @internal (ClientLink) */
@@ -977,9 +1120,11 @@ export class Client extends EventEmitter {
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
   private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
+    const expected = this.userDisconnect;
+    // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
+    if (!expected && this.transport !== null) this.socketHooks.closing();
     if (!this.releaseTransport()) return;
     this.pump.clearTimer();
-    const expected = this.userDisconnect;
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
@@ -993,6 +1138,7 @@ export class Client extends EventEmitter {
       if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
       else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
     }
+    this.socketHooks.closing();
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
@@ -1052,6 +1198,7 @@ export class Client extends EventEmitter {
   }
 
   private dropTransport(): void {
+    if (this.transport !== null) this.socketHooks.closing();
     if (this.releaseTransport()) this.session.connectionLost();
   }
 
