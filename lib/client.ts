@@ -680,8 +680,12 @@ export class Client extends EventEmitter {
       return MQTT_ERR_NO_CONN;
     }
     this.session.disconnect(this.clock(), code, props);
-    this.flush();
-    this.transport.end();
+    // An external event loop writes the DISCONNECT with its loopWrite(), which then closes (as paho).
+    if (this.socketHooks.writesExternally()) this.socketHooks.wantWrite();
+    else {
+      this.flush();
+      this.transport.end();
+    }
     return MQTT_ERR_SUCCESS;
   }
 
@@ -898,6 +902,11 @@ export class Client extends EventEmitter {
     if (this.transport === null) return MQTT_ERR_NO_CONN;
     this.flush();
     this.dispatch();
+    if (this.userDisconnect && this.transport !== null && this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes === 0) {
+      // The DISCONNECT is written: close and report now, as paho's loop_write does (the socket flushes, then closes).
+      this.transport.end();
+      this.connectionLost(MQTT_ERR_SUCCESS);
+    }
     return MQTT_ERR_SUCCESS;
   }
 
@@ -1014,7 +1023,8 @@ export class Client extends EventEmitter {
       t.write(chunks);
       this.backpressure.afterWrite(t);
     }
-    if (this.session.pendingOutgoingBytes === 0) this.socketHooks.wroteAll();
+    // After disconnect() the unregister comes with the close, after on_disconnect (as in paho).
+    if (this.session.pendingOutgoingBytes === 0 && !this.userDisconnect) this.socketHooks.wroteAll();
   }
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
@@ -1211,7 +1221,9 @@ export class Client extends EventEmitter {
     this.inbox = [];
     this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
-    t.destroy();
+    // After disconnect(), let what was written (the DISCONNECT) go out first; otherwise close at once.
+    if (this.userDisconnect) t.end();
+    else t.destroy();
     return true;
   }
 
