@@ -96,8 +96,9 @@ export class Client extends EventEmitter {
   on_auth: Fn | null = null;
   /**
    * External event loops (paho's loop_select.py / loop_asyncio.py): `(client, userdata, sock)`
-   * just after a connection's socket opens: start watching it for reading (call loopRead()) and
-   * call loopMisc() every second or so. lib/client/socketHooks.ts says when each hook fires.
+   * just after a connection's socket opens: start watching it for reading (a net.Socket's
+   * 'data' and 'close' events: call loopRead()) and call loopMisc() every second or so.
+   * lib/client/socketHooks.ts says when each hook fires.
    */
   on_socket_open: Fn | null = null;
   /** `(client, userdata, sock)` just before the client lets go of the socket: stop watching it. */
@@ -755,7 +756,7 @@ export class Client extends EventEmitter {
   }
   set maxInflightMessages(value: number) {
     checkSettable(this.connectionClosed(), 'maxInflightMessages');
-    this.maxInflightMessagesSet(value);
+    this.session.config.maxInflight = checkInt(value, 'maxInflightMessages', 0, 65535);
   }
 
   /** maxQueuedMessagesSet()'s value (0 = unlimited); settable only while the connection is closed, as in paho 2.x. */
@@ -764,7 +765,7 @@ export class Client extends EventEmitter {
   }
   set maxQueuedMessages(value: number) {
     checkSettable(this.connectionClosed(), 'maxQueuedMessages');
-    this.maxQueuedMessagesSet(value);
+    this.session.config.maxQueued = checkInt(value, 'maxQueuedMessages', 0, Number.MAX_SAFE_INTEGER);
   }
 
   /** The user name sent in CONNECT, or null; settable only while the connection is closed. */
