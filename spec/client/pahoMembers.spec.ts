@@ -149,8 +149,8 @@ describe('properties (paho 2.x)', () => {
     c.maxInflightMessages = 3;
     c.maxQueuedMessages = 4;
     expect([c.maxInflightMessages, c.maxQueuedMessages]).toEqual([3, 4]);
-    expect(() => { c.maxInflightMessages = -1; }).toThrow(ValueError);
-    expect(() => { c.maxQueuedMessages = -1; }).toThrow(ValueError);
+    expect(() => { c.maxInflightMessages = -1; }).toThrow(new ValueError('maxInflightMessages: must be an integer from 0 to 65535, got -1'));
+    expect(() => { c.maxQueuedMessages = -1; }).toThrow(new ValueError(`maxQueuedMessages: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got -1`));
   });
 
   it('the queue bound set through the property is the one publish() applies', async () => {
