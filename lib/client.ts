@@ -30,6 +30,9 @@ import { Delivery } from './client/delivery';
 import { PumpScheduler } from './client/pumpScheduler';
 import { answerAuth } from './client/auth';
 import { PayloadLike, toPayload } from './client/payload';
+import { CallbackDecorator, slotDecorator, topicDecorator } from './client/decorators';
+import { SocketHooks } from './client/socketHooks';
+import { checkLogger, checkSettable, decodedOrNull } from './client/pahoProperties';
 import {
   MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
   MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
@@ -100,6 +103,22 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
    */
   on_auth: ClientCallbacks<V, P, U>['on_auth'] | null = null;
   /**
+   * External event loops (paho's loop_select.py / loop_asyncio.py): `(client, userdata, sock)`
+   * just after a connection's socket opens: start watching it for reading (a net.Socket's
+   * 'data' and 'close' events: call loopRead()) and call loopMisc() every second or so.
+   * lib/client/socketHooks.ts says when each hook fires.
+   */
+  on_socket_open: ClientCallbacks<V, P, U>['on_socket_open'] | null = null;
+  /** `(client, userdata, sock)` just before the client lets go of the socket: stop watching it. */
+  on_socket_close: ClientCallbacks<V, P, U>['on_socket_close'] | null = null;
+  /**
+   * `(client, userdata, sock)`: bytes wait to be written. Set, and with no loopStart()/loopForever(),
+   * the client leaves writing to you: call loopWrite() (until on_socket_unregister_write).
+   */
+  on_socket_register_write: ClientCallbacks<V, P, U>['on_socket_register_write'] | null = null;
+  /** `(client, userdata, sock)`: nothing waits to be written any more. */
+  on_socket_unregister_write: ClientCallbacks<V, P, U>['on_socket_unregister_write'] | null = null;
+  /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
    */
@@ -149,6 +168,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   private readonly pump = new PumpScheduler(this, this);
   /** Handing received messages to handlers; their acks. */
   private readonly delivery = new Delivery(this, this, this.callbacks, this.flow, this.backpressure);
+  /** on_socket_open/close/register_write/unregister_write, and whether the caller's event loop writes. */
+  private readonly socketHooks = new SocketHooks(this, this.callbacks);
   /** Which callback signatures to use (see lib/client/callbackArgs.ts). */
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
@@ -194,6 +215,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     }
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
+    if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
     this.transportKind = transport;
     this.transportFactory = o.createTransport;
     this.cleanSession = cleanSession;
@@ -208,6 +230,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     config.maxPacketSize = maxPacketSize; // config.limits: made by the first setter (outgoingLimits())
     this.session = new Session(config);
     this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)
+    this.delivery.manualAck = o.manualAck === true;
   }
 
   // ---- configuration (paho's *_set methods) -------------------------------------------------
@@ -231,7 +254,6 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.flow.maxMessages = new IncomingFlow().maxMessages;
     this.flow.maxBytes = new IncomingFlow().maxBytes;
     this.flow.concurrency = 1;
-    this.delivery.manualAck = false;
     this.backpressure.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
     this.readBatching.maxDelayMs = DEFAULT_READ_BATCH_MS;
     this.readBatching.reset();
@@ -359,7 +381,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     checkQos(qos);
     if (!this.delivery.manualAck || qos === 0) return MQTT_ERR_SUCCESS;
     if (!this.session.ack(mid, qos, this.clock())) return MQTT_ERR_NOT_FOUND;
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return MQTT_ERR_SUCCESS;
   }
 
@@ -420,6 +442,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.callbacks.userdata = userdata;
   }
 
+  /** The userdata passed to callbacks (paho 2.x user_data_get()). */
+  userDataGet(): unknown {
+    return this.callbacks.userdata;
+  }
+
   /** The will: published by the broker if the connection ends without disconnect(). */
   willSet(topic: string, payload?: PayloadLike, qos: number = 0, retain = false, properties?: PacketProperties): void {
     validateTopicName(topic, 'topic');
@@ -462,6 +489,27 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   messageCallbackRemove(sub: string): void {
     validateTopicFilter(sub, 'sub');
     this.delivery.filtered?.delete(sub);
+  }
+
+  // ---- paho 2.x decorators: `client.connectCallback()(fn)` sets on_connect and returns fn (lib/client/decorators.ts) ----
+
+  connectCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_connect']> { return slotDecorator(this, 'on_connect'); }
+  connectFailCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_connect_fail']> { return slotDecorator(this, 'on_connect_fail'); }
+  disconnectCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_disconnect']> { return slotDecorator(this, 'on_disconnect'); }
+  logCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_log']> { return slotDecorator(this, 'on_log'); }
+  messageCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_message']> { return slotDecorator(this, 'on_message'); }
+  preConnectCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_pre_connect']> { return slotDecorator(this, 'on_pre_connect'); }
+  publishCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_publish']> { return slotDecorator(this, 'on_publish'); }
+  subscribeCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_subscribe']> { return slotDecorator(this, 'on_subscribe'); }
+  unsubscribeCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_unsubscribe']> { return slotDecorator(this, 'on_unsubscribe'); }
+  socketOpenCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_socket_open']> { return slotDecorator(this, 'on_socket_open'); }
+  socketCloseCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_socket_close']> { return slotDecorator(this, 'on_socket_close'); }
+  socketRegisterWriteCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_socket_register_write']> { return slotDecorator(this, 'on_socket_register_write'); }
+  socketUnregisterWriteCallback(): CallbackDecorator<ClientCallbacks<V, P, U>['on_socket_unregister_write']> { return slotDecorator(this, 'on_socket_unregister_write'); }
+  /** messageCallbackAdd(sub, fn) as a decorator; `sub` is checked here already. */
+  topicCallback(sub: string): CallbackDecorator<CallbackOnMessage<Client<V, P, U>, U>> {
+    validateTopicFilter(sub, 'sub');
+    return topicDecorator<CallbackOnMessage<Client<V, P, U>, U>>((filter, fn) => this.messageCallbackAdd(filter, fn), sub);
   }
 
   // ---- transports: TLS, WebSockets, DNS SRV ---------------------------------------------------
@@ -615,9 +663,10 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.transport = transport;
     this.transportClosed = null;
     this.inbox = [];
+    this.socketHooks.opened(transport.socket);
     this.syncLogging();
     this.session.startConnection(this.clock());
-    this.flush();
+    this.flushOrRegister();
     this.dispatch();
     this.pump.armTimer();
     return MQTT_ERR_SUCCESS;
@@ -650,8 +699,12 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       return MQTT_ERR_NO_CONN;
     }
     this.session.disconnect(this.clock(), code, props);
-    this.flush();
-    this.transport.end();
+    // An external event loop writes the DISCONNECT with its loopWrite(), which then closes (as paho).
+    if (this.socketHooks.writesExternally()) this.socketHooks.wantWrite();
+    else {
+      this.flush();
+      this.transport.end();
+    }
     return MQTT_ERR_SUCCESS;
   }
 
@@ -672,7 +725,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   reauthenticate(properties?: PacketProperties): number {
     const props = checkProperties(properties, PacketTypes.AUTH, this.mode.v5);
     const rc = this.session.reauthenticate(props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return rc;
   }
 
@@ -700,6 +753,82 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.transport !== null && this.transportClosed === null && this.session.isConnected;
   }
 
+  // ---- paho 2.x properties: readable, settable where paho's are (lib/client/pahoProperties.ts) ----
+
+  /** CallbackAPIVersion.VERSION1 or VERSION2, as constructed (read-only). */
+  get callbackApiVersion(): CallbackAPIVersionValue {
+    return this.mode.v2 ? CallbackAPIVersion.VERSION2 : CallbackAPIVersion.VERSION1;
+  }
+
+  /** The logger log lines go to (enableLogger()), or null; settable at any time, null turns it off. */
+  get logger(): Logger | null {
+    return this.callbacks.logger;
+  }
+  set logger(value: Logger | null) {
+    this.callbacks.logger = checkLogger(value);
+  }
+
+  /** maxInflightMessagesSet()'s value; settable only while the connection is closed, as in paho 2.x. */
+  get maxInflightMessages(): number {
+    return this.session.config.maxInflight;
+  }
+  set maxInflightMessages(value: number) {
+    checkSettable(this.connectionClosed(), 'maxInflightMessages');
+    this.session.config.maxInflight = checkInt(value, 'maxInflightMessages', 0, 65535);
+  }
+
+  /** maxQueuedMessagesSet()'s value (0 = unlimited); settable only while the connection is closed, as in paho 2.x. */
+  get maxQueuedMessages(): number {
+    return this.session.config.maxQueued;
+  }
+  set maxQueuedMessages(value: number) {
+    checkSettable(this.connectionClosed(), 'maxQueuedMessages');
+    this.session.config.maxQueued = checkInt(value, 'maxQueuedMessages', 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The user name sent in CONNECT, or null; settable only while the connection is closed. */
+  get username(): string | null {
+    return decodedOrNull(this.session.config.username);
+  }
+  set username(value: string | null) {
+    checkSettable(this.connectionClosed(), 'username');
+    if (value !== null && typeof value !== 'string') throw new ValueError(`username: must be a string or null, got ${typeof value}`);
+    this.session.config.username = value ?? undefined;
+  }
+
+  /** The password sent in CONNECT, as UTF-8 text, or null; settable (string, Buffer or null) only while the connection is closed. */
+  get password(): string | null {
+    return decodedOrNull(this.session.config.password);
+  }
+  set password(value: string | Buffer | null) {
+    checkSettable(this.connectionClosed(), 'password');
+    this.session.config.password = value === null ? undefined : toPayload(value, 'password');
+  }
+
+  /** The will's topic, '' without a will (as paho); read-only: willSet()/willClear(). */
+  get willTopic(): string {
+    return this.willMessage?.topic ?? '';
+  }
+
+  /** The will's payload, empty without a will (as paho); read-only. */
+  get willPayload(): Buffer {
+    return this.willMessage?.payload ?? Buffer.alloc(0);
+  }
+
+  /** paho's _connection_closed(): never connected, or disconnect()ed and the socket released. */
+  private connectionClosed(): boolean {
+    return this.transport === null && !this.wantConnect;
+  }
+
+  /**
+   * Connects as a bridge (paho's enable_bridge_mode()): CONNECT carries the protocol level with
+   * its top bit set (0x84 for 3.1.1), which mosquitto takes as a bridge: it does not send the
+   * bridge's own messages back to it and keeps their retain flag as published. Call before connect().
+   */
+  enableBridgeMode(): void {
+    this.session.config.bridge = true;
+  }
+
   // ---- messages ----------------------------------------------------------------------------------
 
   /**
@@ -714,7 +843,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const body = toPayload(payload);
     const props = properties === undefined ? undefined : checkProperties(properties, PacketTypes.PUBLISH, this.mode.v5);
     const info = this.session.publish(topic, body, q, !!retain, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return info;
   }
 
@@ -728,7 +857,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const subs = normalizeSubscriptions(topic, qos, this.mode.v5);
     const props = checkProperties(properties, PacketTypes.SUBSCRIBE, this.mode.v5);
     const r = this.session.subscribe(subs, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return r;
   }
 
@@ -736,7 +865,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const topics = normalizeUnsubscribe(topic);
     const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);
     const r = this.session.unsubscribe(topics, props, this.clock());
-    this.pump.scheduleFlush();
+    this.scheduleFlush();
     return r;
   }
 
@@ -782,6 +911,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
       this.dispatch();
       if (this.flow.readPaused) this.backpressure.updateReading();
+      // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
+      if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -792,6 +923,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     if (this.transport === null) return MQTT_ERR_NO_CONN;
     this.flush();
     this.dispatch();
+    if (this.userDisconnect && this.transport !== null && this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes === 0) {
+      // The DISCONNECT is written: close and report now, as paho's loop_write does (the socket flushes, then closes).
+      this.transport.end();
+      this.connectionLost(MQTT_ERR_SUCCESS);
+    }
     return MQTT_ERR_SUCCESS;
   }
 
@@ -802,7 +938,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.session.tick(this.clock());
     if (this.flow.readPaused) this.backpressure.probeLiveness();
     this.dispatch();
-    this.flush();
+    if (this.transport !== null) this.flushOrRegister();
     this.dispatch();
     return this.lastLostRc;
   }
@@ -898,14 +1034,18 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const t = this.transport;
     if (t === null || this.transportClosed !== null) return;
     const chunks = this.session.takeOutgoing(this.clock());
-    if (chunks === null) return;
-    try {
-      this.session.config.store.flush();
-    } catch (e) {
-      this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
+    if (chunks !== null) {
+      try {
+        this.session.config.store.flush();
+      } catch (e) {
+        this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
+      }
+      this.socketHooks.wantWrite(); // the register/unregister pair brackets every write, as in paho
+      t.write(chunks);
+      this.backpressure.afterWrite(t);
     }
-    t.write(chunks);
-    this.backpressure.afterWrite(t);
+    // After disconnect() the unregister comes with the close, after on_disconnect (as in paho).
+    if (this.session.pendingOutgoingBytes === 0 && !this.userDisconnect) this.socketHooks.wroteAll();
   }
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
@@ -962,9 +1102,23 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   // ClientLink / PumpSteps members the Client has only for its collaborators (lib/client/link.ts).
-  /** @internal (ClientLink) */
+  /**
+   * Bytes were queued: write them at the end of this task, or, when the caller's event loop
+   * writes (on_socket_register_write), register the socket for its loopWrite().
+   * @internal (ClientLink)
+   */
   scheduleFlush(): void {
-    this.pump.scheduleFlush();
+    if (this.socketHooks.writesExternally()) {
+      if (this.transport !== null) this.socketHooks.wantWrite();
+    } else {
+      this.pump.scheduleFlush();
+    }
+  }
+
+  /** Writes what the session queued now, or registers it for the caller's loopWrite() (socket hooks). */
+  private flushOrRegister(): void {
+    if (!this.socketHooks.writesExternally()) this.flush();
+    else if (this.session.pendingOutgoingBytes > 0) this.socketHooks.wantWrite();
   }
 
   /** @internal (ClientLink) */
@@ -997,9 +1151,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
   private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
+    const expected = this.userDisconnect;
+    // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
+    if (!expected && this.transport !== null) this.socketHooks.closing();
     if (!this.releaseTransport()) return;
     this.pump.clearTimer();
-    const expected = this.userDisconnect;
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
@@ -1013,6 +1169,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
       else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
     }
+    this.socketHooks.closing();
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
@@ -1072,6 +1229,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   private dropTransport(): void {
+    if (this.transport !== null) this.socketHooks.closing();
     if (this.releaseTransport()) this.session.connectionLost();
   }
 
@@ -1084,7 +1242,9 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.inbox = [];
     this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
-    t.destroy();
+    // After disconnect(), let what was written (the DISCONNECT) go out first; otherwise close at once.
+    if (this.userDisconnect) t.end();
+    else t.destroy();
     return true;
   }
 

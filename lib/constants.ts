@@ -1,5 +1,5 @@
 /**
- * Constants with paho-mqtt's names and values (paho.mqtt.client 1.6), so code that
+ * Constants with paho-mqtt's names and values (paho.mqtt.client 1.6 and 2.x), so code that
  * compares against them ports unchanged. Plain numbers, not enums.
  */
 
@@ -90,3 +90,44 @@ export const CONNACK_REFUSED_SERVER_UNAVAILABLE = 3;
 export const CONNACK_REFUSED_BAD_USERNAME_PASSWORD = 4;
 /** CONNACK 5: the client is not authorised to connect. */
 export const CONNACK_REFUSED_NOT_AUTHORIZED = 5;
+
+// Packet types as the first byte of the fixed header (paho 2.x's module constants, = MessageType.*;
+// not PacketTypes, which counts 1..15)
+
+/** CONNECT packet type byte. */
+export const CONNECT = 0x10;
+/** CONNACK packet type byte. */
+export const CONNACK = 0x20;
+/** PUBLISH packet type byte. */
+export const PUBLISH = 0x30;
+/** PUBACK packet type byte. */
+export const PUBACK = 0x40;
+/** PUBREC packet type byte. */
+export const PUBREC = 0x50;
+/** PUBREL packet type byte. */
+export const PUBREL = 0x60;
+/** PUBCOMP packet type byte. */
+export const PUBCOMP = 0x70;
+/** SUBSCRIBE packet type byte. */
+export const SUBSCRIBE = 0x80;
+/** SUBACK packet type byte. */
+export const SUBACK = 0x90;
+/** UNSUBSCRIBE packet type byte. */
+export const UNSUBSCRIBE = 0xa0;
+/** UNSUBACK packet type byte. */
+export const UNSUBACK = 0xb0;
+/** PINGREQ packet type byte. */
+export const PINGREQ = 0xc0;
+/** PINGRESP packet type byte. */
+export const PINGRESP = 0xd0;
+/** DISCONNECT packet type byte. */
+export const DISCONNECT = 0xe0;
+/** AUTH packet type byte (MQTT 5). */
+export const AUTH = 0xf0;
+
+// Client modes (paho's PahoClientMode values)
+
+/** An ordinary client (the default). */
+export const MQTT_CLIENT = 0;
+/** A bridge: enableBridgeMode() (the bridge bit in CONNECT's protocol level). */
+export const MQTT_BRIDGE = 1;

@@ -21,14 +21,17 @@ import type { ClientConstructor, ProtocolVersionValue } from './client/callbackT
 export const Client: ClientConstructor = ClientClass;
 export type Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue, P extends number = ProtocolVersionValue, U = unknown> =
   ClientClass<V, P, U>;
-export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
+export type { ClientOptions, ConnectTarget, Logger } from './client';
 export type { QueuePolicy } from './session/queueLimits';
 export { Properties } from './mqtt5/properties';
 export { PacketTypes } from './mqtt5/packetTypes';
 export { SubscribeOptions } from './mqtt5/subscribeOptions';
 export { ReasonCodes, ReasonCode } from './mqtt5/reasonCodes';
-export { CallbackAPIVersion } from './mqtt5/callbackApi';
-export type { CallbackAPIVersionValue, DisconnectFlags } from './mqtt5/callbackApi';
+export { CallbackAPIVersion, ConnectFlags, DisconnectFlags } from './mqtt5/callbackApi';
+export type { CallbackAPIVersionValue } from './mqtt5/callbackApi';
+export { convertConnackRcToReasonCode, convertDisconnectErrorCodeToReasonCode } from './mqtt5/reasonCodeConversions';
+export { MQTTErrorCode, MQTTProtocolVersion, MessageType, LogLevel, ConnackCode, MessageState, PahoClientMode } from './pahoEnums';
+export { MQTTMatcher } from './matcher';
 export type {
   CallbackOnConnect, CallbackOnConnect_v1, CallbackOnConnect_v1_mqtt3, CallbackOnConnect_v1_mqtt5, CallbackOnConnect_v2,
   CallbackOnConnectFail,
@@ -50,7 +53,7 @@ export type { OutgoingStore, StoredMessage, OutgoingState } from './store/types'
 export type { Transport, TransportHandlers } from './transport/types';
 export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/tlsOptions';
 export type { TlsSetOptions } from './transport/tlsOptions';
-export { WebSocketHandshakeError } from './transport/websocket';
+export { WebSocketHandshakeError, WebsocketConnectionError } from './transport/websocket';
 export type { WsHeaders } from './transport/websocket';
 export { ProxyError } from './transport/proxyDial';
 export type { ProxyArgs, ProxyType } from './transport/proxyArgs';

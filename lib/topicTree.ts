@@ -79,6 +79,13 @@ export class TopicTree<V> {
   private readonly stackNodes: Node<V>[] = [];
   private readonly stackIdx: number[] = [];
 
+  /**
+   * `pahoLevels` (MQTTMatcher): filters are taken as paho's MQTTMatcher takes them, level by
+   * level with no validation: '$share/{group}/' is three literal levels, a '#' that is not
+   * the last level is a literal level, any other text ('a+', '') is a literal level.
+   */
+  constructor(private readonly pahoLevels = false) {}
+
   /** Number of filters stored. */
   get size(): number {
     return this.entries.size;
@@ -102,18 +109,19 @@ export class TopicTree<V> {
       return;
     }
     const seq = this.seq++;
-    if (typeof filter !== 'string' || topicFilterProblem(filter) !== null) {
+    const paho = this.pahoLevels;
+    if (typeof filter !== 'string' || (!paho && topicFilterProblem(filter) !== null)) {
       this.entries.set(filter, { filter, value, seq, node: null, isHash: false });
       return;
     }
     // A valid shared filter has a non-empty group followed by '/': the inner filter starts after it.
-    let i = filter.startsWith(SHARE_PREFIX) ? filter.indexOf('/', SHARE_PREFIX.length) + 1 : 0;
+    let i = !paho && filter.startsWith(SHARE_PREFIX) ? filter.indexOf('/', SHARE_PREFIX.length) + 1 : 0;
     let node = this.root;
     const len = filter.length;
     for (;;) {
       const slash = filter.indexOf('/', i);
       const e = slash === -1 ? len : slash;
-      if (e === i + 1 && filter.charCodeAt(i) === HASH) {
+      if (e === i + 1 && filter.charCodeAt(i) === HASH && (slash === -1 || !paho)) {
         const entry: Entry<V> = { filter, value, seq, node, isHash: true };
         (node.hash ??= []).push(entry);
         this.entries.set(filter, entry);

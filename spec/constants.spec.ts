@@ -38,6 +38,24 @@ describe('constants (paho values, API.md §1)', () => {
     ['CONNACK_REFUSED_SERVER_UNAVAILABLE', 3],
     ['CONNACK_REFUSED_BAD_USERNAME_PASSWORD', 4],
     ['CONNACK_REFUSED_NOT_AUTHORIZED', 5],
+    // paho 2.x's packet-type constants (= MessageType.*, read from paho 2.1's enums.py) and client modes
+    ['CONNECT', 0x10],
+    ['CONNACK', 0x20],
+    ['PUBLISH', 0x30],
+    ['PUBACK', 0x40],
+    ['PUBREC', 0x50],
+    ['PUBREL', 0x60],
+    ['PUBCOMP', 0x70],
+    ['SUBSCRIBE', 0x80],
+    ['SUBACK', 0x90],
+    ['UNSUBSCRIBE', 0xa0],
+    ['UNSUBACK', 0xb0],
+    ['PINGREQ', 0xc0],
+    ['PINGRESP', 0xd0],
+    ['DISCONNECT', 0xe0],
+    ['AUTH', 0xf0],
+    ['MQTT_CLIENT', 0],
+    ['MQTT_BRIDGE', 1],
   ];
 
   it.each(table)('%s = %d', (name, value) => {

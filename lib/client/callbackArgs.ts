@@ -7,7 +7,7 @@
 import { PacketTypes } from '../mqtt5/packetTypes';
 import { Properties } from '../mqtt5/properties';
 import { connackReasonCode, disconnectReasonCode, ReasonCodes } from '../mqtt5/reasonCodes';
-import type { ConnectFlags, DisconnectFlags } from '../mqtt5/callbackApi';
+import { ConnectFlags, DisconnectFlags } from '../mqtt5/callbackApi';
 import type { PacketProperties } from '../protocol/types';
 
 export interface CallbackMode {
@@ -26,10 +26,9 @@ export function callbackMode(v5: boolean, v2: boolean): CallbackMode {
   return MODES[(v5 ? 1 : 0) + (v2 ? 2 : 0)];
 }
 
-/** on_connect: VERSION1 5.0 `(flags, ReasonCodes, Properties)`; VERSION2 `(flags, ReasonCodes, Properties)` with `flags.session_present`; VERSION1 3.x `(flags, rc)`. */
+/** on_connect: VERSION1 5.0 `(flags, ReasonCodes, Properties)`; VERSION2 `(flags, ReasonCodes, Properties)`; VERSION1 3.x `(flags, rc)`; flags a ConnectFlags. */
 export function connectArgs(m: CallbackMode, sessionPresent: boolean, rc: number, props: PacketProperties | undefined): unknown[] {
-  const flags: ConnectFlags = { sessionPresent, 'session present': sessionPresent ? 1 : 0 };
-  if (m.v2) flags.session_present = sessionPresent;
+  const flags = new ConnectFlags(sessionPresent);
   if (!m.v5 && !m.v2) return [flags, rc, props];
   const reason = m.v5 ? ReasonCodes._received(PacketTypes.CONNACK, rc) : connackReasonCode(rc);
   return [flags, reason, Properties._wrap(PacketTypes.CONNACK, props)];
@@ -47,7 +46,7 @@ export function disconnectArgs(m: CallbackMode, rc: number, serverReason: number
     if (!m.v5) return [rc];
     return fromServer ? [ReasonCodes._received(PacketTypes.DISCONNECT, serverReason), Properties._wrap(PacketTypes.DISCONNECT, props)] : [rc, undefined];
   }
-  const flags: DisconnectFlags = { isDisconnectPacketFromServer: fromServer, is_disconnect_packet_from_server: fromServer };
+  const flags = new DisconnectFlags(fromServer);
   const reason = fromServer ? ReasonCodes._received(PacketTypes.DISCONNECT, serverReason) : disconnectReasonCode(rc);
   return [flags, reason, Properties._wrap(PacketTypes.DISCONNECT, fromServer ? props : undefined)];
 }

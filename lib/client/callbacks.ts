@@ -12,7 +12,8 @@ import type { Logger } from './options';
 export type Fn = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_message', 'on_publish', 'on_subscribe',
-  'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth'] as const;
+  'on_unsubscribe', 'on_log', 'on_pre_connect', 'on_auth',
+  'on_socket_open', 'on_socket_close', 'on_socket_register_write', 'on_socket_unregister_write'] as const;
 export type SlotName = typeof SLOTS[number];
 
 /**

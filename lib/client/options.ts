@@ -36,6 +36,8 @@ export interface ClientOptions {
   transport?: 'tcp' | 'websockets' | 'unix';
   /** paho's reconnect_on_failure: loopForever/loopStart reconnect after a lost connection (default true). */
   reconnectOnFailure?: boolean;
+  /** paho 2.x's manual_ack: as manualAckSet(true) from the start: received QoS 1/2 messages are acknowledged by ack(mid, qos) (default false). */
+  manualAck?: boolean;
   /** Outgoing-message store (default: memoryStore()). */
   store?: OutgoingStore;
   /** Advanced: builds the transport for each connection attempt (tests, custom sockets). */

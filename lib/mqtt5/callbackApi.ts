@@ -1,5 +1,5 @@
 /**
- * paho 2.x's CallbackAPIVersion and the flag objects its VERSION2 callbacks receive.
+ * paho 2.x's CallbackAPIVersion and the flag objects its callbacks receive (ConnectFlags, DisconnectFlags).
  */
 
 /**
@@ -19,20 +19,38 @@ export function isCallbackAPIVersion(v: unknown): v is CallbackAPIVersionValue {
 }
 
 /**
- * on_connect's `flags` under VERSION1: `sessionPresent`, and paho 1.x's dict key
- * `'session present'` (0 or 1). Under VERSION2 it also has paho 2.x's `session_present`.
+ * on_connect's `flags` (paho 2.x's ConnectFlags(session_present)). One object serves every
+ * callback API version: `sessionPresent`, paho 2.x's `session_present`, and paho 1.x's dict
+ * key `'session present'` (0 or 1), so VERSION1 code reading `flags['session present']` ports too.
  */
-export interface ConnectFlags {
-  sessionPresent: boolean;
-  'session present': 0 | 1;
-  /** VERSION2 only: paho 2.x's ConnectFlags.session_present. */
-  session_present?: boolean;
+export class ConnectFlags {
+  /** The broker resumed a stored session for this client id. */
+  readonly sessionPresent: boolean;
+  /** paho 1.x's dict key: 1 or 0. */
+  readonly 'session present': 0 | 1;
+
+  constructor(sessionPresent: boolean) {
+    const b = sessionPresent === true;
+    this.sessionPresent = b;
+    this['session present'] = b ? 1 : 0;
+  }
+
+  /** paho 2.x's spelling of sessionPresent (a getter: the own keys stay those of paho 1.x's dict and sessionPresent). */
+  get session_present(): boolean {
+    return this.sessionPresent;
+  }
 }
 
-/** on_disconnect's `flags` under VERSION2 (paho 2.x's DisconnectFlags). */
-export interface DisconnectFlags {
-  /** True when the broker sent a DISCONNECT packet (MQTT 5), false when the connection just ended. */
-  isDisconnectPacketFromServer: boolean;
+/** on_disconnect's `flags` under VERSION2 (paho 2.x's DisconnectFlags(is_disconnect_packet_from_server)). */
+export class DisconnectFlags {
+  /** True when the broker sent a DISCONNECT packet (MQTT 5), false when the client library ended the connection or it was lost. */
+  readonly isDisconnectPacketFromServer: boolean;
   /** paho's spelling of the same. */
-  is_disconnect_packet_from_server: boolean;
+  readonly is_disconnect_packet_from_server: boolean;
+
+  constructor(isDisconnectPacketFromServer: boolean) {
+    const b = isDisconnectPacketFromServer === true;
+    this.isDisconnectPacketFromServer = b;
+    this.is_disconnect_packet_from_server = b;
+  }
 }

@@ -91,7 +91,8 @@ function decodePublish(r: Reader, byte1: number, level: ProtocolLevel): PublishP
 
 function decodeConnect(r: Reader): ConnectPacket {
   const name = r.utf8('protocol name');
-  const level = r.u8('protocol level');
+  const levelByte = r.u8('protocol level');
+  const level = levelByte & 0x7f; // the top bit marks a bridge (mosquitto's convention)
   if (!((name === 'MQTT' && (level === 4 || level === 5)) || (name === 'MQIsdp' && level === 3))) {
     throw new ProtocolError('invalid-protocol', `protocol name '${name}' with level ${level} is not MQTT 3.1, 3.1.1 or 5.0`);
   }
@@ -114,6 +115,7 @@ function decodeConnect(r: Reader): ConnectPacket {
   const properties = protocolVersion === 5 ? readProperties(r, 1) : undefined;
   const clientId = r.utf8('client identifier');
   const p: ConnectPacket = { type: 'connect', protocolVersion, clientId, cleanSession: (flags & 0x02) !== 0, keepalive };
+  if (levelByte & 0x80) p.bridge = true;
   if (hasWill) {
     const willProps = protocolVersion === 5 ? readProperties(r, WILL) : undefined;
     const will: WillMessage = {

@@ -184,7 +184,7 @@ function encodeConnect(p: ConnectPacket): Buffer {
   }
   const buf = allocPacket(0x10, rem);
   let off = writeString(buf, bodyOffset(rem), name, name.length);
-  buf[off++] = level;
+  buf[off++] = p.bridge === true ? level | 0x80 : level;
   buf[off++] = flags;
   off = writeU16(buf, off, keepalive);
   if (level === 5) off = writeProperties(buf, off, p.properties, propsLen);

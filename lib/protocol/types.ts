@@ -75,6 +75,8 @@ export interface ConnectPacket {
   password?: Buffer | string;
   will?: WillMessage;
   properties?: PacketProperties;
+  /** A bridge connection: the protocol level byte has its top bit set (0x80), as mosquitto and paho's enable_bridge_mode() use. */
+  bridge?: boolean;
 }
 
 export interface ConnackPacket {

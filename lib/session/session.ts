@@ -45,6 +45,8 @@ export interface SessionConfig {
   password?: Buffer;
   will?: WillMessage;
   connectProperties?: PacketProperties;
+  /** Connect as a bridge (the CONNECT protocol level's top bit; Client.enableBridgeMode()). */
+  bridge?: boolean;
   /** In-flight window for QoS 1/2 (paho's max_inflight_messages, default 20; 0 = unlimited). */
   maxInflight: number;
   /** Bound on unfinished QoS 1/2 messages (0 = unlimited), paho's max_queued_messages. */
@@ -208,7 +210,7 @@ export class Session {
     if (c.cleanSession) this.startClean();
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
-      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will, properties: props,
+      keepalive: c.keepalive, username: c.username, password: c.password, will: c.will, properties: props, bridge: c.bridge,
     }, now);
   }
 

@@ -63,8 +63,20 @@ function connectError(err: Error): Error {
   return err;
 }
 
-/** A refused or malformed WebSocket upgrade; `status` is the HTTP status when there was one. */
-export class WebSocketHandshakeError extends Error {
+/**
+ * paho's WebsocketConnectionError: the WebSocket handshake failed. Every handshake failure
+ * this transport reports is one (a WebSocketHandshakeError, which adds the details), so
+ * `catch (e) { if (e instanceof WebsocketConnectionError) ... }` ports paho's `except`.
+ */
+export class WebsocketConnectionError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WebsocketConnectionError';
+  }
+}
+
+/** A refused or malformed WebSocket upgrade (a WebsocketConnectionError); `status` is the HTTP status when there was one. */
+export class WebSocketHandshakeError extends WebsocketConnectionError {
   /** 'ERR_WEBSOCKET_HANDSHAKE', or the socket's code (ECONNRESET, ...) when the connection dropped during the upgrade. */
   readonly code: string;
   constructor(message: string, readonly status?: number, options?: ErrorOptions & { code?: string }) {

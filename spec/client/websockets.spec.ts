@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as net from 'net';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
-  Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, MQTTv31, TLSError, WebSocketHandshakeError,
+  Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, MQTTv31, TLSError, WebSocketHandshakeError, WebsocketConnectionError,
 } from '../../lib';
 import { encode, Packet, Parser } from '../../lib/protocol';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
@@ -104,6 +104,7 @@ describeWithMosquitto('Client over WebSockets [mosquitto]', () => {
     const c = clients.make({ transport: 'websockets' });
     const err = await c.connect('127.0.0.1', broker.port).then(() => null, (e) => e);
     expect(err).toBeInstanceOf(WebSocketHandshakeError);
+    expect(err).toBeInstanceOf(WebsocketConnectionError); // what paho raises here
     expect(err.message).toMatch(new RegExp(`^WebSocket handshake with ws://127.0.0.1:${broker.port}/mqtt failed: `));
   });
 });

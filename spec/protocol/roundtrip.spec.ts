@@ -629,3 +629,15 @@ describe('remaining length boundaries round-trip (PUBLISH "a", QoS 0, level 4: r
     }
   });
 });
+
+describe('CONNECT bridge bit (the protocol level byte\'s top bit: mosquitto bridges, paho\'s enable_bridge_mode())', () => {
+  test.each([[3, 'MQIsdp', 0x83], [4, 'MQTT', 0x84], [5, 'MQTT', 0x85]] as const)('level %i (%s): the level byte is %i and decodes back as bridge: true', (level, name, byte) => {
+    const bytes = encode({ type: 'connect', protocolVersion: level, clientId: 'b', cleanSession: true, keepalive: 60, bridge: true }, level);
+    expect(bytes[2 + 2 + name.length]).toBe(byte);
+    const [p] = new Parser({ protocolVersion: level }).feed(bytes);
+    expect(p).toMatchObject({ type: 'connect', protocolVersion: level, bridge: true });
+    const plain = encode({ type: 'connect', protocolVersion: level, clientId: 'b', cleanSession: true, keepalive: 60 }, level);
+    expect(plain[2 + 2 + name.length]).toBe(level);
+    expect(new Parser({ protocolVersion: level }).feed(plain)[0]).not.toHaveProperty('bridge');
+  });
+});

@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MQTT_ERR_TLS, TLSError, ValueError, WebSocketHandshakeError } from '../../lib';
+import { MQTT_ERR_TLS, TLSError, ValueError, WebSocketHandshakeError, WebsocketConnectionError } from '../../lib';
 import { buildTlsConnectOptions, tlsSettingsFrom } from '../../lib/transport/tlsOptions';
 import type { TransportHandlers } from '../../lib/transport/types';
 import { defaultWsHeaders, resolveWsHeaders, WebSocketTransport, WebSocketTransportOptions } from '../../lib/transport/websocket';
@@ -252,6 +252,7 @@ describe('WebSocketTransport', () => {
     srv = await wsServer({ onUpgrade: (_req, socket) => (socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'), true) });
     const err = await openError(make(srv.port, { path: '/wrong' }));
     expect(err).toBeInstanceOf(WebSocketHandshakeError);
+    expect(err).toBeInstanceOf(WebsocketConnectionError); // paho's name for a failed handshake
     expect(err.status).toBe(404);
     expect(err.code).toBe('ERR_WEBSOCKET_HANDSHAKE');
     expect(err.message).toBe(`WebSocket handshake with ws://127.0.0.1:${srv.port}/wrong refused: HTTP 404 Not Found (wrong path? see wsSetOptions)`);
@@ -283,6 +284,7 @@ describe('WebSocketTransport', () => {
     try {
       const err = await openError(make(port));
       expect(err).toBeInstanceOf(WebSocketHandshakeError);
+      expect(err).toBeInstanceOf(WebsocketConnectionError);
       expect(err.code).toBe('ECONNRESET');
       expect(err.message).toMatch(new RegExp(`^WebSocket handshake with ws://127.0.0.1:${port}/mqtt failed: the server closed the connection \\(.*ECONNRESET.*\\); is this a WebSocket port\\?$`));
     } finally {
@@ -296,6 +298,7 @@ describe('WebSocketTransport', () => {
     const err = await openError(make(port));
     expect(err.code).toBe('ECONNREFUSED');
     expect(err).not.toBeInstanceOf(WebSocketHandshakeError);
+    expect(err).not.toBeInstanceOf(WebsocketConnectionError); // paho raises the socket's error too
   });
 
   it('a server that never answers the upgrade: the connect timeout', async () => {
