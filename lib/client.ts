@@ -53,6 +53,7 @@ import { TransportSettings } from './client/transportSettings';
 import { ClientTransportHandlers } from './client/transportHandlers';
 import type { Transport } from './transport/types';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
+import { checkClientOptionNames, checkTransport } from './client/options';
 
 export type { ClientOptions, ConnectTarget, Logger };
 export type { ConnectFlags };
@@ -158,6 +159,7 @@ export class Client extends EventEmitter {
   }
 
   private init(o: ClientOptions): void {
+    checkClientOptionNames(o); // manualAck passes by name here; it is applied where manualAckSet's state is reset
     const protocol = o.protocol ?? MQTTv311;
     if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
       throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);
@@ -172,10 +174,7 @@ export class Client extends EventEmitter {
     this.mode = callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2);
     this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
     this.firstConnect = true;
-    const transport = o.transport ?? 'tcp';
-    if (transport !== 'tcp' && transport !== 'websockets' && transport !== 'unix') {
-      throw new ValueError(`transport: must be 'tcp', 'websockets' or 'unix', got ${String(transport)}`);
-    }
+    const transport = checkTransport(o.transport);
     const cleanSession = o.cleanSession ?? true;
     let clientId = o.clientId ?? '';
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
@@ -206,6 +205,7 @@ export class Client extends EventEmitter {
 
   /** Back to the constructed state, as paho's reinitialise(): connection, callbacks and settings reset. */
   reinitialise(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string): void {
+    checkClientOptionNames(parseClientArgs(opts, more)); // a misspelt option changes nothing
     this.teardown();
     for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
     this.suppressExceptions = true;
