@@ -198,7 +198,7 @@ export function tlsSettingsFrom(args?: TlsSetOptions | null): TlsSettings {
 
 const SecureContextClass = (tls as unknown as { SecureContext?: new (...args: unknown[]) => tls.SecureContext }).SecureContext;
 
-function isSecureContext(ctx: unknown): ctx is tls.SecureContext {
+export function isSecureContext(ctx: unknown): ctx is tls.SecureContext {
   if (ctx === null || typeof ctx !== 'object') return false;
   if (SecureContextClass !== undefined && ctx instanceof SecureContextClass) return true;
   return (ctx as { constructor?: { name?: string } }).constructor?.name === 'SecureContext' && 'context' in ctx;
