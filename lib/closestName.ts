@@ -31,13 +31,19 @@ function distance(a: string, b: string): number {
  */
 export function closestName(name: string, known: Iterable<string>): string | undefined {
   const f = folded(name);
+  const within = Math.max(1, Math.floor(f.length / 3));
   let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(f.length / 3)) + 1;
+  let bestDistance = Infinity;
+  let bestExact = Infinity;
   for (const candidate of known) {
     const d = distance(f, folded(candidate));
-    if (d < bestDistance) {
+    if (d > within || d > bestDistance) continue;
+    // A tie (keep_alive and keepAlive for keep_alve) goes to the one written the same way.
+    const exact = distance(name, candidate);
+    if (d < bestDistance || exact < bestExact) {
       best = candidate;
       bestDistance = d;
+      bestExact = exact;
     }
   }
   return best;
