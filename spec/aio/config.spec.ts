@@ -86,7 +86,7 @@ describe('MQTTClient config keys', () => {
 });
 
 describeWithMosquitto('MQTTClient with an amqtt-style config dict, against mosquitto', () => {
-  const broker = useMosquitto();
+  const broker = useMosquitto({ tls: true });
   const make = useAioClients();
 
   test('keep_alive - ping_delay is the keepalive in CONNECT (amqtt\'s default ping_delay is 1)', async () => {
@@ -134,5 +134,15 @@ describeWithMosquitto('MQTTClient with an amqtt-style config dict, against mosqu
     expect(!r.ok && r.error).toBeInstanceOf(ClientError);
     await waitFor(() => !c.connected, 5000, 'the client to be disconnected');
     expect(brokerLogLines(broker(), id).filter((l) => l.includes(`as ${id} `))).toHaveLength(2); // ours and the thief's only
+  });
+
+  test('verify_cert: false (with check_hostname: false) connects to a broker whose certificate does not verify', async () => {
+    const b = broker();
+    const uri = `mqtts://127.0.0.1:${b.tlsPort}/`;
+    const checked = make(unique('tls'), { check_hostname: false, auto_reconnect: false, connection: { cafile: b.certs!.wrongCaFile } });
+    const r = await outcome(checked.connect(uri));
+    expect(!r.ok && r.error).toBeInstanceOf(ClientError); // ConnectError: the chain is still verified
+    const unchecked = make(unique('tls'), { check_hostname: false, verify_cert: false, auto_reconnect: false, connection: { cafile: b.certs!.wrongCaFile } });
+    await expect(unchecked.connect(uri)).resolves.toBe(0);
   });
 });
