@@ -85,8 +85,9 @@ function put(out: Record<string, unknown>, key: string, value: unknown, given: s
 /**
  * The camelCase config from a config written with amqtt's keys, camelCase keys or both.
  * `connection` is taken as `broker`; certfile/keyfile inside it as the top-level ones.
+ * `spelling` (when given) gets, for each key, the name the caller wrote.
  */
-export function readConfigKeys(config: object): MQTTClientConfig {
+export function readConfigKeys(config: object, spelling?: Map<string, string>): MQTTClientConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ValueError('config: must be an object');
   const out: Record<string, unknown> = {};
   const seen = new Map<string, string>();
@@ -114,5 +115,19 @@ export function readConfigKeys(config: object): MQTTClientConfig {
     const topics = checkSection(out.topics, Object.keys(out.topics as object), 'topics');
     for (const [topic, settings] of Object.entries(topics)) checkSection(settings, TOPIC_KEYS, `topics['${topic}']`);
   }
+  if (spelling) for (const [key, given] of seen) spelling.set(key, given);
   return out as MQTTClientConfig;
+}
+
+/** Runs the value checks; their ValueError names the key as the caller wrote it (`default_qos: ...`). */
+export function inCallersWords<T>(spelling: Map<string, string>, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!(e instanceof ValueError)) throw e;
+    const key = /^[A-Za-z]+/.exec(e.message)?.[0];
+    const given = key === undefined ? undefined : spelling.get(key);
+    if (given === undefined || given === key) throw e;
+    throw new ValueError(given + e.message.slice(key!.length), { cause: e.cause });
+  }
 }

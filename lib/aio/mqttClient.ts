@@ -32,7 +32,7 @@ import type { PacketProperties, Subscription } from '../protocol/types';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
 import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, readCa, ResolvedConfig, stripUndefined } from './config';
-import { AmqttConfigKeys, readConfigKeys } from './configKeys';
+import { AmqttConfigKeys, inCallersWords, readConfigKeys } from './configKeys';
 import { ClientError, codeValue, connackReason, connackRefused, ConnectError, TimeoutError } from './errors';
 import { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './message';
 import { BoundedQueue } from './queue';
@@ -120,7 +120,9 @@ export class MQTTClient {
       throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     }
     this.clientId = clientId ? clientId : randomClientId();
-    this.config = checkConfig({ ...DEFAULTS, ...stripUndefined(readConfigKeys(config ?? {})) });
+    const spelling = new Map<string, string>();
+    const given = readConfigKeys(config ?? {}, spelling);
+    this.config = inCallersWords(spelling, () => checkConfig({ ...DEFAULTS, ...stripUndefined(given) }));
     this.buffer = new BoundedQueue(0); // bounded by backpressure (enqueue), never by dropping
   }
 

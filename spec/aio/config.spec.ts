@@ -72,16 +72,23 @@ describe('MQTTClient config keys', () => {
     expect(refused({ topics: { 'a/b': { qos: 3 } } })).toMatch(/^topics\['a\/b'\]\.qos: must be 0, 1 or 2/);
   });
 
+  test('a bad value is named as the caller wrote the key', () => {
+    expect(refused({ default_qos: 3 })).toBe('default_qos: must be 0, 1 or 2, got 3');
+    expect(refused({ defaultQos: 3 })).toBe('defaultQos: must be 0, 1 or 2, got 3');
+    expect(refused({ keep_alive: -1 })).toMatch(/^keep_alive: must be an integer from 0 to 65535/);
+  });
+
   test("amqtt keys with no counterpart are refused with the reason, not ignored", () => {
     expect(refused({ plugins: {} })).toMatch(/^plugins: amqtt plugins are Python classes/);
     expect(refused({ qos1_puback_timeout: 5 })).toMatch(/^qos1_puback_timeout: not supported: give publish\(\) an ackTimeout/);
   });
 
   test('ping_delay: an integer no larger than keep_alive; verify_cert: false needs check_hostname: false', () => {
-    expect(refused({ keep_alive: 5, ping_delay: 6 })).toMatch(/^pingDelay: must be at most keepAlive \(5\)/);
-    expect(refused({ ping_delay: 0.5 })).toMatch(/^pingDelay: must be an integer/);
+    expect(refused({ keep_alive: 5, ping_delay: 6 })).toMatch(/^ping_delay: must be at most keepAlive \(5\)/);
+    expect(refused({ pingDelay: 0.5 })).toMatch(/^pingDelay: must be an integer/);
+    expect(refused({ ping_delay: 0.5 })).toMatch(/^ping_delay: must be an integer/);
     expect(new MQTTClient('cfg', { keep_alive: 0, ping_delay: 3 }).config.keepAlive).toBe(0); // no keepalive: nothing to take off
-    expect(refused({ verify_cert: false })).toMatch(/^verifyCert: false needs checkHostname: false/);
+    expect(refused({ verify_cert: false })).toMatch(/^verify_cert: false needs checkHostname: false/);
   });
 });
 
