@@ -22,7 +22,7 @@ import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsub
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
-import { Callbacks, Fn, SLOTS } from './client/callbacks';
+import { Callbacks, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
 import { DEFAULT_READ_BATCH_MS, ReadBatching } from './client/readBatching';
@@ -50,48 +50,56 @@ import { resolveSrvTargets } from './transport/srv';
 import { TLSError, TlsSetOptions } from './transport/tlsOptions';
 import type { WsHeaders } from './transport/websocket';
 import { TransportSettings } from './client/transportSettings';
+import type { ProxyArgs } from './transport/proxyArgs';
 import { ClientTransportHandlers } from './client/transportHandlers';
 import type { Transport } from './transport/types';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
 import { checkClientOptionNames, checkTransport } from './client/options';
+import type { CallbackOnMessage, ClientCallbacks, ClientEvents, ProtocolVersionValue, TypedClientOptions } from './client/callbackTypes';
 
 export type { ClientOptions, ConnectTarget, Logger };
 export type { ConnectFlags };
 
-export class Client extends EventEmitter {
+/**
+ * V (CallbackAPIVersion), P (protocol level) and U (userdata) type the callback slots and
+ * events (client/callbackTypes.ts); the package's `Client` export infers them from the
+ * constructor's options. Left out, they stand for any mode.
+ */
+export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue, P extends number = ProtocolVersionValue, U = unknown>
+  extends EventEmitter<ClientEvents<V, P, U>> {
   /**
    * Called when the broker answers CONNECT: `(client, userdata, flags, rc, properties?)`; with
    * MQTTv5 or VERSION2, `rc` is a ReasonCodes and `properties` a Properties (VERSION2's `flags`
    * also has `session_present`). Table per version: README "MQTT 5".
    */
-  on_connect: Fn | null = null;
+  on_connect: ClientCallbacks<V, P, U>['on_connect'] | null = null;
   /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
-  on_connect_fail: Fn | null = null;
+  on_connect_fail: ClientCallbacks<V, P, U>['on_connect_fail'] | null = null;
   /**
    * Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after
    * disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
    * `(client, userdata, DisconnectFlags, ReasonCodes, Properties)`.
    */
-  on_disconnect: Fn | null = null;
+  on_disconnect: ClientCallbacks<V, P, U>['on_disconnect'] | null = null;
   /** Called for each message no messageCallbackAdd() filter matched: `(client, userdata, message)`. */
-  on_message: Fn | null = null;
+  on_message: ClientCallbacks<V, P, U>['on_message'] | null = null;
   /** Called when a message has been sent (QoS 0) or acknowledged (QoS 1/2): `(client, userdata, mid)`; VERSION2 adds `ReasonCodes, Properties`. */
-  on_publish: Fn | null = null;
+  on_publish: ClientCallbacks<V, P, U>['on_publish'] | null = null;
   /** Called on SUBACK: `(client, userdata, mid, grantedQos, properties?)`; with MQTTv5 or VERSION2 `grantedQos` is a ReasonCodes list. */
-  on_subscribe: Fn | null = null;
+  on_subscribe: ClientCallbacks<V, P, U>['on_subscribe'] | null = null;
   /** Called on UNSUBACK: `(client, userdata, mid, properties?, reasonCodes?)`; VERSION2: `(client, userdata, mid, ReasonCodes[], Properties)`. */
-  on_unsubscribe: Fn | null = null;
+  on_unsubscribe: ClientCallbacks<V, P, U>['on_unsubscribe'] | null = null;
   /** Called with each log line: `(client, userdata, level, buf)`. */
-  on_log: Fn | null = null;
+  on_log: ClientCallbacks<V, P, U>['on_log'] | null = null;
   /** Called just before each connection attempt opens its socket: `(client, userdata)` (paho 2.x). */
-  on_pre_connect: Fn | null = null;
+  on_pre_connect: ClientCallbacks<V, P, U>['on_pre_connect'] | null = null;
   /**
    * MQTT 5 enhanced authentication: called when the server sends AUTH,
    * `(client, userdata, reasonCode, properties)`. For 0x18 (Continue authentication) it returns
    * the properties of our answer (`{ AuthenticationData }`), or a promise of them; null or
    * undefined (or a throw) abandons the connection (DISCONNECT 0x87). 0x00 reports a finished reauthenticate().
    */
-  on_auth: Fn | null = null;
+  on_auth: ClientCallbacks<V, P, U>['on_auth'] | null = null;
   /**
    * true (default): an exception in a callback is logged at MQTT_LOG_ERR, emitted as 'error',
    * and the loop goes on. false: paho's behaviour, the error rejects loop()/loopForever().
@@ -153,7 +161,7 @@ export class Client extends EventEmitter {
    * `new Client()`, `new Client('id')`, `new Client({ clientId, ... })`, and paho 2.x's
    * positional form `new Client(CallbackAPIVersion.VERSION2, 'id' | { ... })`.
    */
-  constructor(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string) {
+  constructor(opts?: TypedClientOptions<V, P, U> | string | V, more?: Omit<TypedClientOptions<V, P, U>, 'callbackApiVersion'> | string) {
     super();
     this.init(parseClientArgs(opts, more));
   }
@@ -408,7 +416,7 @@ export class Client extends EventEmitter {
     c.password = password === null || password === undefined ? undefined : toPayload(password, 'password');
   }
 
-  userDataSet(userdata: unknown): void {
+  userDataSet(userdata: U): void {
     this.callbacks.userdata = userdata;
   }
 
@@ -445,7 +453,7 @@ export class Client extends EventEmitter {
   }
 
   /** Calls `callback(client, userdata, message)` for messages matching `sub` (instead of on_message). */
-  messageCallbackAdd(sub: string, callback: Fn): void {
+  messageCallbackAdd(sub: string, callback: CallbackOnMessage<Client<V, P, U>, U>): void {
     validateTopicFilter(sub, 'sub');
     if (typeof callback !== 'function') throw new ValueError('callback: must be a function');
     this.delivery.addFilter(sub, callback);
@@ -491,6 +499,16 @@ export class Client extends EventEmitter {
   /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
   wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
     this.transports.setWsOptions(path, headers);
+  }
+
+  /**
+   * Connects through a SOCKS5, SOCKS4 or HTTP CONNECT proxy from the next connection attempt
+   * (paho's proxy_set): `{ proxy_type: 'socks5' | 'socks4' | 'http', proxy_addr, proxy_port?,
+   * proxy_rdns?, proxy_username?, proxy_password? }`. TLS and WebSockets run end to end over
+   * the tunnel. Bad arguments, or a client with transport 'unix', throw ValueError.
+   */
+  proxySet(proxyArgs: ProxyArgs): void {
+    this.transports.setProxy(proxyArgs, this.transportKind);
   }
 
   /**

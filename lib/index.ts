@@ -10,7 +10,17 @@ export {
   topicMatchesSub, validateTopicName, validateTopicFilter, topicNameProblem, topicFilterProblem,
 } from './protocol/topics';
 export { ProtocolError } from './protocol/errors';
-export { Client } from './client';
+import { Client as ClientClass } from './client';
+import type { CallbackAPIVersionValue } from './mqtt5/callbackApi';
+import type { ClientConstructor, ProtocolVersionValue } from './client/callbackTypes';
+/**
+ * The paho-style Client. `new Client(opts)` infers the callback API version, protocol and
+ * userdata types from the options (default VERSION1, MQTTv311, as at run time), which type the
+ * callback slots and events; `Client` as a type without arguments is a Client of any mode.
+ */
+export const Client: ClientConstructor = ClientClass;
+export type Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue, P extends number = ProtocolVersionValue, U = unknown> =
+  ClientClass<V, P, U>;
 export type { ClientOptions, ConnectFlags, ConnectTarget, Logger } from './client';
 export type { QueuePolicy } from './session/queueLimits';
 export { Properties } from './mqtt5/properties';
@@ -19,6 +29,18 @@ export { SubscribeOptions } from './mqtt5/subscribeOptions';
 export { ReasonCodes, ReasonCode } from './mqtt5/reasonCodes';
 export { CallbackAPIVersion } from './mqtt5/callbackApi';
 export type { CallbackAPIVersionValue, DisconnectFlags } from './mqtt5/callbackApi';
+export type {
+  CallbackOnConnect, CallbackOnConnect_v1, CallbackOnConnect_v1_mqtt3, CallbackOnConnect_v1_mqtt5, CallbackOnConnect_v2,
+  CallbackOnConnectFail,
+  CallbackOnDisconnect, CallbackOnDisconnect_v1, CallbackOnDisconnect_v1_mqtt3, CallbackOnDisconnect_v1_mqtt5, CallbackOnDisconnect_v2,
+  CallbackOnLog, CallbackOnMessage, CallbackOnPreConnect,
+  CallbackOnPublish, CallbackOnPublish_v1, CallbackOnPublish_v2,
+  CallbackOnSocket,
+  CallbackOnSubscribe, CallbackOnSubscribe_v1, CallbackOnSubscribe_v1_mqtt3, CallbackOnSubscribe_v1_mqtt5, CallbackOnSubscribe_v2,
+  CallbackOnUnsubscribe, CallbackOnUnsubscribe_v1, CallbackOnUnsubscribe_v1_mqtt3, CallbackOnUnsubscribe_v1_mqtt5, CallbackOnUnsubscribe_v2,
+  CallbackOnAuth, AuthAnswer, CallbackFor, ClientCallbacks, ClientConstructor, ClientEvents, ConnectFlagsV2, ProtocolVersionValue,
+  SocketLike, TypedClientOptions,
+} from './client/callbackTypes';
 export type { PacketProperties } from './protocol/types';
 export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
@@ -30,6 +52,8 @@ export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/t
 export type { TlsSetOptions } from './transport/tlsOptions';
 export { WebSocketHandshakeError } from './transport/websocket';
 export type { WsHeaders } from './transport/websocket';
+export { ProxyError } from './transport/proxyDial';
+export type { ProxyArgs, ProxyType } from './transport/proxyArgs';
 export { MQTTClient } from './aio/mqttClient';
 export type { MQTTClientConfig, MQTTClientWill, MQTTClientBroker } from './aio/mqttClient';
 export { ClientError, ConnectError, TimeoutError } from './aio/errors';

@@ -4,7 +4,7 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5 } from '../lib';
+import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5, Properties, ReasonCodes } from '../lib';
 import { ValueError } from '../lib/errors';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
@@ -37,7 +37,7 @@ class Broker {
     return this.listener.last!;
   }
 
-  client(extra: ConstructorParameters<typeof Client>[0] & object = {}): Client {
+  client(extra: Omit<ClientOptions, 'protocol' | 'callbackApiVersion'> = {}): Client<1, 5> {
     return new Client({ clientId: 'v5', protocol: MQTTv5, createTransport: () => this.listener.createTransport(), ...extra });
   }
 
@@ -82,7 +82,7 @@ describe('enhanced authentication through on_auth', () => {
       return { AuthenticationData: Buffer.from(`answer-${seen.length}`) };
     };
     let connack: unknown[] | null = null;
-    c.on_connect = (_c: Client, _u: unknown, _f: unknown, rc: number, props: object) => { connack = [Number(rc), { ...props }]; };
+    c.on_connect = (_c: Client, _u: unknown, _f: unknown, rc: ReasonCodes, props: object) => { connack = [Number(rc), { ...props }]; };
     await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('client-first') });
     c.loopStart();
     await until(() => connack !== null, 'on_connect');
@@ -227,7 +227,7 @@ describe('client id, options, DISCONNECT rules', () => {
     const lines: string[] = [];
     c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
     let gone: unknown[] | null = null;
-    c.on_disconnect = (_c: Client, _u: unknown, rc: number, props: object) => { gone = [Number(rc), { ...props }]; }; // ReasonCodes, Properties
+    c.on_disconnect = (_c: Client, _u: unknown, rc: ReasonCodes | number, props: Properties | undefined) => { gone = [Number(rc), { ...props }]; }; // ReasonCodes, Properties
     await c.connect('broker', 1883, 0);
     c.loopStart();
     await until(() => connected, 'on_connect');

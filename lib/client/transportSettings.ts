@@ -1,11 +1,16 @@
 /**
  * How a Client opens its connections: the TLS settings (tlsSet/tlsSetContext/tlsInsecureSet),
- * the WebSocket path and headers (wsSetOptions), and the built-in transport made from them for
- * each attempt (TCP, TLS, WebSockets, Unix socket). The Client's public methods delegate here.
+ * the WebSocket path and headers (wsSetOptions), the proxy (proxySet), and the built-in
+ * transport made from them for each attempt (TCP, TLS, WebSockets, Unix socket). The Client's
+ * public methods delegate here.
  */
+import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { ValueError } from '../errors';
 import { MQTT_LOG_ERR } from '../constants';
+import { ProxiedTransport } from '../transport/proxied';
+import { ProxyArgs, ProxySettings, proxySettingsFrom } from '../transport/proxyArgs';
+import { proxyFromEnvironment } from '../transport/proxyEnv';
 import { TcpTransport } from '../transport/tcp';
 import { TlsTransport } from '../transport/tls';
 import { UnixTransport } from '../transport/unix';
@@ -19,6 +24,8 @@ export class TransportSettings {
   tls: TlsSettings | null = null;
   wsPath = '/mqtt';
   wsHeaders: WsHeaders | undefined = undefined;
+  /** proxySet(); null: connect directly. */
+  proxy: ProxySettings | null = null;
 
   /** Client.tlsSet. */
   setTls(opts?: TlsSetOptions): void {
@@ -49,20 +56,38 @@ export class TransportSettings {
     this.wsHeaders = headers ?? undefined;
   }
 
-  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet. */
+  /** Client.proxySet: takes effect from the next connection attempt, as in paho. A Unix socket cannot be proxied. */
+  setProxy(args: ProxyArgs, transport: ConnectTarget['transport']): void {
+    const proxy = proxySettingsFrom(args);
+    if (transport === 'unix') throw new ValueError("proxySet: a client with transport 'unix' connects to a socket path and cannot go through a proxy");
+    this.proxy = proxy;
+  }
+
+  /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set (proxySet or the environment). */
   build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
+    if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
+    // Without proxySet(), paho takes mqtt_proxy / no_proxy from the environment, read at each attempt.
+    const proxy = this.proxy ?? proxyFromEnvironment(target.host);
+    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs);
+    const { host, port, bindAddress, bindPort, connectTimeoutMs } = target;
+    return new ProxiedTransport(proxy, { host, port, bindAddress, bindPort, connectTimeoutMs },
+      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs));
+  }
+
+  /** TCP, TLS or WebSockets to the target: connecting, or over `tunnel` when given. */
+  private direct(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void,
+    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined): Transport {
     const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
     const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
     const common = {
       host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
-      bindPort: target.bindPort || undefined, connectTimeoutMs: target.connectTimeoutMs,
+      bindPort: target.bindPort || undefined, connectTimeoutMs, socket: tunnel,
     };
     if (target.transport === 'websockets') {
       return new WebSocketTransport({
         ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
       });
     }
-    if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
     return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
   }
 }

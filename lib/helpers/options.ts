@@ -13,6 +13,7 @@ import type { OutgoingStore } from '../store/types';
 import { isSecureContext, TlsSetOptions } from '../transport/tlsOptions';
 import type { PacketProperties } from '../protocol/types';
 import { didYouMean } from '../closestName';
+import type { ProxyArgs } from '../transport/proxyArgs';
 import { codeValue, connackReason, connackRefused, ConnectError } from '../aio/errors';
 
 /** The will: `{ topic, payload?, qos?, retain?, properties? }` (paho's `will` dict: will_set()'s arguments). */
@@ -62,9 +63,11 @@ export interface HelperOptions {
   cleanSession?: boolean;
   /** Outgoing-message store (default: in memory). */
   store?: OutgoingStore;
+  /** Connect through a proxy: Client.proxySet()'s argument (paho's `proxy_args` dict). */
+  proxyArgs?: ProxyArgs | null;
 }
 
-const COMMON_KEYS = ['hostname', 'port', 'clientId', 'keepalive', 'will', 'auth', 'tls', 'protocol', 'transport', 'cleanSession', 'store'];
+const COMMON_KEYS = ['hostname', 'port', 'clientId', 'keepalive', 'will', 'auth', 'tls', 'protocol', 'transport', 'cleanSession', 'store', 'proxyArgs'];
 
 /** Throws ValueError for an option the helper does not know (a typo would otherwise be silently ignored). */
 export function checkKeys(opts: object, extra: string[], helper: string): void {
@@ -120,6 +123,7 @@ export function makeClient(opts: HelperOptions, userdata: unknown, reconnectOnFa
     client.usernamePwSet(auth.username, auth.password ?? null);
   }
   if (opts.tls) applyTls(client, opts.tls);
+  if (opts.proxyArgs) client.proxySet(opts.proxyArgs);
   return client;
 }
 

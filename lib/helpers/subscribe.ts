@@ -27,12 +27,13 @@ import { ValueError } from '../errors';
 import type { MQTTMessage } from '../message';
 import { codeValue, connackRefused } from '../aio/errors';
 import { checkKeys, HelperOptions, makeClient, openConnection, refusedError, target } from './options';
+import type { CallbackOnMessage } from '../client/callbackTypes';
 
 export type { HelperAuth, HelperOptions, HelperTls, HelperWill } from './options';
 export { ConnectError } from '../aio/errors';
 
-/** paho's on_message signature: `(client, userdata, message)`. May return a promise. */
-export type MessageCallback = (client: Client, userdata: any, message: MQTTMessage) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** paho's on_message signature: `(client, userdata, message)` (userdata may be declared as its own type). May return a promise. */
+export type MessageCallback = CallbackOnMessage<Client, unknown>;
 
 /** Options of callback(): the common ones plus `qos` (of every subscription) and `userdata`. */
 export interface CallbackOptions extends HelperOptions {

@@ -11,6 +11,8 @@ export const CallbackAPIVersion = {
   VERSION2: 2,
 } as const;
 export type CallbackAPIVersionValue = typeof CallbackAPIVersion[keyof typeof CallbackAPIVersion];
+/** The type of a CallbackAPIVersion member (paho's enum used as a type). */
+export type CallbackAPIVersion = CallbackAPIVersionValue;
 
 export function isCallbackAPIVersion(v: unknown): v is CallbackAPIVersionValue {
   return v === CallbackAPIVersion.VERSION1 || v === CallbackAPIVersion.VERSION2;

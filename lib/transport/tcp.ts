@@ -19,6 +19,8 @@ export interface TcpTransportOptions {
   connectTimeoutMs?: number;
   /** A Unix-domain socket path to connect to instead of host/port (UnixTransport). */
   path?: string;
+  /** An already connected socket to use instead of connecting (a proxy tunnel to host:port). */
+  socket?: net.Socket;
 }
 
 /** A connect timeout: an Error with `code` ETIMEDOUT, as the OS reports for its own timeout. */
@@ -69,6 +71,7 @@ export class TcpTransport implements Transport {
   open(handlers: TransportHandlers): Promise<void> {
     if (this.sock !== null) return Promise.reject(new Error('TcpTransport: already open'));
     const { host, port, bindAddress, bindPort, connectTimeoutMs, path } = this.opts;
+    if (this.opts.socket !== undefined) return this.adopt(this.opts.socket, handlers);
     const tcpOpts: net.TcpNetConnectOpts = { host, port };
     if (bindAddress) tcpOpts.localAddress = bindAddress;
     if (bindPort) tcpOpts.localPort = bindPort;
@@ -110,6 +113,16 @@ export class TcpTransport implements Transport {
         timer = setTimeout(() => settle(timeoutError(host, port, connectTimeoutMs)), connectTimeoutMs);
       }
     });
+  }
+
+  /** open() over a socket that is already connected (a proxy tunnel). */
+  private adopt(sock: net.Socket, handlers: TransportHandlers): Promise<void> {
+    if (sock.destroyed) return Promise.reject(new Error(`connect to ${this.opts.host}:${this.opts.port}: the tunnel closed`));
+    this.handlers = handlers;
+    this.error = undefined;
+    this.sock = sock;
+    this.attach(sock);
+    return Promise.resolve();
   }
 
   write(chunks: Buffer[]): boolean {

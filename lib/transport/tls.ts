@@ -11,6 +11,7 @@
  *   client certificate says so only after the client's handshake is done) is wrapped the same way
  *   before it reaches handlers.close.
  */
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { isTlsError, tlsError } from './tlsOptions';
 import type { Transport, TransportHandlers } from './types';
@@ -28,6 +29,8 @@ export interface TlsTransportOptions {
   connectTimeoutMs?: number;
   /** Called with every TLSError this transport reports (open failure or a TLS error that closes it), before it is reported. */
   onTlsError?: (err: Error) => void;
+  /** An already connected socket to run TLS over instead of connecting (a proxy tunnel to host:port). */
+  socket?: net.Socket;
 }
 
 function timeoutError(message: string): Error {
@@ -73,13 +76,15 @@ export class TlsTransport implements Transport {
     const connectOpts: tls.ConnectionOptions & { localAddress?: string; localPort?: number } = { ...this.opts.tls, host, port };
     if (bindAddress) connectOpts.localAddress = bindAddress;
     if (bindPort) connectOpts.localPort = bindPort;
+    // Over a tunnel, `host` still names the broker: its certificate is checked against it.
+    if (this.opts.socket !== undefined) connectOpts.socket = this.opts.socket;
     this.handlers = handlers;
     this.error = undefined;
     const sock = tls.connect(connectOpts);
     this.sock = sock;
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      let tcpUp = false;
+      let tcpUp = this.opts.socket !== undefined;
       const settle = (err: Error | null): void => {
         if (timer !== undefined) clearTimeout(timer);
         sock.off('connect', onTcp);

@@ -40,6 +40,8 @@ export interface WebSocketTransportOptions {
   connectTimeoutMs?: number;
   /** Called with every TLSError this transport reports, before it is reported. */
   onTlsError?: (err: Error) => void;
+  /** An already connected socket to run the upgrade (and TLS, for wss://) over instead of connecting (a proxy tunnel to host:port). */
+  socket?: net.Socket;
 }
 
 /** The largest MQTT packet (remaining length 268435455 plus a 5-byte fixed header). */
@@ -150,7 +152,8 @@ export class WebSocketTransport implements Transport {
     } catch (e) {
       return Promise.reject(e);
     }
-    let tcpUp = false;
+    const tunnel = this.opts.socket;
+    let tcpUp = tunnel !== undefined;
     let tlsUp = false;
     // Our own connection factory: TLS options reach tls.connect untouched (http never sees
     // them), and we know how far the connection got when something fails.
@@ -158,9 +161,13 @@ export class WebSocketTransport implements Transport {
       const base = { host: o.host ?? host, port: Number(o.port ?? port) } as const;
       let s: net.Socket;
       if (secure) {
-        const t = tls.connect({ ...this.opts.tls, ...base, localAddress: bindAddress || undefined, localPort: bindPort || undefined } as tls.ConnectionOptions);
+        const t = tunnel !== undefined
+          ? tls.connect({ ...this.opts.tls, ...base, socket: tunnel })
+          : tls.connect({ ...this.opts.tls, ...base, localAddress: bindAddress || undefined, localPort: bindPort || undefined } as tls.ConnectionOptions);
         t.once('secureConnect', () => (tlsUp = true));
         s = t;
+      } else if (tunnel !== undefined) {
+        s = tunnel;
       } else {
         s = net.connect({ ...base, localAddress: bindAddress || undefined, localPort: bindPort || undefined });
       }

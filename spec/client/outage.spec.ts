@@ -30,8 +30,8 @@ function history(c: Client) {
     disconnects: [] as Array<{ at: number; rc: number }>,
     fails: [] as number[],
   };
-  c.on('connect', (flags: { sessionPresent: boolean }, rc: number) => h.connects.push({ at: performance.now(), sessionPresent: flags.sessionPresent, rc }));
-  c.on('disconnect', (rc: number) => h.disconnects.push({ at: performance.now(), rc }));
+  c.on('connect', (flags, rc) => h.connects.push({ at: performance.now(), sessionPresent: flags.sessionPresent, rc: rc as number })); // MQTT 3.1.1, VERSION1: a number
+  c.on('disconnect', (rc) => h.disconnects.push({ at: performance.now(), rc: rc as number }));
   c.on('connect_fail', () => h.fails.push(performance.now()));
   return h;
 }

@@ -16,7 +16,7 @@ const ROUND_TRIPS = 100_000;
 /** Publish in batches and await each: the broker queues at most max_queued_messages per subscriber. */
 const BATCH = 500;
 
-const CLIENT_EVENTS = ['connect', 'connect_fail', 'disconnect', 'message', 'publish', 'subscribe', 'unsubscribe', 'log', 'error'];
+const CLIENT_EVENTS = ['connect', 'connect_fail', 'disconnect', 'message', 'publish', 'subscribe', 'unsubscribe', 'log', 'error'] as const;
 function emitterListeners(c: Client): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of CLIENT_EVENTS) out[e] = c.listenerCount(e);
