@@ -5,7 +5,7 @@
  * a dropped connection, TLS and WebSockets.
  */
 import * as tls from 'node:tls';
-import { Client, ConnectError, MQTTMessage, MQTTv5, QOS_1, ValueError } from '../../lib';
+import { Client, ConnectError, MQTTMessage, MQTTv31, MQTTv5, QOS_1, ValueError } from '../../lib';
 import { multiple, single } from '../../lib/helpers/publish';
 import { callback, simple } from '../../lib/helpers/subscribe';
 import { outcome, unique, useAioClients, useMosquitto, waitFor, within } from '../aio/support';
@@ -160,6 +160,18 @@ describeWithMosquitto('mqttloop/subscribe', () => {
     await refused(simple('a/b', { ...o, auth: { username: 'u', pasword: 'p' } as never }), /^auth: unknown key 'pasword' \(did you mean 'password'\?\)/);
     await refused(simple('a/b', { ...o, tls: { ca_certs: 'x' } as never }), /^ca_certs: not a tlsSet\(\) option \(did you mean caCerts\?\)/);
     await refused(callback(() => undefined, 'a/b', { ...o, protocol: MQTTv5, cleanSession: true }), /^cleanSession: not used with MQTTv5/);
+  });
+
+  test('clientId, keepalive, cleanSession and protocol reach the CONNECT (paho 1.6/2.1 arguments)', async () => {
+    const ids = [unique('args'), unique('args')];
+    const topic = unique('args');
+    const p = simple(topic, { ...opts(), clientId: ids[0], keepalive: 17, cleanSession: false, protocol: MQTTv31 });
+    await subscribed(broker(), ids[0]);
+    await single(topic, 'x', { ...pubOpts(), clientId: ids[1], keepalive: 23 });
+    await within(p, 5000, 'simple()');
+    const connectLine = (id: string): string => broker().log().split('\n').find((l) => l.includes(`as ${id} `)) ?? '';
+    expect(connectLine(ids[0])).toContain(`as ${ids[0]} (p1, c0, k17, u'u')`);
+    expect(connectLine(ids[1])).toContain(`as ${ids[1]} (p2, c1, k23, u'u')`);
   });
 
   test('MQTTv5: simple() leaves cleanSession out (as paho 2.x); will properties and transport in any case', async () => {
