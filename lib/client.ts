@@ -57,6 +57,7 @@ import type { ProxyArgs } from './transport/proxyArgs';
 import { ClientTransportHandlers } from './client/transportHandlers';
 import type { Transport } from './transport/types';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
+import { checkClientOptionNames, checkTransport } from './client/options';
 import type { CallbackOnMessage, ClientCallbacks, ClientEvents, ProtocolVersionValue, TypedClientOptions } from './client/callbackTypes';
 
 export type { ClientOptions, ConnectTarget, Logger };
@@ -187,6 +188,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   private init(o: ClientOptions): void {
+    checkClientOptionNames(o); // manualAck passes by name here; it is applied where manualAckSet's state is reset
     const protocol = o.protocol ?? MQTTv311;
     if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
       throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);
@@ -201,10 +203,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.mode = callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2);
     this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
     this.firstConnect = true;
-    const transport = o.transport ?? 'tcp';
-    if (transport !== 'tcp' && transport !== 'websockets' && transport !== 'unix') {
-      throw new ValueError(`transport: must be 'tcp', 'websockets' or 'unix', got ${String(transport)}`);
-    }
+    const transport = checkTransport(o.transport);
     const cleanSession = o.cleanSession ?? true;
     let clientId = o.clientId ?? '';
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
@@ -237,6 +236,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /** Back to the constructed state, as paho's reinitialise(): connection, callbacks and settings reset. */
   reinitialise(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string): void {
+    checkClientOptionNames(parseClientArgs(opts, more)); // a misspelt option changes nothing
     this.teardown();
     for (const slot of SLOTS) (this as Record<string, unknown>)[slot] = null;
     this.suppressExceptions = true;

@@ -1,7 +1,8 @@
 /**
  * MQTTClient's configuration: amqtt's client config keys camelCased (plus a few of
  * mqttloop's own), their defaults and checks, and reading the CA certificates of
- * connect(cafile, capath, cadata).
+ * connect(cafile, capath, cadata). amqtt's own spellings (`keep_alive`, ...) are read
+ * by configKeys.ts.
  */
 import type { PacketProperties } from '../protocol/types';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -31,18 +32,32 @@ export interface MQTTClientBroker {
   capath?: string;
   /** CA certificate(s) as PEM text. */
   cadata?: string;
+  /** The client certificate, as the top-level `certfile` (amqtt ≥ 0.11 puts it here). */
+  certfile?: string;
+  /** The client private key, as the top-level `keyfile`. */
+  keyfile?: string;
+}
+
+/** Per-topic publish defaults, as amqtt's `topics` section: `{ 'a/b': { qos: 1, retain: true } }`. */
+export interface MQTTClientTopic {
+  qos?: number;
+  retain?: boolean;
 }
 
 /**
  * MQTTClient configuration: amqtt's client config keys, camelCased, and a few of mqttloop's
- * own (marked). Every key is optional.
+ * own (marked). Every key is optional. amqtt's own spellings are accepted too (`keep_alive`,
+ * `ping_delay`, `default_qos`, `default_retain`, `auto_reconnect`, `reconnect_max_interval`,
+ * `reconnect_retries`, `connection_timeout`, `check_hostname`, `verify_cert`, and `connection`
+ * for `broker`), so a ported config dict can be passed as it is.
  */
 export interface MQTTClientConfig {
-  /** Keepalive in seconds sent in CONNECT (default 10, as amqtt). */
+  /** Keepalive in seconds (default 10, as amqtt); CONNECT carries `keepAlive - pingDelay`, as amqtt's does. 0: no keepalive. */
   keepAlive?: number;
   /**
-   * amqtt sends PINGREQ `keepAlive - pingDelay` s after the last packet. Accepted for
-   * compatibility, without effect: the Client pings once `keepAlive` s pass without sending.
+   * Seconds taken off `keepAlive` (default 1, as amqtt): the keepalive sent in CONNECT, and so
+   * the idle time after which the client pings, is `keepAlive - pingDelay` (amqtt's code), so
+   * the ping goes out well before the broker's deadline. Ignored when `keepAlive` is 0.
    */
   pingDelay?: number;
   /** QoS of publish() when none is given (default 0). */
@@ -65,6 +80,10 @@ export interface MQTTClientConfig {
   keyfile?: string;
   /** false: do not check that the broker's certificate names its host (the chain is still verified). Default true. */
   checkHostname?: boolean;
+  /** false: do not verify the broker's certificate at all (amqtt ≥ 0.11; needs `checkHostname: false`, as Python's ssl). Default true. */
+  verifyCert?: boolean;
+  /** Per-topic defaults of publish() when it is given no qos / retain (amqtt's `topics`); they win over defaultQos/defaultRetain. */
+  topics?: Record<string, MQTTClientTopic>;
   /** Seconds to wait for the connection and the CONNACK (default: keepAlive). */
   connectionTimeout?: number;
   /** mqttloop: MQTTv311 (default), MQTTv31 or MQTTv5. */
@@ -112,7 +131,17 @@ export function stripUndefined<T extends object>(o: T): Partial<T> {
 export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T): T {
   if (typeof c !== 'object' || c === null) throw new ValueError('config: must be an object');
   checkInt(c.keepAlive, 'keepAlive', 0, 65535);
-  checkNumber(c.pingDelay, 'pingDelay', 0);
+  checkInt(c.pingDelay, 'pingDelay', 0, 65535);
+  if (c.keepAlive > 0 && c.pingDelay > c.keepAlive) {
+    throw new ValueError(`pingDelay: must be at most keepAlive (${c.keepAlive}): CONNECT carries keepAlive - pingDelay, got ${c.pingDelay}`);
+  }
+  if (c.verifyCert === false && c.checkHostname !== false) {
+    throw new ValueError('verifyCert: false needs checkHostname: false too (as Python\'s ssl: no host name check without a verified certificate)');
+  }
+  for (const [topic, t] of Object.entries(c.topics ?? {})) {
+    validateTopicName(topic, `topics['${topic}']`);
+    if (t.qos !== undefined && t.qos !== null) checkQos(t.qos, `topics['${topic}'].qos`);
+  }
   checkQos(c.defaultQos, 'defaultQos');
   checkNumber(c.reconnectMaxInterval, 'reconnectMaxInterval', 0);
   if (typeof c.reconnectRetries !== 'number' || !Number.isInteger(c.reconnectRetries)) {
@@ -132,6 +161,17 @@ export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T):
     checkQos(c.will.qos ?? 0, 'will.qos');
   }
   return c;
+}
+
+/** The keepalive CONNECT carries: amqtt's `keep_alive - ping_delay` (0 stays 0: no keepalive). */
+export function connectKeepalive(c: ResolvedConfig): number {
+  return c.keepAlive === 0 ? 0 : c.keepAlive - c.pingDelay;
+}
+
+/** publish()'s qos and retain when it is given none: the topic's entry in `topics`, else defaultQos / defaultRetain. */
+export function publishDefaults(c: ResolvedConfig, topic: string): { qos: number; retain: boolean } {
+  const t = c.topics?.[topic];
+  return { qos: t?.qos ?? c.defaultQos, retain: t?.retain ?? c.defaultRetain };
 }
 
 /** The CA certificates for mqtts/wss from cafile, capath (every file holding a PEM certificate) and cadata; undefined: the system CAs. */

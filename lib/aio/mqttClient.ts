@@ -31,13 +31,16 @@ import { validateTopicName } from '../protocol/topics';
 import type { PacketProperties, Subscription } from '../protocol/types';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
-import { checkConfig, DEFAULTS, MQTTClientConfig, readCa, ResolvedConfig, stripUndefined } from './config';
+import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, readCa, ResolvedConfig, stripUndefined } from './config';
+import { AmqttConfigKeys, inCallersWords, readConfigKeys } from './configKeys';
 import { ClientError, codeValue, connackReason, connackRefused, ConnectError, TimeoutError } from './errors';
 import { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './message';
 import { BoundedQueue } from './queue';
 import { BrokerUri, parseBrokerUri } from './uri';
+import { CERT_NONE } from '../transport/tlsOptions';
 
-export type { MQTTClientBroker, MQTTClientConfig, MQTTClientWill } from './config';
+export type { MQTTClientBroker, MQTTClientConfig, MQTTClientTopic, MQTTClientWill } from './config';
+export type { AmqttConfigKeys } from './configKeys';
 
 type State = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -110,14 +113,16 @@ export class MQTTClient {
 
   /**
    * @param clientId MQTT client id; absent or empty: a random one.
-   * @param config amqtt's client configuration, camelCased (see MQTTClientConfig).
+   * @param config amqtt's client configuration, with amqtt's keys (`keep_alive`) or camelCased ones (see MQTTClientConfig).
    */
-  constructor(clientId?: string | null, config?: MQTTClientConfig) {
+  constructor(clientId?: string | null, config?: MQTTClientConfig & AmqttConfigKeys) {
     if (clientId !== undefined && clientId !== null && typeof clientId !== 'string') {
       throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     }
     this.clientId = clientId ? clientId : randomClientId();
-    this.config = checkConfig({ ...DEFAULTS, ...stripUndefined(config ?? {}) });
+    const spelling = new Map<string, string>();
+    const given = readConfigKeys(config ?? {}, spelling);
+    this.config = inCallersWords(spelling, () => checkConfig({ ...DEFAULTS, ...stripUndefined(given) }));
     this.buffer = new BoundedQueue(0); // bounded by backpressure (enqueue), never by dropping
   }
 
@@ -271,9 +276,9 @@ export class MQTTClient {
     try {
       if (this.config.protocol === MQTTv5) {
         // MQTT 5: amqtt's cleansession is the Clean Start flag of every attempt.
-        await client.connect(uri.host, uri.port, this.config.keepAlive, '', 0, this.target!.cleansession, this.connectProperties);
+        await client.connect(uri.host, uri.port, connectKeepalive(this.config), '', 0, this.target!.cleansession, this.connectProperties);
       } else {
-        await client.connect(uri.host, uri.port, this.config.keepAlive);
+        await client.connect(uri.host, uri.port, connectKeepalive(this.config));
       }
     } catch (e) {
       this.connack = null;
@@ -368,8 +373,9 @@ export class MQTTClient {
   async publish(topic: string, message: PayloadLike, qos?: number | null, retain?: boolean | null, ackTimeout?: number | null,
     properties?: PacketProperties | null): Promise<OutgoingApplicationMessage> {
     validateTopicName(topic, 'topic');
-    const q = checkQos(qos ?? this.config.defaultQos);
-    const r = !!(retain ?? this.config.defaultRetain);
+    const defaults = publishDefaults(this.config, topic);
+    const q = checkQos(qos ?? defaults.qos);
+    const r = !!(retain ?? defaults.retain);
     const data = toPayload(message, 'message');
     if (ackTimeout !== undefined && ackTimeout !== null) checkNumber(ackTimeout, 'ackTimeout', 0);
     const connecting = this.ensureConnected('publish');
@@ -521,7 +527,7 @@ export class MQTTClient {
     if (uri.username !== undefined) client.usernamePwSet(uri.username, uri.password ?? null);
     if (cfg.will) client.willSet(cfg.will.topic, cfg.will.message, cfg.will.qos ?? 0, cfg.will.retain ?? false);
     if (uri.secure) {
-      client.tlsSet({ caCerts: target.ca ?? null, certfile: cfg.certfile ?? null, keyfile: cfg.keyfile ?? null });
+      client.tlsSet({ caCerts: target.ca ?? null, certfile: cfg.certfile ?? null, keyfile: cfg.keyfile ?? null, certReqs: cfg.verifyCert === false ? CERT_NONE : null });
       if (cfg.checkHostname === false) client.tlsInsecureSet(true);
     }
     if (uri.websocket) client.wsSetOptions(uri.path, target.additionalHeaders);

@@ -69,7 +69,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
 function clientConfig(o: CliOptions, io: CliIo): MQTTClientConfig {
   const cfg: MQTTClientConfig = {
-    keepAlive: o.keepalive, autoReconnect: false, reconnectRetries: -1, protocol: o.protocol,
+    // -k is the keepalive CONNECT carries, as mosquitto_pub's: nothing taken off (pingDelay 0).
+    keepAlive: o.keepalive, pingDelay: 0, autoReconnect: false, reconnectRetries: -1, protocol: o.protocol,
     checkHostname: !o.insecure, certfile: o.cert, keyfile: o.key,
   };
   if (o.will) cfg.will = { topic: o.will.topic, message: o.will.payload ?? null, qos: o.will.qos, retain: o.will.retain };

@@ -1,7 +1,10 @@
 /**
  * The Client's constructor options, the target handed to a custom transport factory, and the
- * logger shape enableLogger() accepts. Types only: the Client validates them (lib/client.ts init).
+ * logger shape enableLogger() accepts; the checks of the option names and of `transport` (the
+ * other values are checked in lib/client.ts init).
  */
+import { didYouMean } from '../closestName';
+import { ValueError } from '../errors';
 import type { CallbackAPIVersionValue } from '../mqtt5/callbackApi';
 import type { OutgoingStore } from '../store/types';
 import type { Transport } from '../transport/types';
@@ -51,6 +54,33 @@ export interface ClientOptions {
    * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
    */
   maxPacketSize?: number;
+  /** paho 2.x's manual_ack: true acknowledges received QoS 1/2 messages only on ack() (as manualAckSet(true)). */
+  manualAck?: boolean;
+}
+
+/** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
+const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
+  'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
+  'store', 'createTransport', 'clock', 'maxPacketSize', 'manualAck',
+]);
+
+/**
+ * Throws ValueError for an option the Client does not know, naming the closest known one:
+ * `cleanSesion: false` would otherwise quietly give a clean session.
+ */
+export function checkClientOptionNames(opts: object): void {
+  for (const key of Object.keys(opts)) {
+    if (!CLIENT_OPTION_KEYS.has(key)) throw new ValueError(`unknown option '${key}'${didYouMean(key, CLIENT_OPTION_KEYS)}`);
+  }
+}
+
+/** The transport option, in any case as paho takes it ('TCP', 'WebSockets'); default 'tcp'. */
+export function checkTransport(value: unknown): 'tcp' | 'websockets' | 'unix' {
+  const transport = value === undefined || value === null ? 'tcp' : typeof value === 'string' ? value.toLowerCase() : value;
+  if (transport !== 'tcp' && transport !== 'websockets' && transport !== 'unix') {
+    throw new ValueError(`transport: must be 'tcp', 'websockets' or 'unix', got ${String(value)}`);
+  }
+  return transport;
 }
 
 export interface Logger {

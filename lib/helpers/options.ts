@@ -10,16 +10,20 @@ import type { PayloadLike } from '../client/payload';
 import { MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { OutgoingStore } from '../store/types';
+import { isSecureContext, TlsSetOptions } from '../transport/tlsOptions';
+import type { PacketProperties } from '../protocol/types';
+import { didYouMean } from '../closestName';
 import type { ProxyArgs } from '../transport/proxyArgs';
-import type { TlsSetOptions } from '../transport/tlsOptions';
 import { codeValue, connackReason, connackRefused, ConnectError } from '../aio/errors';
 
-/** The will: `{ topic, payload?, qos?, retain? }` (paho's `will` dict). */
+/** The will: `{ topic, payload?, qos?, retain?, properties? }` (paho's `will` dict: will_set()'s arguments). */
 export interface HelperWill {
   topic: string;
   payload?: PayloadLike;
   qos?: number;
   retain?: boolean;
+  /** MQTT 5: the will's properties (a Properties of PacketTypes.WILLMESSAGE). */
+  properties?: PacketProperties;
 }
 
 /** Credentials (paho's `auth` dict); `username` is required. */
@@ -46,12 +50,15 @@ export interface HelperOptions {
   keepalive?: number;
   will?: HelperWill | null;
   auth?: HelperAuth | null;
-  /** TLS: tlsSet() options plus `insecure`, or a ready tls.SecureContext / tls.ConnectionOptions given as `{ context }`. */
-  tls?: HelperTls | { context: tls.SecureContext | tls.ConnectionOptions } | null;
+  /**
+   * TLS: tlsSet() options plus `insecure` (paho's dict); or a ready tls.SecureContext (paho's
+   * SSLContext, given to tlsSetContext); or `{ context }` holding a tls.SecureContext or tls.ConnectionOptions.
+   */
+  tls?: HelperTls | tls.SecureContext | { context: tls.SecureContext | tls.ConnectionOptions } | null;
   /** MQTTv31, MQTTv311 (default) or MQTTv5. */
   protocol?: number;
-  /** 'tcp' (default) or 'websockets'. */
-  transport?: 'tcp' | 'websockets';
+  /** 'tcp' (default), 'websockets', or 'unix' (then `hostname` is the socket's path), in any case. */
+  transport?: 'tcp' | 'websockets' | 'unix';
   /** Clean session flag (default true). */
   cleanSession?: boolean;
   /** Outgoing-message store (default: in memory). */
@@ -67,7 +74,30 @@ export function checkKeys(opts: object, extra: string[], helper: string): void {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`options: must be an object, got ${typeof opts}`);
   const known = new Set([...COMMON_KEYS, ...extra]);
   for (const key of Object.keys(opts)) {
-    if (!known.has(key)) throw new ValueError(`${key}: not an option of ${helper}(); options are ${[...known].join(', ')}`);
+    if (!known.has(key)) throw new ValueError(`${key}: not an option of ${helper}()${didYouMean(key, known)}; options are ${[...known].join(', ')}`);
+  }
+}
+
+const WILL_KEYS = ['topic', 'payload', 'qos', 'retain', 'properties'];
+const AUTH_KEYS = ['username', 'password'];
+
+/** A dict option's keys (will, auth): paho hands them on as keyword arguments, so a stray one is an error there too. */
+function checkDictKeys(value: object, known: string[], option: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new ValueError(`${option}: unknown key '${key}'${didYouMean(key, known)}; keys are ${known.join(', ')}`);
+  }
+}
+
+/** Applies the `tls` option: paho's dict (tlsSet + insecure), or a ready context (tlsSetContext). */
+function applyTls(client: Client, value: NonNullable<HelperOptions['tls']>): void {
+  if (isSecureContext(value)) {
+    client.tlsSetContext(value);
+  } else if (typeof value === 'object' && 'context' in value) {
+    client.tlsSetContext((value as { context: tls.SecureContext | tls.ConnectionOptions }).context);
+  } else {
+    const { insecure, ...rest } = value as HelperTls;
+    client.tlsSet(rest);
+    if (insecure) client.tlsInsecureSet(true);
   }
 }
 
@@ -80,20 +110,19 @@ export function makeClient(opts: HelperOptions, userdata: unknown, reconnectOnFa
     transport: opts.transport ?? 'tcp', reconnectOnFailure, store: opts.store,
   });
   const { will, auth } = opts;
-  if (will) client.willSet(will.topic, will.payload, will.qos ?? 0, will.retain ?? false);
+  if (will !== undefined && will !== null) {
+    if (typeof will !== 'object' || Array.isArray(will)) throw new ValueError('will: must be { topic, payload?, qos?, retain?, properties? }');
+    checkDictKeys(will, WILL_KEYS, 'will');
+    if (!('topic' in will)) throw new ValueError("will: the 'topic' key is required");
+    client.willSet(will.topic, will.payload, will.qos ?? 0, will.retain ?? false, will.properties);
+  }
   if (auth) {
+    if (typeof auth !== 'object' || Array.isArray(auth)) throw new ValueError('auth: must be { username, password? }');
+    checkDictKeys(auth, AUTH_KEYS, 'auth');
     if (typeof auth.username !== 'string' || auth.username === '') throw new ValueError("auth: the 'username' key is required");
     client.usernamePwSet(auth.username, auth.password ?? null);
   }
-  if (opts.tls) {
-    if ('context' in opts.tls) {
-      client.tlsSetContext(opts.tls.context);
-    } else {
-      const { insecure, ...rest } = opts.tls;
-      client.tlsSet(rest);
-      if (insecure) client.tlsInsecureSet(true);
-    }
-  }
+  if (opts.tls) applyTls(client, opts.tls);
   if (opts.proxyArgs) client.proxySet(opts.proxyArgs);
   return client;
 }

@@ -86,6 +86,7 @@ export async function multiple(msgs: Iterable<PublishMessage>, opts: HelperOptio
   }
   checkKeys(opts, [], 'multiple');
   const list = [...msgs].map(normalize);
+  if (list.length === 0) throw new ValueError('msgs: is empty (nothing to publish)'); // as paho 2.x
   await publishAll(list, opts);
 }
 

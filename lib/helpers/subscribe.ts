@@ -22,6 +22,7 @@
  */
 import { Client } from '../client';
 import { checkQos, normalizeUnsubscribe } from '../client/args';
+import { MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { MQTTMessage } from '../message';
 import { codeValue, connackRefused } from '../aio/errors';
@@ -51,8 +52,9 @@ export interface SimpleOptions extends HelperOptions {
   /** How many messages to wait for (default 1). 1: resolves to the message; more: to an array. */
   msgCount?: number;
   /**
-   * true: retained messages count; false (default, as paho's documentation): messages with
-   * the retain flag (stale ones the broker replays on subscribing) are skipped.
+   * true (default, as paho's code in 1.6 and 2.1): retained messages count, so a topic that
+   * holds only a retained message gives it at once; false: messages with the retain flag
+   * (stale ones the broker replays on subscribing) are skipped.
    */
   retained?: boolean;
   /** Aborting it disconnects and rejects with the signal's reason. */
@@ -77,6 +79,9 @@ export async function callback(cb: MessageCallback, topics: string | string[], o
   signal?.throwIfAborted();
   const filters = normalizeUnsubscribe(topics); // a filter or a non-empty list of filters, each checked
   const qos = checkQos(opts.qos ?? 0);
+  if (opts.protocol === MQTTv5 && opts.cleanSession !== undefined) {
+    throw new ValueError('cleanSession: not used with MQTTv5 (paho raises ValueError too); leave it out');
+  }
   const { host, port, keepalive } = target(opts);
   const { qos: _q, userdata, signal: _s, ...common } = opts;
   const client = makeClient(common, userdata ?? null, true);
@@ -124,10 +129,12 @@ export async function simple(topics: string | string[], opts: SimpleOptions & { 
 export async function simple(topics: string | string[], opts?: SimpleOptions): Promise<MQTTMessage | MQTTMessage[]>;
 export async function simple(topics: string | string[], opts: SimpleOptions = {}): Promise<MQTTMessage | MQTTMessage[]> {
   checkKeys(opts, ['qos', 'msgCount', 'retained', 'signal'], 'simple');
-  const { msgCount = 1, retained = false, ...rest } = opts;
+  const { msgCount = 1, retained = true, ...rest } = opts;
   if (typeof msgCount !== 'number' || !Number.isInteger(msgCount) || msgCount < 1) {
     throw new ValueError(`msgCount: must be an integer > 0, got ${String(msgCount)}`);
   }
+  // As paho 2.x's simple(): MQTT 5 has no Clean Session flag, so the option is left out there.
+  if (rest.protocol === MQTTv5) delete rest.cleanSession;
   const messages: MQTTMessage[] = [];
   let left = msgCount;
   await callback((client, _userdata, message) => {

@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { MQTT_ERR_TLS } from '../constants';
+import { closestName } from '../closestName';
 import { ValueError } from '../errors';
 
 /** certReqs: no verification of the broker's certificate at all (Python's ssl.CERT_NONE). */
@@ -67,12 +68,6 @@ export interface TlsSettings {
 const TLS_SET_KEYS = new Set([
   'caCerts', 'certfile', 'keyfile', 'keyfilePassword', 'certReqs', 'tlsVersion', 'ciphers', 'alpnProtocols',
 ]);
-
-/** paho's (snake_case) names, so a ported call that kept them gets a pointed message. */
-const PAHO_NAMES: Record<string, string> = {
-  ca_certs: 'caCerts', keyfile_password: 'keyfilePassword', cert_reqs: 'certReqs', tls_version: 'tlsVersion',
-  alpn_protocols: 'alpnProtocols',
-};
 
 function absent(v: unknown): v is null | undefined {
   return v === null || v === undefined;
@@ -137,7 +132,8 @@ export function tlsSettingsFrom(args?: TlsSetOptions | null): TlsSettings {
   if (typeof a !== 'object' || Array.isArray(a)) throw new ValueError(`options: must be an object, got ${typeof a}`);
   for (const key of Object.keys(a)) {
     if (TLS_SET_KEYS.has(key)) continue;
-    const hint = PAHO_NAMES[key];
+    // paho's snake_case names (ca_certs, ...) and typos get the known name.
+    const hint = closestName(key, TLS_SET_KEYS);
     throw new ValueError(`${key}: not a tlsSet() option${hint ? ` (did you mean ${hint}?)` : ''}; options are ${[...TLS_SET_KEYS].join(', ')}`);
   }
 
@@ -202,7 +198,7 @@ export function tlsSettingsFrom(args?: TlsSetOptions | null): TlsSettings {
 
 const SecureContextClass = (tls as unknown as { SecureContext?: new (...args: unknown[]) => tls.SecureContext }).SecureContext;
 
-function isSecureContext(ctx: unknown): ctx is tls.SecureContext {
+export function isSecureContext(ctx: unknown): ctx is tls.SecureContext {
   if (ctx === null || typeof ctx !== 'object') return false;
   if (SecureContextClass !== undefined && ctx instanceof SecureContextClass) return true;
   return (ctx as { constructor?: { name?: string } }).constructor?.name === 'SecureContext' && 'context' in ctx;

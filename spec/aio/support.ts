@@ -10,6 +10,7 @@
 import * as net from 'net';
 import { performance } from 'perf_hooks';
 import { MQTTClient, MQTTClientConfig } from '../../lib';
+import type { AmqttConfigKeys } from '../../lib/aio/configKeys';
 import { encode, Packet, Parser } from '../../lib/protocol';
 import { MosquittoBroker, MosquittoOptions, startMosquitto } from '../support/mosquitto';
 
@@ -63,14 +64,14 @@ export function uriOf(b: MosquittoBroker, userPass = ''): string {
 }
 
 /** MQTTClients made here are disconnected (and checked for leftover timers) after each test. */
-export function useAioClients(): (clientId?: string, config?: MQTTClientConfig) => MQTTClient {
+export function useAioClients(): (clientId?: string, config?: MQTTClientConfig & AmqttConfigKeys) => MQTTClient {
   const made: MQTTClient[] = [];
   afterEach(async () => {
     const all = made.splice(0);
     await Promise.all(all.map((c) => c.disconnect()));
     for (const c of all) expect(c._debugSizes().timers).toBe(0);
   });
-  return (clientId?: string, config?: MQTTClientConfig) => {
+  return (clientId?: string, config?: MQTTClientConfig & AmqttConfigKeys) => {
     const c = new MQTTClient(clientId, config);
     made.push(c);
     return c;

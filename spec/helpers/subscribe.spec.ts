@@ -1,15 +1,17 @@
 /*
  * mqttloop/subscribe (paho's subscribe.simple / subscribe.callback) against mosquitto:
- * message counts, retained messages skipped unless asked for, userdata, ending the callback
+ * message counts, retained messages counted unless `retained: false` (paho's code), userdata, ending the callback
  * with client.disconnect() or an exception, auth refusals, the will and re-subscribing after
  * a dropped connection, TLS and WebSockets.
  */
-import { Client, ConnectError, MQTTMessage, QOS_1, ValueError } from '../../lib';
+import * as tls from 'node:tls';
+import { Client, ConnectError, MQTTMessage, MQTTv31, MQTTv5, QOS_1, ValueError } from '../../lib';
 import { multiple, single } from '../../lib/helpers/publish';
 import { callback, simple } from '../../lib/helpers/subscribe';
 import { outcome, unique, useAioClients, useMosquitto, waitFor, within } from '../aio/support';
 import type { MosquittoBroker } from '../support/mosquitto';
 import { describeWithMosquitto } from '../support/mosquitto';
+import { freePort } from '../support/ports';
 
 const AUTH = { username: 'u', password: 'p' };
 
@@ -41,16 +43,41 @@ describeWithMosquitto('mqttloop/subscribe', () => {
     expect([m.topic, m.payload.toString(), m.qos, m.retain]).toEqual([topic, 'hello', 1, false]);
   });
 
-  test('simple(): msgCount > 1 gives an array; several topics; retained messages skipped by default', async () => {
+  test('simple(): msgCount > 1 gives an array; several topics; retained: false skips retained messages', async () => {
     const t = unique('many');
     await single(`${t}/old`, 'stale', { ...pubOpts(), qos: 1, retain: true });
     const clientId = unique('s');
-    const p = simple([`${t}/a`, `${t}/old`], { ...opts(), clientId, qos: 1, msgCount: 3 });
+    const p = simple([`${t}/a`, `${t}/old`], { ...opts(), clientId, qos: 1, msgCount: 3, retained: false });
     await subscribed(broker(), clientId); // one SUBSCRIBE for both filters
     await multiple([[`${t}/a`, 'one', 1], [`${t}/old`, 'fresh', 1], [`${t}/a`, 'three', 1]], pubOpts());
     const got = await within(p, 5000, 'simple()') as MQTTMessage[];
     expect(got.map((m) => m.payload.toString()).sort()).toEqual(['fresh', 'one', 'three']);
     await single(`${t}/old`, null, { ...pubOpts(), qos: 1, retain: true });
+  });
+
+  test('simple(): by default (as paho) a topic holding only a retained message gives it', async () => {
+    const topic = unique('only-retained');
+    await single(topic, 'kept', { ...pubOpts(), qos: 1, retain: true });
+    const m = await within(simple(topic, opts()), 5000, 'simple() with the default retained');
+    expect([m.topic, m.payload.toString(), m.retain]).toEqual([topic, 'kept', true]);
+    await single(topic, null, { ...pubOpts(), qos: 1, retain: true });
+  });
+
+  test('simple(): retained: false skips the retained message and waits for a live one', async () => {
+    const topic = unique('live');
+    await single(topic, 'kept', { ...pubOpts(), qos: 1, retain: true });
+    const clientId = unique('s');
+    let settled = false;
+    const p = simple(topic, { ...opts(), clientId, retained: false });
+    p.then(() => { settled = true; }, () => { settled = true; });
+    await subscribed(broker(), clientId);
+    await waitFor(() => broker().log().includes(`Sending PUBLISH to ${clientId} (d0, q0, r1, m0, '${topic}'`), 5000, 'the retained message to be sent');
+    await single(`${topic}/sentinel`, 'x', pubOpts()); // one more round trip through the broker
+    expect(settled).toBe(false);
+    await single(topic, 'live', pubOpts());
+    const m = await within(p, 5000, 'simple() with retained: false');
+    expect([m.payload.toString(), m.retain]).toEqual(['live', false]);
+    await single(topic, null, { ...pubOpts(), qos: 1, retain: true });
   });
 
   test('simple(): retained: true counts retained messages', async () => {
@@ -118,6 +145,43 @@ describeWithMosquitto('mqttloop/subscribe', () => {
     await expect(callback(() => undefined, 'a/b', { ...opts(), msgCount: 2 } as never)).rejects.toThrow(/msgCount: not an option of callback/);
   });
 
+  test("paho's arguments that are refused before connecting: ValueError naming them", async () => {
+    const port = await freePort(); // nothing listens: a connection attempt would be a ConnectError
+    const o = { hostname: '127.0.0.1', port, signal: abort.signal };
+    const refused = async (p: Promise<unknown>, message: RegExp | string): Promise<void> => {
+      const r = await outcome(p);
+      expect(!r.ok && r.error).toBeInstanceOf(ValueError);
+      if (!r.ok) expect(r.error.message).toMatch(message);
+    };
+    await refused(simple('a/b', { ...o, msg_count: 2 } as never), /^msg_count: not an option of simple\(\) \(did you mean 'msgCount'\?\)/);
+    await refused(simple('a/b', { ...o, cleanSession: false }), /^cleanSession: a client with a random id/); // paho: ValueError too
+    await refused(simple('a/b', { ...o, will: { topic: 'w', qoss: 1 } as never }), /^will: unknown key 'qoss' \(did you mean 'qos'\?\)/);
+    await refused(simple('a/b', { ...o, will: { payload: 'x' } as never }), "will: the 'topic' key is required");
+    await refused(simple('a/b', { ...o, auth: { username: 'u', pasword: 'p' } as never }), /^auth: unknown key 'pasword' \(did you mean 'password'\?\)/);
+    await refused(simple('a/b', { ...o, tls: { ca_certs: 'x' } as never }), /^ca_certs: not a tlsSet\(\) option \(did you mean caCerts\?\)/);
+    await refused(callback(() => undefined, 'a/b', { ...o, protocol: MQTTv5, cleanSession: true }), /^cleanSession: not used with MQTTv5/);
+  });
+
+  test('clientId, keepalive, cleanSession and protocol reach the CONNECT (paho 1.6/2.1 arguments)', async () => {
+    const ids = [unique('args'), unique('args')];
+    const topic = unique('args');
+    const p = simple(topic, { ...opts(), clientId: ids[0], keepalive: 17, cleanSession: false, protocol: MQTTv31 });
+    await subscribed(broker(), ids[0]);
+    await single(topic, 'x', { ...pubOpts(), clientId: ids[1], keepalive: 23 });
+    await within(p, 5000, 'simple()');
+    const connectLine = (id: string): string => broker().log().split('\n').find((l) => l.includes(`as ${id} `)) ?? '';
+    expect(connectLine(ids[0])).toContain(`as ${ids[0]} (p1, c0, k17, u'u')`);
+    expect(connectLine(ids[1])).toContain(`as ${ids[1]} (p2, c1, k23, u'u')`);
+  });
+
+  test('MQTTv5: simple() leaves cleanSession out (as paho 2.x); will properties and transport in any case', async () => {
+    const topic = unique('v5');
+    await single(topic, 'v5 kept', { ...pubOpts(), qos: 1, retain: true, protocol: MQTTv5 });
+    const m = await within(simple(topic, { ...opts(), protocol: MQTTv5, cleanSession: true, transport: 'TCP' as never }), 5000, 'simple() over MQTT 5');
+    expect([m.payload.toString(), m.retain]).toEqual(['v5 kept', true]);
+    await single(topic, null, { ...pubOpts(), qos: 1, retain: true });
+  });
+
   test('the will is published when the connection drops; the loop reconnects and subscribes again', async () => {
     const t = unique('will');
     const watcher = make(unique('watch'), { autoReconnect: false });
@@ -151,5 +215,18 @@ describeWithMosquitto('mqttloop/subscribe', () => {
     await multiple([[`${t}/tls`, 'a'], [`${t}/ws`, 'b']], pubOpts());
     const [m1, m2] = await within(Promise.all([overTls, overWs]), 5000, 'both simple() calls');
     expect([m1.payload.toString(), m2.payload.toString()]).toEqual(['a', 'b']);
+  });
+
+  test("tls given as a ready tls.SecureContext (paho's SSLContext form)", async () => {
+    const b = broker();
+    const topic = unique('ctx');
+    const clientId = unique('ctx');
+    const ctx = tls.createSecureContext({ ca: b.certs!.caPem });
+    const p = simple(topic, { hostname: '127.0.0.1', port: b.tlsPort, auth: AUTH, clientId, tls: ctx, signal: abort.signal });
+    await subscribed(b, clientId);
+    await single(topic, 'over a context', pubOpts());
+    expect((await within(p, 5000, 'simple() over TLS')).payload.toString()).toBe('over a context');
+    const wrong = await outcome(simple(topic, { hostname: '127.0.0.1', port: b.tlsPort, auth: AUTH, tls: tls.createSecureContext({ ca: b.certs!.wrongCaPem }), signal: abort.signal }));
+    expect(!wrong.ok && wrong.error).toBeInstanceOf(ConnectError);
   });
 });
