@@ -188,7 +188,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   private init(o: ClientOptions): void {
-    checkClientOptionNames(o); // manualAck passes by name here; it is applied where manualAckSet's state is reset
+    checkClientOptionNames(o);
     const protocol = o.protocol ?? MQTTv311;
     if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
       throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);

@@ -54,8 +54,6 @@ export interface ClientOptions {
    * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
    */
   maxPacketSize?: number;
-  /** paho 2.x's manual_ack: true acknowledges received QoS 1/2 messages only on ack() (as manualAckSet(true)). */
-  manualAck?: boolean;
 }
 
 /** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
