@@ -216,8 +216,8 @@ export class Session {
   }
 
   /**
-   * The transport closed, for any reason. Keeps what a resumed session needs; with a clean
-   * session, messages already sent fail (their broker-side state is gone).
+   * The transport closed, for any reason. Unfinished QoS 1/2 messages stay, clean session or
+   * not: the next connection sends them again (paho does; startClean() says how).
    */
   connectionLost(): void {
     if (this.state === 'idle') return;
@@ -233,8 +233,7 @@ export class Session {
     // Acks the application still held are never sent on a new connection; an unacknowledged
     // QoS 2 message is forgotten too, so the broker's resend is delivered again.
     for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
-    const failed = this.outgoing.connectionLost(!this.config.cleanSession);
-    for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
+    this.outgoing.connectionLost();
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
     this.requests.connectionLost((mid) => this.ids.release(mid));
   }
@@ -427,7 +426,7 @@ export class Session {
       if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
       if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
-    if (!p.sessionPresent) this.sessionLostByBroker();
+    if (!p.sessionPresent && !this.config.cleanSession) this.sessionLostByBroker();
     this.sendQueued(now);
   }
 
@@ -935,14 +934,19 @@ export class Session {
     }
   }
 
-  /** Clean session: the broker forgets everything; so do we, except messages never sent. */
+  /**
+   * Clean session: the broker keeps nothing of ours, so every unfinished message starts its
+   * flow again from PUBLISH, with DUP if it was sent before, QoS 2 past PUBREC too (as paho
+   * 1.6 and 2.x do): a broker that never got the PUBREL delivers it now; one that did and
+   * whose PUBCOMP was lost delivers it twice, which no client can prevent on a clean session.
+   * Incoming QoS 2 ids are forgotten: the broker will not PUBREL them.
+   */
   private startClean(): void {
     this.qos2In?.clear();
-    for (const m of [...this.outgoing.messages.values()]) {
-      if (m.everSent) {
-        this.outgoing.finish(m.mid);
-        this.failMessage(m, MQTT_ERR_CONN_LOST);
-      }
+    for (const m of this.outgoing.messages.values()) {
+      if (m.state !== 'released') continue;
+      m.state = 'sent';
+      this.journal(() => this.config.store.setState(m.mid, 'sent', true));
     }
   }
 
