@@ -573,20 +573,22 @@ export class Session {
 
   private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 1) {
+    if (m === undefined) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBACK for unknown message id ${mid}`);
       return;
     }
+    if (m.qos === 2) this.warnAckMismatch(m, 'PUBACK');
     this.complete(m, reasonCode, properties, now);
   }
 
   private onPubrec(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 2) {
+    if (m === undefined) {
       // Unknown id: release it anyway so the broker can finish its side.
       this.send({ type: 'pubrel', packetId: mid, reasonCode: this.config.protocol === 5 ? 0x92 : 0 }, now);
       return;
     }
+    if (m.qos === 1) this.warnAckMismatch(m, 'PUBREC');
     if (reasonCode >= 0x80) { // MQTT 5: the broker refused the message; the flow ends here
       this.complete(m, reasonCode, properties, now);
       return;
@@ -601,11 +603,22 @@ export class Session {
 
   private onPubcomp(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 2) {
+    if (m === undefined) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBCOMP for unknown message id ${mid}`);
       return;
     }
+    if (m.qos === 1) this.warnAckMismatch(m, 'PUBCOMP');
     this.complete(m, reasonCode, properties, now);
+  }
+
+  /**
+   * The broker answered with the other QoS's acknowledgement (RabbitMQ 3.10 grants QoS 1 for
+   * QoS 2 and PUBACKs a QoS 2 PUBLISH). paho goes by the id alone: PUBACK or PUBCOMP ends the
+   * flow, PUBREC gets a PUBREL; so do we, and say so.
+   */
+  private warnAckMismatch(m: OutMessage, ack: 'PUBACK' | 'PUBREC' | 'PUBCOMP'): void {
+    const served = ack === 'PUBACK' ? 'QoS 1' : 'QoS 2';
+    this.log(MQTT_LOG_WARNING, `Received ${ack} for QoS ${m.qos} message ${m.mid} to '${m.topic}': the broker handled it as ${served}`);
   }
 
   /** The message's flow ended: free its state, settle its info, refill the window. */
