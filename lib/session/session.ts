@@ -426,7 +426,7 @@ export class Session {
       if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
       if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
-    if (!p.sessionPresent && !this.config.cleanSession) this.sessionLostByBroker();
+    if (!p.sessionPresent) this.sessionLostByBroker();
     this.sendQueued(now);
   }
 
@@ -936,15 +936,13 @@ export class Session {
 
   /**
    * The broker has no session for us (Session Present 0 on a resumed session): its packet-id
-   * state is gone ([MQTT-3.2.2-5]), so our ids mean nothing to it. Messages it never
-   * acknowledged are sent again as new messages (DUP 0) rather than dropped; PUBRELs still go
-   * out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
+   * state is gone ([MQTT-3.2.2-5]) and it will not PUBREL the QoS 2 messages we received.
+   * Outgoing flows go on as on a resumed session, as paho's do: a message sent before goes
+   * again with DUP 1 (it may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still
+   * go out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
    */
   private sessionLostByBroker(): void {
     this.qos2In?.clear();
-    for (const m of this.outgoing.messages.values()) {
-      if (m.state === 'sent') m.everSent = false;
-    }
   }
 
   /**

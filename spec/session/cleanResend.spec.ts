@@ -75,6 +75,17 @@ describe('clean session: resend after a lost connection', () => {
     ]);
   });
 
+  it('resumed session the broker lost (Session Present 0): the same resends, DUP 1 and PUBREL, as paho (it does not look at the flag)', () => {
+    const { b } = pahoScenario(false);
+    expect(b.connectAndAccept(false)).toEqual([
+      pub('t', 'a', 1, 1, { dup: true }),
+      pub('t', 'b', 2, 2, { dup: true }),
+      ack('pubrel', 3),
+      pub('t', 'd', 2, 4),
+      pub('t', 'e', 1, 5),
+    ]);
+  });
+
   it('5.0, MQTT_CLEAN_START_FIRST_ONLY: the first connection is clean, the second resumes, so m3 goes as PUBREL', () => {
     const { b } = pahoScenario(true, 5);
     b.s.config.cleanSession = false; // what Client.reconnect() sets after the first CONNACK
