@@ -89,9 +89,11 @@ export class MQTTMessageInfo implements Iterable<number> {
 
   /**
    * Resolves once the message is published. Rejects with a PublishError (its `rc` says why)
-   * if it never can be: not connected for QoS 0, connection lost with a clean session,
-   * `disconnect()`. With `timeoutSeconds`, resolves when the time is up even if the message
-   * is not published yet, as paho does: check `isPublished()` afterwards.
+   * if it never can be: not connected for QoS 0, QoS 0 lost with the connection,
+   * `disconnect()` with a clean session. A QoS 1/2 message outlives a lost connection (clean
+   * session or not, as in paho) and is sent again after the next CONNACK. With
+   * `timeoutSeconds`, resolves when the time is up even if the message is not published yet,
+   * as paho does: check `isPublished()` afterwards.
    */
   waitForPublish(timeoutSeconds?: number): Promise<void> {
     this.refuseIfQueueFull('waitForPublish');

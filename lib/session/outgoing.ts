@@ -90,28 +90,19 @@ export class OutgoingFlows {
   }
 
   /**
-   * The connection is gone. With `keepSent`, every message goes back into the queue in
-   * publish order, to be resent (DUP, or PUBREL) on the next connection. Without it (clean
-   * session), messages already sent are removed and returned: their broker-side state is
-   * gone, so they fail; messages never sent stay queued.
+   * The connection is gone: every unfinished message goes back into the queue in publish
+   * order, to be sent again on the next connection (DUP PUBLISH, or PUBREL), clean session
+   * or not, as paho does. The window counts from zero again.
    */
-  connectionLost(keepSent: boolean): OutMessage[] {
-    const failed: OutMessage[] = [];
+  connectionLost(): void {
     this.queue = NO_MESSAGES;
     this.head = 0;
     this.inflight = 0;
     for (const m of this.messages.values()) {
       m.inFlight = false;
-      if (!keepSent && m.everSent) failed.push(m);
-      else if (this.queue === NO_MESSAGES) this.queue = [m];
+      if (this.queue === NO_MESSAGES) this.queue = [m];
       else this.queue.push(m);
     }
-    for (const m of failed) {
-      this.byMid!.delete(m.mid);
-      this.bytes -= m.bytes;
-      m.done = true;
-    }
-    return failed;
   }
 
   /** Removes and returns every message (disconnect with a clean session, reinitialise). */

@@ -221,8 +221,8 @@ export class Session {
   }
 
   /**
-   * The transport closed, for any reason. Keeps what a resumed session needs; with a clean
-   * session, messages already sent fail (their broker-side state is gone).
+   * The transport closed, for any reason. Unfinished QoS 1/2 messages stay, clean session or
+   * not: the next connection sends them again (paho does; startClean() says how).
    */
   connectionLost(): void {
     if (this.state === 'idle') return;
@@ -238,8 +238,7 @@ export class Session {
     // Acks the application still held are never sent on a new connection; an unacknowledged
     // QoS 2 message is forgotten too, so the broker's resend is delivered again.
     for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
-    const failed = this.outgoing.connectionLost(!this.config.cleanSession);
-    for (const m of failed) this.failMessage(m, MQTT_ERR_CONN_LOST);
+    this.outgoing.connectionLost();
     this.callerAliases.reset();
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
     this.requests.connectionLost((mid) => this.ids.release(mid));
@@ -584,20 +583,22 @@ export class Session {
 
   private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 1) {
+    if (m === undefined) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBACK for unknown message id ${mid}`);
       return;
     }
+    if (m.qos === 2) this.warnAckMismatch(m, 'PUBACK');
     this.complete(m, reasonCode, properties, now);
   }
 
   private onPubrec(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 2) {
+    if (m === undefined) {
       // Unknown id: release it anyway so the broker can finish its side.
       this.send({ type: 'pubrel', packetId: mid, reasonCode: this.config.protocol === 5 ? 0x92 : 0 }, now);
       return;
     }
+    if (m.qos === 1) this.warnAckMismatch(m, 'PUBREC');
     if (reasonCode >= 0x80) { // MQTT 5: the broker refused the message; the flow ends here
       this.complete(m, reasonCode, properties, now);
       return;
@@ -612,11 +613,22 @@ export class Session {
 
   private onPubcomp(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const m = this.outgoing.get(mid);
-    if (m === undefined || m.qos !== 2) {
+    if (m === undefined) {
       if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBCOMP for unknown message id ${mid}`);
       return;
     }
+    if (m.qos === 1) this.warnAckMismatch(m, 'PUBCOMP');
     this.complete(m, reasonCode, properties, now);
+  }
+
+  /**
+   * The broker answered with the other QoS's acknowledgement (RabbitMQ 3.10 grants QoS 1 for
+   * QoS 2 and PUBACKs a QoS 2 PUBLISH). paho goes by the id alone: PUBACK or PUBCOMP ends the
+   * flow, PUBREC gets a PUBREL; so do we, and say so.
+   */
+  private warnAckMismatch(m: OutMessage, ack: 'PUBACK' | 'PUBREC' | 'PUBCOMP'): void {
+    const served = ack === 'PUBACK' ? 'QoS 1' : 'QoS 2';
+    this.log(MQTT_LOG_WARNING, `Received ${ack} for QoS ${m.qos} message ${m.mid} to '${m.topic}': the broker handled it as ${served}`);
   }
 
   /** The message's flow ended: free its state, settle its info, refill the window. */
@@ -936,25 +948,28 @@ export class Session {
 
   /**
    * The broker has no session for us (Session Present 0 on a resumed session): its packet-id
-   * state is gone ([MQTT-3.2.2-5]), so our ids mean nothing to it. Messages it never
-   * acknowledged are sent again as new messages (DUP 0) rather than dropped; PUBRELs still go
-   * out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
+   * state is gone ([MQTT-3.2.2-5]) and it will not PUBREL the QoS 2 messages we received.
+   * Outgoing flows go on as on a resumed session, as paho's do: a message sent before goes
+   * again with DUP 1 (it may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still
+   * go out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
    */
   private sessionLostByBroker(): void {
     this.qos2In?.clear();
-    for (const m of this.outgoing.messages.values()) {
-      if (m.state === 'sent') m.everSent = false;
-    }
   }
 
-  /** Clean session: the broker forgets everything; so do we, except messages never sent. */
+  /**
+   * Clean session: the broker keeps nothing of ours, so every unfinished message starts its
+   * flow again from PUBLISH, with DUP if it was sent before, QoS 2 past PUBREC too (as paho
+   * 1.6 and 2.x do): a broker that never got the PUBREL delivers it now; one that did and
+   * whose PUBCOMP was lost delivers it twice, which no client can prevent on a clean session.
+   * Incoming QoS 2 ids are forgotten: the broker will not PUBREL them.
+   */
   private startClean(): void {
     this.qos2In?.clear();
-    for (const m of [...this.outgoing.messages.values()]) {
-      if (m.everSent) {
-        this.outgoing.finish(m.mid);
-        this.failMessage(m, MQTT_ERR_CONN_LOST);
-      }
+    for (const m of this.outgoing.messages.values()) {
+      if (m.state !== 'released') continue;
+      m.state = 'sent';
+      this.journal(() => this.config.store.setState(m.mid, 'sent', true));
     }
   }
 

@@ -17,32 +17,12 @@
  *    receiver must not deliver it ([MQTT-4.3.3-2]), so that message is lost. These are broker
  *    losses; the spec prints them and bounds them by the in-flight windows.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { Client } from '../../lib';
 import { useClients } from '../client/support';
-import { describeWithMosquitto, MosquittoBroker } from '../support/mosquitto';
-import { publishPaced, report, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
+import { describeWithMosquitto } from '../support/mosquitto';
+import { brokerSaved, publishPaced, report, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
 
 const N = 1000;
 const WINDOW = 20; // the clients' default in-flight window
-
-/**
- * Makes mosquitto save everything it has answered so far and waits for the save to finish:
- * a helper client (connected directly, not through the stalled proxies) publishes a retained
- * QoS 1 message, a change that makes mosquitto save at the end of that main-loop turn; done
- * when a "Saving" line follows that PUBLISH in its log and no save is in progress.
- */
-async function brokerSaved(broker: MosquittoBroker, helper: Client, n: number): Promise<void> {
-  const marker = `rel/sync/${n}`;
-  const info = helper.publish(marker, String(n), 1, true);
-  await info.waitForPublish(5);
-  await waitFor(() => {
-    const log = broker.log();
-    const at = log.lastIndexOf(`'${marker}'`);
-    return at >= 0 && log.indexOf('Saving in-memory database', at) > at && !fs.existsSync(path.join(broker.dir, 'mosquitto.db.new'));
-  }, 5000, 'mosquitto to save its database');
-}
 
 describeWithMosquitto('broker SIGKILL + restart with persistence during a stream', () => {
   const clients = useClients();

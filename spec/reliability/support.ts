@@ -4,6 +4,8 @@
  * connected clients with their connection histories, a paced publisher, and the figures each
  * spec prints (sent, received, lost, duplicated).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Client, MQTTMessage } from '../../lib';
 import { Clients, SeqCounter, uid, waitFor } from '../client/support';
@@ -160,4 +162,21 @@ export async function publishPaced(pub: Client, run: string, n: number, batch: n
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Makes mosquitto save everything it has answered so far and waits for the save to finish:
+ * a helper client (connected directly, not through the stalled proxies) publishes a retained
+ * QoS 1 message, a change that makes mosquitto save at the end of that main-loop turn; done
+ * when a "Saving" line follows that PUBLISH in its log and no save is in progress.
+ */
+export async function brokerSaved(broker: MosquittoBroker, helper: Client, n: number): Promise<void> {
+  const marker = `rel/sync/${n}`;
+  const info = helper.publish(marker, String(n), 1, true);
+  await info.waitForPublish(5);
+  await waitFor(() => {
+    const log = broker.log();
+    const at = log.lastIndexOf(`'${marker}'`);
+    return at >= 0 && log.indexOf('Saving in-memory database', at) > at && !fs.existsSync(path.join(broker.dir, 'mosquitto.db.new'));
+  }, 5000, 'mosquitto to save its database');
 }

@@ -128,15 +128,7 @@ describe('QoS 1', () => {
     expect(b.s.isConnected).toBe(true);
   });
 
-  it('PUBACK for a QoS 2 message is ignored: it does not complete the QoS 2 flow', () => {
-    const b = connected();
-    const info = b.publish('a/b', 'x', 2);
-    b.sentPackets();
-    b.brokerSends({ type: 'puback', packetId: info.mid });
-    expect(b.events()).toEqual([]);
-    expect(info.isPublished()).toBe(false);
-    expect(b.s.outgoing.size).toBe(1);
-  });
+  // PUBACK for a QoS 2 message (a broker that downgrades QoS 2): spec/session/ackMismatch.spec.ts.
 
   it('a second PUBACK for the same id is ignored', () => {
     const b = connected();

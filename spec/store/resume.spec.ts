@@ -103,12 +103,13 @@ describe('resume from a crash image of the store', () => {
     finish(b, store, sent, image);
   });
 
-  it('no Session Present: the broker lost our session; sent messages go again as new (DUP 0), PUBRELs still go', () => {
+  it('no Session Present: the broker lost our session; the same resends, DUP 1 and PUBRELs (as paho 1.6 / 2.1)', () => {
     const dir = tmpDir();
     firstLife(open(dir));
     const image = crashImage(dir);
     const { sent } = secondLife(image, false);
-    expect(sent).toEqual(RESUMED.map((p) => (p.type === 'publish' ? { ...p, dup: false } : p)));
+    expect(sent).toEqual(RESUMED);
+    expect(sent.some((p) => p.type === 'publish' && p.dup)).toBe(true);
   });
 
   it('a second crash during the resumed session: what it acknowledged stays acknowledged', () => {

@@ -112,6 +112,37 @@ describe('fault proxy', () => {
     await waitFor(() => target.bytes().toString() === 'up!');
   });
 
+  it('stall(direction) holds one direction only; forwardedPackets / lastLinkPackets count whole packets, split across writes', async () => {
+    const { client, target } = await connect();
+    const ping = pkt({ type: 'pingreq' });
+    const ack = pkt({ type: 'puback', packetId: 1 });
+    proxy.stall('toBroker');
+    client.socket.write(ping);
+    target.socket.write(ack);
+    await waitFor(() => client.bytes().length === ack.length, 5000, 'the other direction to flow');
+    // Absence check: a bounded wait during which nothing may arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(target.bytes().length).toBe(0);
+    expect(proxy.forwardedPackets).toEqual({ toBroker: 0, toClient: 1 });
+    proxy.unstall();
+    await waitFor(() => target.bytes().equals(ping));
+    expect(proxy.forwardedPackets).toEqual({ toBroker: 1, toClient: 1 });
+    // A PUBLISH written in two pieces, then a PINGRESP: each counts once it is complete.
+    const big = publish(300);
+    target.socket.write(big.subarray(0, 100));
+    await waitFor(() => client.bytes().length === ack.length + 100);
+    expect(proxy.forwardedPackets.toClient).toBe(1);
+    target.socket.write(Buffer.concat([big.subarray(100), pkt({ type: 'pingresp' })]));
+    await waitFor(() => client.bytes().length === ack.length + big.length + 2);
+    expect(proxy.forwardedPackets.toClient).toBe(3);
+    // A second link: lastLinkPackets counts it alone, forwardedPackets all links.
+    const second = await connect();
+    second.client.socket.write(ping);
+    await waitFor(() => second.target.bytes().length === ping.length);
+    expect(proxy.lastLinkPackets()).toEqual({ toBroker: 1, toClient: 0 });
+    expect(proxy.forwardedPackets).toEqual({ toBroker: 2, toClient: 3 });
+  });
+
   it('delay(ms) holds each chunk that long', async () => {
     const { client, target } = await connect();
     proxy.delay(250);

@@ -8,6 +8,8 @@
  *   stall() / unstall()   stop forwarding both ways without closing anything (a half-open link:
  *                         no data, no FIN, no RST); links opened while stalled stall too;
  *                         unstall() forwards what was held back and goes on
+ *   stall(direction)      hold back one direction only (what arrives is read and kept; the
+ *                         other direction flows); unstall() releases it
  *   delay(ms)             hold every chunk `ms` before forwarding it (0: off)
  *   throttle(bps)         forward at most `bps` bytes per second per direction (0: off)
  *   cutMidPacket(dir)     forward only the first half of the next MQTT packet seen in that
@@ -41,9 +43,14 @@ export interface FaultProxy {
   readonly accepted: number;
   /** Bytes forwarded so far, per direction. */
   readonly forwarded: Record<Direction, number>;
+  /** Whole MQTT packets forwarded so far (their last byte written on), per direction, over all links. */
+  readonly forwardedPackets: Record<Direction, number>;
+  /** The same for the link accepted last (open or not), or null before the first one. */
+  lastLinkPackets(): Record<Direction, number> | null;
   close(): Promise<void>;
   dropAll(): void;
-  stall(): void;
+  /** Both directions (socket reads paused too), or only `direction`. */
+  stall(direction?: Direction): void;
   unstall(): void;
   readonly stalled: boolean;
   delay(ms: number): void;
@@ -63,6 +70,29 @@ interface PendingCut {
   /** Stream position of each existing pipe when the cut was armed (later pipes: 0). */
   since: Map<unknown, number>;
   resolve(info: CutInfo): void;
+}
+
+/** Counts the MQTT packets a byte stream completes, chunk by chunk. */
+class PacketCounter {
+  private readonly framer = new Framer();
+  /** Bytes still to come of a packet whose header was seen. */
+  private pending = 0;
+
+  /** How many packets end in `chunk`. */
+  feed(chunk: Buffer): number {
+    let done = 0;
+    if (this.pending > 0) {
+      const n = Math.min(this.pending, chunk.length);
+      this.pending -= n;
+      if (this.pending === 0) done++;
+    }
+    this.framer.walk(chunk, (offset, _type, total) => {
+      const end = offset + total;
+      if (end <= chunk.length) done++;
+      else this.pending = end - chunk.length;
+    });
+    return done;
+  }
 }
 
 /** Tracks MQTT packet boundaries in one direction of a byte stream. */
@@ -108,12 +138,16 @@ class Framer {
 export async function startFaultProxy(opts: { targetPort: number; targetHost?: string }): Promise<FaultProxy> {
   const targetHost = opts.targetHost ?? '127.0.0.1';
   const links = new Set<Link>();
+  let lastLink: Link | null = null;
   let stalled = false;
+  /** One direction held back (stall(direction)), or null. */
+  let held: Direction | null = null;
   let delayMs = 0;
   let rate = 0;
   let cut: PendingCut | null = null;
   let accepted = 0;
   const forwarded: Record<Direction, number> = { toBroker: 0, toClient: 0 };
+  const forwardedPackets: Record<Direction, number> = { toBroker: 0, toClient: 0 };
 
   class Pipe {
     private queue: Array<{ buf: Buffer; at: number; cutAfter?: CutInfo }> = [];
@@ -121,6 +155,9 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
     private busyUntil = 0;
     private ended = false;
     private readonly framer = new Framer();
+    private readonly written = new PacketCounter();
+    /** Whole packets forwarded by this pipe. */
+    packets = 0;
     /** Bytes of this direction still to forward before a cut takes effect. */
     private cutting: { remaining: number; info: CutInfo; resolve(i: CutInfo): void } | null = null;
     private dead = false;
@@ -188,7 +225,7 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
     pump(): void {
       if (this.timer !== null || this.link.closed) return;
       while (this.queue.length > 0) {
-        if (stalled) return;
+        if (stalled || held === this.dir) return;
         const now = Date.now();
         const head = this.queue[0];
         if (head.at > now) return this.wait(head.at - now);
@@ -207,6 +244,9 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
           this.queue.shift();
         }
         forwarded[this.dir] += buf.length;
+        const done = this.written.feed(buf);
+        this.packets += done;
+        forwardedPackets[this.dir] += done;
         if (head.cutAfter !== undefined && this.queue[0] !== head) {
           this.dst.write(buf, () => this.link.destroy(true));
           return;
@@ -286,6 +326,7 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
     client.setNoDelay(true);
     const link = new Link(accepted, client, broker);
     links.add(link);
+    lastLink = link;
     if (!stalled) client.resume();
   });
   await new Promise<void>((resolve, reject) => {
@@ -303,6 +344,10 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
     get linkCount() { return links.size; },
     get accepted() { return accepted; },
     forwarded,
+    forwardedPackets,
+    lastLinkPackets() {
+      return lastLink === null ? null : { toBroker: lastLink.up.packets, toClient: lastLink.down.packets };
+    },
     get stalled() { return stalled; },
     async close() {
       for (const l of [...links]) l.destroy(false);
@@ -311,12 +356,17 @@ export async function startFaultProxy(opts: { targetPort: number; targetHost?: s
     dropAll() {
       for (const l of [...links]) l.destroy(false);
     },
-    stall() {
+    stall(direction?: Direction) {
+      if (direction !== undefined) {
+        held = direction;
+        return;
+      }
       stalled = true;
       for (const l of links) l.pause();
     },
     unstall() {
       stalled = false;
+      held = null;
       for (const l of [...links]) l.resume();
     },
     delay(ms: number) {
