@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';
-import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, randomClientId } from './client/args';
+import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, generatedClientId } from './client/args';
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
@@ -180,9 +180,10 @@ export class Client extends EventEmitter {
     let clientId = o.clientId ?? '';
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     if (clientId === '') {
-      if (!cleanSession) throw new ValueError('cleanSession: a client with a random id must use a clean session');
-      // MQTT 5: send the empty id and adopt the server's Assigned Client Identifier (§3.2.2.3.7).
-      if (protocol !== MQTTv5) clientId = randomClientId();
+      if (!cleanSession) throw new ValueError('cleanSession: false needs a clientId (without one the broker makes a new session each time)');
+      // As paho: CONNECT carries the empty id and the broker assigns one per connection;
+      // 3.1 forbids an empty id, so there one is generated now.
+      if (protocol === MQTTv31) clientId = generatedClientId();
     }
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
@@ -638,8 +639,10 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * The client id in use: the one given, a random one (MQTT 3.1/3.1.1 without one), or on
-   * MQTT 5 without one, '' until the broker's CONNACK assigns one (then reconnects use it).
+   * The client id CONNECT carries (paho's `_client_id`): the one given; without one, '' on
+   * MQTT 3.1.1 and 5.0 (the broker assigns an id to each connection; on 5.0 on_connect's
+   * properties say which, as AssignedClientIdentifier, and it is not reused), and 22 random
+   * characters of [0-9a-zA-Z] on 3.1, or on 3.1.1 once a broker rejected the empty id.
    */
   get clientId(): string {
     return this.session.config.clientId;

@@ -4,7 +4,7 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5 } from '../lib';
+import { Client, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5 } from '../lib';
 import { ValueError } from '../lib/errors';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
@@ -176,14 +176,15 @@ describe('client id, options, DISCONNECT rules', () => {
     await c.connect('broker', 1883, 0);
     c.loopStart();
     await until(() => connected === 1, 'on_connect');
-    expect(c.clientId).toBe('auto-42');
+    expect(c.clientId).toBe('');
     await c.reconnect();
     await until(() => connected === 2, 'second on_connect');
-    expect(b.of('connect').map((p) => p.clientId)).toEqual(['', 'auto-42']);
+    expect(b.of('connect').map((p) => p.clientId)).toEqual(['', '']);
     c.disconnect();
     await c.loopStop();
-    // 3.1.1 keeps paho's random id.
-    expect(new Client({ createTransport: () => b.listener.createTransport() }).clientId).toMatch(/^mqttloop-/);
+    // 3.1.1 sends an empty id too; 3.1, which forbids one, a generated one.
+    expect(new Client({ createTransport: () => b.listener.createTransport() }).clientId).toBe('');
+    expect(new Client({ protocol: MQTTv31, createTransport: () => b.listener.createTransport() }).clientId).toMatch(/^[0-9a-zA-Z]{22}$/);
   });
 
   test('maxPacketSize: validated at construction, announced in CONNECT', async () => {

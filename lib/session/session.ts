@@ -423,8 +423,6 @@ export class Session {
       this.server.fromConnack(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
       if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
-      // §3.2.2.3.7: we sent an empty id; the server's choice is ours from now on (reconnects use it).
-      if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
       if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
     if (!p.sessionPresent) this.sessionLostByBroker();
