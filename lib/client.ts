@@ -64,11 +64,17 @@ export class Client extends EventEmitter {
    * also has `session_present`). Table per version: README "MQTT 5".
    */
   on_connect: Fn | null = null;
-  /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
+  /**
+   * Called when loopStart()/loopForever() cannot open the socket of a connection attempt
+   * (refused, DNS, TLS handshake): `(client, userdata)`. A connection that opened and ended
+   * before its CONNACK ends with on_disconnect instead, as in paho.
+   */
   on_connect_fail: Fn | null = null;
   /**
-   * Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after
-   * disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
+   * Called when the connection ends, also before its CONNACK (rc MQTT_ERR_CONN_LOST when the
+   * broker closed it, MQTT_ERR_PROTOCOL for a malformed CONNACK, MQTT_ERR_CONN_REFUSED after a
+   * refusing 3.x CONNACK, MQTT_ERR_KEEPALIVE when none came in time): `(client, userdata, rc,
+   * properties?)`; rc 0 after disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
    * `(client, userdata, DisconnectFlags, ReasonCodes, Properties)`.
    */
   on_disconnect: Fn | null = null;
@@ -522,7 +528,7 @@ export class Client extends EventEmitter {
       } catch (e) {
         last = e;
         // disconnect() or another connect() meanwhile: stop here.
-        if (this.userDisconnect || (e as Error).message === 'connection attempt superseded') throw e;
+        if (this.userDisconnect || isSuperseded(e)) throw e;
       }
     }
     throw last;
@@ -727,21 +733,24 @@ export class Client extends EventEmitter {
 
   /**
    * Waits at most `timeout` seconds for network activity (or the next keepalive deadline),
-   * processes it and runs callbacks. Returns an MQTT_ERR_* code; never throws for network
-   * trouble (a lost connection is MQTT_ERR_CONN_LOST).
+   * processes it and runs callbacks. Returns an MQTT_ERR_* code, as paho's loop(): the call in
+   * which the connection ends returns why (MQTT_ERR_SUCCESS when disconnect() asked for it,
+   * MQTT_ERR_CONN_LOST, MQTT_ERR_PROTOCOL, ...); a call with no connection at all returns
+   * MQTT_ERR_CONN_LOST. Never throws for network trouble.
    */
   async loop(timeout = 1.0): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
     this.callbacks.throwPendingError();
-    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
+    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_CONN_LOST;
     // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
     if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
       const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
       await this.pump.waitForActivity(wait);
     }
+    // The connection ended in this step (rc says how): the later steps have nothing to work on.
     let rc = this.loopRead();
-    if (rc === MQTT_ERR_SUCCESS) rc = this.loopWrite();
-    if (rc === MQTT_ERR_SUCCESS) rc = this.loopMisc();
+    if (rc === MQTT_ERR_SUCCESS && this.transport !== null) rc = this.loopWrite();
+    if (rc === MQTT_ERR_SUCCESS && this.transport !== null) rc = this.loopMisc();
     this.callbacks.throwPendingError();
     return rc;
   }
@@ -831,7 +840,10 @@ export class Client extends EventEmitter {
       this.forever = { resolve, reject };
       this.background = 'forever';
       if (this.transport === null && !retryFirstConnection) {
-        this.reconnect().then(() => this.resumeBackground(), (e) => this.endForever(e));
+        this.reconnect().then(() => this.resumeBackground(), (e) => {
+          if (!isSuperseded(e)) this.callbacks.fire('on_connect_fail', 'connect_fail');
+          this.endForever(e);
+        });
         return;
       }
       this.resumeBackground();
@@ -986,16 +998,14 @@ export class Client extends EventEmitter {
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
-    const attemptFailed = !this.session.connackReceived && !expected;
     this.session.connectionLost();
     this.dispatch();
-    // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
-    if (attemptFailed) this.callbacks.fire('on_connect_fail', 'connect_fail');
-    else {
-      const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
-      if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
-      else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
-    }
+    // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
+    // connection whose socket opened ends with on_disconnect; on_connect_fail is only for a
+    // socket that could not be opened.
+    const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
+    if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
+    else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
@@ -1011,7 +1021,7 @@ export class Client extends EventEmitter {
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
       this.reconnect().then(() => this.pump.schedulePump(), (e) => {
-        if (this.background === 'none' || this.userDisconnect || (e as Error).message === 'connection attempt superseded') return;
+        if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
         this.startReconnect(this.backoff.next());
       });
@@ -1089,6 +1099,11 @@ export class Client extends EventEmitter {
       inbox: this.inbox.length, timers: (this.pump.timerArmed ? 1 : 0) + (this.reconnectTimer ? 1 : 0),
     };
   }
+}
+
+/** A connection attempt given up because another reconnect() or disconnect() came meanwhile. */
+function isSuperseded(e: unknown): boolean {
+  return (e as Error)?.message === 'connection attempt superseded';
 }
 
 /** The default clock: one function shared by every client, not a closure each. */

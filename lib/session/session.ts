@@ -407,7 +407,9 @@ export class Session {
     }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
+      // As paho: a 3.x refusal (1-5) is MQTT_ERR_CONN_REFUSED, an MQTT 5 reason code (0x80 and up) MQTT_ERR_PROTOCOL.
+      const rc = p.reasonCode > 0 && p.reasonCode < 6 ? MQTT_ERR_CONN_REFUSED : MQTT_ERR_PROTOCOL;
+      this.requestClose({ kind: 'close', rc, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       this.state = 'disconnecting';
       return;
     }
@@ -681,7 +683,8 @@ export class Session {
     const c = this.config;
     if (this.state === 'connecting') {
       if (now >= this.connectStartedAt + this.connackTimeoutMs()) {
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
+        // paho notices a missing CONNACK by its keepalive check: rc MQTT_ERR_KEEPALIVE.
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
         this.state = 'disconnecting';
       }
       return;
