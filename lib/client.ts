@@ -151,6 +151,8 @@ export class Client extends EventEmitter {
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** The reconnect with a generated id after the broker rejected the empty one (retryWithGeneratedId), while it runs. */
+  private idRetry: Promise<void> | null = null;
   /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
   private firstConnect = true;
 
@@ -741,6 +743,7 @@ export class Client extends EventEmitter {
   async loop(timeout = 1.0): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
     this.callbacks.throwPendingError();
+    if (this.idRetry !== null) await this.idRetry; // paho makes that connection within the call that saw the refusal
     if (this.transport === null && this.transportClosed === null) return MQTT_ERR_CONN_LOST;
     // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
     if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
@@ -928,6 +931,7 @@ export class Client extends EventEmitter {
       case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
+        if (ev.emptyIdRejected && this.reconnectOnFailure) return this.retryWithGeneratedId();
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
@@ -1012,6 +1016,27 @@ export class Client extends EventEmitter {
       if (!this.reconnectOnFailure) this.settleForever();
       else this.startReconnect(this.backoff.next());
     }
+  }
+
+  /**
+   * MQTT 3.1.1, the broker rejected the empty client id: as paho, reconnect at once with a
+   * generated one, with no callback for the refused attempt. loop() waits for this attempt.
+   */
+  private retryWithGeneratedId(): void {
+    this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 2), attempting to use non-empty CID');
+    this.session.config.clientId = generatedClientId();
+    this.dropTransport();
+    const retry = this.reconnect().then(() => {
+      if (this.background !== 'none') this.pump.schedulePump();
+    }, (e) => {
+      // reconnect() logged the failure; in the background modes it counts as a failed attempt.
+      if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
+      this.callbacks.fire('on_connect_fail', 'connect_fail');
+      this.startReconnect(this.backoff.next());
+    }).finally(() => {
+      if (this.idRetry === retry) this.idRetry = null;
+    });
+    this.idRetry = retry;
   }
 
   private startReconnect(delaySeconds: number): void {

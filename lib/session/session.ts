@@ -70,7 +70,11 @@ export type SessionEvent =
   | { kind: 'subscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   /** The session wants the connection closed (after writing what it queued). */
-  | { kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties }
+  | {
+    kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties;
+    /** MQTT 3.1.1: the broker refused our empty client id (return code 2); the driver may retry with a generated one. */
+    emptyIdRejected?: boolean;
+  }
   /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
   | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
   | { kind: 'log'; level: number; text: string };
@@ -403,6 +407,13 @@ export class Session {
     const method = p.properties?.AuthenticationMethod;
     if (!refused && this.auth.method !== undefined && method !== undefined && method !== this.auth.method) {
       this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
+      return;
+    }
+    if (this.config.protocol === 4 && p.reasonCode === 2 && this.config.clientId === '') {
+      // Identifier rejected, and the identifier was the empty one: as paho, no on_connect for
+      // it; the driver retries with a generated id (or reports MQTT_ERR_PROTOCOL).
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason: 'the broker rejected the empty client id', emptyIdRejected: true });
+      this.state = 'disconnecting';
       return;
     }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });

@@ -17,7 +17,7 @@ import { encode, Packet, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
 
-type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent';
+type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId';
 
 /** A broker script: answers each CONNECT as `answer` says and records what the client sent. */
 class Broker {
@@ -53,6 +53,10 @@ class Broker {
       case 'malformed': return peer.write(Buffer.from([0x20, 0x01, 0x00])); // remaining length 1: no CONNACK is that short
       case 'refuse': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: v5 ? 0x87 : 5 }, this.level));
       case 'silent': return;
+      case 'rejectAnyId': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
+      case 'rejectEmptyId': // as mosquitto with allow_zero_length_clientid false
+        if (this.connects[this.connects.length - 1].clientId === '') return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
+        return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0 }, this.level));
     }
   }
 
@@ -103,7 +107,7 @@ afterEach(() => jest.useRealTimers());
 const KEEPALIVE = 5;
 
 /** What paho 1.6.1/2.1.0 call back for each way an attempt ends before CONNACK (seen against scripted servers). */
-const EXPECTED: Record<Exclude<Answer, 'accept'>, Record<'v311 V1' | 'v5 V1' | 'v311 V2' | 'v5 V2', string[]>> = {
+const EXPECTED: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId'>, Record<'v311 V1' | 'v5 V1' | 'v311 V2' | 'v5 V2', string[]>> = {
   close: {
     'v311 V1': ['disconnect 7 undefined'], 'v5 V1': ['disconnect 7 undefined'],
     'v311 V2': ['disconnect DF(false) RC(Unspecified error) Props'], 'v5 V2': ['disconnect DF(false) RC(Unspecified error) Props'],
@@ -125,7 +129,7 @@ const EXPECTED: Record<Exclude<Answer, 'accept'>, Record<'v311 V1' | 'v5 V1' | '
 };
 
 /** loop()'s return in the turn where the attempt ends (paho's, except 'silent': see the README). */
-const LOOP_RC: Record<Exclude<Answer, 'accept'>, Record<'v311' | 'v5', number>> = {
+const LOOP_RC: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId'>, Record<'v311' | 'v5', number>> = {
   close: { v311: MQTT_ERR_CONN_LOST, v5: MQTT_ERR_CONN_LOST },
   malformed: { v311: MQTT_ERR_PROTOCOL, v5: MQTT_ERR_PROTOCOL },
   refuse: { v311: MQTT_ERR_CONN_REFUSED, v5: MQTT_ERR_PROTOCOL },
@@ -357,5 +361,97 @@ describe('the client id CONNECT carries when none is given (paho\'s rules)', () 
     expect(b.connects.map((p) => p.clientId)).toEqual(['', '']);
     expect(c.clientId).toBe('');
     c.disconnect();
+  });
+});
+
+describe('MQTT 3.1.1, a broker that rejects the empty client id (CONNACK 2): paho retries at once with a generated one', () => {
+  async function turns(c: Client, n: number): Promise<number[]> {
+    const rcs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const turn = c.loop(1);
+      await advance(1000);
+      rcs.push(await turn);
+    }
+    return rcs;
+  }
+
+  test('under loop(): no callback for the refused attempt, every call MQTT_ERR_SUCCESS, then connected with a 22-character id', async () => {
+    const b = new Broker(4);
+    b.answer = 'rejectEmptyId';
+    const c = b.client(MQTTv311, false, '');
+    const seen = record(c);
+    const lines: string[] = [];
+    c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
+    await c.connect('broker', 1883, KEEPALIVE);
+    expect(await turns(c, 3)).toEqual([MQTT_ERR_SUCCESS, MQTT_ERR_SUCCESS, MQTT_ERR_SUCCESS]);
+    expect(seen).toEqual(['connect 0 undefined']);
+    expect(b.connects.map((p) => p.clientId)).toEqual(['', c.clientId]);
+    expect(c.clientId).toMatch(/^[0-9a-zA-Z]{22}$/);
+    expect(lines).toContain('Received CONNACK (0, 2), attempting to use non-empty CID');
+    expect(c.isConnected()).toBe(true);
+    c.disconnect();
+  });
+
+  test('under loop(), with a retry that takes time to open: the next loop() call waits for it, as paho\'s retry is made within the call', async () => {
+    const b = new Broker(4);
+    b.answer = 'rejectEmptyId';
+    const slowSecondOpen = () => {
+      const t = b.listener.createTransport();
+      if (b.connects.length === 0) return t;
+      const open = t.open.bind(t);
+      t.open = (handlers) => new Promise<void>((resolve) => setTimeout(resolve, 500)).then(() => open(handlers));
+      return t;
+    };
+    const c = new Client({ createTransport: slowSecondOpen, clock: () => Date.now() });
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    const first = c.loop(1);
+    await settle(); // no clock movement: the retry's open is still pending when this call returns
+    expect(await first).toBe(MQTT_ERR_SUCCESS);
+    expect(c.isConnected()).toBe(false);
+    const second = c.loop(1);
+    await advance(1000);
+    expect(await second).toBe(MQTT_ERR_SUCCESS);
+    expect(seen).toEqual(['connect 0 undefined']);
+    expect(b.connects.map((p) => p.clientId)).toEqual(['', c.clientId]);
+    c.disconnect();
+  });
+
+  test('under loopStart(): the same, in the background', async () => {
+    const b = new Broker(4);
+    b.answer = 'rejectEmptyId';
+    const c = b.client(MQTTv311, true, '');
+    const seen = record(c);
+    c.connectAsync('broker', 1883, KEEPALIVE);
+    c.loopStart();
+    await advance(0);
+    expect(seen).toEqual(['connect RC(Success) Props']);
+    expect(b.connects.map((p) => p.clientId)).toEqual(['', c.clientId]);
+    expect(c.isConnected()).toBe(true);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('with reconnectOnFailure false: no on_connect, on_disconnect with MQTT_ERR_PROTOCOL', async () => {
+    const b = new Broker(4);
+    b.answer = 'rejectEmptyId';
+    const c = new Client({ reconnectOnFailure: false, createTransport: () => b.listener.createTransport(), clock: () => Date.now() });
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    expect(await turns(c, 1)).toEqual([MQTT_ERR_PROTOCOL]);
+    expect(seen).toEqual(['disconnect 2 undefined']);
+    expect(b.connects).toHaveLength(1);
+    expect(c.clientId).toBe('');
+  });
+
+  test('an id of our own that the broker rejects is an ordinary refusal (on_connect 2, on_disconnect MQTT_ERR_CONN_REFUSED)', async () => {
+    const b = new Broker(4);
+    b.answer = 'rejectAnyId';
+    const c = b.client(MQTTv311, false, 'mine');
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    expect(await turns(c, 1)).toEqual([MQTT_ERR_CONN_REFUSED]);
+    expect(seen).toEqual(['connect 2 undefined', 'disconnect 5 undefined']);
+    expect(b.connects).toHaveLength(1);
   });
 });

@@ -126,6 +126,21 @@ describe('CONNACK', () => {
     expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
   });
 
+  it('3.1.1, return code 2 to an empty client id: no connack event, a close marked emptyIdRejected (the driver retries as paho)', () => {
+    const b = new ScriptedBroker({ clientId: '' });
+    b.connect();
+    b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, emptyIdRejected: true })]);
+    expect(b.sentPackets()).toEqual([]);
+    // An id of our own, or MQTT 5 (whose codes start at 0x80): an ordinary refusal.
+    const own = new ScriptedBroker({ clientId: 'mine' });
+    own.connect();
+    own.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
+    const ev = own.events();
+    expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
+    expect(ev[1]).not.toHaveProperty('emptyIdRejected');
+  });
+
   it('5.0: reason code 0x87 (Not authorized) refuses, with rc MQTT_ERR_PROTOCOL as paho (only 3.x codes 1-5 are CONN_REFUSED); queued QoS 1 messages are not sent', () => {
     const b = new ScriptedBroker({ protocol: 5 });
     b.connect();
