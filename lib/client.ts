@@ -151,7 +151,7 @@ export class Client extends EventEmitter {
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
-  /** The reconnect with a generated id after the broker rejected the empty one (retryWithGeneratedId), while it runs. */
+  /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
   private idRetry: Promise<void> | null = null;
   /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
   private firstConnect = true;
@@ -931,7 +931,7 @@ export class Client extends EventEmitter {
       case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
-        if (ev.emptyIdRejected && this.reconnectOnFailure) return this.retryWithGeneratedId();
+        if (ev.retry !== undefined && this.reconnectOnFailure) return this.retryRefused(ev.retry);
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
@@ -1019,12 +1019,18 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * MQTT 3.1.1, the broker rejected the empty client id: as paho, reconnect at once with a
-   * generated one, with no callback for the refused attempt. loop() waits for this attempt.
+   * MQTT 3.1.1, CONNACK 2 to our empty client id or 1 (protocol version): as paho, reconnect
+   * at once with a generated id, or with MQTT 3.1 (kept from then on), and no callback for the
+   * refused attempt. loop() waits for this attempt.
    */
-  private retryWithGeneratedId(): void {
-    this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 2), attempting to use non-empty CID');
-    this.session.config.clientId = generatedClientId();
+  private retryRefused(kind: 'generatedId' | 'mqtt31'): void {
+    if (kind === 'generatedId') {
+      this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 2), attempting to use non-empty CID');
+      this.session.config.clientId = generatedClientId();
+    } else {
+      this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 1), attempting downgrade to MQTT v3.1.');
+      this.session.config.protocol = MQTTv31;
+    }
     this.dropTransport();
     const retry = this.reconnect().then(() => {
       if (this.background !== 'none') this.pump.schedulePump();

@@ -72,8 +72,12 @@ export type SessionEvent =
   /** The session wants the connection closed (after writing what it queued). */
   | {
     kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties;
-    /** MQTT 3.1.1: the broker refused our empty client id (return code 2); the driver may retry with a generated one. */
-    emptyIdRejected?: boolean;
+    /**
+     * MQTT 3.1.1 refusals paho answers with an immediate retry, which the driver may make:
+     * 'generatedId' (return code 2 to our empty client id), 'mqtt31' (return code 1, the
+     * broker does not speak 3.1.1).
+     */
+    retry?: 'generatedId' | 'mqtt31';
   }
   /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
   | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
@@ -409,10 +413,12 @@ export class Session {
       this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
       return;
     }
-    if (this.config.protocol === 4 && p.reasonCode === 2 && this.config.clientId === '') {
-      // Identifier rejected, and the identifier was the empty one: as paho, no on_connect for
-      // it; the driver retries with a generated id (or reports MQTT_ERR_PROTOCOL).
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason: 'the broker rejected the empty client id', emptyIdRejected: true });
+    if (this.config.protocol === 4 && (p.reasonCode === 1 || (p.reasonCode === 2 && this.config.clientId === ''))) {
+      // Unacceptable protocol version, or our empty identifier rejected: as paho, no on_connect
+      // for it; the driver retries with MQTT 3.1 or a generated id (or reports MQTT_ERR_PROTOCOL).
+      const retry = p.reasonCode === 1 ? 'mqtt31' : 'generatedId';
+      const reason = retry === 'mqtt31' ? 'the broker does not accept MQTT 3.1.1' : 'the broker rejected the empty client id';
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason, retry });
       this.state = 'disconnecting';
       return;
     }

@@ -17,7 +17,7 @@ import { encode, Packet, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
 
-type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId';
+type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only';
 
 /** A broker script: answers each CONNECT as `answer` says and records what the client sent. */
 class Broker {
@@ -53,6 +53,10 @@ class Broker {
       case 'malformed': return peer.write(Buffer.from([0x20, 0x01, 0x00])); // remaining length 1: no CONNACK is that short
       case 'refuse': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: v5 ? 0x87 : 5 }, this.level));
       case 'silent': return;
+      case 'mqtt31Only': { // a broker that predates 3.1.1: return code 1 to anything newer
+        const level = this.connects[this.connects.length - 1].protocolVersion;
+        return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: level === 3 ? 0 : 1 }, 3));
+      }
       case 'rejectAnyId': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
       case 'rejectEmptyId': // as mosquitto with allow_zero_length_clientid false
         if (this.connects[this.connects.length - 1].clientId === '') return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
@@ -107,7 +111,7 @@ afterEach(() => jest.useRealTimers());
 const KEEPALIVE = 5;
 
 /** What paho 1.6.1/2.1.0 call back for each way an attempt ends before CONNACK (seen against scripted servers). */
-const EXPECTED: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId'>, Record<'v311 V1' | 'v5 V1' | 'v311 V2' | 'v5 V2', string[]>> = {
+const EXPECTED: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only'>, Record<'v311 V1' | 'v5 V1' | 'v311 V2' | 'v5 V2', string[]>> = {
   close: {
     'v311 V1': ['disconnect 7 undefined'], 'v5 V1': ['disconnect 7 undefined'],
     'v311 V2': ['disconnect DF(false) RC(Unspecified error) Props'], 'v5 V2': ['disconnect DF(false) RC(Unspecified error) Props'],
@@ -129,7 +133,7 @@ const EXPECTED: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId
 };
 
 /** loop()'s return in the turn where the attempt ends (paho's, except 'silent': see the README). */
-const LOOP_RC: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId'>, Record<'v311' | 'v5', number>> = {
+const LOOP_RC: Record<Exclude<Answer, 'accept' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only'>, Record<'v311' | 'v5', number>> = {
   close: { v311: MQTT_ERR_CONN_LOST, v5: MQTT_ERR_CONN_LOST },
   malformed: { v311: MQTT_ERR_PROTOCOL, v5: MQTT_ERR_PROTOCOL },
   refuse: { v311: MQTT_ERR_CONN_REFUSED, v5: MQTT_ERR_PROTOCOL },
@@ -453,5 +457,44 @@ describe('MQTT 3.1.1, a broker that rejects the empty client id (CONNACK 2): pah
     expect(await turns(c, 1)).toEqual([MQTT_ERR_CONN_REFUSED]);
     expect(seen).toEqual(['connect 2 undefined', 'disconnect 5 undefined']);
     expect(b.connects).toHaveLength(1);
+  });
+});
+
+describe('MQTT 3.1.1 refused with return code 1 (protocol version): paho retries at once with MQTT 3.1', () => {
+  test('under loop(): no callback for the refused attempt, then connected on 3.1, which later connections keep', async () => {
+    const b = new Broker(4);
+    b.answer = 'mqtt31Only';
+    const c = b.client(MQTTv311, false, 'old-broker');
+    const seen = record(c);
+    const lines: string[] = [];
+    c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
+    await c.connect('broker', 1883, KEEPALIVE);
+    const rcs: number[] = [];
+    while (seen.length === 0 && rcs.length < 5) {
+      const turn = c.loop(1);
+      await advance(1000);
+      rcs.push(await turn);
+    }
+    expect(rcs.every((rc) => rc === MQTT_ERR_SUCCESS)).toBe(true);
+    expect(seen).toEqual(['connect 0 undefined']);
+    expect(b.connects.map((p) => [p.protocolVersion, p.clientId])).toEqual([[4, 'old-broker'], [3, 'old-broker']]);
+    expect(lines).toContain('Received CONNACK (0, 1), attempting downgrade to MQTT v3.1.');
+    expect(c.protocol).toBe(MQTTv31);
+    await c.reconnect();
+    expect(b.connects[2].protocolVersion).toBe(3);
+    c.disconnect();
+  });
+
+  test('with reconnectOnFailure false: no on_connect, on_disconnect with MQTT_ERR_PROTOCOL, still 3.1.1', async () => {
+    const b = new Broker(4);
+    b.answer = 'mqtt31Only';
+    const c = new Client({ clientId: 'x', reconnectOnFailure: false, createTransport: () => b.listener.createTransport(), clock: () => Date.now() });
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    const turn = c.loop(1);
+    await advance(1000);
+    expect(await turn).toBe(MQTT_ERR_PROTOCOL);
+    expect(seen).toEqual(['disconnect 2 undefined']);
+    expect(c.protocol).toBe(MQTTv311);
   });
 });

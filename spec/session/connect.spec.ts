@@ -117,7 +117,7 @@ describe('CONNACK', () => {
     expect(b.sentPackets()).toEqual([]);
   });
 
-  it.each([1, 2, 3, 4])('refused with 3.1.1 return code %i: close with MQTT_ERR_CONN_REFUSED', (rc) => {
+  it.each([2, 3, 4])('refused with 3.1.1 return code %i: close with MQTT_ERR_CONN_REFUSED', (rc) => {
     const b = new ScriptedBroker();
     b.connect();
     b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: rc });
@@ -126,11 +126,11 @@ describe('CONNACK', () => {
     expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
   });
 
-  it('3.1.1, return code 2 to an empty client id: no connack event, a close marked emptyIdRejected (the driver retries as paho)', () => {
+  it('3.1.1, return code 2 to an empty client id: no connack event, a close whose retry is a generated id (the driver retries as paho)', () => {
     const b = new ScriptedBroker({ clientId: '' });
     b.connect();
     b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
-    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, emptyIdRejected: true })]);
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, retry: 'generatedId' })]);
     expect(b.sentPackets()).toEqual([]);
     // An id of our own, or MQTT 5 (whose codes start at 0x80): an ordinary refusal.
     const own = new ScriptedBroker({ clientId: 'mine' });
@@ -138,7 +138,21 @@ describe('CONNACK', () => {
     own.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
     const ev = own.events();
     expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
-    expect(ev[1]).not.toHaveProperty('emptyIdRejected');
+    expect(ev[1]).not.toHaveProperty('retry');
+  });
+
+  it('3.1.1, return code 1 (unacceptable protocol version): no connack event, a close whose retry is MQTT 3.1; not on 3.1 itself', () => {
+    const b = new ScriptedBroker();
+    b.connect();
+    b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 1 });
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, retry: 'mqtt31' })]);
+    const v31 = new ScriptedBroker({ protocol: 3 });
+    v31.connect();
+    v31.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 1 });
+    const ev = v31.events();
+    expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
+    expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
+    expect(ev[1]).not.toHaveProperty('retry');
   });
 
   it('5.0: reason code 0x87 (Not authorized) refuses, with rc MQTT_ERR_PROTOCOL as paho (only 3.x codes 1-5 are CONN_REFUSED); queued QoS 1 messages are not sent', () => {
