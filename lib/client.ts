@@ -151,6 +151,8 @@ export class Client extends EventEmitter {
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** loopStop() calls waiting for a disconnect() to finish (disconnectFinished). */
+  private transportReleased: Array<() => void> | null = null; // made when needed: idle memory
   /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
   private idRetry: Promise<void> | null = null;
   /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
@@ -820,9 +822,15 @@ export class Client extends EventEmitter {
     return MQTT_ERR_SUCCESS;
   }
 
-  /** Stops the background pump (the connection stays open; loop() can drive it again). */
+  /**
+   * Stops the background pump (the connection stays open; loop() can drive it again). After
+   * disconnect() it first lets the disconnection finish, as paho's loop_stop() lets its thread
+   * write the DISCONNECT: on_disconnect has run when it resolves.
+   */
   async loopStop(): Promise<number> {
     if (this.background !== 'start') return MQTT_ERR_INVAL;
+    if (this.userDisconnect && this.transport !== null) await this.disconnectFinished();
+    if (this.background !== 'start') return MQTT_ERR_SUCCESS; // loopStop() or loopForever() meanwhile
     this.background = 'none';
     this.pump.clearTimer();
     this.clearReconnectTimer();
@@ -1099,10 +1107,32 @@ export class Client extends EventEmitter {
     if (this.releaseTransport()) this.session.connectionLost();
   }
 
+  /**
+   * Resolves once the connection disconnect() is closing is gone (its close processed,
+   * on_disconnect run); a connection that does not close within connectTimeout is dropped.
+   */
+  private disconnectFinished(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const transport = this.transport;
+      const timer = setTimeout(() => {
+        if (this.transport === transport) this.connectionLost(MQTT_ERR_SUCCESS);
+      }, this.connectTimeout * 1000);
+      (this.transportReleased ??= []).push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Closes the current transport and forgets its read state (unread bytes, pauses); false when there was none. */
   private releaseTransport(): boolean {
     const t = this.transport;
     if (t === null) return false;
+    const waiters = this.transportReleased;
+    if (waiters !== null) {
+      this.transportReleased = null;
+      for (const w of waiters) queueMicrotask(w);
+    }
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];

@@ -244,6 +244,36 @@ describe('a socket that cannot be opened fires on_connect_fail (background modes
   });
 });
 
+describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', () => {
+  test('on_disconnect (rc 0) has run when loopStop() resolves; the DISCONNECT went out', async () => {
+    const b = new Broker(4);
+    const c = b.client(MQTTv311, false);
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    c.loopStart();
+    await settle();
+    expect(seen).toEqual(['connect 0 undefined']);
+    expect(c.disconnect()).toBe(MQTT_ERR_SUCCESS);
+    expect(await c.loopStop()).toBe(MQTT_ERR_SUCCESS);
+    expect(seen).toEqual(['connect 0 undefined', 'disconnect 0 undefined']);
+    expect(new Parser({ protocolVersion: 4 }).feed(b.peer.takeReceived()).map((p) => p.type)).toEqual(['connect', 'disconnect']);
+    expect(c._debugSizes().timers).toBe(0);
+  });
+
+  test('without disconnect(), loopStop() leaves the connection open and calls nothing', async () => {
+    const b = new Broker(4);
+    const c = b.client(MQTTv311, false);
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    c.loopStart();
+    await settle();
+    expect(await c.loopStop()).toBe(MQTT_ERR_SUCCESS);
+    expect(seen).toEqual(['connect 0 undefined']);
+    expect(c.isConnected()).toBe(true);
+    c.disconnect();
+  });
+});
+
 describe('loop() around disconnect() (paho\'s return codes)', () => {
   test('the call in which the requested disconnect completes returns MQTT_ERR_SUCCESS; later calls MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);

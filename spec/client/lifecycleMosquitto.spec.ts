@@ -167,6 +167,19 @@ describeWithMosquitto('connection ends and loop() return codes as paho [mosquitt
     await waitFor(() => broker.log().includes(`Received DISCONNECT from ${id}`), 5000, 'DISCONNECT in mosquitto\'s log');
   });
 
+  test('loopStart(), then disconnect() and loopStop(): on_disconnect (rc 0) has run when loopStop() resolves', async () => {
+    const c = clients.make();
+    const seen: string[] = [];
+    c.on_connect = (_c: Client, _u: unknown, _f: unknown, r: number) => seen.push(`connect ${r}`);
+    c.on_disconnect = (_c: Client, _u: unknown, r: number) => seen.push(`disconnect ${r}`);
+    await c.connect(broker.host, broker.port, 60);
+    c.loopStart();
+    await waitFor(() => seen.length > 0, 5000, 'on_connect');
+    c.disconnect();
+    expect(await c.loopStop()).toBe(MQTT_ERR_SUCCESS);
+    expect(seen).toEqual(['connect 0', 'disconnect 0']);
+  });
+
   test('disconnect() from on_message under a manual loop(): every call up to the end returns MQTT_ERR_SUCCESS', async () => {
     const c = clients.make({ protocol: MQTTv311 });
     let disconnectRc: number | null = null;
