@@ -151,6 +151,10 @@ export class Client extends EventEmitter {
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** Callbacks of session events are running (dispatch()): paho's "inside a callback". */
+  private dispatchDepth = 0;
+  /** disconnect() is ending the connection at once; the transport closes itself after flushing. */
+  private closingOnItsOwn = false;
   /** loopStop() calls waiting for a disconnect() to finish (disconnectFinished). */
   private transportReleased: Array<() => void> | null = null; // made when needed: idle memory
   /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
@@ -645,7 +649,20 @@ export class Client extends EventEmitter {
     this.session.disconnect(this.clock(), code, props);
     this.flush();
     this.transport.end();
+    // As paho's disconnect() with no loop thread, outside a callback: it writes DISCONNECT
+    // itself, so on_disconnect has run when it returns (the socket finishes closing on its own).
+    if (this.background === 'none' && this.dispatchDepth === 0) this.disconnectedNow();
     return MQTT_ERR_SUCCESS;
+  }
+
+  private disconnectedNow(): void {
+    this.closingOnItsOwn = true;
+    try {
+      this.connectionLost(MQTT_ERR_SUCCESS);
+    } finally {
+      this.closingOnItsOwn = false;
+    }
+    this.wake(); // a loop() waiting meanwhile returns now
   }
 
   /**
@@ -916,10 +933,15 @@ export class Client extends EventEmitter {
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
   dispatch(): void {
-    for (;;) {
-      const events = this.session.takeEvents();
-      if (events.length === 0) return;
-      for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+    this.dispatchDepth++;
+    try {
+      for (;;) {
+        const events = this.session.takeEvents();
+        if (events.length === 0) return;
+        for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+      }
+    } finally {
+      this.dispatchDepth--;
     }
   }
 
@@ -1138,7 +1160,7 @@ export class Client extends EventEmitter {
     this.inbox = [];
     this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
-    t.destroy();
+    if (!this.closingOnItsOwn) t.destroy(); // destroy() would drop a DISCONNECT not yet flushed
     return true;
   }
 
