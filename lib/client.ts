@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import EventEmitter from 'eventemitter3';
-import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, randomClientId } from './client/args';
+import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, parseClientArgs, generatedClientId } from './client/args';
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
@@ -76,11 +76,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
    * also has `session_present`). Table per version: README "MQTT 5".
    */
   on_connect: ClientCallbacks<V, P, U>['on_connect'] | null = null;
-  /** Called when a connection attempt fails (socket error while reconnecting, or no CONNACK): `(client, userdata)`. */
+  /**
+   * Called when loopStart()/loopForever() cannot open the socket of a connection attempt
+   * (refused, DNS, TLS handshake): `(client, userdata)`. A connection that opened and ended
+   * before its CONNACK ends with on_disconnect instead, as in paho.
+   */
   on_connect_fail: ClientCallbacks<V, P, U>['on_connect_fail'] | null = null;
   /**
-   * Called when the connection ends: `(client, userdata, rc, properties?)`; rc 0 after
-   * disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
+   * Called when the connection ends, also before its CONNACK (rc MQTT_ERR_CONN_LOST when the
+   * broker closed it, MQTT_ERR_PROTOCOL for a malformed CONNACK, MQTT_ERR_CONN_REFUSED after a
+   * refusing 3.x CONNACK, MQTT_ERR_KEEPALIVE when none came in time): `(client, userdata, rc,
+   * properties?)`; rc 0 after disconnect(). MQTTv5 + VERSION1: a ReasonCodes when the broker sent DISCONNECT. VERSION2:
    * `(client, userdata, DisconnectFlags, ReasonCodes, Properties)`.
    */
   on_disconnect: ClientCallbacks<V, P, U>['on_disconnect'] | null = null;
@@ -175,6 +181,14 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   private mode!: CallbackMode;
   /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
   private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** Callbacks of session events are running (dispatch()): paho's "inside a callback". */
+  private dispatchDepth = 0;
+  /** disconnect() is ending the connection at once; the transport closes itself after flushing. */
+  private closingOnItsOwn = false;
+  /** loopStop() calls waiting for a disconnect() to finish (disconnectFinished). */
+  private transportReleased: Array<() => void> | null = null; // made when needed: idle memory
+  /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
+  private idRetry: Promise<void> | null = null;
   /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
   private firstConnect = true;
 
@@ -208,9 +222,10 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     let clientId = o.clientId ?? '';
     if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
     if (clientId === '') {
-      if (!cleanSession) throw new ValueError('cleanSession: a client with a random id must use a clean session');
-      // MQTT 5: send the empty id and adopt the server's Assigned Client Identifier (§3.2.2.3.7).
-      if (protocol !== MQTTv5) clientId = randomClientId();
+      if (!cleanSession) throw new ValueError('cleanSession: false needs a clientId (without one the broker makes a new session each time)');
+      // As paho: CONNECT carries the empty id and the broker assigns one per connection;
+      // 3.1 forbids an empty id, so there one is generated now.
+      if (protocol === MQTTv31) clientId = generatedClientId();
     }
     const maxPacketSize = o.maxPacketSize ?? 0;
     if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
@@ -587,7 +602,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       } catch (e) {
         last = e;
         // disconnect() or another connect() meanwhile: stop here.
-        if (this.userDisconnect || (e as Error).message === 'connection attempt superseded') throw e;
+        if (this.userDisconnect || isSuperseded(e)) throw e;
       }
     }
     throw last;
@@ -704,13 +719,28 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     else {
       this.flush();
       this.transport.end();
+      // As paho's disconnect() with no loop thread, outside a callback: it writes DISCONNECT
+      // itself, so on_disconnect has run when it returns (the socket finishes closing on its own).
+      if (this.background === 'none' && this.dispatchDepth === 0) this.disconnectedNow();
     }
     return MQTT_ERR_SUCCESS;
   }
 
+  private disconnectedNow(): void {
+    this.closingOnItsOwn = true;
+    try {
+      this.connectionLost(MQTT_ERR_SUCCESS);
+    } finally {
+      this.closingOnItsOwn = false;
+    }
+    this.wake(); // a loop() waiting meanwhile returns now
+  }
+
   /**
-   * The client id in use: the one given, a random one (MQTT 3.1/3.1.1 without one), or on
-   * MQTT 5 without one, '' until the broker's CONNACK assigns one (then reconnects use it).
+   * The client id CONNECT carries (paho's `_client_id`): the one given; without one, '' on
+   * MQTT 3.1.1 and 5.0 (the broker assigns an id to each connection; on 5.0 on_connect's
+   * properties say which, as AssignedClientIdentifier, and it is not reused), and 22 random
+   * characters of [0-9a-zA-Z] on 3.1, or on 3.1.1 once a broker rejected the empty id.
    */
   get clientId(): string {
     return this.session.config.clientId;
@@ -873,21 +903,25 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /**
    * Waits at most `timeout` seconds for network activity (or the next keepalive deadline),
-   * processes it and runs callbacks. Returns an MQTT_ERR_* code; never throws for network
-   * trouble (a lost connection is MQTT_ERR_CONN_LOST).
+   * processes it and runs callbacks. Returns an MQTT_ERR_* code, as paho's loop(): the call in
+   * which the connection ends returns why (MQTT_ERR_SUCCESS when disconnect() asked for it,
+   * MQTT_ERR_CONN_LOST, MQTT_ERR_PROTOCOL, ...); a call with no connection at all returns
+   * MQTT_ERR_CONN_LOST. Never throws for network trouble.
    */
   async loop(timeout = 1.0): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
     this.callbacks.throwPendingError();
-    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_NO_CONN;
+    if (this.idRetry !== null) await this.idRetry; // paho makes that connection within the call that saw the refusal
+    if (this.transport === null && this.transportClosed === null) return MQTT_ERR_CONN_LOST;
     // Wait for input unless some is ready to decode (bytes held at the high-water mark are not).
     if ((this.inbox.length === 0 || this.flow.waiting >= this.flow.maxMessages) && this.transportClosed === null) {
       const wait = Math.min(timeout * 1000, Math.max(0, this.session.nextDeadline() - this.clock()));
       await this.pump.waitForActivity(wait);
     }
+    // The connection ended in this step (rc says how): the later steps have nothing to work on.
     let rc = this.loopRead();
-    if (rc === MQTT_ERR_SUCCESS) rc = this.loopWrite();
-    if (rc === MQTT_ERR_SUCCESS) rc = this.loopMisc();
+    if (rc === MQTT_ERR_SUCCESS && this.transport !== null) rc = this.loopWrite();
+    if (rc === MQTT_ERR_SUCCESS && this.transport !== null) rc = this.loopMisc();
     this.callbacks.throwPendingError();
     return rc;
   }
@@ -961,9 +995,15 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return MQTT_ERR_SUCCESS;
   }
 
-  /** Stops the background pump (the connection stays open; loop() can drive it again). */
+  /**
+   * Stops the background pump (the connection stays open; loop() can drive it again). After
+   * disconnect() it first lets the disconnection finish, as paho's loop_stop() lets its thread
+   * write the DISCONNECT: on_disconnect has run when it resolves.
+   */
   async loopStop(): Promise<number> {
     if (this.background !== 'start') return MQTT_ERR_INVAL;
+    if (this.userDisconnect && this.transport !== null) await this.disconnectFinished();
+    if (this.background !== 'start') return MQTT_ERR_SUCCESS; // loopStop() or loopForever() meanwhile
     this.background = 'none';
     this.pump.clearTimer();
     this.clearReconnectTimer();
@@ -984,7 +1024,10 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       this.forever = { resolve, reject };
       this.background = 'forever';
       if (this.transport === null && !retryFirstConnection) {
-        this.reconnect().then(() => this.resumeBackground(), (e) => this.endForever(e));
+        this.reconnect().then(() => this.resumeBackground(), (e) => {
+          if (!isSuperseded(e)) this.callbacks.fire('on_connect_fail', 'connect_fail');
+          this.endForever(e);
+        });
         return;
       }
       this.resumeBackground();
@@ -1050,10 +1093,15 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
   dispatch(): void {
-    for (;;) {
-      const events = this.session.takeEvents();
-      if (events.length === 0) return;
-      for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+    this.dispatchDepth++;
+    try {
+      for (;;) {
+        const events = this.session.takeEvents();
+        if (events.length === 0) return;
+        for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+      }
+    } finally {
+      this.dispatchDepth--;
     }
   }
 
@@ -1073,6 +1121,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
+        if (ev.retry !== undefined && this.reconnectOnFailure) return this.retryRefused(ev.retry);
         this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
@@ -1159,16 +1208,14 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
-    const attemptFailed = !this.session.connackReceived && !expected;
     this.session.connectionLost();
     this.dispatch();
-    // No CONNACK ever came (timeout, or closed before it): a failed attempt, not a disconnection.
-    if (attemptFailed) this.callbacks.fire('on_connect_fail', 'connect_fail');
-    else {
-      const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
-      if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
-      else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
-    }
+    // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
+    // connection whose socket opened ends with on_disconnect; on_connect_fail is only for a
+    // socket that could not be opened.
+    const drc = finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc;
+    if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', drc, properties);
+    else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, drc, serverReason, properties));
     this.socketHooks.closing();
     if (expected || !this.wantConnect) {
       this.settleForever();
@@ -1178,6 +1225,33 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     }
   }
 
+  /**
+   * MQTT 3.1.1, CONNACK 2 to our empty client id or 1 (protocol version): as paho, reconnect
+   * at once with a generated id, or with MQTT 3.1 (kept from then on), and no callback for the
+   * refused attempt. loop() waits for this attempt.
+   */
+  private retryRefused(kind: 'generatedId' | 'mqtt31'): void {
+    if (kind === 'generatedId') {
+      this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 2), attempting to use non-empty CID');
+      this.session.config.clientId = generatedClientId();
+    } else {
+      this.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 1), attempting downgrade to MQTT v3.1.');
+      this.session.config.protocol = MQTTv31;
+    }
+    this.dropTransport();
+    const retry = this.reconnect().then(() => {
+      if (this.background !== 'none') this.pump.schedulePump();
+    }, (e) => {
+      // reconnect() logged the failure; in the background modes it counts as a failed attempt.
+      if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
+      this.callbacks.fire('on_connect_fail', 'connect_fail');
+      this.startReconnect(this.backoff.next());
+    }).finally(() => {
+      if (this.idRetry === retry) this.idRetry = null;
+    });
+    this.idRetry = retry;
+  }
+
   private startReconnect(delaySeconds: number): void {
     this.clearReconnectTimer();
     if (delaySeconds > 0) this.log(MQTT_LOG_INFO, `Reconnecting in ${delaySeconds} s`);
@@ -1185,7 +1259,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
       this.reconnect().then(() => this.pump.schedulePump(), (e) => {
-        if (this.background === 'none' || this.userDisconnect || (e as Error).message === 'connection attempt superseded') return;
+        if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
         this.startReconnect(this.backoff.next());
       });
@@ -1233,18 +1307,41 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     if (this.releaseTransport()) this.session.connectionLost();
   }
 
+  /**
+   * Resolves once the connection disconnect() is closing is gone (its close processed,
+   * on_disconnect run); a connection that does not close within connectTimeout is dropped.
+   */
+  private disconnectFinished(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const transport = this.transport;
+      const timer = setTimeout(() => {
+        if (this.transport === transport) this.connectionLost(MQTT_ERR_SUCCESS);
+      }, this.connectTimeout * 1000);
+      (this.transportReleased ??= []).push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Closes the current transport and forgets its read state (unread bytes, pauses); false when there was none. */
   private releaseTransport(): boolean {
     const t = this.transport;
     if (t === null) return false;
+    const waiters = this.transportReleased;
+    if (waiters !== null) {
+      this.transportReleased = null;
+      for (const w of waiters) queueMicrotask(w);
+    }
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
     this.backpressure.connectionLost(!this.cleanSession);
     this.readBatching.reset();
-    // After disconnect(), let what was written (the DISCONNECT) go out first; otherwise close at once.
-    if (this.userDisconnect) t.end();
-    else t.destroy();
+    // After disconnect(), let what was written (the DISCONNECT) go out first (disconnect() has
+    // already ended it when it completed the disconnection itself); otherwise close at once.
+    if (!this.userDisconnect) t.destroy();
+    else if (!this.closingOnItsOwn) t.end();
     return true;
   }
 
@@ -1266,6 +1363,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       inbox: this.inbox.length, timers: (this.pump.timerArmed ? 1 : 0) + (this.reconnectTimer ? 1 : 0),
     };
   }
+}
+
+/** A connection attempt given up because another reconnect() or disconnect() came meanwhile. */
+function isSuperseded(e: unknown): boolean {
+  return (e as Error)?.message === 'connection attempt superseded';
 }
 
 /** The default clock: one function shared by every client, not a closure each. */

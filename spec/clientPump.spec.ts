@@ -3,7 +3,7 @@
  * scripted broker on the other end, and jest's fake clock for every delay.
  */
 import {
-  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTMessage,
+  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_SUCCESS, MQTTMessage,
 } from '../lib';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
@@ -111,13 +111,15 @@ describe('reconnect backoff (reconnectDelaySet)', () => {
     await c.loopStop();
   });
 
-  test('a CONNACK that never comes fails the attempt after the keepalive, fires on_connect_fail, and retries', async () => {
+  test('a CONNACK that never comes ends the connection after the keepalive with on_disconnect(MQTT_ERR_KEEPALIVE), as paho, and retries', async () => {
     const broker = new Broker();
     broker.answerConnect = false;
     const c = broker.client();
     c.reconnectDelaySet(2, 2);
     const fails: number[] = [];
-    c.on_connect_fail = () => fails.push(Date.now());
+    let connectFails = 0;
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number) => { if (rc === MQTT_ERR_KEEPALIVE) fails.push(Date.now()); };
+    c.on_connect_fail = () => connectFails++;
     const start = Date.now();
     await c.connect('broker', 1883, 5);
     c.loopStart();
@@ -126,6 +128,7 @@ describe('reconnect backoff (reconnectDelaySet)', () => {
     await advance(1);
     await settle();
     expect(fails).toEqual([start + 5000]);
+    expect(connectFails).toBe(0); // the socket opened: not a failed attempt in paho's sense
     expect(broker.peer.closed).toBe(true);
     await advance(2000);
     await settle();
@@ -282,10 +285,10 @@ describe('the pump', () => {
     c.disconnect();
   });
 
-  test('loop() returns MQTT_ERR_NO_CONN before connect and MQTT_ERR_CONN_LOST when the broker closes', async () => {
+  test('loop() returns MQTT_ERR_CONN_LOST before connect (as paho), and when the broker closes', async () => {
     const broker = new Broker();
     const c = broker.client();
-    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_NO_CONN);
+    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_CONN_LOST);
     await c.connect('broker', 1883, 60);
     const first = c.loop(1);
     await settle();
@@ -295,6 +298,6 @@ describe('the pump', () => {
     const second = c.loop(1);
     await settle();
     await expect(second).resolves.toBe(MQTT_ERR_CONN_LOST);
-    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_NO_CONN);
+    await expect(c.loop(0)).resolves.toBe(MQTT_ERR_CONN_LOST);
   });
 });

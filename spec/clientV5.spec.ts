@@ -4,7 +4,7 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_SUCCESS, MQTTv5, Properties, ReasonCodes } from '../lib';
+import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5, Properties, ReasonCodes } from '../lib';
 import { ValueError } from '../lib/errors';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
@@ -118,18 +118,18 @@ describe('enhanced authentication through on_auth', () => {
 
   // The DISCONNECT 0x87 itself is checked at engine level (spec/session/mqtt5.spec.ts): the
   // memory transport drops bytes written just before destroy().
-  test('no on_auth (or one returning null, or throwing): no answer, the attempt fails (on_connect_fail)', async () => {
+  test('no on_auth (or one returning null, or throwing): no answer, the connection ends before CONNACK (on_disconnect, as any such end)', async () => {
     for (const onAuth of [null, () => null, () => { throw new Error('no credentials'); }]) {
       const b = authBroker(1);
       const c = b.client({ reconnectOnFailure: false });
       c.on_auth = onAuth;
       let failed = false;
-      c.on_connect_fail = () => { failed = true; };
+      c.on_disconnect = (_c: Client, _u: unknown, rc: number) => { failed = rc === MQTT_ERR_CONN_REFUSED; };
       const lines: string[] = [];
       c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
       await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
       c.loopStart();
-      await until(() => failed, 'on_connect_fail');
+      await until(() => failed, 'on_disconnect(MQTT_ERR_CONN_REFUSED)');
       expect(lines.some((l) => l.includes('enhanced authentication abandoned by the client'))).toBe(true);
       expect(b.of('auth')).toEqual([]);
       await c.loopStop();
@@ -164,7 +164,7 @@ describe('enhanced authentication through on_auth', () => {
 });
 
 describe('client id, options, DISCONNECT rules', () => {
-  test('MQTT 5 without a client id: CONNECT carries an empty one; clientId is the assigned one afterwards', async () => {
+  test('MQTT 5 without a client id: CONNECT carries an empty one, on every connection (the assigned one is not reused, as paho 2.1)', async () => {
     const b = new Broker();
     b.answer = (p, peer) => {
       if (p.type === 'connect') b.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AssignedClientIdentifier: 'auto-42' } });
@@ -176,14 +176,15 @@ describe('client id, options, DISCONNECT rules', () => {
     await c.connect('broker', 1883, 0);
     c.loopStart();
     await until(() => connected === 1, 'on_connect');
-    expect(c.clientId).toBe('auto-42');
+    expect(c.clientId).toBe('');
     await c.reconnect();
     await until(() => connected === 2, 'second on_connect');
-    expect(b.of('connect').map((p) => p.clientId)).toEqual(['', 'auto-42']);
+    expect(b.of('connect').map((p) => p.clientId)).toEqual(['', '']);
     c.disconnect();
     await c.loopStop();
-    // 3.1.1 keeps paho's random id.
-    expect(new Client({ createTransport: () => b.listener.createTransport() }).clientId).toMatch(/^mqttloop-/);
+    // 3.1.1 sends an empty id too; 3.1, which forbids one, a generated one.
+    expect(new Client({ createTransport: () => b.listener.createTransport() }).clientId).toBe('');
+    expect(new Client({ protocol: MQTTv31, createTransport: () => b.listener.createTransport() }).clientId).toMatch(/^[0-9a-zA-Z]{22}$/);
   });
 
   test('maxPacketSize: validated at construction, announced in CONNECT', async () => {

@@ -82,10 +82,29 @@ export function normalizeUnsubscribe(topic: unknown): string[] {
 
 const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-/** A random client id, 'mqttloop-' and 13 base-62 characters: 22 in all, within MQTT 3.1's limit of 23. */
+/**
+ * A random client id for MQTTClient (amqtt generates its own ids, never an empty one):
+ * 'mqttloop-' and 13 base-62 characters, 22 in all.
+ */
 export function randomClientId(): string {
   const bytes = randomBytes(13);
   let id = 'mqttloop-';
   for (let i = 0; i < 13; i++) id += BASE62[bytes[i] % 62];
+  return id;
+}
+
+/**
+ * The id the Client generates on MQTT 3.1 when given none (3.1 forbids an empty one), and on
+ * 3.1.1 when the broker rejects the empty one: 22 characters of [0-9a-zA-Z], paho's form (a
+ * random 128-bit number in base 62), within the 1-23 characters of that set every broker must
+ * accept [MQTT-3.1.3-5].
+ */
+export function generatedClientId(): string {
+  let n = BigInt('0x' + randomBytes(16).toString('hex'));
+  let id = '';
+  for (let i = 0; i < 22; i++) {
+    id = BASE62[Number(n % 62n)] + id;
+    n /= 62n;
+  }
   return id;
 }

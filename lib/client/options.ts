@@ -20,7 +20,7 @@ export interface ConnectTarget {
 }
 
 export interface ClientOptions {
-  /** Empty or absent: a random id (then `cleanSession: false` is refused). */
+  /** Empty or absent: CONNECT carries an empty id and the broker assigns one (MQTT 3.1: a random id); then `cleanSession: false` is refused. */
   clientId?: string;
   /**
    * MQTT 3.1/3.1.1 only (default true). With MQTTv5 giving it is a ValueError, as in paho:

@@ -73,7 +73,15 @@ export type SessionEvent =
   | { kind: 'subscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
   /** The session wants the connection closed (after writing what it queued). */
-  | { kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties }
+  | {
+    kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties;
+    /**
+     * MQTT 3.1.1 refusals paho answers with an immediate retry, which the driver may make:
+     * 'generatedId' (return code 2 to our empty client id), 'mqtt31' (return code 1, the
+     * broker does not speak 3.1.1).
+     */
+    retry?: 'generatedId' | 'mqtt31';
+  }
   /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
   | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
   | { kind: 'log'; level: number; text: string };
@@ -414,9 +422,20 @@ export class Session {
       this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
       return;
     }
+    if (this.config.protocol === 4 && (p.reasonCode === 1 || (p.reasonCode === 2 && this.config.clientId === ''))) {
+      // Unacceptable protocol version, or our empty identifier rejected: as paho, no on_connect
+      // for it; the driver retries with MQTT 3.1 or a generated id (or reports MQTT_ERR_PROTOCOL).
+      const retry = p.reasonCode === 1 ? 'mqtt31' : 'generatedId';
+      const reason = retry === 'mqtt31' ? 'the broker does not accept MQTT 3.1.1' : 'the broker rejected the empty client id';
+      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason, retry });
+      this.state = 'disconnecting';
+      return;
+    }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
+      // As paho: a 3.x refusal (1-5) is MQTT_ERR_CONN_REFUSED, an MQTT 5 reason code (0x80 and up) MQTT_ERR_PROTOCOL.
+      const rc = p.reasonCode > 0 && p.reasonCode < 6 ? MQTT_ERR_CONN_REFUSED : MQTT_ERR_PROTOCOL;
+      this.requestClose({ kind: 'close', rc, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       this.state = 'disconnecting';
       return;
     }
@@ -432,8 +451,6 @@ export class Session {
       this.server.fromConnack(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
       if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
-      // §3.2.2.3.7: we sent an empty id; the server's choice is ours from now on (reconnects use it).
-      if (props.AssignedClientIdentifier !== undefined && this.config.clientId === '') this.config.clientId = props.AssignedClientIdentifier;
       if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
     }
     if (!p.sessionPresent) this.sessionLostByBroker();
@@ -705,7 +722,8 @@ export class Session {
     const c = this.config;
     if (this.state === 'connecting') {
       if (now >= this.connectStartedAt + this.connackTimeoutMs()) {
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
+        // paho notices a missing CONNACK by its keepalive check: rc MQTT_ERR_KEEPALIVE.
+        this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
         this.state = 'disconnecting';
       }
       return;

@@ -4,7 +4,7 @@
  * callbacks, publishing before connect, and a manual `while (run) await client.loop()` driver.
  */
 import {
-  Client, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, PublishError,
+  Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, PublishError,
 } from '../../lib';
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, useBroker, useClients, waitFor, within,
@@ -279,11 +279,15 @@ describeEachBroker('callbacks', (kind: BrokerKind) => {
       await driver;
     }
     expect(rcs.every((rc) => rc === MQTT_ERR_SUCCESS)).toBe(true);
-    // After disconnect(), loop() reports the connection gone rather than throwing.
+    // After disconnect(), as paho: the call that completes it returns MQTT_ERR_SUCCESS (with
+    // on_disconnect rc 0), and every call after it MQTT_ERR_CONN_LOST rather than throwing.
+    let disconnectRc: number | null = null;
+    c.on_disconnect = (_c: Client, _u: unknown, rc: number) => { disconnectRc = rc; };
     c.disconnect();
     let rc = MQTT_ERR_SUCCESS;
-    for (let i = 0; i < 50 && rc === MQTT_ERR_SUCCESS; i++) rc = await c.loop(0.1);
-    expect(rc).not.toBe(MQTT_ERR_SUCCESS);
-    expect(await c.loop(0.01)).toBe(MQTT_ERR_NO_CONN);
+    for (let i = 0; i < 50 && disconnectRc === null; i++) rc = await c.loop(0.1);
+    expect(disconnectRc).toBe(MQTT_ERR_SUCCESS);
+    expect(rc).toBe(MQTT_ERR_SUCCESS);
+    expect(await c.loop(0.01)).toBe(MQTT_ERR_CONN_LOST);
   });
 });

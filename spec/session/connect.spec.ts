@@ -3,7 +3,7 @@
  * CONNACK deadline. The spec plays the broker (spec/session/harness.ts).
  */
 import {
-  MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_PROTOCOL, MQTT_ERR_SUCCESS,
+  MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_PROTOCOL, MQTT_ERR_SUCCESS,
 } from '../../lib/constants';
 import { ScriptedBroker, types } from './harness';
 
@@ -117,7 +117,7 @@ describe('CONNACK', () => {
     expect(b.sentPackets()).toEqual([]);
   });
 
-  it.each([1, 2, 3, 4])('refused with 3.1.1 return code %i: close with MQTT_ERR_CONN_REFUSED', (rc) => {
+  it.each([2, 3, 4])('refused with 3.1.1 return code %i: close with MQTT_ERR_CONN_REFUSED', (rc) => {
     const b = new ScriptedBroker();
     b.connect();
     b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: rc });
@@ -126,14 +126,43 @@ describe('CONNACK', () => {
     expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
   });
 
-  it('5.0: reason code 0x87 (Not authorized) refuses; queued QoS 1 messages are not sent', () => {
+  it('3.1.1, return code 2 to an empty client id: no connack event, a close whose retry is a generated id (the driver retries as paho)', () => {
+    const b = new ScriptedBroker({ clientId: '' });
+    b.connect();
+    b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, retry: 'generatedId' })]);
+    expect(b.sentPackets()).toEqual([]);
+    // An id of our own, or MQTT 5 (whose codes start at 0x80): an ordinary refusal.
+    const own = new ScriptedBroker({ clientId: 'mine' });
+    own.connect();
+    own.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 2 });
+    const ev = own.events();
+    expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
+    expect(ev[1]).not.toHaveProperty('retry');
+  });
+
+  it('3.1.1, return code 1 (unacceptable protocol version): no connack event, a close whose retry is MQTT 3.1; not on 3.1 itself', () => {
+    const b = new ScriptedBroker();
+    b.connect();
+    b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 1 });
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'close', rc: MQTT_ERR_PROTOCOL, retry: 'mqtt31' })]);
+    const v31 = new ScriptedBroker({ protocol: 3 });
+    v31.connect();
+    v31.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 1 });
+    const ev = v31.events();
+    expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
+    expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
+    expect(ev[1]).not.toHaveProperty('retry');
+  });
+
+  it('5.0: reason code 0x87 (Not authorized) refuses, with rc MQTT_ERR_PROTOCOL as paho (only 3.x codes 1-5 are CONN_REFUSED); queued QoS 1 messages are not sent', () => {
     const b = new ScriptedBroker({ protocol: 5 });
     b.connect();
     const info = b.publish('a', 'x', 1);
     b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 0x87 });
     const ev = b.events();
     expect(ev.map((e) => e.kind)).toEqual(['connack', 'close']);
-    expect(ev[1]).toMatchObject({ rc: MQTT_ERR_CONN_REFUSED });
+    expect(ev[1]).toMatchObject({ rc: MQTT_ERR_PROTOCOL });
     expect(b.sentPackets()).toEqual([]);
     expect(info.rc).toBe(MQTT_ERR_SUCCESS);
     expect(info.isPublished()).toBe(false);
@@ -167,7 +196,7 @@ describe('CONNACK deadline', () => {
     b.at(T0 + ms);
     const ev = b.events();
     expect(ev).toEqual([expect.objectContaining({ kind: 'close' })]);
-    expect((ev[0] as { rc: number }).rc).not.toBe(MQTT_ERR_SUCCESS);
+    expect((ev[0] as { rc: number }).rc).toBe(MQTT_ERR_KEEPALIVE); // as paho, whose keepalive check notices it
     // nothing more after the close
     b.advance(10 * ms);
     expect(b.events()).toEqual([]);

@@ -61,13 +61,14 @@ describe('session expiry (MQTT 5.0 §3.1.2.11.2, §3.2.2.3.2, §3.14.2.2.2)', ()
 });
 
 describe('server-assigned client id (MQTT 5.0 §3.2.2.3.7)', () => {
-  it('an empty client id takes the Assigned Client Identifier; the next CONNECT uses it', () => {
+  it('an empty client id stays empty: the Assigned Client Identifier is not reused by the next CONNECT (as paho 2.1)', () => {
     const b = new ScriptedBroker({ protocol: 5, clientId: '' }, T0);
     expect(b.connect()).toMatchObject([{ type: 'connect', clientId: '' }]);
     b.brokerSends({ type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AssignedClientIdentifier: 'auto-1' } });
-    expect(b.s.config.clientId).toBe('auto-1');
+    expect(b.events()).toEqual([expect.objectContaining({ kind: 'connack', properties: { AssignedClientIdentifier: 'auto-1' } })]);
+    expect(b.s.config.clientId).toBe('');
     b.s.connectionLost();
-    expect(b.connect()).toMatchObject([{ type: 'connect', clientId: 'auto-1' }]);
+    expect(b.connect()).toMatchObject([{ type: 'connect', clientId: '' }]);
   });
 
   it('a client id we chose is kept even if the server names another', () => {
