@@ -154,7 +154,7 @@ describeWithMosquitto('mqttloop/subscribe', () => {
       if (!r.ok) expect(r.error.message).toMatch(message);
     };
     await refused(simple('a/b', { ...o, msg_count: 2 } as never), /^msg_count: not an option of simple\(\) \(did you mean 'msgCount'\?\)/);
-    await refused(simple('a/b', { ...o, cleanSession: false }), /^cleanSession: a client with a random id/); // paho: ValueError too
+    await refused(simple('a/b', { ...o, cleanSession: false }), /^cleanSession: false needs a clientId/); // paho: ValueError too
     await refused(simple('a/b', { ...o, will: { topic: 'w', qoss: 1 } as never }), /^will: unknown key 'qoss' \(did you mean 'qos'\?\)/);
     await refused(simple('a/b', { ...o, will: { payload: 'x' } as never }), "will: the 'topic' key is required");
     await refused(simple('a/b', { ...o, auth: { username: 'u', pasword: 'p' } as never }), /^auth: unknown key 'pasword' \(did you mean 'password'\?\)/);
