@@ -69,7 +69,7 @@ describe('async message handlers', () => {
     broker.send(publishPacket('t', 'x', 2, 5));
     await settle();
     expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([5]);
-    expect(logs.some(([l, t]) => l === MQTT_LOG_ERR && /Caught exception in on_message: Error: handler failed/.test(t))).toBe(true);
+    expect(logs.some(([l, t]) => l === MQTT_LOG_ERR && /^Caught exception in on_message: handler failed\n\s+at /.test(t))).toBe(true);
     c.disconnect();
   });
 

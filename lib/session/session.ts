@@ -363,7 +363,7 @@ export class Session {
   }
 
   private handle(p: Packet, now: number): void {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p));
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p, this.config.protocol));
     if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
     else this.receivedOther++;
     if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
@@ -829,7 +829,7 @@ export class Session {
   }
 
   private send(p: Packet, now: number): void {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
     const buf = encode(p, this.config.protocol);
     this.out.push(buf);
     this.outBytes += buf.length;
@@ -855,7 +855,7 @@ export class Session {
           throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
         }
       }
-      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
       // From the packet's fields into `out`; a payload over 4 KB is queued by reference, not copied.
       this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
       return true;
