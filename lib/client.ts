@@ -580,7 +580,6 @@ export class Client extends EventEmitter {
     if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     this.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
-    this.log(MQTT_LOG_DEBUG, `Connecting to ${this.targetHost}:${this.targetPort}`);
     try {
       await transport.open(new ClientTransportHandlers(this, transport));
     } catch (e) {
@@ -906,7 +905,6 @@ export class Client extends EventEmitter {
       case 'connack': {
         if (ev.reasonCode === 0) this.backoff.reset();
         if (this.mode.v5) this.afterConnack();
-        this.log(MQTT_LOG_INFO, `Connected to ${this.targetHost}:${this.targetPort} (rc ${ev.reasonCode}, session present ${ev.sessionPresent ? 1 : 0})`);
         return this.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
       }
       case 'subscribed': return this.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));

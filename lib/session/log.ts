@@ -20,7 +20,11 @@ const reasonName = (packetType: number, value: number) => ReasonCodes._received(
 const subscribeOptionsStr = (s: { qos: number; noLocal?: boolean; retainAsPublished?: boolean; retainHandling?: number }) =>
   `{QoS=${s.qos}, noLocal=${s.noLocal ? 'True' : 'False'}, retainAsPublished=${s.retainAsPublished ? 'True' : 'False'}, retainHandling=${s.retainHandling ?? 0}}`;
 
-export function describeSent(p: Packet, protocol: ProtocolLevel): string {
+/**
+ * `mid`: the message's id when the packet has none (QoS 0): paho numbers every message it
+ * publishes and logs that number.
+ */
+export function describeSent(p: Packet, protocol: ProtocolLevel, mid?: number): string {
   const v5 = protocol === 5;
   switch (p.type) {
     case 'connect': {
@@ -30,7 +34,7 @@ export function describeSent(p: Packet, protocol: ProtocolLevel): string {
       return v5 ? `${head} properties=${optionalProps(p.properties)}` : head;
     }
     case 'publish': {
-      const head = `Sending PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${utf8(p.topic)}'`;
+      const head = `Sending PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? mid ?? 0}), '${utf8(p.topic)}'`;
       const props = v5 ? `, properties=${optionalProps(p.properties)}` : '';
       return p.payload.length === 0 ? `${head}${props} (NULL payload)` : `${head}${props}, ... (${p.payload.length} bytes)`;
     }

@@ -855,7 +855,7 @@ export class Session {
           throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
         }
       }
-      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
+      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol, info?.mid));
       // From the packet's fields into `out`; a payload over 4 KB is queued by reference, not copied.
       this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
       return true;
