@@ -10,10 +10,9 @@ import * as path from 'path';
 export const ROOT = path.resolve(__dirname, '../..');
 const PROGRAMS_DIR = path.join(__dirname, 'programs');
 const PORTS_DIR = path.join(__dirname, 'ports');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** A program outlives this only by a bug (a missed disconnect): it is killed and the run fails. */
-const RUN_DEADLINE_MS = 30_000;
+const RUN_DEADLINE_MS = 20_000;
 
 export interface RunResult {
   stdout: string;
@@ -22,10 +21,11 @@ export interface RunResult {
   exit: number | string;
 }
 
-/** Runs argv[0] with the rest, ends it by its pid (SIGKILL) after the deadline. */
+/** Runs argv[0] with the rest; after the deadline SIGKILLs its process group (by the child's pid). */
 function run(argv: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that the deadline ends it and anything it started.
+    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -33,7 +33,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
     const timer = setTimeout(() => {
       stderr += `\n[runner: killed after ${RUN_DEADLINE_MS} ms]`;
       if (child.pid !== undefined) {
-        try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
       }
     }, RUN_DEADLINE_MS);
     child.on('error', (e) => { stderr += `\n[runner: ${e.message}]`; });
@@ -53,7 +53,9 @@ export function runPython(python: string, name: string, t: Target): Promise<RunR
 }
 
 export function runPort(name: string, t: Target): Promise<RunResult> {
-  return run([TSX, path.join(PORTS_DIR, `${name}.ts`), t.host, String(t.port), t.prefix], {});
+  // tsx as a loader in this one process (the tsx binary would start a second one); it reads
+  // tsconfig.json's paths, which map 'mqttloop' to lib/.
+  return run([process.execPath, '--import', 'tsx', path.join(PORTS_DIR, `${name}.ts`), t.host, String(t.port), t.prefix], {});
 }
 
 export function programNames(): string[] {
