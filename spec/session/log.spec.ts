@@ -91,6 +91,11 @@ describe("on_log lines read as paho's", () => {
   test.each(sent)('sent %s', (_name, protocol, packet, line) => {
     expect(describeSent(packet, protocol)).toBe(line);
   });
+  test('a QoS 0 PUBLISH shows the mid paho gave the message (it numbers every publish)', () => {
+    const p: Packet = { type: 'publish', topic: 'p/a', payload: buf('hi'), qos: 0, retain: false, dup: false };
+    expect(describeSent(p, 4, 2)).toBe("Sending PUBLISH (d0, q0, r0, m2), 'b'p/a'', ... (2 bytes)");
+    expect(describeSent({ ...p, qos: 1, packetId: 7 }, 4, 2)).toBe("Sending PUBLISH (d0, q1, r0, m7), 'b'p/a'', ... (2 bytes)");
+  });
   test.each(received)('received %s', (_name, protocol, packet, line) => {
     expect(describeReceived(packet, protocol)).toBe(line);
   });
