@@ -889,10 +889,18 @@ export class Client extends EventEmitter {
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
   dispatch(): void {
-    for (;;) {
-      const events = this.session.takeEvents();
-      if (events.length === 0) return;
-      for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+    // Lines the callbacks cause are logged at once, between the queued lines of what arrived (paho's order).
+    const session = this.session;
+    const outer = session.logTarget;
+    session.logTarget = this;
+    try {
+      for (;;) {
+        const events = session.takeEvents();
+        if (events.length === 0) return;
+        for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
+      }
+    } finally {
+      session.logTarget = outer;
     }
   }
 

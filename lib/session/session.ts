@@ -955,8 +955,17 @@ export class Session {
     this.outgoing.add(msg);
   }
 
+  /**
+   * Where log lines go at once instead of the event queue: the client sets it while it runs
+   * callbacks, so what a callback sends is logged before the next received packet's line, as
+   * paho (one packet at a time) logs it.
+   */
+  logTarget: { log(level: number, text: string): void } | null = null;
+
   log(level: number, text: string): void {
-    if (this.logging) this.events.push({ kind: 'log', level, text });
+    if (!this.logging) return;
+    if (this.logTarget !== null) this.logTarget.log(level, text);
+    else this.events.push({ kind: 'log', level, text });
   }
 }
 
