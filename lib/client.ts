@@ -661,7 +661,6 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     this.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
-    this.log(MQTT_LOG_DEBUG, `Connecting to ${this.targetHost}:${this.targetPort}`);
     try {
       await transport.open(new ClientTransportHandlers(this, transport));
     } catch (e) {
@@ -1093,15 +1092,20 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /** @internal Runs the callbacks for the session's events, after its transitions are complete (ClientLink). */
   dispatch(): void {
+    // Lines the callbacks cause are logged at once, between the queued lines of what arrived (paho's order).
+    const session = this.session;
+    const outer = session.logTarget;
+    session.logTarget = this;
     this.dispatchDepth++;
     try {
       for (;;) {
-        const events = this.session.takeEvents();
+        const events = session.takeEvents();
         if (events.length === 0) return;
         for (let i = 0; i < events.length; i++) this.handleEvent(events[i]);
       }
     } finally {
       this.dispatchDepth--;
+      session.logTarget = outer;
     }
   }
 
@@ -1114,7 +1118,6 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       case 'connack': {
         if (ev.reasonCode === 0) this.backoff.reset();
         if (this.mode.v5) this.afterConnack();
-        this.log(MQTT_LOG_INFO, `Connected to ${this.targetHost}:${this.targetPort} (rc ${ev.reasonCode}, session present ${ev.sessionPresent ? 1 : 0})`);
         return this.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
       }
       case 'subscribed': return this.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));

@@ -69,7 +69,25 @@ describe('async message handlers', () => {
     broker.send(publishPacket('t', 'x', 2, 5));
     await settle();
     expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([5]);
-    expect(logs.some(([l, t]) => l === MQTT_LOG_ERR && /Caught exception in on_message: Error: handler failed/.test(t))).toBe(true);
+    expect(logs.some(([l, t]) => l === MQTT_LOG_ERR && /^Caught exception in on_message: handler failed\n\s+at /.test(t))).toBe(true);
+    c.disconnect();
+  });
+
+  test("a throwing messageCallbackAdd handler is logged under paho's name for it", async () => {
+    const broker = new MemoryBroker();
+    const c = broker.client();
+    const logs: string[] = [];
+    c.on_log = (_c: Client, _u: unknown, level: number, text: string) => { if (level === MQTT_LOG_ERR) logs.push(text.split('\n')[0]); };
+    c.messageCallbackAdd('dogs/#', function on_message_dogs() { throw new Error('bad dog'); });
+    c.messageCallbackAdd('cats/#', () => { throw new Error('bad cat'); });
+    await started(broker, c);
+    broker.send(publishPacket('dogs/rex', 'x', 0));
+    broker.send(publishPacket('cats/tom', 'x', 0));
+    await settle();
+    expect(logs).toEqual([
+      'Caught exception in user defined callback function on_message_dogs: bad dog',
+      'Caught exception in user defined callback function <lambda>: bad cat',
+    ]);
     c.disconnect();
   });
 

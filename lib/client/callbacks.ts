@@ -81,7 +81,7 @@ export class Callbacks {
   }
 
   callbackFailed(name: string, e: unknown): void {
-    const text = e instanceof Error ? e.stack ?? e.message : String(e);
+    const text = e instanceof Error ? exceptionText(e) : String(e);
     this.log(MQTT_LOG_ERR, `Caught exception in ${name}: ${text}`);
     if (this.owner.listenerCount('error') > 0) {
       try { this.owner.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
@@ -114,7 +114,8 @@ export class Callbacks {
     }
     const lg = this.logger;
     if (lg !== null) {
-      const line = `mqttloop: ${text}`;
+      // The bare message, as paho hands its logger (the logger adds its own prefix).
+      const line = text;
       if (level === MQTT_LOG_ERR) lg.error(line);
       else if (level === MQTT_LOG_WARNING) lg.warn(line);
       else if (level === MQTT_LOG_INFO || level === MQTT_LOG_NOTICE) lg.info(line);
@@ -124,4 +125,15 @@ export class Callbacks {
       try { this.owner.emit('log', level, text); } catch { /* same */ }
     }
   }
+}
+
+/**
+ * paho's `%s` of the exception (its message) as the first line, so the line reads as paho's;
+ * the stack frames follow on the next lines, which a daemon's log needs.
+ */
+function exceptionText(e: Error): string {
+  const head = `${e.name}: ${e.message}`;
+  const stack = e.stack ?? '';
+  if (stack.startsWith(head)) return e.message + stack.slice(head.length);
+  return stack === '' ? e.message : `${e.message}\n${stack}`;
 }

@@ -12,6 +12,7 @@ import { ValueError } from '../errors';
 import { isPropertyAllowed, propertyNamesFor, WILL } from '../protocol/properties';
 import type { PacketProperties, PropertyName } from '../protocol/types';
 import { isPacketType, PacketTypes, packetTypeName } from './packetTypes';
+import { propertiesStr } from './pythonText';
 
 type Kind = 'byte01' | 'byte' | 'u16' | 'u16nz' | 'u32' | 'u32nz' | 'vbi' | 'utf8' | 'binary' | 'pair';
 
@@ -169,11 +170,8 @@ export class Properties {
     return out;
   }
 
+  /** paho's str(): `[ReceiveMaximum : 20, UserProperty : [('k', 'v')]]`, in paho's order. */
   toString(): string {
-    const parts = Object.keys(this).map((k) => {
-      const v = (this as Record<string, unknown>)[k];
-      return `${k}=${Buffer.isBuffer(v) ? `b'${v.toString('hex')}'` : JSON.stringify(v)}`;
-    });
-    return `[${parts.join(', ')}]`;
+    return propertiesStr(this);
   }
 }

@@ -1,47 +1,97 @@
 /**
- * paho's wording for packet traffic in on_log, so log-reading code ports unchanged.
+ * paho's wording for packet traffic in on_log, so log-reading code ports unchanged: each line is
+ * the text of the matching `_easy_log` call in paho's client.py (identical in 1.6.1 and 2.1.0),
+ * with Python's str() of its arguments (topics and client ids are bytes there, hence `b'...'`).
  * Built only when somebody listens: the session checks `logging` before calling these.
  */
-import type { Packet, PacketProperties } from '../protocol/types';
+import { ReasonCodes } from '../mqtt5/reasonCodes';
+import { bytesRepr, propertiesStr } from '../mqtt5/pythonText';
+import type { Packet, PacketProperties, ProtocolLevel } from '../protocol/types';
 
 const b = (v: boolean | undefined) => (v ? 1 : 0);
+const utf8 = (s: string) => bytesRepr(Buffer.from(s, 'utf8'));
 
-export function describeSent(p: Packet): string {
+/** str() of an optional Properties argument: `None` when the caller passed none. */
+const optionalProps = (p: PacketProperties | undefined) => (p === undefined ? 'None' : propertiesStr(p));
+
+/** str(ReasonCode): its name for the packet type (14 = DISCONNECT, 2 = CONNACK). */
+const reasonName = (packetType: number, value: number) => ReasonCodes._received(packetType, value).getName();
+
+const subscribeOptionsStr = (s: { qos: number; noLocal?: boolean; retainAsPublished?: boolean; retainHandling?: number }) =>
+  `{QoS=${s.qos}, noLocal=${s.noLocal ? 'True' : 'False'}, retainAsPublished=${s.retainAsPublished ? 'True' : 'False'}, retainHandling=${s.retainHandling ?? 0}}`;
+
+/**
+ * `mid`: the message's id when the packet has none (QoS 0): paho numbers every message it
+ * publishes and logs that number.
+ */
+export function describeSent(p: Packet, protocol: ProtocolLevel, mid?: number): string {
+  const v5 = protocol === 5;
   switch (p.type) {
-    case 'connect':
-      return `Sending CONNECT (u${b(p.username !== undefined)}, p${b(p.password !== undefined)}, ` +
+    case 'connect': {
+      const head = `Sending CONNECT (u${b(p.username !== undefined)}, p${b(p.password !== undefined)}, ` +
         `wr${b(p.will?.retain)}, wq${p.will?.qos ?? 0}, wf${b(p.will !== undefined)}, c${b(p.cleanSession)}, ` +
-        `k${p.keepalive}) client_id=b'${p.clientId}'`;
-    case 'publish':
-      return `Sending PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${p.topic}', ... (${p.payload.length} bytes)`;
-    case 'subscribe':
-      return `Sending SUBSCRIBE (d0, m${p.packetId}) [${p.subscriptions.map((s) => `('${s.topic}', ${s.qos})`).join(', ')}]`;
-    case 'unsubscribe':
-      return `Sending UNSUBSCRIBE (d0, m${p.packetId}) [${p.topics.map((t) => `'${t}'`).join(', ')}]`;
+        `k${p.keepalive}) client_id=${utf8(p.clientId)}`;
+      return v5 ? `${head} properties=${optionalProps(p.properties)}` : head;
+    }
+    case 'publish': {
+      const head = `Sending PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? mid ?? 0}), '${utf8(p.topic)}'`;
+      const props = v5 ? `, properties=${optionalProps(p.properties)}` : '';
+      return p.payload.length === 0 ? `${head}${props} (NULL payload)` : `${head}${props}, ... (${p.payload.length} bytes)`;
+    }
+    case 'subscribe': {
+      const topics = p.subscriptions.map((s) => `(${utf8(s.topic)}, ${v5 ? subscribeOptionsStr(s) : s.qos})`);
+      return `Sending SUBSCRIBE (d0, m${p.packetId}) [${topics.join(', ')}]`;
+    }
+    case 'unsubscribe': {
+      const topics = `[${p.topics.map(utf8).join(', ')}]`;
+      return v5 ? `Sending UNSUBSCRIBE (d0, m${p.packetId}) ${optionalProps(p.properties)} ${topics}`
+        : `Sending UNSUBSCRIBE (d0, m${p.packetId}) ${topics}`;
+    }
     case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp':
       return `Sending ${p.type.toUpperCase()} (Mid: ${p.packetId})`;
+    case 'disconnect':
+      if (!v5) return 'Sending DISCONNECT';
+      return `Sending DISCONNECT reasonCode=${p.reasonCode === undefined ? 'None' : reasonName(14, p.reasonCode)} ` +
+        `properties=${optionalProps(p.properties)}`;
+    case 'auth':
+      // paho has no AUTH support: this line is ours.
+      return `Sending AUTH${reasonCodeText(p.reasonCode)}`;
     default:
       return `Sending ${p.type.toUpperCase()}`;
   }
 }
 
-export function describeReceived(p: Packet): string {
+export function describeReceived(p: Packet, protocol: ProtocolLevel): string {
+  const v5 = protocol === 5;
   switch (p.type) {
     case 'connack':
-      return `Received CONNACK (${b(p.sessionPresent)}, ${p.reasonCode})${reasonDetails(p.properties)}`;
-    case 'publish':
-      return `Received PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${p.topic}', ...  (${p.payload.length} bytes)`;
-    case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp':
-      return `Received ${p.type.toUpperCase()} (Mid: ${p.packetId})${reasonCodeText(p.reasonCode)}${reasonDetails(p.properties)}`;
-    case 'suback':
-      return `Received SUBACK${reasonDetails(p.properties)}`;
-    case 'unsuback':
-      return `Received UNSUBACK (Mid: ${p.packetId})${reasonDetails(p.properties)}`;
-    case 'disconnect': case 'auth':
-      return `Received ${p.type.toUpperCase()}${reasonCodeText(p.reasonCode)}${reasonDetails(p.properties)}`;
+      return v5 ? `Received CONNACK (${b(p.sessionPresent)}, ${reasonName(2, p.reasonCode)}) properties=${propertiesStr(p.properties)}`
+        : `Received CONNACK (${b(p.sessionPresent)}, ${p.reasonCode})`;
+    case 'publish': {
+      const head = `Received PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${p.topic}'`;
+      return v5 ? `${head}, properties=${propertiesStr(p.properties)}, ...  (${p.payload.length} bytes)`
+        : `${head}, ...  (${p.payload.length} bytes)`;
+    }
+    case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp': case 'unsuback':
+      return `Received ${p.type.toUpperCase()} (Mid: ${p.packetId})`;
+    case 'disconnect':
+      // paho reads the reason code and properties only when the packet is longer than two
+      // bytes, i.e. when it carries properties; otherwise it logs `None None`.
+      return hasProperties(p.properties)
+        ? `Received DISCONNECT ${reasonName(14, p.reasonCode ?? 0)} ${propertiesStr(p.properties)}`
+        : 'Received DISCONNECT None None';
+    case 'auth':
+      // paho has no AUTH support (it logs "Error: Unrecognised command 240" and drops the link): this line is ours.
+      return `Received AUTH${reasonCodeText(p.reasonCode)}${reasonDetails(p.properties)}`;
     default:
       return `Received ${p.type.toUpperCase()}`;
   }
+}
+
+function hasProperties(props: PacketProperties | undefined): boolean {
+  if (props === undefined) return false;
+  for (const k in props) if ((props as Record<string, unknown>)[k] !== undefined) return true;
+  return false;
 }
 
 /** ` reason 0xNN`, for a non-zero MQTT 5 reason code. */

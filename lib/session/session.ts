@@ -380,7 +380,7 @@ export class Session {
   }
 
   private handle(p: Packet, now: number): void {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p));
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p, this.config.protocol));
     if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
     else this.receivedOther++;
     if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
@@ -869,7 +869,7 @@ export class Session {
   }
 
   private send(p: Packet, now: number): void {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
     const buf = encode(p, this.config.protocol);
     this.out.push(buf);
     this.outBytes += buf.length;
@@ -897,7 +897,7 @@ export class Session {
           throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
         }
       }
-      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p));
+      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol, info?.mid));
       // From the packet's fields into `out`; a payload over 4 KB is queued by reference, not copied.
       this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
       return true;
@@ -1000,8 +1000,17 @@ export class Session {
     this.outgoing.add(msg);
   }
 
+  /**
+   * Where log lines go at once instead of the event queue: the client sets it while it runs
+   * callbacks, so what a callback sends is logged before the next received packet's line, as
+   * paho (one packet at a time) logs it.
+   */
+  logTarget: { log(level: number, text: string): void } | null = null;
+
   log(level: number, text: string): void {
-    if (this.logging) this.events.push({ kind: 'log', level, text });
+    if (!this.logging) return;
+    if (this.logTarget !== null) this.logTarget.log(level, text);
+    else this.events.push({ kind: 'log', level, text });
   }
 }
 

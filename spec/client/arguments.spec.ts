@@ -120,7 +120,7 @@ describe('bad arguments throw ValueError naming the argument', () => {
       // A valid publish right after gets the next packet id and is the only thing sent.
       const info = c.publish('args/ok', 'x', 1);
       await info.waitForPublish();
-      expect(sent).toEqual([`Sending PUBLISH (d0, q1, r0, m${info.mid}), 'args/ok', ... (1 bytes)`]);
+      expect(sent).toEqual([`Sending PUBLISH (d0, q1, r0, m${info.mid}), 'b'args/ok'', ... (1 bytes)`]);
       expect(c.isConnected()).toBe(true);
     });
   });
