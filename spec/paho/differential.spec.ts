@@ -22,9 +22,6 @@ const KNOWN: Record<string, string> = {
   // Being fixed on other branches:
   client_sub: 'lifecycle: loop_forever() after disconnect() returns MQTT_ERR_CONN_LOST (7) on paho 2.1, 0 here',
   client_logger_v5: 'aliases: mqttloop gives PUBLISH a TopicAlias on its own (paho only when the caller sets one); main still does after the aliases merge',
-  subscribe_simple: "options: subscribe.simple's retained defaults to false here, true in paho's code",
-  // With the hooks merged, also drop the four @ts-expect-error lines in ports/loop_select.ts.
-  loop_select: 'surface: the on_socket_open/close/register_write/unregister_write hooks are missing',
   // Not assigned to a branch (see the differential suite's notes in the report):
   client_logger_v1: 'incoming QoS 2: paho runs on_message when PUBREL arrives, mqttloop when PUBLISH arrives',
   client_pub_wait_v1: 'publish() of QoS > 0 while not connected: paho returns MQTT_ERR_NO_CONN (4) and keeps the message queued, mqttloop returns 0',
