@@ -241,6 +241,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     config.cleanSession = cleanSession;
     config.protocol = protocol as ProtocolLevel;
     if (o.store) config.store = o.store;
+    if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
+    config.autoTopicAlias = o.autoTopicAlias ?? true;
     config.maxPacketSize = maxPacketSize; // config.limits: made by the first setter (outgoingLimits())
     this.session = new Session(config);
     this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)

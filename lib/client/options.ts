@@ -54,12 +54,17 @@ export interface ClientOptions {
    * (MQTT 5: DISCONNECT 0x95 Packet too large) at every protocol level.
    */
   maxPacketSize?: number;
+  /**
+   * MQTT 5: give topics aliases by itself, up to the server's Topic Alias Maximum, when the caller
+   * sets none (default true). false sends aliases only where the caller sets them, as paho does.
+   */
+  autoTopicAlias?: boolean;
 }
 
 /** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
 const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
   'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
-  'store', 'createTransport', 'clock', 'maxPacketSize', 'manualAck',
+  'store', 'createTransport', 'clock', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
 ]);
 
 /**

@@ -61,6 +61,8 @@ export interface SessionConfig {
    * a larger packet closes the connection (MQTT 5: DISCONNECT 0x95) at every level.
    */
   maxPacketSize?: number;
+  /** MQTT 5: give topics aliases by itself when the caller sets none (default true; false: only the caller's, as paho). */
+  autoTopicAlias?: boolean;
   store: OutgoingStore;
   /** Outgoing bounds beyond maxQueued (bytes, the QoS 0 queue) and the policy when one is hit (queueLimits.ts). */
   limits?: OutgoingLimits;
@@ -451,7 +453,10 @@ export class Session {
       this.server.fromConnack(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
       if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
-      if ((props.TopicAliasMaximum ?? 0) > 0) this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
+      if ((props.TopicAliasMaximum ?? 0) > 0) {
+        this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
+        if (this.config.autoTopicAlias === false) this.outgoingAliases.useCallerScheme();
+      }
     }
     if (!p.sessionPresent) this.sessionLostByBroker();
     this.sendQueued(now);

@@ -125,6 +125,15 @@ describe('caller topic aliases, paho\'s way (MQTT 5.0 §3.3.2.3.4)', () => {
       expect(wire(b.sentPackets())).toEqual([['t1', 1], ['t2', 2], ['c', 1], ['t1', undefined], ['t2', undefined], ['', 1], ['', 2]]);
     });
 
+    it('autoTopicAlias: false: no alias unless the caller sets one (paho\'s wire); the caller\'s still work', () => {
+      const b = connected({ TopicAliasMaximum: 4 }, { autoTopicAlias: false });
+      b.publish('p', '1', 0);
+      b.publish('p', '2', 0);
+      b.publish('c', '3', 0, false, alias(2));
+      b.publish('', '4', 0, false, alias(2));
+      expect(wire(b.sentPackets())).toEqual([['p', undefined], ['p', undefined], ['c', 2], ['', 2]]);
+    });
+
     it('a caller alias first: messages without one go out in full for the rest of the connection', () => {
       const b = connected({ TopicAliasMaximum: 4 });
       b.publish('c', '1', 0, false, alias(4));
