@@ -47,7 +47,8 @@ const texts = (got: MQTTMessage[]): string[] => got.map((m) => `${m.topic}=${m.p
 function wireLog(c: Client): string[] {
   const sent: string[] = [];
   c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => {
-    const m = /^Sending PUBLISH \(d(\d).*?, '([^']*)'/.exec(line);
+    // paho's line: Sending PUBLISH (d0, q1, r0, m2), 'b'topic'', properties=[...], ... (1 bytes)
+    const m = /^Sending PUBLISH \(d(\d)[^)]*\), 'b'(.*?)'', /.exec(line);
     if (m) sent.push(`d${m[1]} ${m[2]}`);
   };
   return sent;
