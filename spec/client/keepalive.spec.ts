@@ -168,8 +168,8 @@ describeWithMosquitto('a frozen broker (SIGSTOP)', () => {
     await within(Promise.all([q1.waitForPublish(), q2.waitForPublish()]), 5000, 'both messages to be published after the reconnection');
     expect(connects).toBe(2);
     expect(sent.slice(2)).toEqual([
-      `Sending PUBLISH (d1, q1, r0, m${q1.mid}), 'frozen/t', ... (3 bytes)`,
-      `Sending PUBLISH (d1, q2, r0, m${q2.mid}), 'frozen/t', ... (3 bytes)`,
+      `Sending PUBLISH (d1, q1, r0, m${q1.mid}), 'b'frozen/t'', ... (3 bytes)`,
+      `Sending PUBLISH (d1, q2, r0, m${q2.mid}), 'b'frozen/t'', ... (3 bytes)`,
     ]);
     expect(c._debugSizes().outgoing).toBe(0);
   }, 10000);
