@@ -316,6 +316,7 @@ describe('typed callbacks and events (compiled against the published declaration
       types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')], lib: ['lib.es2022.d.ts'],
       paths: {
         mqttloop: [path.join(dist, 'index.d.ts')], 'mqttloop/subscribe': [path.join(dist, 'helpers/subscribe.d.ts')],
+        'mqttloop/publish': [path.join(dist, 'helpers/publish.d.ts')],
         eventemitter3: [path.join(ROOT, 'node_modules/eventemitter3/index.d.ts')] },
     });
     // The programs must see the published declarations, not lib/'s sources.
