@@ -19,21 +19,41 @@
 import { checkQos } from '../client/args';
 import { closeClient } from '../client/close';
 import { PayloadLike, toPayload } from '../client/payload';
-import { MQTT_ERR_CONN_LOST, MQTT_ERR_SUCCESS } from '../constants';
+import { MQTT_ERR_CONN_LOST, MQTT_ERR_SUCCESS, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import { PublishError } from '../message';
 import { validateTopicName } from '../protocol/topics';
 import { errorString } from '../strings';
+import { PacketTypes } from '../mqtt5/packetTypes';
+import { Properties } from '../mqtt5/properties';
+import type { PacketProperties } from '../protocol/types';
 import { ClientError } from '../aio/errors';
 import { checkKeys, HelperOptions, makeClient, openConnection, target, waitConnack } from './options';
 
 export type { HelperAuth, HelperOptions, HelperTls, HelperWill } from './options';
 export { ClientError, ConnectError } from '../aio/errors';
 
-/** A message for multiple(): `{ topic, payload?, qos?, retain? }` or `[topic, payload?, qos?, retain?]`. */
-export type PublishMessage =
-  | { topic: string; payload?: PayloadLike; qos?: number; retain?: boolean }
-  | [string, PayloadLike?, number?, boolean?];
+/** A message for multiple() as a dict (paho's form): only `topic` is required. */
+export interface PublishMessageDict {
+  topic: string;
+  payload?: PayloadLike;
+  qos?: number;
+  retain?: boolean;
+  /** MQTT 5: the message's properties (a Properties of PacketTypes.PUBLISH). */
+  properties?: PacketProperties;
+}
+
+/** A message for multiple() as a tuple (paho's form): publish()'s arguments in its order. */
+export type PublishMessageTuple = readonly [topic: string, payload?: PayloadLike, qos?: number, retain?: boolean, properties?: PacketProperties];
+
+/**
+ * The tuple form as TypeScript infers an array literal outside a call (`const m = [t, 'x', 1, true]`
+ * is `(string | number | boolean)[]`): taken as the tuple, each item checked at the call.
+ */
+export type PublishMessageArray = readonly (PayloadLike | boolean | PacketProperties)[];
+
+/** A message for multiple(): `{ topic, payload?, qos?, retain?, properties? }` or `[topic, payload?, qos?, retain?, properties?]`. */
+export type PublishMessage = PublishMessageDict | PublishMessageTuple | PublishMessageArray;
 
 /** Options of single(): the common ones plus the message's `qos` and `retain`. */
 export interface SingleOptions extends HelperOptions {
@@ -48,28 +68,49 @@ interface Normalized {
   payload: Buffer;
   qos: 0 | 1 | 2;
   retain: boolean;
+  properties: PacketProperties | undefined;
 }
 
-function normalize(msg: PublishMessage, i: number): Normalized {
+const DICT_KEYS = ['topic', 'payload', 'qos', 'retain', 'properties'];
+
+/** One message of multiple(), checked as paho's publish(**msg) / publish(*msg) would take it (properties as the Client's publish() takes them). */
+function normalize(msg: PublishMessage, i: number, v5: boolean): Normalized {
   let topic: unknown;
-  let payload: PayloadLike;
+  let payload: unknown;
   let qos: unknown;
   let retain: unknown;
+  let properties: unknown;
   if (Array.isArray(msg)) {
-    [topic, payload, qos, retain] = msg;
+    if (msg.length < 1 || msg.length > 5) {
+      throw new ValueError(`msgs[${i}]: a message tuple has 1 to 5 items [topic, payload, qos, retain, properties], got ${msg.length}`);
+    }
+    [topic, payload, qos, retain, properties] = msg;
   } else if (msg !== null && typeof msg === 'object') {
     if (!('topic' in msg)) throw new ValueError(`msgs[${i}]: the 'topic' key is required`);
-    ({ topic, payload, qos, retain } = msg);
+    const unknown = Object.keys(msg).find((k) => !DICT_KEYS.includes(k));
+    if (unknown !== undefined) throw new ValueError(`msgs[${i}]: unknown key '${unknown}'; the keys are ${DICT_KEYS.join(', ')}`);
+    ({ topic, payload, qos, retain, properties } = msg as PublishMessageDict);
   } else {
-    throw new ValueError(`msgs[${i}]: must be { topic, payload, qos, retain } or [topic, payload, qos, retain]`);
+    throw new ValueError(`msgs[${i}]: must be { topic, payload, qos, retain, properties } or [topic, payload, qos, retain, properties]`);
   }
   validateTopicName(topic as string, `msgs[${i}].topic`);
   return {
     topic: topic as string,
-    payload: toPayload(payload, `msgs[${i}].payload`),
+    payload: toPayload(payload as PayloadLike, `msgs[${i}].payload`),
     qos: checkQos(qos ?? 0, `msgs[${i}].qos`),
     retain: !!retain,
+    properties: checkMessageProperties(properties, v5, `msgs[${i}].properties`),
   };
+}
+
+/** A message's properties: MQTT 5 only (empty ones are dropped), as the Client's publish() checks them. */
+function checkMessageProperties(props: unknown, v5: boolean, argName: string): PacketProperties | undefined {
+  if (props === undefined || props === null) return undefined;
+  if (!v5) {
+    if (props instanceof Properties && props.isEmpty()) return undefined;
+    throw new ValueError(`${argName}: MQTT 5 only; this connection uses MQTT 3.1/3.1.1 (protocol option)`);
+  }
+  return Properties._from(props, PacketTypes.PUBLISH, argName);
 }
 
 /**
@@ -77,7 +118,7 @@ function normalize(msg: PublishMessage, i: number): Normalized {
  * publish.multiple). All are handed to the Client at once (the in-flight window paces
  * QoS 1/2); resolves when every one has completed.
  *
- * @param msgs each `{ topic, payload?, qos?, retain? }` or `[topic, payload?, qos?, retain?]`.
+ * @param msgs each `{ topic, payload?, qos?, retain?, properties? }` or `[topic, payload?, qos?, retain?, properties?]`.
  * @param opts hostname, port, clientId, keepalive, will, auth, tls, protocol, transport, cleanSession, store.
  */
 export async function multiple(msgs: Iterable<PublishMessage>, opts: HelperOptions = {}): Promise<void> {
@@ -85,7 +126,7 @@ export async function multiple(msgs: Iterable<PublishMessage>, opts: HelperOptio
     throw new ValueError('msgs: must be a list of messages');
   }
   checkKeys(opts, [], 'multiple');
-  const list = [...msgs].map(normalize);
+  const list = [...msgs].map((m, i) => normalize(m, i, opts.protocol === MQTTv5));
   if (list.length === 0) throw new ValueError('msgs: is empty (nothing to publish)'); // as paho 2.x
   await publishAll(list, opts);
 }
@@ -101,7 +142,7 @@ export async function multiple(msgs: Iterable<PublishMessage>, opts: HelperOptio
 export async function single(topic: string, payload?: PayloadLike, opts: SingleOptions = {}): Promise<void> {
   checkKeys(opts, ['qos', 'retain'], 'single');
   const { qos, retain, ...rest } = opts;
-  const msg = normalize({ topic, payload, qos, retain }, 0);
+  const msg = normalize({ topic, payload, qos, retain }, 0, false);
   await publishAll([msg], rest);
 }
 
@@ -114,7 +155,7 @@ async function publishAll(list: Normalized[], opts: HelperOptions): Promise<void
     acked.catch(() => undefined);
     await openConnection(client, host, port, keepalive);
     await acked;
-    const infos = list.map((m) => client.publish(m.topic, m.payload, m.qos, m.retain));
+    const infos = list.map((m) => client.publish(m.topic, m.payload, m.qos, m.retain, m.properties));
     const refused = infos.find((info) => info.rc !== MQTT_ERR_SUCCESS);
     if (refused) throw new ClientError(`publish: ${errorString(refused.rc)}`, { rc: refused.rc });
     // With cleanSession false the Client keeps unacknowledged messages for a later session

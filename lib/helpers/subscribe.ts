@@ -31,6 +31,9 @@ import type { CallbackOnMessage } from '../client/callbackTypes';
 
 export type { HelperAuth, HelperOptions, HelperTls, HelperWill } from './options';
 export { ConnectError } from '../aio/errors';
+// The types a callback's parameters are annotated with, for programs that import only this module.
+export type { Client } from '../client';
+export type { MQTTMessage } from '../message';
 
 /** paho's on_message signature: `(client, userdata, message)` (userdata may be declared as its own type). May return a promise. */
 export type MessageCallback = CallbackOnMessage<Client, unknown>;
@@ -118,6 +121,12 @@ export async function callback(cb: MessageCallback, topics: string | string[], o
 }
 
 /**
+ * What simple() resolves to for a `msgCount` of type N: the message for 1, an array for any
+ * other literal, either when the count is a `number` known only at run time.
+ */
+export type SimpleResult<N extends number> = number extends N ? MQTTMessage | MQTTMessage[] : N extends 1 ? MQTTMessage : MQTTMessage[];
+
+/**
  * Subscribes to `topics`, waits for `msgCount` messages, disconnects and resolves with them
  * (paho's subscribe.simple): the MQTTMessage itself when msgCount is 1, else an array.
  *
@@ -125,7 +134,8 @@ export async function callback(cb: MessageCallback, topics: string | string[], o
  * @param opts `qos`, `msgCount`, `retained`, and hostname, port, clientId, keepalive, will,
  *   auth, tls, protocol, transport, cleanSession, store.
  */
-export async function simple(topics: string | string[], opts: SimpleOptions & { msgCount?: 1 }): Promise<MQTTMessage>;
+export async function simple(topics: string | string[], opts?: SimpleOptions & { msgCount?: 1 }): Promise<MQTTMessage>;
+export async function simple<N extends number>(topics: string | string[], opts: SimpleOptions & { msgCount: N }): Promise<SimpleResult<N>>;
 export async function simple(topics: string | string[], opts?: SimpleOptions): Promise<MQTTMessage | MQTTMessage[]>;
 export async function simple(topics: string | string[], opts: SimpleOptions = {}): Promise<MQTTMessage | MQTTMessage[]> {
   checkKeys(opts, ['qos', 'msgCount', 'retained', 'signal'], 'simple');

@@ -102,7 +102,19 @@ const handler: ProxyHandler<Properties> = {
   },
 };
 
-export interface Properties extends PacketProperties {}
+/**
+ * The attributes, typed as paho takes them: the repeatable properties accept one entry or a
+ * list on assignment (appended, as above) and always read back as a list.
+ */
+export interface Properties extends Omit<PacketProperties, 'UserProperty' | 'SubscriptionIdentifier'> {
+  get UserProperty(): [string, string][] | undefined;
+  /** One `[key, value]` pair (paho's `("k", "v")`) or a list of them; appended to the list already there. */
+  set UserProperty(value: readonly [string, string] | readonly (readonly [string, string])[] | undefined);
+  /** A list on every Properties a program sees (set here, or received on a PUBLISH). */
+  get SubscriptionIdentifier(): number[] | undefined;
+  /** One identifier or a list of them; appended to the list already there. */
+  set SubscriptionIdentifier(value: number | readonly number[] | undefined);
+}
 
 export class Properties {
   /** @internal */

@@ -216,6 +216,65 @@ b.on('connect', (flags, rc) => { expectType<number | ReasonCodes>()(rc, true); }
 type V2Connect = CallbackFor<'on_connect', typeof CallbackAPIVersion.VERSION2, 5, unknown>;
 const looked: V2Connect = (c, u, flags, reasonCode, properties) => { reasonCode.getName(); flags.session_present; };
 `,
+  // paho's forms the Properties, subscribe.simple and publish.multiple take, as ports write them.
+  'paho_forms.ts': `
+import { Client, MQTTMessage, PacketTypes, Properties } from 'mqttloop';
+import * as publish from 'mqttloop/publish';
+import * as subscribe from 'mqttloop/subscribe';
+import { expectType } from './prelude';
+
+// The repeatable properties: one entry or a list on assignment, a list when read.
+const props = new Properties(PacketTypes.PUBLISH);
+props.UserProperty = ['origin', 'pub_opts'];
+props.UserProperty = [['n', '1'], ['quote', "it's"]];
+const pair = ['k', 'v'] as const;
+props.UserProperty = pair;
+props.UserProperty = [pair];
+props.SubscriptionIdentifier = 5;
+props.SubscriptionIdentifier = [6, 7];
+function read(p: Properties) {
+  expectType<[string, string][] | undefined>()(p.UserProperty, true);
+  expectType<number[] | undefined>()(p.SubscriptionIdentifier, true);
+  p.SubscriptionIdentifier![0].toFixed();
+}
+read(props);
+new Client().publish('a/b', 'x', 1, false, props);
+
+// The types a helpers-only program annotates its callback with are mqttloop's.
+expectType<MQTTMessage>()(null as unknown as subscribe.MQTTMessage, true);
+expectType<Client>()(null as unknown as subscribe.Client, true);
+function on_message(client: subscribe.Client, userdata: unknown, message: subscribe.MQTTMessage) { message.topic; client.disconnect(); }
+
+async function main(n: number, opts: subscribe.SimpleOptions) {
+  // simple(): one message for msgCount absent or 1, a list for any other literal, either for a number.
+  expectType<MQTTMessage>()(await subscribe.simple('a/#'), true);
+  expectType<MQTTMessage>()(await subscribe.simple('a/#', { hostname: 'localhost' }), true);
+  expectType<MQTTMessage>()(await subscribe.simple(['a', 'b'], { msgCount: 1, qos: 1 }), true);
+  expectType<MQTTMessage[]>()(await subscribe.simple('a/#', { qos: 2, msgCount: 3, retained: true }), true);
+  expectType<MQTTMessage | MQTTMessage[]>()(await subscribe.simple('a/#', { msgCount: n }), true);
+  expectType<MQTTMessage | MQTTMessage[]>()(await subscribe.simple('a/#', opts), true);
+  const got = await subscribe.simple('a/#', { msgCount: 3 });
+  for (const m of got) m.topic.toUpperCase();
+
+  // multiple(): dicts and tuples as literals, an unannotated list, a .map() result, readonly tuples.
+  const msgs = [
+    { 'topic': 'a/1', 'payload': 'one', 'retain': true },
+    ['a/2', 'two', 1, true],
+    { 'topic': 'a/3', 'payload': 'three', 'qos': 2, 'retain': true },
+  ];
+  await publish.multiple(msgs);
+  await publish.multiple([['a'], ['b', null], ['c', Buffer.from('x'), 1], ['d', 5, 2, false], { topic: 'e' }]);
+  await publish.multiple(got.map((m) => [m.topic, null, 0, true]));
+  await publish.multiple(got.map((m) => ({ topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain })));
+  await publish.multiple([['a', 'x', 1, false, props], { topic: 'b', properties: props }]);
+  const tuple = ['a', 'x', 1, true] as const;
+  await publish.multiple([tuple]);
+  const one: publish.PublishMessage = { topic: 'a' };
+  await publish.multiple([one]);
+  await subscribe.callback(on_message, 'a/#');
+}
+void main;
+`,
 };
 
 /** Programs that must not compile: each marked line fails with that diagnostic. */
@@ -256,6 +315,30 @@ client.on_auth = (client, userdata, reasonCode, properties) => 'answer'; // @err
   'bad_helper.ts': `
 import { callback } from 'mqttloop/subscribe';
 void callback((client, userdata, msg: string) => {}, 'a/#'); // @error TS2345
+`,
+  'bad_paho_forms.ts': `
+import { PacketTypes, Properties } from 'mqttloop';
+import * as publish from 'mqttloop/publish';
+import * as subscribe from 'mqttloop/subscribe';
+const props = new Properties(PacketTypes.PUBLISH);
+props.UserProperty = ['only-key']; // @error TS2322
+props.UserProperty = [['k', 1]]; // @error TS2322
+props.UserProperty = 'k'; // @error TS2322
+props.SubscriptionIdentifier = '5'; // @error TS2322
+const notOne: number = props.SubscriptionIdentifier!; // @error TS2322
+new subscribe.Client(); // @error TS2339
+async function main() {
+  const many = await subscribe.simple('a/#', { msgCount: 3 });
+  many.topic; // @error TS2339
+  const one = await subscribe.simple('a/#', { msgCount: 1 });
+  one.length; // @error TS2339
+  await subscribe.simple('a/#', { msgCount: '3' }); // @error TS2769
+  await publish.multiple([{ payload: 'x' }]); // @error TS2345
+  await publish.multiple([{ topic: 'a', qoss: 1 }]); // @error TS2345
+  await publish.multiple([['a', { x: 1 }]]); // @error TS2345
+  await publish.multiple(['a/b']); // @error TS2345
+}
+void main;
 `,
 };
 
@@ -316,6 +399,7 @@ describe('typed callbacks and events (compiled against the published declaration
       types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')], lib: ['lib.es2022.d.ts'],
       paths: {
         mqttloop: [path.join(dist, 'index.d.ts')], 'mqttloop/subscribe': [path.join(dist, 'helpers/subscribe.d.ts')],
+        'mqttloop/publish': [path.join(dist, 'helpers/publish.d.ts')],
         eventemitter3: [path.join(ROOT, 'node_modules/eventemitter3/index.d.ts')] },
     });
     // The programs must see the published declarations, not lib/'s sources.

@@ -3,8 +3,9 @@
  * retain, both message forms, auth (and the CONNACK reason when refused), the will, TLS,
  * WebSockets, and clean failures (bad arguments before connecting, a lost connection).
  */
-import { ClientError, ConnectError, MQTTClient, QOS_2, ValueError } from '../../lib';
+import { ClientError, ConnectError, MQTTClient, MQTTv5, PacketTypes, Properties, QOS_2, ValueError } from '../../lib';
 import { multiple, single } from '../../lib/helpers/publish';
+import * as subscribe from '../../lib/helpers/subscribe';
 import { outcome, startSilentBroker, unique, useAioClients, useMosquitto, waitFor, within } from '../aio/support';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
@@ -66,6 +67,25 @@ describeWithMosquitto('mqttloop/publish', () => {
   });
 
 
+  test("multiple() with MQTT 5 properties: paho's 'properties' key and fifth tuple item", async () => {
+    const t = unique('multi5');
+    const first = new Properties(PacketTypes.PUBLISH);
+    first.UserProperty = ['origin', 'dict'];
+    first.ContentType = 'text/plain';
+    const second = new Properties(PacketTypes.PUBLISH);
+    second.CorrelationData = Buffer.from('c-2');
+    await multiple([
+      { topic: `${t}/1`, payload: 'one', qos: 1, retain: true, properties: first },
+      [`${t}/2`, 'two', 1, true, second],
+    ], { ...opts(), protocol: MQTTv5 });
+    const got = await subscribe.simple(`${t}/#`, { ...opts(), protocol: MQTTv5, msgCount: 2, qos: 1 });
+    const byTopic = new Map(got.map((m) => [m.topic, m]));
+    expect(byTopic.get(`${t}/1`)!.properties!.UserProperty).toEqual([['origin', 'dict']]);
+    expect(byTopic.get(`${t}/1`)!.properties!.ContentType).toBe('text/plain');
+    expect(byTopic.get(`${t}/2`)!.properties!.CorrelationData).toEqual(Buffer.from('c-2'));
+    await multiple([[`${t}/1`, null, 1, true], [`${t}/2`, null, 1, true]], opts()); // clears them
+  });
+
   test('refused connection: ConnectError with the CONNACK reason; missing credentials too', async () => {
     const bad = await outcome(single('a/b', 'x', { ...opts(), auth: { username: 'u', password: 'nope' } }));
     expect(!bad.ok && bad.error).toBeInstanceOf(ConnectError);
@@ -110,6 +130,17 @@ describe('mqttloop/publish without a working broker', () => {
     await expect(single('a/b', 'x', { ...o, colour: 'red' } as never)).rejects.toThrow(/colour: not an option of single\(\)/);
     await expect(multiple([{ payload: 'x' } as never], o)).rejects.toThrow(/'topic' key is required/);
     await expect(multiple(42 as never, o)).rejects.toThrow(ValueError);
+    // Each message as paho's publish(**msg) / publish(*msg) takes it: known keys, 1 to 5 items.
+    await expect(multiple([{ topic: 'a/b', qoss: 1 } as never], o)).rejects.toThrow(/^msgs\[0\]: unknown key 'qoss'/);
+    await expect(multiple([['a/b'], []], o)).rejects.toThrow(/^msgs\[1\]: a message tuple has 1 to 5 items .*got 0/);
+    await expect(multiple([['a/b', 'x', 0, false, undefined, 1]], o)).rejects.toThrow(/^msgs\[0\]: a message tuple has 1 to 5 items .*got 6/);
+    await expect(multiple([['a/b', 'x', 'high']], o)).rejects.toThrow(/^msgs\[0\]\.qos: /);
+    await expect(multiple([['a/b', 'x', 0, false], [7]], o)).rejects.toThrow(/^msgs\[1\]\.topic: /);
+    const props = new Properties(PacketTypes.PUBLISH);
+    props.ContentType = 'text/plain';
+    await expect(multiple([['a/b', 'x', 0, false, props]], o)).rejects.toThrow(/^msgs\[0\]\.properties: MQTT 5 only/);
+    await expect(multiple([{ topic: 'a/b', properties: new Properties(PacketTypes.CONNECT) }], { ...o, protocol: MQTTv5 }))
+      .rejects.toThrow(/^msgs\[0\]\.properties: Properties for CONNECT/);
     await expect(single('a/b', 'x', { ...o, auth: { password: 'p' } as never })).rejects.toThrow(/username/);
     // paho 2.x: ValueError('msgs is empty'), before connecting (1.6 waited forever).
     await expect(within(multiple([], o), 5000, 'multiple([])')).rejects.toThrow(/^msgs: is empty/);

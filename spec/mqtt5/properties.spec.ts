@@ -19,9 +19,23 @@ describe('Properties', () => {
   test('UserProperty appends on assignment, as paho (one pair or a list)', () => {
     const p = new Properties(PacketTypes.PUBLISH);
     p.UserProperty = [['a', '1']];
-    (p as unknown as Record<string, unknown>).UserProperty = ['b', '2'];
+    p.UserProperty = ['b', '2'];
     p.UserProperty = [['c', '3'], ['a', '4']];
     expect(p.UserProperty).toEqual([['a', '1'], ['b', '2'], ['c', '3'], ['a', '4']]);
+  });
+
+  test('SubscriptionIdentifier: one number or a list, appended, read back as a list (as paho)', () => {
+    const s = new Properties(PacketTypes.SUBSCRIBE);
+    s.SubscriptionIdentifier = 5;
+    expect(s.SubscriptionIdentifier).toEqual([5]);
+    const bytes = encode({ type: 'subscribe', packetId: 1, subscriptions: [{ topic: 'a/#', qos: 0 }], properties: s }, 5);
+    const [decoded] = new Parser({ protocolVersion: 5 }).feed(bytes);
+    expect((decoded as { properties: unknown }).properties).toEqual({ SubscriptionIdentifier: 5 });
+    const p = new Properties(PacketTypes.PUBLISH);
+    p.SubscriptionIdentifier = [3, 4];
+    p.SubscriptionIdentifier = 7;
+    expect(p.SubscriptionIdentifier).toEqual([3, 4, 7]);
+    expect(() => { p.SubscriptionIdentifier = 0; }).toThrow(/SubscriptionIdentifier/);
   });
 
   test('a property the packet type does not allow throws ValueError naming it', () => {

@@ -14,7 +14,7 @@ async function main() {
   props.MessageExpiryInterval = 300;
   props.ContentType = 'text/plain';
   props.PayloadFormatIndicator = 1;
-  props.UserProperty = ['origin', 'pub_opts'] as never;
+  props.UserProperty = ['origin', 'pub_opts'];
   props.UserProperty = [['n', '1'], ['quote', "it's"]];
   print('props', props);
 

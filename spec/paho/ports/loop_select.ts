@@ -1,7 +1,6 @@
 // Driving the client from the program's own select() loop: the socket hooks say when the socket
 // opens and closes and when it has something to write; loop_read/loop_write/loop_misc do the work.
 import * as mqtt from 'mqttloop';
-import type { Socket } from 'net';
 import * as select from '../select';
 import { print } from '../py';
 
@@ -10,21 +9,21 @@ async function main() {
   const PORT = Number(process.argv[3]);
   const PREFIX = process.argv[4];
 
-  function on_socket_open(client: mqtt.Client, userdata: typeof state, sock: Socket) {
+  function on_socket_open(client: mqtt.Client, userdata: typeof state, sock: mqtt.SocketLike) {
     print('socket opened');
     userdata['sock'] = sock;
   }
 
-  function on_socket_close(client: mqtt.Client, userdata: typeof state, sock: Socket) {
+  function on_socket_close(client: mqtt.Client, userdata: typeof state, sock: mqtt.SocketLike) {
     print('socket closed');
     userdata['sock'] = null;
   }
 
-  function on_socket_register_write(client: mqtt.Client, userdata: typeof state, sock: Socket) {
+  function on_socket_register_write(client: mqtt.Client, userdata: typeof state, sock: mqtt.SocketLike) {
     userdata['write'] = true;
   }
 
-  function on_socket_unregister_write(client: mqtt.Client, userdata: typeof state, sock: Socket) {
+  function on_socket_unregister_write(client: mqtt.Client, userdata: typeof state, sock: mqtt.SocketLike) {
     userdata['write'] = false;
   }
 
@@ -47,7 +46,7 @@ async function main() {
     print('disconnected', reason_code);
   }
 
-  const state: { sock: Socket | null; write: boolean } = { 'sock': null, 'write': false };
+  const state: { sock: mqtt.SocketLike | null; write: boolean } = { 'sock': null, 'write': false };
   const mqttc = new mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, { userdata: state });
   mqttc.on_socket_open = on_socket_open;
   mqttc.on_socket_close = on_socket_close;
@@ -60,7 +59,7 @@ async function main() {
   await mqttc.connect(HOST, PORT, 60);
 
   while (state['sock'] !== null) {
-    const sock: Socket = state['sock'];
+    const sock = state['sock'];
     const [r, w, e] = await select.select([sock], state['write'] ? [sock] : [], [], 1);
     if (r.includes(sock)) {
       mqttc.loopRead();

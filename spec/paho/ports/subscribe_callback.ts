@@ -1,6 +1,5 @@
 // subscribe.callback: a handler for every message on several filters, with userdata; the
 // handler ends the loop by disconnecting its client.
-import type * as mqtt from 'mqttloop';
 import * as publish from 'mqttloop/publish';
 import * as subscribe from 'mqttloop/subscribe';
 import { print, str } from '../py';
@@ -16,7 +15,7 @@ async function main() {
     [PREFIX + '/other/wind', '3', 1, true],
   ], { hostname: HOST, port: PORT });
 
-  function on_message_print(client: mqtt.Client, userdata: { name: string; seen: string[] }, message: mqtt.MQTTMessage) {
+  function on_message_print(client: subscribe.Client, userdata: { name: string; seen: string[] }, message: subscribe.MQTTMessage) {
     userdata['seen'].push(message.topic);
     print(`${str(message.topic)} ${str(message.payload.toString())}`, userdata['name'], userdata['seen'].length);
     if (userdata['seen'].length === 3) {
