@@ -378,9 +378,10 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   /**
-   * paho 2.x manual_ack_set: with `on`, received QoS 1/2 messages are acknowledged (PUBACK,
-   * PUBREC) only when the application calls ack(mid, qos). Without it (default) the ack goes
-   * out when the handler returns, or when the promise it returned settles.
+   * paho 2.x manual_ack_set: with `on`, delivered QoS 1/2 messages are acknowledged (PUBACK,
+   * PUBCOMP) only when the application calls ack(mid, qos); a QoS 2 PUBREC goes out on receipt
+   * and the message is delivered at PUBREL, as paho. Without it (default) the ack goes out
+   * when the handler returns, or when the promise it returned settles.
    */
   manualAckSet(on: boolean): void {
     if (typeof on !== 'boolean') throw new ValueError(`on: must be true or false, got ${typeof on}`);
@@ -389,9 +390,10 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   /**
    * paho 2.x ack(mid, qos): acknowledges a received QoS 1/2 message (manualAckSet(true)).
-   * MQTT_ERR_SUCCESS when sent (or when manual ack is off: nothing to do, as paho);
-   * MQTT_ERR_NOT_FOUND when no unacknowledged message has that id and QoS on this
-   * connection (already acked, or received before a reconnect: the broker resends it).
+   * MQTT_ERR_SUCCESS when sent, or owed to the broker's next PUBREL while offline (or when
+   * manual ack is off: nothing to do, as paho); MQTT_ERR_NOT_FOUND when no unacknowledged
+   * message has that id and QoS (already acked; QoS 1 received before a reconnect: the broker
+   * resends it; QoS 2 whose session ended clean).
    */
   ack(mid: number, qos: number): number {
     checkInt(mid, 'mid', 0, 65535);
@@ -1132,6 +1134,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
       case 'auth': return answerAuth(this, this, this.callbacks, ev.reasonCode, ev.properties);
+      case 'pubrec': return this.session.sendPubrec(ev.mid);
     }
   }
 

@@ -66,9 +66,10 @@ describe('async message handlers', () => {
     c.on_log = (_c: Client, _u: unknown, level: number, text: string) => logs.push([level, text]);
     c.on_message = async () => { throw new Error('handler failed'); };
     await started(broker, c);
-    broker.send(publishPacket('t', 'x', 2, 5));
+    broker.send(publishPacket('t', 'x', 2, 5), { type: 'pubrel', packetId: 5 });
     await settle();
     expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([5]);
+    expect(broker.receivedOf('pubcomp').map((p) => p.packetId)).toEqual([5]);
     expect(logs.some(([l, t]) => l === MQTT_LOG_ERR && /^Caught exception in on_message: handler failed\n\s+at /.test(t))).toBe(true);
     c.disconnect();
   });
@@ -129,9 +130,14 @@ describe('async message handlers', () => {
     const writesBefore = broker.peer.received.length;
     broker.send(publishPacket('t', 'a', 1, 1), publishPacket('t', 'b', 2, 2));
     await settle();
-    expect(got).toEqual(['a', 'b']);
+    expect(got).toEqual(['a']); // QoS 2 is delivered at its PUBREL (paho)
     expect(broker.peer.received.length).toBe(writesBefore + 1); // PUBACK + PUBREC in one write
     expect(broker.received.slice(-2).map((p) => p.type)).toEqual(['puback', 'pubrec']);
+    broker.send({ type: 'pubrel', packetId: 2 }, publishPacket('t', 'c', 1, 3));
+    await settle();
+    expect(got).toEqual(['a', 'b', 'c']);
+    expect(broker.peer.received.length).toBe(writesBefore + 2); // PUBCOMP + PUBACK in one write
+    expect(broker.received.slice(-2).map((p) => [p.type, (p as { packetId?: number }).packetId])).toEqual([['pubcomp', 2], ['puback', 3]]);
     c.disconnect();
   });
 });
@@ -258,7 +264,7 @@ describe('keepalive while reading is paused', () => {
 });
 
 describe('manual ack (manualAckSet / ack)', () => {
-  test('PUBACK/PUBREC only at ack(); unknown or repeated acks return MQTT_ERR_NOT_FOUND; bad arguments throw ValueError', async () => {
+  test('PUBACK/PUBCOMP only at ack() (PUBREC on receipt, delivery at PUBREL, as paho 2.x); unknown or repeated acks return MQTT_ERR_NOT_FOUND; bad arguments throw ValueError', async () => {
     const broker = new MemoryBroker();
     const c = broker.client();
     c.manualAckSet(true);
@@ -267,12 +273,17 @@ describe('manual ack (manualAckSet / ack)', () => {
     await started(broker, c);
     broker.send(publishPacket('t', 'one', 1, 11), publishPacket('t', 'two', 2, 12));
     await settle();
-    expect(got.map((m) => m.mid)).toEqual([11, 12]);
+    expect(got.map((m) => m.mid)).toEqual([11]);
     expect(broker.receivedOf('puback')).toEqual([]);
-    expect(broker.receivedOf('pubrec')).toEqual([]);
+    expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([12]); // paho sends PUBREC on receipt, manual ack or not
+    broker.send({ type: 'pubrel', packetId: 12 });
+    await settle();
+    expect(got.map((m) => m.mid)).toEqual([11, 12]);
+    expect(broker.receivedOf('pubcomp')).toEqual([]);
     expect(c.ack(12, 2)).toBe(MQTT_ERR_SUCCESS);
     await settle();
-    expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([12]);
+    expect(broker.receivedOf('pubcomp').map((p) => p.packetId)).toEqual([12]);
+    expect(c.ack(12, 2)).toBe(MQTT_ERR_NOT_FOUND);
     expect(c.ack(11, 1)).toBe(MQTT_ERR_SUCCESS);
     await settle();
     expect(broker.receivedOf('puback').map((p) => p.packetId)).toEqual([11]);

@@ -1,7 +1,8 @@
 /**
  * Delivering received messages to the application: messageCallbackAdd() filters, else
- * on_message, then the 'message' event; the QoS 1/2 ack goes out when the handlers return
- * or their promises settle (or on ack() with manualAckSet). Async handlers take slots
+ * on_message, then the 'message' event; the ack (QoS 1 PUBACK, QoS 2 PUBCOMP: the session
+ * delivers QoS 2 at PUBREL, as paho) goes out when the handlers return or their promises
+ * settle (or on ack() with manualAckSet). Async handlers take slots
  * (messageConcurrencySet); a message finding none waits, in order, in the IncomingFlow.
  */
 import type { MQTTMessage } from '../message';
@@ -38,7 +39,7 @@ export class Delivery {
   }
 
   /**
-   * Calls the message's handlers; its QoS 1/2 ack goes out when they return, or when the
+   * Calls the message's handlers; its PUBACK/PUBCOMP goes out when they return, or when the
    * promises they return settle. `held`: its ack is already held in the session (it waited).
    */
   private runHandlers(msg: MQTTMessage, held: boolean): void {
@@ -69,7 +70,7 @@ export class Delivery {
 
   /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
   private waitForHandler(msg: MQTTMessage): void {
-    if (msg.qos !== 0) this.link.session.holdAck(msg); // held while it waits: a resend is not delivered twice
+    if (msg.qos !== 0) this.link.session.holdAck(msg); // held while it waits: a resent PUBREL is not answered before it ran
     this.flow.push(msg);
     if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.backpressure.updateReading();
   }

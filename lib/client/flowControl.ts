@@ -28,7 +28,11 @@ export class IncomingFlow {
   probing = false;
   private readonly queue = new Fifo<MQTTMessage>();
 
-  /** Messages decoded but not yet handed to a handler. */
+  /**
+   * Messages delivered but not yet handed to a handler. A QoS 2 message counts from its PUBREL
+   * (when it is delivered), not while it awaits PUBREL: pausing reads for those would hold
+   * back the very PUBRELs that release them; the broker's window bounds them instead.
+   */
   get waiting(): number {
     return this.queue.length;
   }
@@ -62,16 +66,17 @@ export class IncomingFlow {
   }
 
   /**
-   * The connection is gone. Waiting QoS 1/2 messages are dropped when the broker keeps the
-   * session (`resumable`): their acks were never sent, so it sends them again; delivering
-   * them now too would deliver them twice. With a clean session they stay, to be delivered.
+   * The connection is gone. Waiting QoS 1 messages are dropped when the broker keeps the
+   * session (`resumable`): their PUBACKs were never sent, so it sends them again; delivering
+   * them now too would deliver them twice. QoS 2 ones stay: the broker released them (PUBREL)
+   * and resends only the PUBREL, answered once they ran. With a clean session all stay.
    */
   connectionLost(resumable: boolean): void {
     this.readPaused = false;
     this.probing = false;
     this.inboxBytes = 0;
     if (!resumable || this.waiting === 0) return;
-    for (const m of this.queue.clear()) if (m.qos === 0) this.queue.push(m);
+    for (const m of this.queue.clear()) if (m.qos !== 1) this.queue.push(m);
   }
 
   clear(): void {

@@ -3,7 +3,7 @@
  *
  * It owns the protocol state of one client across connections: packet ids, the outgoing
  * QoS 1/2 flows (outgoing.ts; their bounds and the QoS 0 queue in queueBounds.ts), incoming
- * QoS 2 ids awaiting PUBREL, pending SUBSCRIBE and UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
+ * QoS 2 messages awaiting PUBREL (incoming.ts), pending SUBSCRIBE and UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
  * the driver (client.ts) feeds it received bytes (`receive`), asks it for bytes to write
  * (`takeOutgoing`), calls `tick(now)` when `nextDeadline()` is due, and runs the user's
  * callbacks for the events it drains (`takeEvents`) only after each transition finished.
@@ -24,7 +24,7 @@ import { memoryStore } from '../store/memory';
 import type { OutgoingStore } from '../store/types';
 import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
-import { HeldAcks } from './incoming';
+import { AwaitingRelease, HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
 import { PendingRequests } from './pendingRequests';
@@ -86,6 +86,11 @@ export type SessionEvent =
   }
   /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
   | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
+  /**
+   * holdAcks: a QoS 2 PUBREC that must follow the acks of messages delivered before it in the
+   * same read (paho handles one packet at a time); the driver sends it with sendPubrec().
+   */
+  | { kind: 'pubrec'; mid: number }
   | { kind: 'log'; level: number; text: string };
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
@@ -106,9 +111,10 @@ export class Session {
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
   /**
-   * Set by the driver: PUBACK/PUBREC of received QoS 1/2 messages are not sent on receipt; the
-   * driver sends each after its handler: ackNow() (a sync handler, no bookkeeping), or
-   * holdAck() then ackMessage()/ack() later (async handlers, manual ack).
+   * Set by the driver: the PUBACK (QoS 1) or PUBCOMP (QoS 2) of a delivered message is not sent
+   * with its delivery; the driver sends each after its handler: ackNow() (a sync handler, no
+   * bookkeeping), or holdAck() then ackMessage()/ack() later (async handlers, manual ack).
+   * PUBREC always goes out on receipt, as paho sends it.
    */
   holdAcks = false;
   /** Incoming acknowledgements the application holds (holdAcks). */
@@ -123,10 +129,10 @@ export class Session {
   private parser: Parser | null = null;
   private readonly ids = new PacketIds();
   readonly outgoing = new OutgoingFlows();
-  /** Incoming QoS 2 ids delivered to the application, waiting for the broker's PUBREL. */
-  private qos2In: Set<number> | null = null; // created on the first QoS 2 message (idle connections stay small)
-  get incomingQos2(): ReadonlySet<number> {
-    return this.qos2In ?? NO_IDS;
+  /** Incoming QoS 2 messages PUBREC'd, delivered when the broker's PUBREL comes (as paho). */
+  private readonly qos2In = new AwaitingRelease();
+  get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
+    return this.qos2In.pending;
   }
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
   private readonly requests = new PendingRequests();
@@ -134,6 +140,8 @@ export class Session {
   private out: Buffer[] = [];
   private outBytes = 0;
   private events: SessionEvent[] = [];
+  /** 'message' events in `events`: their acks come after the driver ran them. */
+  private messagesQueued = 0;
   /**
    * QoS 0 messages handed to the writer since the last takeOutgoing(): published once written.
    * Null when none: made by the first one after a write, as the [] takeOutgoing() used to leave (idle memory).
@@ -245,9 +253,10 @@ export class Session {
     this.qos0Written = null;
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
     for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
-    // Acks the application still held are never sent on a new connection; an unacknowledged
-    // QoS 2 message is forgotten too, so the broker's resend is delivered again.
-    for (const mid of this.heldAcks.clear()) this.qos2In?.delete(mid);
+    // QoS 1 acks still held are never sent on a new connection (the broker resends those
+    // messages); QoS 2 messages awaiting PUBREL and held PUBCOMPs stay for a resumed session,
+    // whose broker resends the PUBRELs (paho keeps its _in_messages too). startClean() drops them.
+    this.heldAcks.connectionLost();
     this.outgoing.connectionLost();
     this.callerAliases.reset();
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
@@ -521,16 +530,11 @@ export class Session {
     const qos = p.qos;
     const mid = p.packetId ?? 0;
     if (qos === 2) {
-      // Exactly once: deliver on the first PUBLISH, then only re-acknowledge until PUBREL.
-      const received = (this.qos2In ??= new Set<number>());
-      if (!received.has(mid)) {
-        received.add(mid);
-        this.deliver(p, mid, now);
-        if (this.holdAcks) return; // the driver acks it after the handler
-      } else if (this.heldAcks.isHeld(mid)) {
-        return; // a resend while the application still holds it: PUBREC goes out with its ack
-      }
-      this.send({ type: 'pubrec', packetId: mid }, now);
+      // Exactly once, paho's way: PUBREC now, delivery at PUBREL. A resend before PUBREL
+      // (DUP or not, [MQTT-4.3.3-10]) replaces the kept message and is answered again.
+      this.qos2In.received(this.message(p, mid, now));
+      if (this.holdAcks && this.messagesQueued > 0) this.events.push({ kind: 'pubrec', mid });
+      else this.send({ type: 'pubrec', packetId: mid }, now);
       return;
     }
     this.deliver(p, mid, now);
@@ -538,11 +542,11 @@ export class Session {
   }
 
   /**
-   * holdAcks: the message's handler returned at once; its PUBACK/PUBREC goes out now. Only
+   * holdAcks: the message's handler returned at once; its PUBACK/PUBCOMP goes out now. Only
    * for a message of the current connection, delivered in the same turn it was received.
    */
   ackNow(m: MQTTMessage): void {
-    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, this.lastReceived);
+    this.send({ type: m.qos === 2 ? 'pubcomp' : 'puback', packetId: m.mid }, this.lastReceived);
   }
 
   /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
@@ -551,20 +555,30 @@ export class Session {
   }
 
   /**
-   * Sends the held PUBACK/PUBREC of a received message (holdAcks). False when it is not held
-   * (already acknowledged, QoS 0, or received on an earlier connection).
+   * Sends the held PUBACK/PUBCOMP of a delivered message (holdAcks). False when it is not held
+   * (already acknowledged, QoS 0, QoS 1 received on an earlier connection, or a QoS 2 message
+   * whose session the broker dropped).
    */
   ackMessage(m: MQTTMessage, now: number): boolean {
     if (!this.heldAcks.releaseMessage(m)) return false;
-    this.send({ type: m.qos === 2 ? 'pubrec' : 'puback', packetId: m.mid }, now);
+    this.sendHeldAck(m.mid, m.qos, now);
     return true;
   }
 
-  /** paho's ack(mid, qos): sends the held acknowledgement of `mid`; false when none is held. */
+  /** paho 2.x's ack(mid, qos): sends the held PUBACK (QoS 1) or PUBCOMP (QoS 2) of `mid`; false when none is held. */
   ack(mid: number, qos: number, now: number): boolean {
     if (!this.heldAcks.release(mid, qos)) return false;
-    this.send({ type: qos === 2 ? 'pubrec' : 'puback', packetId: mid }, now);
+    this.sendHeldAck(mid, qos, now);
     return true;
+  }
+
+  /** Offline, a PUBCOMP is owed: the broker's resent PUBREL gets it (a QoS 1 PUBLISH comes again instead). */
+  private sendHeldAck(mid: number, qos: number, now: number): void {
+    if (this.state !== 'connected') {
+      if (qos === 2) this.qos2In.owe(mid);
+      return;
+    }
+    this.send({ type: qos === 2 ? 'pubcomp' : 'puback', packetId: mid }, now);
   }
 
   /**
@@ -591,16 +605,33 @@ export class Session {
   }
 
   private deliver(p: PublishPacket, mid: number, now: number): void {
-    this.events.push({
-      kind: 'message',
-      message: new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties),
-    });
+    this.events.push({ kind: 'message', message: this.message(p, mid, now) });
+    this.messagesQueued++;
   }
 
+  /** The driver's turn for a deferred PUBREC ('pubrec' event), after the acks of the messages before it. */
+  sendPubrec(mid: number): void {
+    if (this.state === 'connected') this.send({ type: 'pubrec', packetId: mid }, this.lastReceived);
+  }
+
+  private message(p: PublishPacket, mid: number, now: number): MQTTMessage {
+    return new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties);
+  }
+
+  /** PUBREL: the kept QoS 2 message is delivered, then PUBCOMP (with holdAcks, after its handler). */
   private onPubrel(mid: number, now: number): void {
-    const known = this.qos2In?.delete(mid) ?? false;
-    // Unknown id: complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
-    this.send({ type: 'pubcomp', packetId: mid, reasonCode: known || this.config.protocol !== 5 ? 0 : 0x92 }, now);
+    const m = this.qos2In.release(mid);
+    if (m !== undefined) {
+      this.events.push({ kind: 'message', message: m });
+      this.messagesQueued++;
+      if (!this.holdAcks) this.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
+      return;
+    }
+    if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
+    const owed = this.qos2In.takeOwed(mid);
+    // Unknown id (its PUBCOMP was lost, or never delivered here: paho answers too, so the broker
+    // does not hang): complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
+    this.send({ type: 'pubcomp', packetId: mid, reasonCode: owed || this.config.protocol !== 5 ? 0 : 0x92 }, now);
   }
 
   private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
@@ -801,6 +832,7 @@ export class Session {
   }
 
   takeEvents(): SessionEvent[] {
+    this.messagesQueued = 0;
     if (this.events.length === 0) return NO_EVENTS;
     const e = this.events;
     this.events = [];
@@ -977,7 +1009,13 @@ export class Session {
    * go out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
    */
   private sessionLostByBroker(): void {
-    this.qos2In?.clear();
+    this.forgetIncomingQos2();
+  }
+
+  /** The broker will PUBREL none of the QoS 2 messages we kept, nor wait for their PUBCOMPs. */
+  private forgetIncomingQos2(): void {
+    this.qos2In.clear();
+    this.heldAcks.clear();
   }
 
   /**
@@ -985,10 +1023,10 @@ export class Session {
    * flow again from PUBLISH, with DUP if it was sent before, QoS 2 past PUBREC too (as paho
    * 1.6 and 2.x do): a broker that never got the PUBREL delivers it now; one that did and
    * whose PUBCOMP was lost delivers it twice, which no client can prevent on a clean session.
-   * Incoming QoS 2 ids are forgotten: the broker will not PUBREL them.
+   * Incoming QoS 2 messages awaiting PUBREL are dropped, and held PUBCOMPs: the broker forgot them.
    */
   private startClean(): void {
-    this.qos2In?.clear();
+    this.forgetIncomingQos2();
     for (const m of this.outgoing.messages.values()) {
       if (m.state !== 'released') continue;
       m.state = 'sent';
@@ -1023,7 +1061,6 @@ export class Session {
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 
 const NO_EVENTS: SessionEvent[] = [];
-const NO_IDS: ReadonlySet<number> = new Set<number>();
 Object.freeze(NO_EVENTS);
 
 export { EMPTY as EMPTY_PAYLOAD };

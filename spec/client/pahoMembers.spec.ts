@@ -216,22 +216,23 @@ describe('properties (paho 2.x)', () => {
 });
 
 describe('new Client({ manualAck: true }) (paho 2.x manual_ack=True)', () => {
-  it('QoS 1/2 messages are acknowledged only by ack(mid, qos)', async () => {
+  it('QoS 1/2 messages are acknowledged only by ack(mid, qos): PUBACK, and for QoS 2 PUBCOMP (PUBREC goes out on receipt, as paho 2.x)', async () => {
     const broker = new MemoryBroker();
     const c = broker.client({ manualAck: true });
     const got: MQTTMessage[] = [];
     c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m);
     await started(broker, c);
-    broker.send(publishPacket('t', 'a', 1, 11), publishPacket('t', 'b', 2, 12));
+    broker.send(publishPacket('t', 'a', 1, 11), publishPacket('t', 'b', 2, 12), { type: 'pubrel', packetId: 12 });
     await settle();
     expect(got.map((m) => m.mid)).toEqual([11, 12]);
     expect(broker.receivedOf('puback')).toEqual([]);
-    expect(broker.receivedOf('pubrec')).toEqual([]);
+    expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([12]);
+    expect(broker.receivedOf('pubcomp')).toEqual([]);
     expect(c.ack(11, 1)).toBe(0);
     expect(c.ack(12, 2)).toBe(0);
     await settle();
     expect(broker.receivedOf('puback').map((p) => p.packetId)).toEqual([11]);
-    expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([12]);
+    expect(broker.receivedOf('pubcomp').map((p) => p.packetId)).toEqual([12]);
     await disconnected(c);
   });
 

@@ -109,16 +109,22 @@ describe('clean session: resend after a lost connection', () => {
     ]);
   });
 
-  it('incoming QoS 2 awaiting PUBREL is forgotten: the new session\'s message with the same id is delivered', () => {
+  it('incoming QoS 2 awaiting PUBREL is dropped (the broker forgot it too): a stray PUBREL is completed, the new session\'s message with the same id is delivered', () => {
     const b = new ScriptedBroker({ cleanSession: true }, T0);
     b.connectAndAccept();
     b.brokerSends(pub('in', 'x', 2, 11));
-    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
+    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(0);
     b.s.connectionLost();
+    expect(b.s.incomingQos2.size).toBe(1); // kept until we know the next session is clean (paho: at reconnect)
     b.connectAndAccept(false);
     expect(b.s.incomingQos2.size).toBe(0);
-    b.brokerSends(pub('in', 'y', 2, 11));
-    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
+    b.sentPackets();
+    b.brokerSends({ type: 'pubrel', packetId: 11 });
+    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(0);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 11)]);
+    b.brokerSends(pub('in', 'y', 2, 11), { type: 'pubrel', packetId: 11 });
+    const got = b.events().flatMap((e) => (e.kind === 'message' ? [e.message] : []));
+    expect(got.map((m) => m.payload.toString())).toEqual(['y']);
   });
 
   it('the store journals m3 back to "sent" (a restart resends it from PUBLISH too) and forgets each message once it completes', () => {

@@ -1,7 +1,7 @@
 /**
  * Session engine, flow control: held incoming acknowledgements (the driver acks after the
- * handler settles, or on the application's manual ack), QoS 2 exactly-once with held acks,
- * held acks forgotten at a connection loss; outgoing bounds (count, bytes, QoS 0 while the
+ * handler settles, or on the application's manual ack), QoS 2 exactly-once with held acks
+ * (PUBREC on receipt, delivery at PUBREL, PUBCOMP held), held acks at a connection loss; outgoing bounds (count, bytes, QoS 0 while the
  * writer is blocked) and the reject-newest / drop-oldest policies.
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS } from '../../lib/constants';
@@ -30,18 +30,34 @@ function heldMessages(b: ScriptedBroker): MQTTMessage[] {
 }
 
 describe('held incoming acknowledgements (holdAcks)', () => {
-  it('the sync path: nothing is sent on receipt; ackNow() sends PUBACK/PUBREC without bookkeeping', () => {
+  it('the sync path: PUBREC goes out on receipt, PUBACK/PUBCOMP only at ackNow(), without bookkeeping', () => {
     const b = held();
-    b.brokerSends(pub('a', 'x', 1, 7), pub('a', 'y', 2, 8));
-    const [m1, m2] = messages(b.events());
+    b.brokerSends(pub('a', 'y', 2, 8));
+    expect(b.events()).toEqual([]); // QoS 2 waits for its PUBREL (paho)
+    expect(b.sentPackets()).toEqual([ack('pubrec', 8)]);
+    b.brokerSends(pub('a', 'x', 1, 7));
+    const [m1] = messages(b.events());
+    expect(m1.mid).toBe(7);
+    expect(b.sentPackets()).toEqual([]);
+    b.brokerSends(ack('pubrel', 8));
+    const [m2] = messages(b.events());
+    expect(m2.mid).toBe(8);
     expect(b.sentPackets()).toEqual([]);
     b.s.ackNow(m1);
     b.s.ackNow(m2);
-    expect(b.sentPackets()).toEqual([ack('puback', 7), ack('pubrec', 8)]);
+    expect(b.sentPackets()).toEqual([ack('puback', 7), ack('pubcomp', 8)]);
     expect(b.s.heldAcks.size).toBe(0);
-    b.brokerSends(pub('a', 'y', 2, 8, { dup: true })); // acked: a resend is answered, not delivered
+    // Behind a message delivered in the same read, PUBREC waits its turn (paho's packet order): the driver sends it.
+    b.brokerSends(pub('a', 'x', 1, 10), pub('a', 'y', 2, 11));
+    const ev = b.events();
+    expect(ev.map((e) => e.kind)).toEqual(['message', 'pubrec']);
+    expect(b.sentPackets()).toEqual([]);
+    b.s.ackNow(messages(ev)[0]);
+    b.s.sendPubrec(11);
+    expect(b.sentPackets()).toEqual([ack('puback', 10), ack('pubrec', 11)]);
+    b.brokerSends(ack('pubrel', 8)); // completed: a resent PUBREL is answered, not delivered
     expect(messages(b.events())).toEqual([]);
-    expect(b.sentPackets()).toEqual([ack('pubrec', 8)]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 8)]);
   });
 
   it('QoS 1: PUBACK goes out only at ackMessage(), once', () => {
@@ -57,31 +73,34 @@ describe('held incoming acknowledgements (holdAcks)', () => {
     expect(b.s.heldAcks.size).toBe(0);
   });
 
-  it('QoS 2: PUBREC at ack(mid, 2); a resend while held is neither delivered nor answered; after the ack a resend gets PUBREC, not a delivery', () => {
+  it('QoS 2 (paho 2.x manual ack): PUBREC on receipt, delivery at PUBREL, PUBCOMP at ack(mid, 2); a resent PUBREL while held is neither delivered nor answered', () => {
     const b = held();
     b.brokerSends(pub('a', 'x', 2, 9));
+    expect(heldMessages(b)).toHaveLength(0);
+    expect(b.sentPackets()).toEqual([ack('pubrec', 9)]);
+    b.brokerSends(ack('pubrel', 9));
     expect(heldMessages(b)).toHaveLength(1);
-    b.brokerSends(pub('a', 'x', 2, 9, { dup: true }));
+    b.brokerSends(ack('pubrel', 9));
     expect(messages(b.events())).toHaveLength(0);
     expect(b.sentPackets()).toEqual([]);
     expect(b.s.ack(9, 1, b.now)).toBe(false); // wrong QoS: not this message
     expect(b.s.ack(9, 2, b.now)).toBe(true);
-    expect(b.sentPackets()).toEqual([ack('pubrec', 9)]);
-    b.brokerSends(pub('a', 'x', 2, 9, { dup: true }));
-    expect(messages(b.events())).toHaveLength(0);
-    expect(b.sentPackets()).toEqual([ack('pubrec', 9)]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 9)]);
     b.brokerSends(ack('pubrel', 9));
+    expect(messages(b.events())).toHaveLength(0);
     expect(b.sentPackets()).toEqual([ack('pubcomp', 9)]);
   });
 
   it('acks are sent in the order the application gives them, not the order received', () => {
     const b = held();
-    b.brokerSends(pub('a', '1', 1, 1), pub('a', '2', 1, 2), pub('a', '3', 2, 3));
+    b.brokerSends(pub('a', '3', 2, 3));
+    expect(b.sentPackets()).toEqual([ack('pubrec', 3)]);
+    b.brokerSends(pub('a', '1', 1, 1), pub('a', '2', 1, 2), ack('pubrel', 3));
     const [m1, m2, m3] = heldMessages(b);
     b.s.ackMessage(m3, b.now);
     b.s.ackMessage(m1, b.now);
     b.s.ackMessage(m2, b.now);
-    expect(b.sentPackets()).toEqual([ack('pubrec', 3), ack('puback', 1), ack('puback', 2)]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 3), ack('puback', 1), ack('puback', 2)]);
   });
 
   it('unknown ids and QoS 0 messages: ack is a no-op returning false', () => {
@@ -93,27 +112,56 @@ describe('held incoming acknowledgements (holdAcks)', () => {
     expect(b.sentPackets()).toEqual([]);
   });
 
-  it('a connection loss forgets held acks: none is sent on the next connection; the QoS 2 resend is delivered again', () => {
+  it('a connection loss forgets held PUBACKs (the broker redelivers) but keeps held PUBCOMPs for the resumed session\'s PUBREL', () => {
     const b = held({ cleanSession: false });
-    b.brokerSends(pub('a', 'one', 1, 1), pub('a', 'two', 2, 2));
+    b.brokerSends(pub('a', 'two', 2, 2));
+    expect(b.sentPackets()).toEqual([ack('pubrec', 2)]);
+    b.brokerSends(pub('a', 'one', 1, 1), ack('pubrel', 2));
     const [m1, m2] = heldMessages(b);
     b.s.connectionLost();
-    expect(b.s.heldAcks.size).toBe(0);
-    expect(b.s.incomingQos2.has(2)).toBe(false);
+    expect(b.s.heldAcks.size).toBe(1);
     b.connectAndAccept(true);
-    // Acks of the old connection's messages: nothing goes out.
+    // The QoS 1 ack of the old connection: nothing goes out.
     expect(b.s.ackMessage(m1, b.now)).toBe(false);
-    expect(b.s.ackMessage(m2, b.now)).toBe(false);
     expect(b.s.ack(1, 1, b.now)).toBe(false);
     expect(b.sentPackets()).toEqual([]);
-    // The broker resends both: both are delivered again (the application never confirmed them).
-    b.brokerSends(pub('a', 'one', 1, 1, { dup: true }), pub('a', 'two', 2, 2, { dup: true }));
+    // The broker resends the QoS 1 PUBLISH (delivered again: never confirmed) and the QoS 2 PUBREL (not delivered again, not answered while held).
+    b.brokerSends(pub('a', 'one', 1, 1, { dup: true }), ack('pubrel', 2));
     const again = heldMessages(b);
-    expect(again.map((m) => [m.mid, m.dup])).toEqual([[1, true], [2, true]]);
+    expect(again.map((m) => [m.mid, m.dup])).toEqual([[1, true]]);
+    expect(b.sentPackets()).toEqual([]);
     // A message received on the new connection with a reused id is not acked by the old object.
     expect(b.s.ackMessage(m1, b.now)).toBe(false);
     expect(b.s.ackMessage(again[0], b.now)).toBe(true);
-    expect(b.sentPackets()).toEqual([ack('puback', 1)]);
+    expect(b.s.ackMessage(m2, b.now)).toBe(true);
+    expect(b.sentPackets()).toEqual([ack('puback', 1), ack('pubcomp', 2)]);
+  });
+
+  it('a PUBCOMP released while offline is owed: the resent PUBREL gets it, with reason 0 (MQTT 5)', () => {
+    const b = held({ cleanSession: false, protocol: 5 });
+    b.brokerSends(pub('a', 'two', 2, 2), ack('pubrel', 2));
+    const [m2] = heldMessages(b);
+    b.sentPackets();
+    b.s.connectionLost();
+    expect(b.s.ackMessage(m2, b.now)).toBe(true);
+    b.connectAndAccept(true);
+    expect(b.sentPackets()).toEqual([]);
+    b.brokerSends(ack('pubrel', 2));
+    expect(messages(b.events())).toEqual([]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 2)]);
+    b.brokerSends(ack('pubrel', 2)); // paid: now an unknown id
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 2, 0x92)]);
+  });
+
+  it('a clean session drops held PUBCOMPs: the broker forgot those flows', () => {
+    const b = held({ cleanSession: true });
+    b.brokerSends(pub('a', 'two', 2, 2), ack('pubrel', 2));
+    const [m2] = heldMessages(b);
+    b.s.connectionLost();
+    b.connectAndAccept(false);
+    expect(b.s.heldAcks.size).toBe(0);
+    expect(b.s.ackMessage(m2, b.now)).toBe(false);
+    expect(b.sentPackets()).toEqual([]);
   });
 
   it('without holdAcks (the default engine), acks go out at once as before', () => {

@@ -92,49 +92,63 @@ describe('incoming QoS 1', () => {
 });
 
 describe('incoming QoS 2', () => {
-  it('delivered once + PUBREC; a DUP resend before PUBREL is not delivered again but answered with PUBREC; PUBREL -> PUBCOMP frees the id', () => {
+  it("paho's order: PUBLISH -> PUBREC, no delivery; a DUP resend is answered with PUBREC, not kept twice; PUBREL -> delivered once, then PUBCOMP frees the id", () => {
     const b = connected();
+    b.at(T0 + 500);
     b.brokerSends(pub('a/b', 'once', 2, 5));
-    const first = messages(b.events());
-    expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ topic: 'a/b', qos: 2, mid: 5, dup: false });
+    expect(b.events()).toEqual([]); // held until PUBREL (paho's _handle_publish)
     expect(b.sentPackets()).toEqual([ack('pubrec', 5)]);
     expect(b.s.incomingQos2.size).toBe(1);
 
-    // The broker did not see our PUBREC and resends (MQTT 3.1.1 §4.3.3 Method B; MQTT 5.0 [MQTT-4.3.3-10])
+    // The broker did not see our PUBREC and resends (MQTT 3.1.1 §4.3.3; MQTT 5.0 [MQTT-4.3.3-10])
+    b.at(T0 + 700);
     b.brokerSends(pub('a/b', 'once', 2, 5, { dup: true }));
     expect(b.events()).toEqual([]);
     expect(b.sentPackets()).toEqual([ack('pubrec', 5)]);
+    expect(b.s.incomingQos2.size).toBe(1);
 
+    // PUBREL: the message is delivered (the resend replaced it, as in paho), then PUBCOMP.
     b.brokerSends({ type: 'pubrel', packetId: 5 });
-    expect(b.events()).toEqual([]);
+    const first = messages(b.events());
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ topic: 'a/b', qos: 2, mid: 5, dup: true, timestamp: (T0 + 700) / 1000 });
+    expect(first[0].payload.toString()).toBe('once');
     expect(b.sentPackets()).toEqual([ack('pubcomp', 5)]);
     expect(b.s.incomingQos2.size).toBe(0);
 
+    // A second PUBREL (our PUBCOMP lost) completes again without a second delivery.
+    b.brokerSends({ type: 'pubrel', packetId: 5 });
+    expect(b.events()).toEqual([]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 5)]);
+
     // After PUBREL the id is free: the same id is a new message
-    b.brokerSends(pub('a/b', 'twice', 2, 5));
+    b.brokerSends(pub('a/b', 'twice', 2, 5), { type: 'pubrel', packetId: 5 });
     const again = messages(b.events());
     expect(again).toHaveLength(1);
     expect(again[0].payload.toString()).toBe('twice');
-    expect(b.sentPackets()).toEqual([ack('pubrec', 5)]);
+    expect(b.sentPackets()).toEqual([ack('pubrec', 5), ack('pubcomp', 5)]);
   });
 
-  it('a repeated PUBLISH without DUP before PUBREL is not delivered again either (MQTT 5.0 [MQTT-4.3.3-10])', () => {
+  it('a repeated PUBLISH without DUP before PUBREL is not delivered twice either (MQTT 5.0 [MQTT-4.3.3-10])', () => {
     const b = connected();
     b.brokerSends(pub('a/b', 'x', 2, 9), pub('a/b', 'x', 2, 9));
-    expect(messages(b.events())).toHaveLength(1);
+    expect(messages(b.events())).toHaveLength(0);
     expect(b.sentPackets()).toEqual([ack('pubrec', 9), ack('pubrec', 9)]);
+    b.brokerSends({ type: 'pubrel', packetId: 9 });
+    expect(messages(b.events())).toHaveLength(1);
   });
 
-  it('interleaved QoS 2 flows with different ids are independent', () => {
+  it('interleaved QoS 2 flows with different ids are independent; each is delivered at its own PUBREL', () => {
     const b = connected();
     b.brokerSends(pub('t', '1', 2, 1), pub('t', '2', 2, 2), pub('t', '1', 2, 1, { dup: true }));
-    expect(messages(b.events()).map((m) => m.payload.toString())).toEqual(['1', '2']);
+    expect(messages(b.events())).toEqual([]);
     b.brokerSends({ type: 'pubrel', packetId: 2 });
+    expect(messages(b.events()).map((m) => m.payload.toString())).toEqual(['2']);
     b.brokerSends(pub('t', '1', 2, 1, { dup: true }));
     expect(messages(b.events())).toEqual([]);
     expect(b.s.incomingQos2.size).toBe(1);
     b.brokerSends({ type: 'pubrel', packetId: 1 });
+    expect(messages(b.events()).map((m) => m.payload.toString())).toEqual(['1']);
     expect(b.s.incomingQos2.size).toBe(0);
     expect(b.sentPackets()).toEqual([
       ack('pubrec', 1), ack('pubrec', 2), ack('pubrec', 1), ack('pubcomp', 2), ack('pubrec', 1), ack('pubcomp', 1),
@@ -154,8 +168,8 @@ describe('incoming QoS 2', () => {
     expect(info.mid).toBe(1);
     b.sentPackets();
     b.brokerSends(pub('in', 'y', 2, 1));
-    expect(messages(b.events())).toHaveLength(1);
     b.brokerSends({ type: 'pubrel', packetId: 1 });
+    expect(messages(b.events())).toHaveLength(1);
     expect(b.sentPackets()).toEqual([ack('pubrec', 1), ack('pubcomp', 1)]);
     expect(info.isPublished()).toBe(false);
     expect(b.s.outgoing.size).toBe(1);

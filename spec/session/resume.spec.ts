@@ -118,18 +118,42 @@ describe('resume with cleanSession false, session present', () => {
     expect(types(b.connectAndAccept(true))).toEqual(['publish', 'pubrel', 'publish', 'publish', 'pubrel', 'publish', 'publish', 'publish']);
   });
 
-  it('incoming QoS 2 awaiting PUBREL survives the loss: the broker\'s DUP resend is not delivered again', () => {
+  it('incoming QoS 2 awaiting PUBREL survives the loss: the resent PUBREL delivers it once (paho keeps _in_messages)', () => {
     const b = new ScriptedBroker({ cleanSession: false }, T0);
     b.connectAndAccept();
     b.brokerSends(pub('in', 'x', 2, 11));
-    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
+    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(0);
     expect(b.sentPackets()).toEqual([ack('pubrec', 11)]);
+    b.s.connectionLost();
+    expect(b.s.incomingQos2.size).toBe(1);
+    b.connectAndAccept(true);
+    // The broker got our PUBREC: it resends only the PUBREL ([MQTT-4.4.0-1]).
+    b.brokerSends({ type: 'pubrel', packetId: 11 });
+    const got = b.events().flatMap((e) => (e.kind === 'message' ? [e.message] : []));
+    expect(got.map((m) => [m.mid, m.payload.toString()])).toEqual([[11, 'x']]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 11)]);
+    expect(b.s.incomingQos2.size).toBe(0);
+    // Our PUBCOMP lost too: the next PUBREL is completed, not delivered again.
+    b.s.connectionLost();
+    b.connectAndAccept(true);
+    b.brokerSends({ type: 'pubrel', packetId: 11 });
+    expect(b.events()).toEqual([]);
+    expect(b.sentPackets()).toEqual([ack('pubcomp', 11)]);
+  });
+
+  it('incoming QoS 2 whose PUBREC was lost: the DUP PUBLISH is kept once, delivered once at PUBREL', () => {
+    const b = new ScriptedBroker({ cleanSession: false }, T0);
+    b.connectAndAccept();
+    b.brokerSends(pub('in', 'x', 2, 11));
+    b.sentPackets();
     b.s.connectionLost();
     b.connectAndAccept(true);
     b.brokerSends(pub('in', 'x', 2, 11, { dup: true }));
     expect(b.events()).toEqual([]);
     expect(b.sentPackets()).toEqual([ack('pubrec', 11)]);
+    expect(b.s.incomingQos2.size).toBe(1);
     b.brokerSends({ type: 'pubrel', packetId: 11 });
+    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
     expect(b.sentPackets()).toEqual([ack('pubcomp', 11)]);
     expect(b.s.incomingQos2.size).toBe(0);
   });
@@ -142,8 +166,9 @@ describe('resume with cleanSession false, session present', () => {
     b.s.connectionLost();
     b.connectAndAccept(false);
     expect(b.s.incomingQos2.size).toBe(0);
-    b.brokerSends(pub('in', 'new', 2, 11));
-    expect(b.events().filter((e) => e.kind === 'message')).toHaveLength(1);
+    b.brokerSends(pub('in', 'new', 2, 11), { type: 'pubrel', packetId: 11 });
+    const got = b.events().flatMap((e) => (e.kind === 'message' ? [e.message] : []));
+    expect(got.map((m) => m.payload.toString())).toEqual(['new']);
   });
 });
 
