@@ -22,6 +22,7 @@ import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsub
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
+import { FOREVER_RC_NO_CONNECTION, foreverRcAfterClose } from './client/foreverResult';
 import { Callbacks, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
@@ -159,6 +160,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   private readonly backoff = new Backoff();
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
+  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
+  private foreverRc = FOREVER_RC_NO_CONNECTION;
   /** Callback slots, events, handlers and log lines: how user code is called. */
   private readonly callbacks = new Callbacks(this);
   private willMessage: WillMessage | undefined;
@@ -1012,15 +1015,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /**
    * Runs the pump until disconnect(), reconnecting with backoff whenever the connection is
    * lost. With `retryFirstConnection` false, a failure of the very first connection
-   * (connectAsync) rejects instead of being retried.
+   * (connectAsync) rejects instead of being retried. Resolves with paho's rc: MQTT_ERR_CONN_LOST
+   * after disconnect(); with reconnectOnFailure false, the lost connection's rc (foreverResult.ts).
    */
   loopForever(timeout = 1.0, retryFirstConnection = false): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
     if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
-    if (this.userDisconnect && this.transport === null) return Promise.resolve(MQTT_ERR_SUCCESS);
+    if (this.userDisconnect && this.transport === null) return Promise.resolve(FOREVER_RC_NO_CONNECTION);
     if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
     return new Promise<number>((resolve, reject) => {
       this.forever = { resolve, reject };
+      this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.background = 'forever';
       if (this.transport === null && !retryFirstConnection) {
         this.reconnect().then(() => this.resumeBackground(), (e) => {
@@ -1210,6 +1215,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.pump.clearTimer();
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
+    this.foreverRc = foreverRcAfterClose(rc, expected);
     if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
     this.session.connectionLost();
     this.dispatch();
@@ -1247,6 +1253,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     }, (e) => {
       // reconnect() logged the failure; in the background modes it counts as a failed attempt.
       if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
+      this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.callbacks.fire('on_connect_fail', 'connect_fail');
       this.startReconnect(this.backoff.next());
     }).finally(() => {
@@ -1263,6 +1270,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       if (this.background === 'none' || this.userDisconnect) return;
       this.reconnect().then(() => this.pump.schedulePump(), (e) => {
         if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
+        this.foreverRc = FOREVER_RC_NO_CONNECTION;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
         this.startReconnect(this.backoff.next());
       });
@@ -1291,7 +1299,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.clearReconnectTimer();
     if (f === null) return;
     if (error !== null) f.reject(error);
-    else f.resolve(MQTT_ERR_SUCCESS);
+    else f.resolve(this.foreverRc);
   }
 
   /** Closes everything without callbacks (reinitialise, reconnect). */

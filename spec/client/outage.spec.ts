@@ -15,7 +15,7 @@
  * which is not what this spec is about.
  */
 import { performance } from 'perf_hooks';
-import { Client, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageInfo } from '../../lib';
+import { Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageInfo } from '../../lib';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { MOSQUITTO, SeqCounter, TestBroker, uid, useClients, waitFor, within } from './support';
 
@@ -149,11 +149,11 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
       expect(subH.connects).toHaveLength(2);
       expect(pubH.connects).toHaveLength(2);
 
-      // disconnect() ends it: loopForever() resolves MQTT_ERR_SUCCESS, on_disconnect gets rc 0.
+      // disconnect() ends it: loopForever() resolves MQTT_ERR_CONN_LOST (paho's loop_forever), on_disconnect gets rc 0.
       expect(sub.disconnect()).toBe(MQTT_ERR_SUCCESS);
       expect(pub.disconnect()).toBe(MQTT_ERR_SUCCESS);
       if (mode === 'loopForever') {
-        expect(await within(Promise.all(forevers), 5000, 'loopForever() to resolve after disconnect()')).toEqual([0, 0]);
+        expect(await within(Promise.all(forevers), 5000, 'loopForever() to resolve after disconnect()')).toEqual([MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_LOST]);
       }
       await waitFor(() => subH.disconnects.length === 2 && pubH.disconnects.length === 2, 5000, 'the final on_disconnect');
       expect([subH.disconnects[1].rc, pubH.disconnects[1].rc]).toEqual([0, 0]);
@@ -240,7 +240,7 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
     expect(f.isConnected()).toBe(true);
     expect(s.isConnected()).toBe(true);
     f.disconnect();
-    expect(await within(forever, 5000, 'loopForever() to resolve')).toBe(MQTT_ERR_SUCCESS);
+    expect(await within(forever, 5000, 'loopForever() to resolve')).toBe(MQTT_ERR_CONN_LOST);
   }, 15000);
 
   test('disconnect() during the outage ends loopForever() at once; loopStop() during backoff leaves no timer', async () => {
@@ -266,7 +266,7 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
 
     const t = performance.now();
     expect(f.disconnect()).toBe(MQTT_ERR_NO_CONN);
-    expect(await within(forever, 500, 'loopForever() to resolve after disconnect() during backoff')).toBe(MQTT_ERR_SUCCESS);
+    expect(await within(forever, 500, 'loopForever() to resolve after disconnect() during backoff')).toBe(MQTT_ERR_CONN_LOST);
     expect(performance.now() - t).toBeLessThan(500);
     expect(f._debugSizes().timers).toBe(0);
 
