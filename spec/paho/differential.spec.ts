@@ -20,12 +20,10 @@ import { limited, normalise, pahoVersion, portExists, programNames, ROOT, RunRes
  */
 const KNOWN: Record<string, string> = {
   // Being fixed on other branches:
-  client_sub: 'lifecycle: loop_forever() after disconnect() returns MQTT_ERR_CONN_LOST (7) on paho 2.1, 0 here',
   client_logger_v5: 'aliases: mqttloop gives PUBLISH a TopicAlias on its own (paho only when the caller sets one); main still does after the aliases merge',
   // Not assigned to a branch (see the differential suite's notes in the report):
   client_logger_v1: 'incoming QoS 2: paho runs on_message when PUBREL arrives, mqttloop when PUBLISH arrives',
   client_pub_wait_v1: 'publish() of QoS > 0 while not connected: paho returns MQTT_ERR_NO_CONN (4) and keeps the message queued, mqttloop returns 0',
-  client_exception_v1: "'Caught exception in ...' lines: mqttloop appends the stack on further lines (spec/client/callbacks.spec.ts asks for it), paho logs the message only",
   'client_sub_v1@1.6': "deliberate: paho 1.6.1's MQTTMessage.retain is an int (0/1); paho 2.1's is a bool, as mqttloop's",
 };
 
