@@ -23,6 +23,7 @@ import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
 import { FOREVER_RC_NO_CONNECTION, foreverRcAfterClose } from './client/foreverResult';
+import { logRetrying, logSocketError } from './client/connectionLog';
 import { Callbacks, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
@@ -35,8 +36,8 @@ import { CallbackDecorator, slotDecorator, topicDecorator } from './client/decor
 import { SocketHooks } from './client/socketHooks';
 import { checkLogger, checkSettable, decodedOrNull } from './client/pahoProperties';
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
-  MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR,
+  MQTT_CLEAN_START_FIRST_ONLY, MQTTv31, MQTTv311, MQTTv5,
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
@@ -51,7 +52,7 @@ import { defaultSessionConfig, Session, SessionEvent } from './session/session';
 import { memoryStore } from './store/memory';
 import type * as tls from 'node:tls';
 import { resolveSrvTargets } from './transport/srv';
-import { TLSError, TlsSetOptions } from './transport/tlsOptions';
+import { TlsSetOptions } from './transport/tlsOptions';
 import type { WsHeaders } from './transport/websocket';
 import { TransportSettings } from './client/transportSettings';
 import type { ProxyArgs } from './transport/proxyArgs';
@@ -664,15 +665,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     this.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
-    try {
-      await transport.open(new ClientTransportHandlers(this, transport));
-    } catch (e) {
-      // TLS failures were already logged at MQTT_LOG_ERR with what failed.
-      if (attempt === this.attempt && !(e instanceof TLSError)) {
-        this.log(MQTT_LOG_WARNING, `Connection to ${this.targetHost}:${this.targetPort} failed: ${(e as Error).message}`);
-      }
-      throw e;
-    }
+    // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
+    await transport.open(new ClientTransportHandlers(this, transport));
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
       transport.destroy();
       throw new Error('connection attempt superseded');
@@ -1130,7 +1124,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
         if (ev.retry !== undefined && this.reconnectOnFailure) return this.retryRefused(ev.retry);
-        this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
+        // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
@@ -1209,6 +1203,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
   private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
     const expected = this.userDisconnect;
+    if (error && this.transport !== null) logSocketError(this, error); // first, as paho logs it where the read failed
     // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
     if (!expected && this.transport !== null) this.socketHooks.closing();
     if (!this.releaseTransport()) return;
@@ -1216,7 +1211,6 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
     this.foreverRc = foreverRcAfterClose(rc, expected);
-    if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
     this.session.connectionLost();
     this.dispatch();
     // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
@@ -1251,10 +1245,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const retry = this.reconnect().then(() => {
       if (this.background !== 'none') this.pump.schedulePump();
     }, (e) => {
-      // reconnect() logged the failure; in the background modes it counts as a failed attempt.
+      // In the background modes it counts as a failed attempt, retried as loop_forever retries one.
       if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
       this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.callbacks.fire('on_connect_fail', 'connect_fail');
+      logRetrying(this);
       this.startReconnect(this.backoff.next());
     }).finally(() => {
       if (this.idRetry === retry) this.idRetry = null;
@@ -1264,7 +1259,6 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   private startReconnect(delaySeconds: number): void {
     this.clearReconnectTimer();
-    if (delaySeconds > 0) this.log(MQTT_LOG_INFO, `Reconnecting in ${delaySeconds} s`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
@@ -1272,6 +1266,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
         if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
         this.foreverRc = FOREVER_RC_NO_CONNECTION;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
+        logRetrying(this);
         this.startReconnect(this.backoff.next());
       });
     }, delaySeconds * 1000);
