@@ -4,7 +4,8 @@
  * (and callbacks, in this order) expected here. Packet lines appear as paho writes them
  * (spec/session/log.spec.ts); the connection itself adds only "Connection failed, retrying"
  * (DEBUG, a background attempt whose socket could not be opened) and "failed to receive on
- * socket: ..." (ERR, a socket error). A refused socket under connect(), a close the client
+ * socket: ..." (ERR, a socket error), and for bytes of no packet type paho's "Error: Unrecognised
+ * command N" (ERR). A refused socket under connect(), a close the client
  * decided (keepalive, refusing CONNACK), an orderly close by the broker and the wait before a
  * reconnect log nothing. Memory transport, scripted broker, fake clock.
  */
@@ -13,6 +14,9 @@ import { encode, Parser } from '../../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
 
 type Script = 'accept' | 'refuse' | 'silent';
+
+/** Bytes that start no packet: a fixed header of type 15 (before MQTT 5) or 0. */
+const GARBAGE: Record<number, Buffer> = { 240: Buffer.from([0xf0, 0x00]), 0: Buffer.from([0x00, 0x00]) };
 
 class Broker {
   readonly listener = new MemoryListener();
@@ -145,6 +149,22 @@ describe('connection log lines are paho\'s', () => {
     await done;
     expect(seen).toEqual([
       CONNECT_LINE, `LOG ${MQTT_LOG_DEBUG} Received CONNACK (0, 0)`, 'connect 0', `LOG ${MQTT_LOG_DEBUG} Sending PINGREQ`, 'socket_close', 'disconnect 16',
+    ]);
+  });
+
+  test.each([240, 0])('bytes of no packet type (command %i): "Error: Unrecognised command N" (ERR), then on_disconnect (MQTT_ERR_PROTOCOL)', async (command) => {
+    const b = new Broker();
+    const c = b.client(false);
+    const { seen } = record(c);
+    await c.connect('broker', 1883, 2);
+    const done = c.loopForever();
+    await advance(0);
+    b.peer.write(GARBAGE[command]);
+    await advance(0);
+    await done;
+    expect(seen).toEqual([
+      CONNECT_LINE, `LOG ${MQTT_LOG_DEBUG} Received CONNACK (0, 0)`, 'connect 0',
+      `LOG ${MQTT_LOG_ERR} Error: Unrecognised command ${command}`, 'socket_close', 'disconnect 2',
     ]);
   });
 
