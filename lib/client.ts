@@ -22,6 +22,8 @@ import { checkInt, checkNumber, checkQos, normalizeSubscriptions, normalizeUnsub
 import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/mqtt5Args';
 import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './client/callbackArgs';
 import { Backoff } from './client/backoff';
+import { FOREVER_RC_NO_CONNECTION, foreverRcAfterClose } from './client/foreverResult';
+import { logRetrying, logSocketError } from './client/connectionLog';
 import { Callbacks, SLOTS } from './client/callbacks';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './client/flowControl';
 import { Backpressure } from './client/backpressure';
@@ -34,8 +36,8 @@ import { CallbackDecorator, slotDecorator, topicDecorator } from './client/decor
 import { SocketHooks } from './client/socketHooks';
 import { checkLogger, checkSettable, decodedOrNull } from './client/pahoProperties';
 import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_INFO,
-  MQTT_CLEAN_START_FIRST_ONLY, MQTT_LOG_WARNING, MQTTv31, MQTTv311, MQTTv5,
+  MQTT_ERR_CONN_LOST, MQTT_ERR_INVAL, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR,
+  MQTT_CLEAN_START_FIRST_ONLY, MQTTv31, MQTTv311, MQTTv5,
 } from './constants';
 import { CallbackAPIVersion, CallbackAPIVersionValue, ConnectFlags, isCallbackAPIVersion } from './mqtt5/callbackApi';
 import { PacketTypes } from './mqtt5/packetTypes';
@@ -50,7 +52,7 @@ import { defaultSessionConfig, Session, SessionEvent } from './session/session';
 import { memoryStore } from './store/memory';
 import type * as tls from 'node:tls';
 import { resolveSrvTargets } from './transport/srv';
-import { TLSError, TlsSetOptions } from './transport/tlsOptions';
+import { TlsSetOptions } from './transport/tlsOptions';
 import type { WsHeaders } from './transport/websocket';
 import { TransportSettings } from './client/transportSettings';
 import type { ProxyArgs } from './transport/proxyArgs';
@@ -159,6 +161,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   private readonly backoff = new Backoff();
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   private lastLostRc = MQTT_ERR_SUCCESS;
+  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
+  private foreverRc = FOREVER_RC_NO_CONNECTION;
   /** Callback slots, events, handlers and log lines: how user code is called. */
   private readonly callbacks = new Callbacks(this);
   private willMessage: WillMessage | undefined;
@@ -665,15 +669,8 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     if (this.mode.v5) this.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     this.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
-    try {
-      await transport.open(new ClientTransportHandlers(this, transport));
-    } catch (e) {
-      // TLS failures were already logged at MQTT_LOG_ERR with what failed.
-      if (attempt === this.attempt && !(e instanceof TLSError)) {
-        this.log(MQTT_LOG_WARNING, `Connection to ${this.targetHost}:${this.targetPort} failed: ${(e as Error).message}`);
-      }
-      throw e;
-    }
+    // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
+    await transport.open(new ClientTransportHandlers(this, transport));
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
       transport.destroy();
       throw new Error('connection attempt superseded');
@@ -1016,15 +1013,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /**
    * Runs the pump until disconnect(), reconnecting with backoff whenever the connection is
    * lost. With `retryFirstConnection` false, a failure of the very first connection
-   * (connectAsync) rejects instead of being retried.
+   * (connectAsync) rejects instead of being retried. Resolves with paho's rc: MQTT_ERR_CONN_LOST
+   * after disconnect(); with reconnectOnFailure false, the lost connection's rc (foreverResult.ts).
    */
   loopForever(timeout = 1.0, retryFirstConnection = false): Promise<number> {
     checkNumber(timeout, 'timeout', 0);
     if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
-    if (this.userDisconnect && this.transport === null) return Promise.resolve(MQTT_ERR_SUCCESS);
+    if (this.userDisconnect && this.transport === null) return Promise.resolve(FOREVER_RC_NO_CONNECTION);
     if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
     return new Promise<number>((resolve, reject) => {
       this.forever = { resolve, reject };
+      this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.background = 'forever';
       if (this.transport === null && !retryFirstConnection) {
         this.reconnect().then(() => this.resumeBackground(), (e) => {
@@ -1129,7 +1128,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
       case 'log': return this.log(ev.level, ev.text);
       case 'close':
         if (ev.retry !== undefined && this.reconnectOnFailure) return this.retryRefused(ev.retry);
-        this.log(ev.rc === MQTT_ERR_SUCCESS ? MQTT_LOG_INFO : MQTT_LOG_WARNING, `Closing the connection: ${ev.reason}`);
+        // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
         this.flush();
         this.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
@@ -1209,13 +1208,14 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /** The connection is over: tear it down, tell the user, and reconnect in the background modes. */
   private connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void {
     const expected = this.userDisconnect;
+    if (error && this.transport !== null) logSocketError(this, error); // first, as paho logs it where the read failed
     // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
     if (!expected && this.transport !== null) this.socketHooks.closing();
     if (!this.releaseTransport()) return;
     this.pump.clearTimer();
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
     this.lastLostRc = expected ? MQTT_ERR_SUCCESS : rc === MQTT_ERR_SUCCESS ? MQTT_ERR_CONN_LOST : rc;
-    if (error) this.log(MQTT_LOG_WARNING, `Connection lost: ${error.message}`);
+    this.foreverRc = foreverRcAfterClose(rc, expected);
     this.session.connectionLost();
     this.dispatch();
     // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
@@ -1250,9 +1250,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const retry = this.reconnect().then(() => {
       if (this.background !== 'none') this.pump.schedulePump();
     }, (e) => {
-      // reconnect() logged the failure; in the background modes it counts as a failed attempt.
+      // In the background modes it counts as a failed attempt, retried as loop_forever retries one.
       if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
+      this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.callbacks.fire('on_connect_fail', 'connect_fail');
+      logRetrying(this);
       this.startReconnect(this.backoff.next());
     }).finally(() => {
       if (this.idRetry === retry) this.idRetry = null;
@@ -1262,13 +1264,14 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   private startReconnect(delaySeconds: number): void {
     this.clearReconnectTimer();
-    if (delaySeconds > 0) this.log(MQTT_LOG_INFO, `Reconnecting in ${delaySeconds} s`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
       this.reconnect().then(() => this.pump.schedulePump(), (e) => {
         if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
+        this.foreverRc = FOREVER_RC_NO_CONNECTION;
         this.callbacks.fire('on_connect_fail', 'connect_fail');
+        logRetrying(this);
         this.startReconnect(this.backoff.next());
       });
     }, delaySeconds * 1000);
@@ -1296,7 +1299,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.clearReconnectTimer();
     if (f === null) return;
     if (error !== null) f.reject(error);
-    else f.resolve(MQTT_ERR_SUCCESS);
+    else f.resolve(this.foreverRc);
   }
 
   /** Closes everything without callbacks (reinitialise, reconnect). */

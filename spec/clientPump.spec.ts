@@ -259,7 +259,7 @@ describe('the pump', () => {
     await c.loopStop();
   });
 
-  test('loopForever resolves after disconnect(); DISCONNECT is sent and on_disconnect gets rc 0', async () => {
+  test('loopForever resolves MQTT_ERR_CONN_LOST after disconnect(), as paho; DISCONNECT is sent and on_disconnect gets rc 0', async () => {
     const broker = new Broker();
     const c = broker.client();
     const rcs: number[] = [];
@@ -268,7 +268,7 @@ describe('the pump', () => {
     await c.connect('broker', 1883, 60);
     const done = c.loopForever();
     await settle();
-    await expect(done).resolves.toBe(MQTT_ERR_SUCCESS);
+    await expect(done).resolves.toBe(MQTT_ERR_CONN_LOST);
     expect(broker.packets[0].map((p) => p.type)).toEqual(['connect', 'disconnect']);
     expect(rcs).toEqual([0]);
   });

@@ -1,8 +1,9 @@
 /**
  * How a Client calls user code: its callback slots (on_connect, ...) and the EventEmitter
  * events of the same names, message handlers, log lines (on_log, enableLogger's logger, the
- * 'log' event). A throwing or rejecting callback never breaks the loop: it is logged, emitted
- * as 'error', and with suppressExceptions false kept to be rethrown by loop()/loopForever().
+ * 'log' event). A throwing or rejecting callback never breaks the loop: it is logged as paho's
+ * one line (the message only), emitted as 'error' (the Error, with its stack), and with
+ * suppressExceptions false kept to be rethrown by loop()/loopForever().
  */
 import type EventEmitter from 'eventemitter3';
 import { MQTT_LOG_ERR, MQTT_LOG_INFO, MQTT_LOG_NOTICE, MQTT_LOG_WARNING } from '../constants';
@@ -81,7 +82,8 @@ export class Callbacks {
   }
 
   callbackFailed(name: string, e: unknown): void {
-    const text = e instanceof Error ? exceptionText(e) : String(e);
+    // paho's line ('%s' of the exception: its message); the Error with its stack goes to 'error'.
+    const text = e instanceof Error ? e.message : String(e);
     this.log(MQTT_LOG_ERR, `Caught exception in ${name}: ${text}`);
     if (this.owner.listenerCount('error') > 0) {
       try { this.owner.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
@@ -125,15 +127,4 @@ export class Callbacks {
       try { this.owner.emit('log', level, text); } catch { /* same */ }
     }
   }
-}
-
-/**
- * paho's `%s` of the exception (its message) as the first line, so the line reads as paho's;
- * the stack frames follow on the next lines, which a daemon's log needs.
- */
-function exceptionText(e: Error): string {
-  const head = `${e.name}: ${e.message}`;
-  const stack = e.stack ?? '';
-  if (stack.startsWith(head)) return e.message + stack.slice(head.length);
-  return stack === '' ? e.message : `${e.message}\n${stack}`;
 }

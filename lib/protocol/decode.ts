@@ -13,6 +13,12 @@ import type {
 } from './types';
 import { PACKET_TYPE_NAMES } from './types';
 
+function unknownType(type: number, message: string): ProtocolError {
+  const e = new ProtocolError('unknown-packet-type', message);
+  e.packetType = type;
+  return e;
+}
+
 /**
  * Checks the first byte of a fixed header (type and flags) as soon as it arrives, so a
  * bad stream fails before its body is buffered.
@@ -21,7 +27,7 @@ export function checkFirstByte(byte1: number, level: ProtocolLevel): void {
   const type = byte1 >> 4;
   const flags = byte1 & 0x0f;
   if (type === 0 || (type === 15 && level < 5)) {
-    throw new ProtocolError('unknown-packet-type', `packet type ${type} is not defined${type === 15 ? ' before MQTT 5' : ''}`);
+    throw unknownType(type, `packet type ${type} is not defined${type === 15 ? ' before MQTT 5' : ''}`);
   }
   if (type === 3) {
     if ((flags & 0x06) === 0x06) throw new ProtocolError('invalid-qos', 'PUBLISH has QoS 3');
@@ -51,7 +57,7 @@ export function decodeBody(r: Reader, byte1: number, level: ProtocolLevel): Pack
     case 12: p = { type: 'pingreq' }; break;
     case 13: p = { type: 'pingresp' }; break;
     case 14: case 15: p = decodeDisconnectOrAuth(r, type, level); break;
-    default: throw new ProtocolError('unknown-packet-type', `packet type ${type} is not defined`);
+    default: throw unknownType(type, `packet type ${type} is not defined`);
   }
   if (r.pos !== r.end) {
     throw new ProtocolError('trailing-bytes', `${r.end - r.pos} byte(s) left over after the ${PACKET_TYPE_NAMES[type]!.toUpperCase()} fields`);

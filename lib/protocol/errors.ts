@@ -6,6 +6,8 @@
 export class ProtocolError extends Error {
   /** Complete packets decoded from the same `feed()` call before the bad one. */
   packets: unknown[] = [];
+  /** The fixed header's packet type number, for 'unknown-packet-type' from the decoder. */
+  packetType?: number;
   constructor(readonly rule: ProtocolRule, message: string, readonly reasonCode: number = MALFORMED_PACKET) {
     super(`${rule}: ${message}`);
     this.name = 'ProtocolError';

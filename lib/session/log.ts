@@ -99,6 +99,11 @@ function reasonCodeText(rc: number | undefined): string {
   return rc === undefined || rc === 0 ? '' : ` reason 0x${rc.toString(16).padStart(2, '0')}`;
 }
 
+/** paho's line for a fixed header whose packet type it has no handler for (its `command & 0xF0`). */
+export function unrecognisedCommand(packetType: number): string {
+  return `Error: Unrecognised command ${packetType << 4}`;
+}
+
 /**
  * What an MQTT 5 packet says about itself: its ReasonString and UserProperty pairs, as
  * ` reason string 'text' user properties [k=v, ...]`; '' when it carries neither.

@@ -25,7 +25,7 @@ import type { OutgoingStore } from '../store/types';
 import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
 import { AwaitingRelease, HeldAcks } from './incoming';
-import { describeReceived, describeSent, reasonDetails } from './log';
+import { describeReceived, describeSent, reasonDetails, unrecognisedCommand } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
 import { PendingRequests } from './pendingRequests';
 import { QueueBounds } from './queueBounds';
@@ -381,7 +381,7 @@ export class Session {
         this.handle(p, now);
         if (this.closeRequested) return;
       }
-      this.protocolViolation(e.message, e.reasonCode, now);
+      this.protocolViolation(e.message, e.reasonCode, now, e.packetType);
       return;
     }
     for (let i = 0; i < packets.length; i++) {
@@ -955,8 +955,9 @@ export class Session {
     return true;
   }
 
-  private protocolViolation(reason: string, reasonCode: number, now: number): void {
-    this.log(MQTT_LOG_ERR, `Protocol error from the broker: ${reason}`);
+  /** `unknownType`: the packet type number no packet has; paho logs its own line for that one. */
+  private protocolViolation(reason: string, reasonCode: number, now: number, unknownType?: number): void {
+    this.log(MQTT_LOG_ERR, unknownType !== undefined ? unrecognisedCommand(unknownType) : `Protocol error from the broker: ${reason}`);
     // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
     if (this.config.protocol === 5) {
       this.send({ type: 'disconnect', reasonCode: DISCONNECT_REASONS.has(reasonCode) ? reasonCode : 0x81 }, now);
