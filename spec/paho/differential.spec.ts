@@ -14,14 +14,10 @@ import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../suppo
 import { limited, normalise, pahoVersion, portExists, programNames, ROOT, RunResult, runPort, runPython } from './runner';
 
 /**
- * Programs whose port cannot match yet because of a difference another branch is fixing. Each
- * runs as `test.failing`: when the fix lands the test turns red, and the entry must go.
- * Key: program name, or `name@1.6` / `name@2.1` for one paho version only.
- */
-/**
  * Deliberate differences: each is a row of the README's "Where mqttloop differs from paho, and
  * why". These tests are `test.failing`, so one that starts matching paho turns red and its
  * entry must go. Nothing else may be listed here: any other difference is a bug.
+ * Key: program name, or `name@1.6` / `name@2.1` for one paho version only.
  */
 const KNOWN: Record<string, string> = {
   client_logger_v5: 'deliberate: on MQTT 5 mqttloop gives topics aliases by itself (autoTopicAlias, default true), so its PUBLISH log lines show properties=[TopicAlias : n]; paho sends aliases only where the caller sets them',
