@@ -88,7 +88,9 @@ export class Callbacks {
     if (this.owner.listenerCount('error') > 0) {
       try { this.owner.emit('error', e); } catch { /* an 'error' listener that throws must not loop */ }
     }
-    if (!this.owner.suppressExceptions && this.pendingError === null) {
+    // paho never raises an exception from on_connect_fail out of its loop, even with
+    // suppress_exceptions False: it only logs it, and the loop goes on retrying.
+    if (!this.owner.suppressExceptions && this.pendingError === null && name !== 'on_connect_fail') {
       this.pendingError = e;
       this.owner.callbackErrorPending();
     }

@@ -113,6 +113,26 @@ describe('connection log lines are paho\'s', () => {
     await done;
   });
 
+  test('an exception in on_connect_fail is logged and never ends the loop, even with suppressExceptions = false (as paho)', async () => {
+    const b = new Broker();
+    b.refuseSockets = true;
+    const c = b.client();
+    c.suppressExceptions = false;
+    c.reconnectDelaySet(1, 1);
+    const { seen } = record(c);
+    c.on_connect_fail = () => { seen.push('connect_fail'); throw new Error('fail handler broke'); };
+    let ended = false;
+    c.connectAsync('broker', 1883, 2);
+    const done = c.loopForever(1, true).finally(() => { ended = true; });
+    await advance(0);
+    await advance(1000);
+    const failed = ['connect_fail', `LOG ${MQTT_LOG_ERR} Caught exception in on_connect_fail: fail handler broke`, `LOG ${MQTT_LOG_DEBUG} Connection failed, retrying`];
+    expect(seen).toEqual([...failed, ...failed]);
+    expect(ended).toBe(false);
+    c.disconnect();
+    await done;
+  });
+
   test('connect() to a refused socket rejects and logs nothing (paho raises)', async () => {
     const b = new Broker();
     b.refuseSockets = true;
