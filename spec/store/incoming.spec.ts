@@ -188,6 +188,7 @@ describe('the incoming journal', () => {
     const s = open(dir);
     s.incoming!.put(inc(1, 'x'));
     expect(() => fileStore(dir)).toThrow(/in use by another client/);
+    expect(fs.statSync(path.join(dir, 'incoming.journal')).mode & 0o777).toBe(0o600);
     s.close();
     expect(fs.readdirSync(dir).sort()).toEqual(['incoming.journal', 'outgoing.journal']);
     expect(reloadIncoming(dir).map((m) => m.mid)).toEqual([1]);
