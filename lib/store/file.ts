@@ -668,6 +668,12 @@ export class FileStore implements OutgoingStore {
  * - An acknowledgement reaches the disk with the next sync; a crash just before it makes the
  *   restarted client resend that message: a duplicate at QoS 1 (allowed), a PUBREL the
  *   broker answers at QoS 2 (no duplicate delivery).
+ * - Incoming QoS 2 messages (delivered at the broker's PUBREL, as paho): each is written to
+ *   incoming.journal when its PUBLISH arrives and synced before its PUBREC goes out, and
+ *   deleted when its PUBCOMP goes out (after its handler, or at ack() with manual acks). A
+ *   process killed in between finds it again: with `cleanSession: false` and Session Present,
+ *   the broker's resent PUBREL delivers it. One killed after the handler ran but before the
+ *   delete was written delivers it again: at least once at a crash, never lost.
  *
  * One directory serves one client: a second store on a directory whose lock is held by a
  * live process throws; a lock left by a dead process is taken over. `close()` releases it.
