@@ -49,7 +49,7 @@ export { MQTTMessage, MQTTMessageInfo, PublishError } from './message';
 export { memoryStore } from './store/memory';
 export { fileStore, FileStore } from './store/file';
 export type { FileStoreOptions, CorruptRecord } from './store/file';
-export type { OutgoingStore, StoredMessage, OutgoingState } from './store/types';
+export type { OutgoingStore, StoredMessage, OutgoingState, IncomingStore, StoredIncoming } from './store/types';
 export type { Transport, TransportHandlers } from './transport/types';
 export { CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, TLSError } from './transport/tlsOptions';
 export type { TlsSetOptions } from './transport/tlsOptions';

@@ -21,7 +21,7 @@ import type {
   AuthPacket, ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
 } from '../protocol/types';
 import { memoryStore } from '../store/memory';
-import type { OutgoingStore } from '../store/types';
+import type { OutgoingStore, StoredIncoming } from '../store/types';
 import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
 import { AwaitingRelease, HeldAcks } from './incoming';
@@ -176,6 +176,10 @@ export class Session {
     this.config = config;
     this.bounds = new QueueBounds(this);
     for (const m of config.store.load()) this.restore(m);
+    // A resumed session's QoS 2 messages a killed process had PUBREC'd: their PUBRELs will come.
+    if (!config.cleanSession && config.store.incoming !== undefined) {
+      for (const m of config.store.incoming.load()) this.qos2In.received(restoredIncoming(m));
+    }
   }
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
@@ -532,7 +536,9 @@ export class Session {
     if (qos === 2) {
       // Exactly once, paho's way: PUBREC now, delivery at PUBREL. A resend before PUBREL
       // (DUP or not, [MQTT-4.3.3-10]) replaces the kept message and is answered again.
-      this.qos2In.received(this.message(p, mid, now));
+      const m = this.message(p, mid, now);
+      this.qos2In.received(m);
+      this.journalIncoming(m, p.properties);
       if (this.holdAcks && this.messagesQueued > 0) this.events.push({ kind: 'pubrec', mid });
       else this.send({ type: 'pubrec', packetId: mid }, now);
       return;
@@ -546,6 +552,7 @@ export class Session {
    * for a message of the current connection, delivered in the same turn it was received.
    */
   ackNow(m: MQTTMessage): void {
+    if (m.qos === 2) this.incomingDone(m.mid);
     this.send({ type: m.qos === 2 ? 'pubcomp' : 'puback', packetId: m.mid }, this.lastReceived);
   }
 
@@ -574,6 +581,7 @@ export class Session {
 
   /** Offline, a PUBCOMP is owed: the broker's resent PUBREL gets it (a QoS 1 PUBLISH comes again instead). */
   private sendHeldAck(mid: number, qos: number, now: number): void {
+    if (qos === 2) this.incomingDone(mid);
     if (this.state !== 'connected') {
       if (qos === 2) this.qos2In.owe(mid);
       return;
@@ -624,7 +632,10 @@ export class Session {
     if (m !== undefined) {
       this.events.push({ kind: 'message', message: m });
       this.messagesQueued++;
-      if (!this.holdAcks) this.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
+      if (!this.holdAcks) {
+        this.incomingDone(mid);
+        this.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
+      }
       return;
     }
     if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
@@ -1017,6 +1028,31 @@ export class Session {
   private forgetIncomingQos2(): void {
     this.qos2In.clear();
     this.heldAcks.clear();
+    const incoming = this.config.store.incoming;
+    if (incoming !== undefined) this.journal(() => incoming.clear());
+  }
+
+  /**
+   * A durable store journals a QoS 2 message until the application is done with it: written
+   * here, before its PUBREC (the client syncs the store before each socket write), so a process
+   * killed before the PUBREL finds it again at the restart.
+   */
+  private journalIncoming(m: MQTTMessage, properties: PacketProperties | undefined): void {
+    const incoming = this.config.store.incoming;
+    if (incoming === undefined) return;
+    const stored: StoredIncoming = { mid: m.mid, topic: m.topic, payload: m.payload, retain: m.retain, dup: m.dup };
+    if (properties !== undefined) stored.properties = properties;
+    this.journal(() => incoming.put(stored));
+  }
+
+  /**
+   * The application is done with QoS 2 message `mid` (its PUBCOMP goes out now, or is owed):
+   * its journal record goes. A kill before this line delivers it again after the restart (at
+   * least once at a crash, never lost).
+   */
+  private incomingDone(mid: number): void {
+    const incoming = this.config.store.incoming;
+    if (incoming !== undefined) this.journal(() => incoming.delete(mid));
   }
 
   /**
@@ -1056,6 +1092,14 @@ export class Session {
     if (this.logTarget !== null) this.logTarget.log(level, text);
     else this.events.push({ kind: 'log', level, text });
   }
+}
+
+/**
+ * A journaled QoS 2 message of an earlier process. Its receipt time was on that process's
+ * clock, which means nothing here: timestamp 0.
+ */
+function restoredIncoming(s: StoredIncoming): MQTTMessage {
+  return new MQTTMessage(s.topic, s.payload, 2, s.retain, s.mid, s.dup, 0, s.properties);
 }
 
 /** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */

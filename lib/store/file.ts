@@ -7,6 +7,11 @@
  *   outgoing.journal      the journal, mode 0600, opened O_APPEND
  *   outgoing.journal.tmp  only during compaction (a leftover one is a crash mid-compaction: removed)
  *   lock                  {"pid","start","host","token"}: the process that owns the directory
+ *   incoming.journal      incoming QoS 2 messages awaiting PUBREL (fileIncoming.ts): the same
+ *                         record format, recovery and compaction (incoming.journal.tmp), under
+ *                         the same lock; missing in a directory written before it existed
+ *                         (nothing awaiting). Beside the outgoing journal, not in a
+ *                         subdirectory: the store stays one flat directory of files.
  *
  * Record format (all integers big-endian):
  *   magic   u32  0x4D514A31 ("MQJ1")  lets the reader resynchronise after damage
@@ -34,6 +39,7 @@ import * as path from 'path';
 import { randomBytes } from 'crypto';
 import * as zlib from 'zlib';
 import type { PacketProperties, QoS } from '../protocol/types';
+import { FileIncomingStore } from './fileIncoming';
 import type { OutgoingState, OutgoingStore, StoredMessage } from './types';
 
 /** What `onCorrupt` and `FileStore.warnings` report about one damaged stretch of the journal. */
@@ -86,6 +92,7 @@ const T_CLEAR = 4;
 const PUT_FIXED = 1 + SEQ_BYTES + 2 + 1 + 1 + 1 + 2; // up to the topic
 const STATES: OutgoingState[] = ['queued', 'sent', 'released'];
 const JOURNAL = 'outgoing.journal';
+const INCOMING_JOURNAL = 'incoming.journal';
 const LOCK = 'lock';
 const DEFAULT_COMPACT_MIN = 1024 * 1024;
 const COMPACT_RATIO = 4;
@@ -122,12 +129,20 @@ export class FileStore implements OutgoingStore {
   private idleSync: NodeJS.Immediate | null = null;
   private compactions = 0;
   private syncs = 0;
+  private readonly opts: FileStoreOptions;
+  /** The incoming journal's own store lives under this one's lock and takes none itself. */
+  private readonly role: 'outgoing' | 'incoming';
+  /** Incoming QoS 2 messages awaiting PUBREL (the outgoing role only). */
+  incoming: FileIncomingStore | undefined;
 
-  constructor(dir: string, opts: FileStoreOptions = {}) {
+  /** `role` is internal: 'incoming' is the incoming.journal beside it, opened by the outgoing store. */
+  constructor(dir: string, opts: FileStoreOptions = {}, role: 'outgoing' | 'incoming' = 'outgoing') {
     if (typeof dir !== 'string' || dir === '') throw new TypeError('fileStore: dir must be a non-empty string');
     this.dir = path.resolve(dir);
-    this.file = path.join(this.dir, JOURNAL);
+    this.role = role;
+    this.file = path.join(this.dir, role === 'outgoing' ? JOURNAL : INCOMING_JOURNAL);
     this.lockFile = path.join(this.dir, LOCK);
+    this.opts = opts;
     this.syncEveryWrite = opts.syncEveryWrite === true;
     this.onCorrupt = opts.onCorrupt ?? (() => undefined);
     this.compactMin = opts.compactMinBytes ?? DEFAULT_COMPACT_MIN;
@@ -154,6 +169,11 @@ export class FileStore implements OutgoingStore {
   /** Number of unacknowledged messages held. */
   get liveCount(): number {
     return this.live.size;
+  }
+
+  /** Whether a message with packet id `mid` is held. */
+  holds(mid: number): boolean {
+    return this.live.has(mid);
   }
 
   /** How many times the journal was synced to disk (fdatasync) since this store was made. */
@@ -230,8 +250,9 @@ export class FileStore implements OutgoingStore {
     this.afterWrite();
   }
 
-  /** One fdatasync if anything was written since the last one. A no-op on a closed store. */
+  /** One fdatasync per journal written since the last one. A no-op on a closed store. */
   flush(): void {
+    this.incoming?.journal.flush();
     if (this.fd < 0 || !this.dirty) return;
     this.sync();
   }
@@ -240,7 +261,11 @@ export class FileStore implements OutgoingStore {
   close(): void {
     if (this.fd < 0) return;
     try {
-      if (this.dirty) this.sync();
+      try {
+        this.incoming?.journal.close();
+      } finally {
+        if (this.dirty) this.sync();
+      }
     } finally {
       this.cancelIdleSync();
       try { fs.closeSync(this.fd); } catch { /* already gone */ }
@@ -262,6 +287,7 @@ export class FileStore implements OutgoingStore {
       this.size = fs.fstatSync(this.fd).size;
       // Rewrite at once after damage (reported once, not at every start) or when oversized.
       if (damaged || this.size > this.threshold()) this.compact();
+      if (this.role === 'outgoing') this.openIncoming();
     } catch (e) {
       if (this.fd >= 0) {
         try { fs.closeSync(this.fd); } catch { /* ignore */ }
@@ -270,6 +296,16 @@ export class FileStore implements OutgoingStore {
       this.releaseLock();
       throw e;
     }
+  }
+
+  /** Opens (or re-opens, after close()) the incoming journal; its damage is reported here too. */
+  private openIncoming(): void {
+    if (this.incoming === undefined) {
+      this.incoming = new FileIncomingStore(new FileStore(this.dir, this.opts, 'incoming'));
+    } else {
+      this.incoming.journal.load(); // re-opens a closed store
+    }
+    this.warnings.push(...this.incoming.journal.warnings);
   }
 
   /** Reads the journal into `live`; returns true when anything was damaged. */
@@ -561,6 +597,7 @@ export class FileStore implements OutgoingStore {
   // ---- the lock ----------------------------------------------------------------------------------
 
   private acquireLock(): void {
+    if (this.role === 'incoming') return; // under the outgoing store's lock
     const token = randomBytes(8).toString('hex');
     const content = JSON.stringify({ pid: process.pid, start: processStart(process.pid), host: os.hostname(), token }) + '\n';
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -631,6 +668,12 @@ export class FileStore implements OutgoingStore {
  * - An acknowledgement reaches the disk with the next sync; a crash just before it makes the
  *   restarted client resend that message: a duplicate at QoS 1 (allowed), a PUBREL the
  *   broker answers at QoS 2 (no duplicate delivery).
+ * - Incoming QoS 2 messages (delivered at the broker's PUBREL, as paho): each is written to
+ *   incoming.journal when its PUBLISH arrives and synced before its PUBREC goes out, and
+ *   deleted when its PUBCOMP goes out (after its handler, or at ack() with manual acks). A
+ *   process killed in between finds it again: with `cleanSession: false` and Session Present,
+ *   the broker's resent PUBREL delivers it. One killed after the handler ran but before the
+ *   delete was written delivers it again: at least once at a crash, never lost.
  *
  * One directory serves one client: a second store on a directory whose lock is held by a
  * live process throws; a lock left by a dead process is taken over. `close()` releases it.

@@ -37,4 +37,35 @@ export interface OutgoingStore {
   /** Make what was written so far durable. */
   flush(): void;
   close(): void;
+  /**
+   * Incoming QoS 2 messages PUBREC'd and not yet released to the application, for a durable
+   * store only (the session keeps them in memory across reconnects already): a process killed
+   * between PUBREC and PUBREL would otherwise lose them. Made durable by `flush()` too.
+   */
+  incoming?: IncomingStore;
+}
+
+/** What a durable store keeps of an incoming QoS 2 message awaiting its PUBREL. */
+export interface StoredIncoming {
+  /** The broker's packet id. */
+  mid: number;
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+  dup: boolean;
+  properties?: PacketProperties;
+}
+
+/**
+ * The journal of incoming QoS 2 messages awaiting release: put when the PUBLISH is accepted
+ * (before its PUBREC is written), deleted when the application is done with it (its PUBCOMP
+ * goes out), cleared when the broker keeps no session of ours.
+ */
+export interface IncomingStore {
+  /** Messages left from an earlier run, in arrival order. */
+  load(): StoredIncoming[];
+  /** A resend of a kept id replaces it. */
+  put(msg: StoredIncoming): void;
+  delete(mid: number): void;
+  clear(): void;
 }
