@@ -5,41 +5,17 @@
  * PUBCOMP; a Client restarted on the crash image with cleanSession false delivers it once at
  * the broker's resent PUBREL.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Client, MQTTMessage } from '../../lib';
 import { Packet, Parser } from '../../lib/protocol';
-import { fileStore, FileStore } from '../../lib/store/file';
+import type { FileStore } from '../../lib/store/file';
 import type { OutgoingStore } from '../../lib/store/types';
 import type { Transport } from '../../lib/transport/types';
 import { MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { useStoreDirs } from '../store/support';
+const { tmpDir, open, crashImage } = useStoreDirs('qos2persist');
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
-
-const dirs: string[] = [];
-const stores: FileStore[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-q2persist-'));
-  dirs.push(d);
-  return d;
-}
-function open(dir: string): FileStore {
-  const s = fileStore(dir);
-  stores.push(s);
-  return s;
-}
-/** The files a SIGKILL leaves (the store never closed), without the lock. */
-function crashImage(dir: string): string {
-  const copy = tmpDir();
-  for (const f of fs.readdirSync(dir)) if (f !== 'lock') fs.copyFileSync(path.join(dir, f), path.join(copy, f));
-  return copy;
-}
 
 const wire = (broker: MemoryBroker): string[] =>
   broker.received.filter((p) => p.type !== 'connect').map((p) => `${p.type}:${(p as { packetId?: number }).packetId ?? ''}`);

@@ -12,28 +12,11 @@ import fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CorruptRecord, fileStore, FileStore, FileStoreOptions } from '../../lib/store/file';
+import { CorruptRecord, fileStore, FileStoreOptions } from '../../lib/store/file';
 import type { OutgoingState, StoredMessage } from '../../lib/store/types';
+import { useStoreDirs } from './support';
+const { tmpDir, open } = useStoreDirs('store');
 
-const dirs: string[] = [];
-const stores: FileStore[] = [];
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-store-'));
-  dirs.push(d);
-  return d;
-}
-
-function open(dir: string, opts?: FileStoreOptions): FileStore {
-  const s = fileStore(dir, opts);
-  stores.push(s);
-  return s;
-}
-
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 function msg(mid: number, payload: string | Buffer, over: Partial<StoredMessage> = {}): StoredMessage {
   return {

@@ -6,30 +6,12 @@
  * and a directory written before this journal existed still opens (nothing awaiting).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { fileStore, FileStore, FileStoreOptions } from '../../lib/store/file';
+import { fileStore } from '../../lib/store/file';
 import type { StoredIncoming } from '../../lib/store/types';
+import { useStoreDirs } from './support';
+const { tmpDir, open, crashImage } = useStoreDirs('incoming');
 
-const dirs: string[] = [];
-const stores: FileStore[] = [];
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-incoming-'));
-  dirs.push(d);
-  return d;
-}
-
-function open(dir: string, opts?: FileStoreOptions): FileStore {
-  const s = fileStore(dir, opts);
-  stores.push(s);
-  return s;
-}
-
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 function inc(mid: number, payload: string | Buffer, over: Partial<StoredIncoming> = {}): StoredIncoming {
   return { mid, topic: `in/${mid}`, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, retain: false, dup: false, ...over };
@@ -47,13 +29,6 @@ function reloadIncoming(dir: string): StoredIncoming[] {
 
 function view(list: StoredIncoming[]) {
   return list.map((m) => ({ ...m, payload: m.payload.toString('hex') }));
-}
-
-/** The files a SIGKILL leaves (the store never closed), copied without the lock. */
-function crashImage(dir: string): string {
-  const copy = tmpDir();
-  for (const f of fs.readdirSync(dir)) if (f !== 'lock') fs.copyFileSync(path.join(dir, f), path.join(copy, f));
-  return copy;
 }
 
 describe('the incoming journal', () => {

@@ -6,36 +6,11 @@
  * again (at least once at a crash, never lost). Session Present 0 or a clean session drops
  * them, from memory and from the store.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { MQTTMessage } from '../../lib/message';
 import { fileStore, FileStore } from '../../lib/store/file';
 import { ack, pub, ScriptedBroker } from '../session/harness';
-
-const dirs: string[] = [];
-const stores: FileStore[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-inresume-'));
-  dirs.push(d);
-  return d;
-}
-function open(dir: string): FileStore {
-  const s = fileStore(dir);
-  stores.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** The files of `dir` as a SIGKILL leaves them (the store never closed), without the lock. */
-function crashImage(dir: string): string {
-  const copy = tmpDir();
-  for (const f of fs.readdirSync(dir)) if (f !== 'lock') fs.copyFileSync(path.join(dir, f), path.join(copy, f));
-  return copy;
-}
+import { useStoreDirs } from './support';
+const { tmpDir, open, crashImage } = useStoreDirs('inresume');
 
 function delivered(b: ScriptedBroker): MQTTMessage[] {
   return b.events().flatMap((e) => (e.kind === 'message' ? [e.message] : []));

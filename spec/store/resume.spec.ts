@@ -10,36 +10,13 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MQTTMessageInfo } from '../../lib/message';
 import type { Packet, QoS } from '../../lib/protocol/types';
 import { fileStore, FileStore } from '../../lib/store/file';
 import { ack, pub, ScriptedBroker } from '../session/harness';
-
-const dirs: string[] = [];
-const stores: FileStore[] = [];
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mqttloop-resume-'));
-  dirs.push(d);
-  return d;
-}
-function open(dir: string): FileStore {
-  const s = fileStore(dir);
-  stores.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** The files of `dir` as a SIGKILL leaves them, copied to a new directory (without the lock). */
-function crashImage(dir: string): string {
-  const copy = tmpDir();
-  for (const f of fs.readdirSync(dir)) if (f !== 'lock') fs.copyFileSync(path.join(dir, f), path.join(copy, f));
-  return copy;
-}
+import { useStoreDirs } from './support';
+const { tmpDir, open, crashImage } = useStoreDirs('resume');
 
 const QOS: QoS[] = [1, 2, 2, 1, 2, 1, 2];
 
