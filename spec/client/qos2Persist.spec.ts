@@ -5,7 +5,7 @@
  * PUBCOMP; a Client restarted on the crash image with cleanSession false delivers it once at
  * the broker's resent PUBREL.
  */
-import { Client, MQTTMessage } from '../../lib';
+import { Client, MQTTMessage, MQTTv5 } from '../../lib';
 import { Packet, Parser } from '../../lib/protocol';
 import type { FileStore } from '../../lib/store/file';
 import type { OutgoingStore } from '../../lib/store/types';
@@ -113,6 +113,35 @@ describe('incoming QoS 2 with a fileStore (Client)', () => {
     expect(got).toEqual([]);
     expect(got2).toEqual([['one', 7], ['two', 8]]);
     expect(wire(broker2)).toEqual(['pubcomp:7', 'pubcomp:8', 'pubcomp:7']);
+    c2.disconnect();
+    await settle();
+  });
+
+  test('MQTT 5: a Client restarted on the crash image with cleanStart false delivers the message at the PUBREL', async () => {
+    const dir = tmpDir();
+    const broker = new MemoryBroker(5);
+    const c = broker.client({ protocol: MQTTv5, store: open(dir) });
+    await c.connect('broker', 1883, 0); // cleanStart FIRST_ONLY: this first connection is clean
+    c.loopStart();
+    await settle();
+    broker.send(publishPacket('t', 'one', 2, 7));
+    await settle();
+    expect(wire(broker)).toEqual(['pubrec:7']);
+    const image = crashImage(dir); // the process dies here, before the PUBREL
+    await c.loopStop();
+
+    const broker2 = new MemoryBroker(5);
+    broker2.sessionPresent = true;
+    const c2 = broker2.client({ protocol: MQTTv5, store: open(image) });
+    const got: string[] = [];
+    c2.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => { got.push(m.payload.toString()); };
+    await c2.connect('broker', 1883, 0, '', 0, false);
+    c2.loopStart();
+    await settle();
+    broker2.send(pubrel(7));
+    await settle();
+    expect(got).toEqual(['one']);
+    expect(wire(broker2)).toEqual(['pubcomp:7']);
     c2.disconnect();
     await settle();
   });
