@@ -176,10 +176,10 @@ export class Session {
     this.config = config;
     this.bounds = new QueueBounds(this);
     for (const m of config.store.load()) this.restore(m);
-    // QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes
-    // (MQTT 5 decides that per connection, with Clean Start); a clean start or Session Present 0
-    // clears them (startClean, sessionLostByBroker).
-    if (config.store.incoming !== undefined) {
+    // QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes.
+    // MQTT 5 decides that per connection (Clean Start, set at each connect), so load them there
+    // too; a clean start or Session Present 0 clears them (startClean, sessionLostByBroker).
+    if ((!config.cleanSession || config.protocol === 5) && config.store.incoming !== undefined) {
       for (const m of config.store.incoming.load()) this.qos2In.received(restoredIncoming(m));
     }
   }
