@@ -12,7 +12,15 @@ const b = (v: boolean | undefined) => (v ? 1 : 0);
 const utf8 = (s: string) => bytesRepr(Buffer.from(s, 'utf8'));
 
 /** str() of an optional Properties argument: `None` when the caller passed none. */
-const optionalProps = (p: PacketProperties | undefined) => (p === undefined ? 'None' : propertiesStr(p));
+/**
+ * paho prints every property; AuthenticationData is the enhanced-authentication secret (a
+ * SCRAM proof, a token), so the log shows only its size.
+ */
+function loggedProps(p: PacketProperties | undefined): string {
+  if (p?.AuthenticationData === undefined) return propertiesStr(p);
+  return propertiesStr({ ...p, AuthenticationData: `<${p.AuthenticationData.length} bytes, not logged>` as unknown as Buffer });
+}
+const optionalProps = (p: PacketProperties | undefined) => (p === undefined ? 'None' : loggedProps(p));
 
 /** str(ReasonCode): its name for the packet type (14 = DISCONNECT, 2 = CONNACK). */
 const reasonName = (packetType: number, value: number) => ReasonCodes._received(packetType, value).getName();
@@ -65,11 +73,11 @@ export function describeReceived(p: Packet, protocol: ProtocolLevel): string {
   const v5 = protocol === 5;
   switch (p.type) {
     case 'connack':
-      return v5 ? `Received CONNACK (${b(p.sessionPresent)}, ${reasonName(2, p.reasonCode)}) properties=${propertiesStr(p.properties)}`
+      return v5 ? `Received CONNACK (${b(p.sessionPresent)}, ${reasonName(2, p.reasonCode)}) properties=${loggedProps(p.properties)}`
         : `Received CONNACK (${b(p.sessionPresent)}, ${p.reasonCode})`;
     case 'publish': {
       const head = `Received PUBLISH (d${b(p.dup)}, q${p.qos}, r${b(p.retain)}, m${p.packetId ?? 0}), '${p.topic}'`;
-      return v5 ? `${head}, properties=${propertiesStr(p.properties)}, ...  (${p.payload.length} bytes)`
+      return v5 ? `${head}, properties=${loggedProps(p.properties)}, ...  (${p.payload.length} bytes)`
         : `${head}, ...  (${p.payload.length} bytes)`;
     }
     case 'puback': case 'pubrec': case 'pubrel': case 'pubcomp': case 'unsuback':
@@ -78,7 +86,7 @@ export function describeReceived(p: Packet, protocol: ProtocolLevel): string {
       // paho reads the reason code and properties only when the packet is longer than two
       // bytes, i.e. when it carries properties; otherwise it logs `None None`.
       return hasProperties(p.properties)
-        ? `Received DISCONNECT ${reasonName(14, p.reasonCode ?? 0)} ${propertiesStr(p.properties)}`
+        ? `Received DISCONNECT ${reasonName(14, p.reasonCode ?? 0)} ${loggedProps(p.properties)}`
         : 'Received DISCONNECT None None';
     case 'auth':
       // paho has no AUTH support (it logs "Error: Unrecognised command 240" and drops the link): this line is ours.

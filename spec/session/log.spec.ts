@@ -99,4 +99,17 @@ describe("on_log lines read as paho's", () => {
   test.each(received)('received %s', (_name, protocol, packet, line) => {
     expect(describeReceived(packet, protocol)).toBe(line);
   });
+
+  test('AuthenticationData (the enhanced-auth secret) is never logged: only its size (paho would print it)', () => {
+    const secret = buf('s3cr3t-proof');
+    const connect: Packet = { type: 'connect', protocolVersion: 5, clientId: 'c', cleanSession: true, keepalive: 60,
+      properties: { AuthenticationMethod: 'SCRAM-SHA-256', AuthenticationData: secret } };
+    const connack: Packet = { type: 'connack', sessionPresent: false, reasonCode: 0,
+      properties: { AuthenticationMethod: 'SCRAM-SHA-256', AuthenticationData: buf('server-final') } };
+    const disconnect: Packet = { type: 'disconnect', reasonCode: 0x87, properties: { AuthenticationData: buf('x') } };
+    const lines = [describeSent(connect, 5), describeReceived(connack, 5), describeSent(disconnect, 5), describeReceived(disconnect, 5)];
+    expect(lines[0]).toBe("Sending CONNECT (u0, p0, wr0, wq0, wf0, c1, k60) client_id=b'c' properties=[AuthenticationMethod : SCRAM-SHA-256, AuthenticationData : <12 bytes, not logged>]");
+    expect(lines[1]).toBe('Received CONNACK (0, Success) properties=[AuthenticationMethod : SCRAM-SHA-256, AuthenticationData : <12 bytes, not logged>]');
+    for (const l of lines) expect(l).not.toMatch(/s3cr3t|server-final|b'x'/);
+  });
 });
