@@ -63,7 +63,8 @@ export function proxyFromEnvironment(host: string, env: Env = process.env): Prox
     ? [bracketed[1], bracketed[2] ?? '']
     : [hostPort.split(':')[0], hostPort.includes(':') ? hostPort.slice(hostPort.indexOf(':') + 1) : ''];
   if (port !== '' && (!/^[0-9]+$/.test(port) || Number(port) > 65535)) {
-    throw new ValueError(`mqtt_proxy: the port of ${JSON.stringify(value)} is not a port number`);
+    // The port only: the URL may carry user:password@.
+    throw new ValueError(`mqtt_proxy: ${JSON.stringify(port)} is not a port number`);
   }
   return proxySettingsFrom({
     proxy_type: scheme === 'http' ? 'http' : 'socks5',

@@ -47,6 +47,8 @@ describe('proxyFromEnvironment (paho 2.1 _get_proxy)', () => {
   test('a port out of range is a ValueError naming mqtt_proxy (paho: ValueError at connect)', () => {
     expect(() => proxyFromEnvironment('h', { mqtt_proxy: 'http://p:99999' })).toThrow(ValueError);
     expect(() => proxyFromEnvironment('h', { mqtt_proxy: 'http://p:99999' })).toThrow(/^mqtt_proxy: /);
+    // The message names the port, never the URL's credentials.
+    expect(() => proxyFromEnvironment('h', { mqtt_proxy: 'http://user:s3cret@p:99999' })).toThrow(/^mqtt_proxy: "99999" is not a port number$/);
   });
 });
 
