@@ -58,16 +58,22 @@ export class Callbacks {
    * made); for a thenable, a promise that fulfils when it settles (a rejection is logged
    * like a throwing callback).
    */
-  invokeHandler(name: string, fn: Fn, msg: MQTTMessage): PromiseLike<unknown> | undefined {
+  /** `name`: the slot's, or null for a messageCallbackAdd callback (named only if it fails). */
+  invokeHandler(name: string | null, fn: Fn, msg: MQTTMessage): PromiseLike<unknown> | undefined {
     try {
       const r = fn(this.owner, this.userdata, msg) as { then?: unknown } | undefined;
       if (r !== null && r !== undefined && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function') {
-        return Promise.resolve(r).then(undefined, (e) => this.callbackFailed(name, e));
+        return Promise.resolve(r).then(undefined, (e) => this.callbackFailed(name ?? filterCallbackName(fn), e));
       }
     } catch (e) {
-      this.callbackFailed(name, e);
+      this.callbackFailed(name ?? filterCallbackName(fn), e);
     }
     return undefined;
+  }
+
+  /** Whether a slot or event has anyone to call (skips building arguments for nobody). */
+  wanted(slot: SlotName, event: string): boolean {
+    return this.owner[slot] !== null || this.owner.listenerCount(event) > 0;
   }
 
   invoke(name: string, fn: Fn, args: unknown[]): void {
@@ -129,4 +135,9 @@ export class Callbacks {
       try { this.owner.emit('log', level, text); } catch { /* same */ }
     }
   }
+}
+
+/** paho's name for a messageCallbackAdd callback in its 'Caught exception in ...' line. */
+function filterCallbackName(fn: Fn): string {
+  return `user defined callback function ${fn.name || '<lambda>'}`;
 }

@@ -47,8 +47,7 @@ export class Delivery {
     const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
     let pending: PromiseLike<unknown> | undefined;
     if (matched.length > 0) {
-      // paho's name for these in its 'Caught exception in ...' line (a lambda is '<lambda>' there).
-      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler(`user defined callback function ${cb.name || '<lambda>'}`, cb, msg));
+      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler(null, cb, msg));
       matched.length = 0;
     } else if (this.owner.on_message !== null) {
       pending = this.callbacks.invokeHandler('on_message', this.owner.on_message, msg);

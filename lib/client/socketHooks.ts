@@ -46,14 +46,19 @@ export class SocketHooks {
   wantWrite(): void {
     if (this.registered || this.sock === null) return;
     this.registered = true;
-    this.callbacks.fire('on_socket_register_write', 'socket_register_write', this.sock);
+    // Runs around every write: build the call only when someone listens.
+    if (this.callbacks.wanted('on_socket_register_write', 'socket_register_write')) {
+      this.callbacks.fire('on_socket_register_write', 'socket_register_write', this.sock);
+    }
   }
 
   /** A write left nothing waiting: unregister the socket. */
   wroteAll(): void {
     if (!this.registered || this.sock === null) return;
     this.registered = false;
-    this.callbacks.fire('on_socket_unregister_write', 'socket_unregister_write', this.sock);
+    if (this.callbacks.wanted('on_socket_unregister_write', 'socket_unregister_write')) {
+      this.callbacks.fire('on_socket_unregister_write', 'socket_unregister_write', this.sock);
+    }
   }
 
   /** The client is about to let go of the socket (paho's _sock_close). */
