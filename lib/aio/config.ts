@@ -132,8 +132,9 @@ export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T):
   if (typeof c !== 'object' || c === null) throw new ValueError('config: must be an object');
   checkInt(c.keepAlive, 'keepAlive', 0, 65535);
   checkInt(c.pingDelay, 'pingDelay', 0, 65535);
-  if (c.keepAlive > 0 && c.pingDelay > c.keepAlive) {
-    throw new ValueError(`pingDelay: must be at most keepAlive (${c.keepAlive}): CONNECT carries keepAlive - pingDelay, got ${c.pingDelay}`);
+  // keepAlive - pingDelay goes in CONNECT: 0 there would turn the keepalive off without a word.
+  if (c.keepAlive > 0 && c.pingDelay >= c.keepAlive) {
+    throw new ValueError(`pingDelay: must be less than keepAlive (${c.keepAlive}): CONNECT carries keepAlive - pingDelay, got ${c.pingDelay} (give pingDelay: 0 to send keepAlive as it is)`);
   }
   if (c.verifyCert === false && c.checkHostname !== false) {
     throw new ValueError('verifyCert: false needs checkHostname: false too (as Python\'s ssl: no host name check without a verified certificate)');

@@ -83,8 +83,11 @@ describe('MQTTClient config keys', () => {
     expect(refused({ qos1_puback_timeout: 5 })).toMatch(/^qos1_puback_timeout: not supported: give publish\(\) an ackTimeout/);
   });
 
-  test('ping_delay: an integer no larger than keep_alive; verify_cert: false needs check_hostname: false', () => {
-    expect(refused({ keep_alive: 5, ping_delay: 6 })).toMatch(/^ping_delay: must be at most keepAlive \(5\)/);
+  test('ping_delay: an integer smaller than keep_alive; verify_cert: false needs check_hostname: false', () => {
+    expect(refused({ keep_alive: 5, ping_delay: 6 })).toMatch(/^ping_delay: must be less than keepAlive \(5\)/);
+    expect(refused({ keep_alive: 5, ping_delay: 5 })).toMatch(/^ping_delay: must be less than keepAlive \(5\)/); // would send 0: no keepalive
+    expect(refused({ keep_alive: 1 })).toMatch(/^pingDelay: must be less than keepAlive \(1\)/); // the default pingDelay is 1
+    expect(new MQTTClient('cfg', { keep_alive: 1, ping_delay: 0 }).config.keepAlive).toBe(1);
     expect(refused({ pingDelay: 0.5 })).toMatch(/^pingDelay: must be an integer/);
     expect(refused({ ping_delay: 0.5 })).toMatch(/^ping_delay: must be an integer/);
     expect(new MQTTClient('cfg', { keep_alive: 0, ping_delay: 3 }).config.keepAlive).toBe(0); // no keepalive: nothing to take off
