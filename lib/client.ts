@@ -1326,7 +1326,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return new Promise<void>((resolve) => {
       const transport = this.transport;
       const timer = setTimeout(() => {
-        if (this.transport === transport) this.connectionLost(MQTT_ERR_SUCCESS);
+        if (this.transport !== transport) return;
+        // The DISCONNECT never finished flushing (a peer that stopped reading): end() would
+        // wait for ever, so drop the socket before giving up on it.
+        transport?.destroy();
+        this.connectionLost(MQTT_ERR_SUCCESS);
       }, this.connectTimeout * 1000);
       (this.transportReleased ??= []).push(() => {
         clearTimeout(timer);

@@ -260,6 +260,35 @@ describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', (
     expect(c._debugSizes().timers).toBe(0);
   });
 
+  test('a DISCONNECT that never finishes flushing: after connectTimeout the socket is destroyed, on_disconnect (rc 0) runs and loopStop() resolves', async () => {
+    const b = new Broker(4);
+    let destroyed = 0;
+    const c = new Client({
+      clientId: 'stuck', protocol: MQTTv311, clock: () => Date.now(),
+      createTransport: () => {
+        const t = b.listener.createTransport();
+        t.end = () => { /* a peer that stopped reading: the flush never completes */ };
+        const destroy = t.destroy.bind(t);
+        t.destroy = () => { destroyed++; destroy(); };
+        return t;
+      },
+    });
+    c.connectTimeout = 5;
+    const seen = record(c);
+    await c.connect('broker', 1883, KEEPALIVE);
+    c.loopStart();
+    await settle();
+    c.disconnect();
+    let stopped = false;
+    const stop = c.loopStop().then((rc) => { stopped = true; return rc; });
+    await advance(4_000);
+    expect([stopped, destroyed]).toEqual([false, 0]);
+    await advance(1_000);
+    expect(await stop).toBe(MQTT_ERR_SUCCESS);
+    expect(destroyed).toBe(1);
+    expect(seen).toEqual(['connect 0 undefined', 'disconnect 0 undefined']);
+  });
+
   test('without disconnect(), loopStop() leaves the connection open and calls nothing', async () => {
     const b = new Broker(4);
     const c = b.client(MQTTv311, false);
