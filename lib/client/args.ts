@@ -87,10 +87,7 @@ const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * 'mqttloop-' and 13 base-62 characters, 22 in all.
  */
 export function randomClientId(): string {
-  const bytes = randomBytes(13);
-  let id = 'mqttloop-';
-  for (let i = 0; i < 13; i++) id += BASE62[bytes[i] % 62];
-  return id;
+  return 'mqttloop-' + generatedClientId().slice(-13);
 }
 
 /**
