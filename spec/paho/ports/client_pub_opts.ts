@@ -39,7 +39,9 @@ async function main() {
 
   function on_message(client: mqtt.Client, userdata: unknown, msg: mqtt.MQTTMessage) {
     print('message', msg.topic, msg.payload, msg.qos, msg.retain);
-    print('properties', msg.properties);
+    // The broker counts the expiry down in whole seconds, so its value depends on timing: only its bound is printed.
+    print('content type', msg.properties!.ContentType, msg.properties!.PayloadFormatIndicator);
+    print('user properties', msg.properties!.UserProperty!.map(([k, v]) => k + '=' + v));
     print('expiry set', msg.properties!.MessageExpiryInterval! <= 300);
     client.publish(TOPIC, null, 1, true);
     client.disconnect(new mqtt.ReasonCodes(PacketTypes.DISCONNECT, 'Normal disconnection'));

@@ -39,7 +39,9 @@ def on_subscribe(client, userdata, mid, reason_code_list, properties):
 
 def on_message(client, userdata, msg):
     print("message", msg.topic, msg.payload, msg.qos, msg.retain)
-    print("properties", msg.properties)
+    # The broker counts the expiry down in whole seconds, so its value depends on timing: only its bound is printed.
+    print("content type", msg.properties.ContentType, msg.properties.PayloadFormatIndicator)
+    print("user properties", [k + "=" + v for k, v in msg.properties.UserProperty])
     print("expiry set", msg.properties.MessageExpiryInterval <= 300)
     client.publish(TOPIC, None, 1, True)
     client.disconnect(mqtt.ReasonCode(PacketTypes.DISCONNECT, "Normal disconnection"))
