@@ -1,23 +1,24 @@
 /**
- * Runs spec/reliability/child-publisher.ts as a real process and follows its output lines,
- * so a spec can SIGKILL it at a chosen point (by its pid) and start it again.
+ * Runs the child client scripts of spec/reliability/ as real processes and follows their output
+ * lines, so a spec can SIGKILL one at a chosen point (by its pid) and start it again.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 
-export class PublisherProcess {
+/**
+ * A child client script (spec/reliability/child-*.ts) run with tsx, its stdout followed line by
+ * line; ended by its own pid.
+ */
+export class ChildClientProcess {
   readonly child: ChildProcess;
   readonly lines: string[] = [];
   stderr = '';
-  acked = 0;
-  loaded = -1;
-  connacks: Array<{ rc: number; sessionPresent: boolean }> = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private buf = '';
 
-  constructor(args: Record<string, string | number>) {
-    const script = path.join(__dirname, 'child-publisher.ts');
+  constructor(scriptName: string, args: Record<string, string | number>) {
+    const script = path.join(__dirname, scriptName);
     const argv = Object.entries(args).map(([k, v]) => `${k}=${v}`);
     this.child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => {
@@ -27,22 +28,18 @@ export class PublisherProcess {
         const line = this.buf.slice(0, i);
         this.buf = this.buf.slice(i + 1);
         this.lines.push(line);
-        const [kind, a, b] = line.split(' ');
-        if (kind === 'A') this.acked = Number(a);
-        else if (kind === 'L') this.loaded = Number(a);
-        else if (kind === 'C') this.connacks.push({ rc: Number(a), sessionPresent: b === '1' });
+        this.onLine(line);
       }
     });
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
+  /** Each output line as it arrives (after it is added to `lines`). */
+  protected onLine(_line: string): void {}
+
   get pid(): number {
     return this.child.pid!;
-  }
-
-  get done(): boolean {
-    return this.lines.includes('DONE');
   }
 
   /** SIGKILL by pid, and wait until it is gone (reaped). */
@@ -68,5 +65,27 @@ export class PublisherProcess {
   /** Kills it if it still runs (cleanup). */
   stop(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** child-publisher.ts: acks (A n), messages loaded from its store (L n), CONNACKs (C rc sp), DONE. */
+export class PublisherProcess extends ChildClientProcess {
+  acked = 0;
+  loaded = -1;
+  connacks: Array<{ rc: number; sessionPresent: boolean }> = [];
+
+  constructor(args: Record<string, string | number>) {
+    super('child-publisher.ts', args);
+  }
+
+  protected override onLine(line: string): void {
+    const [kind, a, b] = line.split(' ');
+    if (kind === 'A') this.acked = Number(a);
+    else if (kind === 'L') this.loaded = Number(a);
+    else if (kind === 'C') this.connacks.push({ rc: Number(a), sessionPresent: b === '1' });
+  }
+
+  get done(): boolean {
+    return this.lines.includes('DONE');
   }
 }

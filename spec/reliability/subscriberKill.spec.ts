@@ -12,7 +12,6 @@
  * Expected: the K messages delivered once each (only after the restart), the H messages
  * twice (delivered, not completed at the kill: at least once at a crash), nothing else.
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,33 +20,16 @@ import { fileStore } from '../../lib/store/file';
 import { useClients } from '../client/support';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
+import { ChildClientProcess } from './childProcess';
 import { uid, waitFor } from './support';
 
 const H = 3; // delivered, PUBCOMP held at the kill
 const K = 40; // PUBREC'd, PUBREL held at the kill
 
-/** child-subscriber.ts as a process, its output lines followed. */
-class SubscriberProcess {
-  readonly child: ChildProcess;
-  readonly lines: string[] = [];
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private buf = '';
-
+/** child-subscriber.ts as a process: delivered payloads (M p), traced log lines (G line), named values (KIND v). */
+class SubscriberProcess extends ChildClientProcess {
   constructor(args: Record<string, string | number>) {
-    const script = path.join(__dirname, 'child-subscriber.ts');
-    const argv = Object.entries(args).map(([k, v]) => `${k}=${v}`);
-    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        this.lines.push(this.buf.slice(0, i));
-        this.buf = this.buf.slice(i + 1);
-      }
-    });
-    this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    super('child-subscriber.ts', args);
   }
 
   /** Payloads delivered, in order. */
@@ -62,20 +44,6 @@ class SubscriberProcess {
 
   value(kind: string): string | undefined {
     return this.lines.find((l) => l.startsWith(`${kind} `))?.slice(kind.length + 1);
-  }
-
-  async kill9(): Promise<void> {
-    process.kill(this.child.pid!, 'SIGKILL');
-    const r = await this.exited;
-    if (r.signal !== 'SIGKILL') throw new Error(`child ended with ${JSON.stringify(r)} before the kill; stderr: ${this.stderr}`);
-  }
-
-  until(cond: () => boolean, ms: number, what: string): Promise<void> {
-    return waitFor(cond, ms, () => `${what}; last lines ${JSON.stringify(this.lines.slice(-6))}; stderr: ${this.stderr}`);
-  }
-
-  stop(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
