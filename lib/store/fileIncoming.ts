@@ -1,14 +1,14 @@
 /**
  * The file store's journal of incoming QoS 2 messages awaiting PUBREL (IncomingStore): a
- * second FileStore journal, incoming.journal beside outgoing.journal, with the same record
+ * second journal (FileJournal), incoming.journal beside outgoing.journal, with the same record
  * codec, recovery and compaction, under the outgoing journal's lock. A message is a put record of
  * QoS 2 in state 'queued' whose everSent bit carries the received DUP flag.
  */
-import type { FileStore } from './file';
+import type { FileJournal } from './fileJournal';
 import type { IncomingStore, StoredIncoming } from './types';
 
 export class FileIncomingStore implements IncomingStore {
-  constructor(readonly journal: FileStore) {}
+  constructor(readonly journal: FileJournal) {}
 
   load(): StoredIncoming[] {
     return this.journal.load().map((m) => {
