@@ -74,3 +74,9 @@ export function codeValue(rc: unknown): number {
 export function connackRefused(rc: number, protocol?: number): boolean {
   return protocol === MQTTv5 ? !(rc < 0x80) : rc !== 0;
 }
+
+/** `e` as a ClientError: itself when it is one, else a ClientError saying `fallback` (and e's message), caused by e. */
+export function asClientError(e: unknown, fallback: string): ClientError {
+  if (e instanceof ClientError) return e;
+  return new ClientError(e instanceof Error ? `${fallback}: ${e.message}` : fallback, { cause: e });
+}

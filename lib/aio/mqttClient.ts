@@ -1,74 +1,42 @@
 /**
- * MQTTClient: amqtt's promise API (`await connect(uri)`, `await publish()`,
- * `await deliverMessage()`) as a thin layer over the paho-style Client. No second protocol
- * engine: the Client (and its Session) does every byte; this file only turns its events into
- * settled promises.
- *
- * How it drives the Client:
- * - The Client runs in the background (loopStart()). It is built with
- *   `reconnectOnFailure: false`, so the Client never reconnects by itself: reconnection is
- *   amqtt's (min(reconnectMaxInterval, 2**n) s between attempts, at most reconnectRetries
- *   retries, then ConnectError), done here with the Client's connect(). One owner of
- *   reconnection means one backoff, a retry count, and a place to re-subscribe before the
- *   waiting calls go on.
- * - publish() waits on the MQTTMessageInfo (waitForPublish): resolved on PUBACK / PUBCOMP (QoS
- *   0: once written), rejected with ClientError if the flow can never complete.
- * - subscribe()/unsubscribe() wait for the Client's 'subscribe'/'unsubscribe' event with their
- *   mid; a lost connection rejects them with ClientError.
- * - Received messages go to a bounded buffer read by deliverMessage() and messages().
- *
- * Every promise settles: on completion, on its timeout, on disconnect(), on cancelTasks(),
- * or when the connection is lost and not re-established.
+ * lib/aio/: MQTTClient, amqtt's promise API (`await connect(uri)`, `await publish()`,
+ * `await deliverMessage()`), a thin layer over the paho-style Client's public API: the Client
+ * does every byte, this folder turns its events into promises, and every promise settles (on
+ * completion, its timeout, disconnect(), cancelTasks(), or a connection lost for good).
+ * This file: the connection state machine and the public API. Beside it: target.ts (the broker
+ * and the Client set up for it), reconnect.ts (the reconnection loop and backoff), waiters.ts
+ * (pending promises and timers), acks.ts (SUBACK/UNSUBACK waits), inbox.ts (received messages,
+ * with backpressure), publishWait.ts (a publish's QoS flow), and amqtt's configuration, URIs,
+ * messages and errors (config.ts, configKeys.ts, uri.ts, message.ts, queue.ts, errors.ts).
  */
 import { Client, ConnectFlags } from '../client';
 import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from '../client/args';
 import { closeClient } from '../client/close';
 import { PayloadLike, toPayload } from '../client/payload';
-import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv311, MQTTv5 } from '../constants';
+import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
-import { MQTTMessage, MQTTMessageInfo } from '../message';
+import type { MQTTMessage } from '../message';
 import { validateTopicName } from '../protocol/topics';
 import type { PacketProperties, Subscription } from '../protocol/types';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
-import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, readCa, ResolvedConfig, stripUndefined } from './config';
+import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, ResolvedConfig, stripUndefined } from './config';
 import { AmqttConfigKeys, inCallersWords, readConfigKeys } from './configKeys';
-import { ClientError, codeValue, connackReason, connackRefused, ConnectError, TimeoutError } from './errors';
-import { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './message';
-import { BoundedQueue } from './queue';
-import { BrokerUri, parseBrokerUri } from './uri';
-import { CERT_NONE } from '../transport/tlsOptions';
+import { asClientError, ClientError, codeValue, connackReason, connackRefused, ConnectError } from './errors';
+import { ApplicationMessage, OutgoingApplicationMessage } from './message';
+import { AckWaits, subscribeQos, unsubackCodes } from './acks';
+import { Inbox } from './inbox';
+import { PublishWaits } from './publishWait';
+import { Reconnection } from './reconnect';
+import { clientFor, resolveTarget, Target } from './target';
+import { Settler, Timers, Waiters } from './waiters';
 
 export type { MQTTClientBroker, MQTTClientConfig, MQTTClientTopic, MQTTClientWill } from './config';
 export type { AmqttConfigKeys } from './configKeys';
 
 type State = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
-interface Target {
-  uri: BrokerUri;
-  cleansession: boolean;
-  ca?: Buffer;
-  additionalHeaders?: Record<string, string>;
-}
-
-interface MessageWaiter {
-  /** messages() waiters end quietly on disconnect(); deliverMessage() waiters reject. */
-  iterator: boolean;
-  resolve(m: ApplicationMessage | null): void;
-  reject(e: unknown): void;
-  timer?: NodeJS.Timeout;
-}
-
-interface AckWaiter {
-  kind: 'subscribe' | 'unsubscribe';
-  resolve(codes: number[]): void;
-  reject(e: unknown): void;
-}
-
-interface Settler {
-  resolve(): void;
-  reject(e: unknown): void;
-}
+type ConnackWaiter = Settler<{ flags: ConnectFlags; rc: number }>;
 
 /**
  * The promise-based MQTT client (amqtt's MQTTClient).
@@ -97,19 +65,21 @@ export class MQTTClient {
   private target: Target | null = null;
   private state: State = 'idle';
   private closedByUser = false;
-  private reconnecting: Promise<number> | null = null;
-  private connack: { resolve(v: { flags: ConnectFlags; rc: number }): void; reject(e: unknown): void } | null = null;
+  private connack: ConnackWaiter | null = null;
+  /** MQTT 5 CONNECT properties of the current connect() (sent again on reconnects). */
+  private connectProperties: PacketProperties | undefined = undefined;
   /** topic filter -> QoS of the live subscriptions, re-issued after a reconnect without a session. */
   private readonly subscriptions = new Map<string, number>();
-  private readonly buffer: BoundedQueue<ApplicationMessage>;
-  /** The buffer is full: the Client's handler waits on this (backpressure) until a reader takes a message. */
-  private room: { promise: Promise<void>; resolve(): void } | null = null;
-  private messageWaiters: MessageWaiter[] = [];
-  private readonly ackWaiters = new Map<number, AckWaiter>();
-  private readonly publishWaiters = new Set<(e: Error) => void>();
-  private readonly connWaiters = new Set<Settler>();
-  private readonly sleepers = new Set<Settler & { timer: NodeJS.Timeout }>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Received messages and the readers waiting for them. */
+  private readonly inbox: Inbox;
+  /** subscribe()/unsubscribe()/ping() calls by packet id. */
+  private readonly ackWaiters = new AckWaits();
+  /** publish() calls waiting for their QoS flow. */
+  private readonly publishWaiters: PublishWaits;
+  /** Calls waiting for the outcome of connect() or a reconnection. */
+  private readonly connWaiters = new Waiters<Settler>();
+  private readonly timers = new Timers();
+  private readonly reconnection: Reconnection;
 
   /**
    * @param clientId MQTT client id; absent or empty: a random one.
@@ -123,7 +93,9 @@ export class MQTTClient {
     const spelling = new Map<string, string>();
     const given = readConfigKeys(config ?? {}, spelling);
     this.config = inCallersWords(spelling, () => checkConfig({ ...DEFAULTS, ...stripUndefined(given) }));
-    this.buffer = new BoundedQueue(0); // bounded by backpressure (enqueue), never by dropping
+    this.publishWaiters = new PublishWaits(this.timers);
+    this.inbox = new Inbox(this.config.maxBufferedMessages, this.timers, this.config.logger);
+    this.reconnection = new Reconnection(this.config.reconnectRetries, this.config.reconnectMaxInterval);
   }
 
   /** True while connected to the broker (CONNACK accepted, connection up). */
@@ -131,11 +103,9 @@ export class MQTTClient {
     return this.state === 'connected';
   }
 
-  /** MQTT 5 CONNECT properties of the current connect() (sent again on reconnects). */
-  private connectProperties: PacketProperties | undefined = undefined;
   /** Received messages waiting for deliverMessage()/messages(). */
   get bufferedMessages(): number {
-    return this.buffer.length;
+    return this.inbox.length;
   }
 
   // ---- connection ----------------------------------------------------------------------------
@@ -158,16 +128,7 @@ export class MQTTClient {
     uri?: string | null, cleansession?: boolean | null, cafile?: string | null, capath?: string | null,
     cadata?: string | null, additionalHeaders?: Record<string, string> | null, properties?: PacketProperties | null,
   ): Promise<number> {
-    const broker = this.config.broker ?? {};
-    const u = uri ?? broker.uri;
-    if (u === undefined || u === null) throw new ValueError('uri: no broker URI given and none in config.broker.uri');
-    const parsed = parseBrokerUri(u);
-    const target: Target = {
-      uri: parsed,
-      cleansession: cleansession ?? this.config.cleansession,
-      additionalHeaders: additionalHeaders ?? undefined,
-    };
-    if (parsed.secure) target.ca = readCa(cafile ?? broker.cafile, capath ?? broker.capath, cadata ?? broker.cadata);
+    const target = resolveTarget(this.config, uri, cleansession, cafile, capath, cadata, additionalHeaders);
     if (this.client !== null) await this.retire(new ClientError('connect() was called again'));
     this.closedByUser = false;
     this.subscriptions.clear();
@@ -205,11 +166,7 @@ export class MQTTClient {
     if (this.state === 'connecting') {
       // connect() is still at work (and retries itself with autoReconnect): share its outcome.
       return new Promise<number>((resolve, reject) => {
-        const s: Settler = {
-          resolve: () => { this.connWaiters.delete(s); resolve(CONNACK_ACCEPTED); },
-          reject: (e) => { this.connWaiters.delete(s); reject(e); },
-        };
-        this.connWaiters.add(s);
+        this.connWaiters.add({ resolve: () => resolve(CONNACK_ACCEPTED), reject });
       });
     }
     return this.runReconnect(cleansession ?? undefined);
@@ -217,16 +174,10 @@ export class MQTTClient {
 
   /** Starts the reconnection loop, or joins the one running. */
   private runReconnect(cleansession: boolean | undefined): Promise<number> {
-    if (this.reconnecting !== null) return this.reconnecting;
-    const p = this.reconnectLoop(cleansession);
-    this.reconnecting = p;
-    const clear = (): void => {
-      if (this.reconnecting === p) this.reconnecting = null;
-    };
-    p.then(clear, clear);
-    return p;
+    return this.reconnection.join(() => this.reconnectLoop(cleansession));
   }
 
+  /** A new Client first when the cleansession flag changes; then the attempts (reconnect.ts). */
   private async reconnectLoop(cleansession: boolean | undefined): Promise<number> {
     const target = this.target!;
     if (cleansession !== undefined && cleansession !== target.cleansession) {
@@ -236,31 +187,12 @@ export class MQTTClient {
     }
     this.closedByUser = false;
     this.state = 'reconnecting';
-    const retries = this.config.reconnectRetries;
-    for (let attempt = 1; ; attempt++) {
-      this.log('debug', `Reconnect attempt ${attempt}`);
-      try {
-        return await this.doConnect(true);
-      } catch (e) {
-        if (this.closedByUser) throw asClientError(e, 'reconnect: disconnect() was called');
-        this.log('warn', `Reconnection attempt failed: ${(e as Error).message}`);
-        if (retries >= 0 && retries < attempt) {
-          const err = new ConnectError(`Too many failed attempts (${attempt}): ${(e as Error).message}`, {
-            cause: e, returnCode: (e as ConnectError).returnCode, rc: (e as ConnectError).rc,
-          });
-          this.giveUp(err);
-          throw err;
-        }
-        const delay = Math.min(this.config.reconnectMaxInterval, 2 ** attempt);
-        this.log('debug', `Waiting ${delay} s before the next attempt`);
-        try {
-          await this.sleep(delay * 1000);
-        } catch (cancelled) {
-          this.giveUp(cancelled);
-          throw cancelled;
-        }
-      }
-    }
+    return this.reconnection.loop({
+      attempt: () => this.doConnect(true),
+      stopped: () => this.closedByUser,
+      giveUp: (cause) => this.giveUp(cause),
+      log: (level, text) => this.log(level, text),
+    });
   }
 
   /** One attempt: open, CONNECT, wait for CONNACK; re-subscribe after a reconnect without a session. */
@@ -296,8 +228,7 @@ export class MQTTClient {
     }
     if (this.client !== client || this.closedByUser) throw new ClientError('connection attempt superseded');
     this.state = 'connected';
-    for (const w of [...this.connWaiters]) w.resolve();
-    this.connWaiters.clear();
+    for (const w of this.connWaiters.takeAll()) w.resolve();
     return rc;
   }
 
@@ -310,7 +241,7 @@ export class MQTTClient {
    */
   async handleConnectionClose(): Promise<void> {
     if (this.state === 'connected') this.state = 'disconnected';
-    this.failAcks(new ClientError('connection lost before the broker answered', { rc: MQTT_ERR_CONN_LOST }));
+    this.ackWaiters.failAll(new ClientError('connection lost before the broker answered', { rc: MQTT_ERR_CONN_LOST }));
     if (this.config.autoReconnect && !this.closedByUser && this.client !== null) {
       this.log('warn', 'Disconnected from broker; auto-reconnecting');
       try {
@@ -333,11 +264,11 @@ export class MQTTClient {
     this.closedByUser = true;
     this.state = 'disconnected';
     const err = new ClientError('disconnected', { rc: MQTT_ERR_NO_CONN });
-    for (const s of [...this.sleepers]) s.reject(err);
+    this.reconnection.cancel(err);
     const client = this.client;
     if (client !== null) await closeClient(client);
     this.giveUp(err);
-    this.clearTimers();
+    this.timers.clearAll();
   }
 
   /**
@@ -348,11 +279,11 @@ export class MQTTClient {
    */
   async cancelTasks(): Promise<void> {
     const err = new ClientError('cancelled by cancelTasks()');
-    for (const s of [...this.sleepers]) s.reject(err);
-    this.failMessageWaiters(err, false);
-    this.failPublishes(err);
-    this.failAcks(err);
-    this.clearTimers();
+    this.reconnection.cancel(err);
+    this.inbox.fail(err, false);
+    this.publishWaiters.failAll(err);
+    this.ackWaiters.failAll(err);
+    this.timers.clearAll();
   }
 
   // ---- messages ------------------------------------------------------------------------------
@@ -382,31 +313,8 @@ export class MQTTClient {
     if (connecting) await connecting; // connected: no await, no extra microtask hop
     const info = this.client!.publish(topic, data, q, r, properties ?? undefined);
     if (info.rc !== MQTT_ERR_SUCCESS) throw new ClientError(`publish: ${errorString(info.rc)}`, { rc: info.rc });
-    await this.waitPublished(info, ackTimeout ?? undefined);
+    await this.publishWaiters.wait(info, ackTimeout ?? undefined);
     return new OutgoingApplicationMessage(q === 0 ? null : info.mid, topic, q, data, r, false, properties ?? undefined);
-  }
-
-  private waitPublished(info: MQTTMessageInfo, ackTimeout: number | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) this.clearTimer(timer);
-        this.publishWaiters.delete(settle);
-        if (err) reject(err);
-        else resolve();
-      };
-      this.publishWaiters.add(settle);
-      if (ackTimeout !== undefined) {
-        timer = this.setTimer(() => settle(new TimeoutError(`no acknowledgement for message ${info.mid} within ${ackTimeout} s`)), ackTimeout * 1000);
-      }
-      info._whenSettled((e) => {
-        if (e === null) settle();
-        else settle(new ClientError(`message ${info.mid} was not published: ${errorString(e.rc)}`, { cause: e, rc: e.rc }));
-      });
-    });
   }
 
   /**
@@ -427,7 +335,7 @@ export class MQTTClient {
   private async sendSubscribe(subs: Subscription[], properties?: PacketProperties): Promise<number[]> {
     const [rc, mid] = this.client!.subscribe(subs.map((s) => [s.topic, subscribeQos(s)] as [string, number | SubscribeOptions]), 0, properties);
     if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`subscribe: ${errorString(rc)}`, { rc });
-    const codes = await this.waitAck(mid, 'subscribe');
+    const codes = await this.ackWaiters.wait(mid, 'subscribe');
     subs.forEach((s, i) => {
       const code = codes[i];
       if (code !== undefined && code < 0x80) this.subscriptions.set(s.topic, s.qos);
@@ -441,14 +349,8 @@ export class MQTTClient {
     await this.ensureConnected('unsubscribe');
     const [rc, mid] = this.client!.unsubscribe(list);
     if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`unsubscribe: ${errorString(rc)}`, { rc });
-    await this.waitAck(mid, 'unsubscribe');
+    await this.ackWaiters.wait(mid, 'unsubscribe');
     for (const t of list) this.subscriptions.delete(t);
-  }
-
-  private waitAck(mid: number, kind: AckWaiter['kind']): Promise<number[]> {
-    return new Promise<number[]>((resolve, reject) => {
-      this.ackWaiters.set(mid, { kind, resolve, reject });
-    });
   }
 
   /**
@@ -459,19 +361,10 @@ export class MQTTClient {
    */
   deliverMessage(timeoutSeconds?: number | null): Promise<ApplicationMessage> {
     if (timeoutSeconds !== undefined && timeoutSeconds !== null) checkNumber(timeoutSeconds, 'timeoutSeconds', 0);
-    const m = this.takeBuffered();
+    const m = this.inbox.take();
     if (m !== undefined) return Promise.resolve(m);
     if (!this.canReceive()) return Promise.reject(new ClientError('deliverMessage: not connected', { rc: MQTT_ERR_NO_CONN }));
-    return new Promise<ApplicationMessage>((resolve, reject) => {
-      const w: MessageWaiter = { iterator: false, resolve: resolve as (m: ApplicationMessage | null) => void, reject };
-      if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
-        w.timer = this.setTimer(() => {
-          this.removeMessageWaiter(w);
-          reject(new TimeoutError(`no message within ${timeoutSeconds} s`));
-        }, timeoutSeconds * 1000);
-      }
-      this.messageWaiters.push(w);
-    });
+    return this.inbox.next(timeoutSeconds);
   }
 
   /**
@@ -482,16 +375,14 @@ export class MQTTClient {
    */
   async *messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
     for (;;) {
-      const buffered = this.takeBuffered();
+      const buffered = this.inbox.take();
       if (buffered !== undefined) {
         yield buffered;
         continue;
       }
       if (this.closedByUser) return;
       if (!this.canReceive()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
-      const next = await new Promise<ApplicationMessage | null>((resolve, reject) => {
-        this.messageWaiters.push({ iterator: true, resolve, reject });
-      });
+      const next = await this.inbox.nextOrEnd();
       if (next === null) return;
       yield next;
     }
@@ -509,59 +400,37 @@ export class MQTTClient {
     const filter = `mqttloop/ping/${randomClientId().slice(9)}`;
     const [rc, mid] = this.client!.unsubscribe(filter);
     if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`ping: ${errorString(rc)}`, { rc });
-    await this.waitAck(mid, 'unsubscribe');
+    await this.ackWaiters.wait(mid, 'unsubscribe');
   }
 
   // ---- internals: the Client -------------------------------------------------------------------
 
+  /** A Client for `target` (target.ts) whose events settle this client's waiters; started in the background. */
   private makeClient(target: Target): Client {
-    const cfg = this.config;
     const { uri } = target;
-    const client = new Client({
-      clientId: this.clientId, cleanSession: cfg.protocol === MQTTv5 ? undefined : target.cleansession, protocol: cfg.protocol ?? MQTTv311,
-      transport: uri.websocket ? 'websockets' : 'tcp', reconnectOnFailure: false, store: cfg.store,
-    });
-    if (cfg.logger) client.enableLogger(cfg.logger);
-    client.maxInflightMessagesSet(cfg.maxInflightMessages);
-    if (cfg.connectionTimeout !== undefined) client.connectTimeout = cfg.connectionTimeout;
-    if (uri.username !== undefined) client.usernamePwSet(uri.username, uri.password ?? null);
-    if (cfg.will) client.willSet(cfg.will.topic, cfg.will.message, cfg.will.qos ?? 0, cfg.will.retain ?? false);
-    if (uri.secure) {
-      client.tlsSet({ caCerts: target.ca ?? null, certfile: cfg.certfile ?? null, keyfile: cfg.keyfile ?? null, certReqs: cfg.verifyCert === false ? CERT_NONE : null });
-      if (cfg.checkHostname === false) client.tlsInsecureSet(true);
-    }
-    if (uri.websocket) client.wsSetOptions(uri.path, target.additionalHeaders);
-
+    const client = clientFor(this.clientId, this.config, target);
     client.on('connect', (flags: ConnectFlags, rc: unknown) => {
-      const w = this.connack;
-      if (w === null || client !== this.client) return;
-      this.connack = null;
-      w.resolve({ flags, rc: codeValue(rc) });
+      if (client === this.client) this.takeConnack()?.resolve({ flags, rc: codeValue(rc) });
     });
     client.on('connect_fail', () => {
-      const w = this.connack;
-      if (w === null || client !== this.client) return;
-      this.connack = null;
-      w.reject(new ConnectError(`no CONNACK from ${uri.host}:${uri.port}`));
+      if (client === this.client) this.takeConnack()?.reject(new ConnectError(`no CONNACK from ${uri.host}:${uri.port}`));
     });
     client.on('disconnect', (rc: unknown) => {
       if (client !== this.client) return;
-      this.failAcks(new ClientError('connection lost before the broker answered', { rc: MQTT_ERR_CONN_LOST }));
-      const w = this.connack;
+      this.ackWaiters.failAll(new ClientError('connection lost before the broker answered', { rc: MQTT_ERR_CONN_LOST }));
+      const w = this.takeConnack();
       if (w !== null) {
-        this.connack = null;
         w.reject(new ConnectError(`connection to ${uri.host}:${uri.port} closed before CONNACK (rc ${codeValue(rc)})`));
         return;
       }
       if (this.state !== 'connected') return; // a refused CONNACK, a failed re-subscribe, disconnect()
       void this.handleConnectionClose();
     });
-    client.on('subscribe', (mid: number, codes: unknown[]) => this.settleAck(mid, codes));
-    // MQTT 5 (paho 1.x form): one ReasonCodes for a single filter, else a list.
-    client.on('unsubscribe', (mid: number, _props: unknown, codes?: unknown) => this.settleAck(mid, Array.isArray(codes) ? codes : codes === undefined ? [] : [codes]));
+    client.on('subscribe', (mid: number, codes: unknown[]) => this.ackWaiters.settle(mid, codes));
+    client.on('unsubscribe', (mid: number, _props: unknown, codes?: unknown) => this.ackWaiters.settle(mid, unsubackCodes(codes)));
     // An async handler: while the buffer is full it returns a promise, so the Client holds the
     // next messages (and their acks) and stops reading the socket: backpressure, nothing dropped.
-    client.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => (client === this.client ? this.enqueue(msg) : undefined);
+    client.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => (client === this.client ? this.inbox.push(msg) : undefined);
     client.loopStart();
     return client;
   }
@@ -571,53 +440,20 @@ export class MQTTClient {
     const old = this.client;
     this.client = null;
     this.state = 'disconnected';
-    const w = this.connack;
-    this.connack = null;
-    w?.reject(err);
-    this.failAcks(err);
-    this.failPublishes(err);
+    this.takeConnack()?.reject(err);
+    this.ackWaiters.failAll(err);
+    this.publishWaiters.failAll(err);
     if (old !== null) {
       await closeClient(old);
       old.removeAllListeners();
     }
   }
 
-  private settleAck(mid: number, codes: unknown[]): void {
-    const w = this.ackWaiters.get(mid);
-    if (w === undefined) return;
-    this.ackWaiters.delete(mid);
-    w.resolve(codes.map(codeValue));
-  }
-
-  /** Hands a received message to a waiting reader or the buffer; a promise (backpressure) when the buffer is full. */
-  private enqueue(msg: MQTTMessage): Promise<void> | undefined {
-    const m = new IncomingApplicationMessage(msg);
-    const w = this.messageWaiters.shift();
-    if (w !== undefined) {
-      if (w.timer !== undefined) this.clearTimer(w.timer);
-      w.resolve(m);
-      return undefined;
-    }
-    this.buffer.push(m); // never over the limit: the Client waits on `room` before handing more
-    if (this.buffer.length < this.config.maxBufferedMessages) return undefined;
-    if (this.room === null) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.room = { promise, resolve };
-      this.log('debug', `Message buffer full (${this.config.maxBufferedMessages}): reading paused until deliverMessage()/messages() take some`);
-    }
-    return this.room.promise;
-  }
-
-  /** A reader took a buffered message: let the Client hand over the next one. */
-  private takeBuffered(): ApplicationMessage | undefined {
-    const m = this.buffer.shift();
-    if (m !== undefined && this.room !== null) {
-      const r = this.room;
-      this.room = null;
-      r.resolve();
-    }
-    return m;
+  /** The CONNACK waiter of the attempt in progress, taken out (so it settles once), or null. */
+  private takeConnack(): ConnackWaiter | null {
+    const w = this.connack;
+    this.connack = null;
+    return w;
   }
 
   // ---- internals: waiting ----------------------------------------------------------------------
@@ -633,11 +469,7 @@ export class MQTTClient {
       throw new ClientError(`${what}: not connected`, { rc: MQTT_ERR_NO_CONN });
     }
     return new Promise<void>((resolve, reject) => {
-      const s: Settler = {
-        resolve: () => { this.connWaiters.delete(s); resolve(); },
-        reject: (e) => { this.connWaiters.delete(s); reject(asClientError(e, `${what}: not connected`)); },
-      };
-      this.connWaiters.add(s);
+      this.connWaiters.add({ resolve, reject: (e) => reject(asClientError(e, `${what}: not connected`)) });
     });
   }
 
@@ -645,72 +477,11 @@ export class MQTTClient {
   private giveUp(cause: unknown): void {
     if (this.state !== 'connected') this.state = 'disconnected';
     const err = asClientError(cause, 'not connected');
-    const w = this.connack;
-    this.connack = null;
-    w?.reject(err);
-    for (const s of [...this.connWaiters]) s.reject(err);
-    this.connWaiters.clear();
-    this.failAcks(err);
-    this.failPublishes(err);
-    this.failMessageWaiters(err, this.closedByUser);
-  }
-
-  private failAcks(err: Error): void {
-    if (this.ackWaiters.size === 0) return;
-    const ws = [...this.ackWaiters.values()];
-    this.ackWaiters.clear();
-    for (const w of ws) w.reject(err);
-  }
-
-  private failPublishes(err: Error): void {
-    for (const settle of [...this.publishWaiters]) settle(err);
-  }
-
-  /** deliverMessage() waiters reject; messages() waiters end (`endIterators`) or reject. */
-  private failMessageWaiters(err: Error, endIterators: boolean): void {
-    const ws = this.messageWaiters;
-    this.messageWaiters = [];
-    for (const w of ws) {
-      if (w.timer !== undefined) this.clearTimer(w.timer);
-      if (w.iterator && endIterators) w.resolve(null);
-      else w.reject(err);
-    }
-  }
-
-  private removeMessageWaiter(w: MessageWaiter): void {
-    const i = this.messageWaiters.indexOf(w);
-    if (i >= 0) this.messageWaiters.splice(i, 1);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const s = {
-        timer: setTimeout(() => { this.sleepers.delete(s); resolve(); }, ms),
-        resolve,
-        reject: (e: unknown) => { clearTimeout(s.timer); this.sleepers.delete(s); reject(e); },
-      };
-      this.sleepers.add(s);
-    });
-  }
-
-  private setTimer(fn: () => void, ms: number): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-    return t;
-  }
-
-  private clearTimer(t: NodeJS.Timeout): void {
-    clearTimeout(t);
-    this.timers.delete(t);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.sleepers) clearTimeout(s.timer);
+    this.takeConnack()?.reject(err);
+    for (const s of this.connWaiters.takeAll()) s.reject(err);
+    this.ackWaiters.failAll(err);
+    this.publishWaiters.failAll(err);
+    this.inbox.fail(err, this.closedByUser);
   }
 
   private log(level: 'debug' | 'info' | 'warn', text: string): void {
@@ -721,19 +492,9 @@ export class MQTTClient {
   /** @internal Sizes of internal collections, for leak checks in specs. */
   _debugSizes(): Record<string, number> {
     return {
-      timers: this.timers.size + this.sleepers.size, messageWaiters: this.messageWaiters.length, ackWaiters: this.ackWaiters.size,
-      publishWaiters: this.publishWaiters.size, connWaiters: this.connWaiters.size, buffered: this.buffer.length,
+      timers: this.timers.size + this.reconnection.sleeping, messageWaiters: this.inbox.waiting, ackWaiters: this.ackWaiters.size,
+      publishWaiters: this.publishWaiters.size, connWaiters: this.connWaiters.size, buffered: this.inbox.length,
     };
   }
 }
 
-function asClientError(e: unknown, fallback: string): ClientError {
-  if (e instanceof ClientError) return e;
-  return new ClientError(e instanceof Error ? `${fallback}: ${e.message}` : fallback, { cause: e });
-}
-
-/** A subscription as the Client takes it: its QoS, or SubscribeOptions when it has MQTT 5 options. */
-function subscribeQos(s: Subscription): number | SubscribeOptions {
-  if (!s.noLocal && !s.retainAsPublished && !s.retainHandling) return s.qos;
-  return new SubscribeOptions(s.qos, !!s.noLocal, !!s.retainAsPublished, s.retainHandling ?? 0);
-}
