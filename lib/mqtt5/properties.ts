@@ -4,31 +4,23 @@
  * PacketProperties, so an instance goes to the session and encoder as it is.
  *
  * Assignment is checked at once (a ValueError naming the property): the name must exist and
- * apply to the packet type, the value must fit. As in paho, properties that may repeat
- * (UserProperty, SubscriptionIdentifier) append on assignment: `props.UserProperty = ['a', '1']`
- * then `props.UserProperty = [['b', '2']]` leaves `[['a', '1'], ['b', '2']]`.
+ * apply to the packet type, the value must fit. The rules are the codec's one property table
+ * (protocol/properties.ts); this file only words its answers as paho's ValueErrors. As in
+ * paho, properties that may repeat (UserProperty, SubscriptionIdentifier) append on
+ * assignment: `props.UserProperty = ['a', '1']` then `props.UserProperty = [['b', '2']]`
+ * leaves `[['a', '1'], ['b', '2']]`.
  */
 import { ValueError } from '../errors';
-import { isPropertyAllowed, propertyNamesFor, WILL } from '../protocol/properties';
+import { isPropertyAllowed, PROPERTY_NAMES, propertyNamesFor, PropertySpec, propertySpec, WILL } from '../protocol/properties';
 import type { PacketProperties, PropertyName } from '../protocol/types';
 import { isPacketType, PacketTypes, packetTypeName } from './packetTypes';
 import { propertiesStr } from './pythonText';
 
-type Kind = 'byte01' | 'byte' | 'u16' | 'u16nz' | 'u32' | 'u32nz' | 'vbi' | 'utf8' | 'binary' | 'pair';
-
-/** Value rules per property (paho's checks, plus the wire type's range). */
-const KINDS: Record<PropertyName, Kind> = {
-  PayloadFormatIndicator: 'byte01', MessageExpiryInterval: 'u32', ContentType: 'utf8', ResponseTopic: 'utf8',
-  CorrelationData: 'binary', SubscriptionIdentifier: 'vbi', SessionExpiryInterval: 'u32',
-  AssignedClientIdentifier: 'utf8', ServerKeepAlive: 'u16', AuthenticationMethod: 'utf8', AuthenticationData: 'binary',
-  RequestProblemInformation: 'byte01', WillDelayInterval: 'u32', RequestResponseInformation: 'byte01',
-  ResponseInformation: 'utf8', ServerReference: 'utf8', ReasonString: 'utf8', ReceiveMaximum: 'u16nz',
-  TopicAliasMaximum: 'u16', TopicAlias: 'u16nz', MaximumQoS: 'byte01', RetainAvailable: 'byte01', UserProperty: 'pair',
-  MaximumPacketSize: 'u32nz', WildcardSubscriptionAvailable: 'byte01', SubscriptionIdentifierAvailable: 'byte01',
-  SharedSubscriptionAvailable: 'byte01',
-};
-const NAMES = Object.keys(KINDS) as PropertyName[];
-const MULTIPLE = new Set<string>(['UserProperty', 'SubscriptionIdentifier']);
+/**
+ * The property names as keys of a plain object: a name is checked with `in`, which also sees
+ * Object.prototype's names (toString, ...); those then fail as not applying to the packet type.
+ */
+const KNOWN: Record<string, true> = Object.fromEntries(PROPERTY_NAMES.map((n) => [n, true]));
 
 /** The codec's packet kind for a packet type: will properties are kind 16 there, 99 in paho. */
 const codecKind = (packetType: number): number => (packetType === PacketTypes.WILLMESSAGE ? WILL : packetType);
@@ -47,18 +39,20 @@ function checkPair(name: string, v: unknown): [string, string] {
   return [v[0], v[1]];
 }
 
-/** Checks one value (one entry, for repeatable properties) and returns it normalised. */
-function checkValue(name: PropertyName, v: unknown): unknown {
-  switch (KINDS[name]) {
-    case 'byte01':
-      if (v !== 0 && v !== 1) throw new ValueError(`${name}: property value must be 0 or 1, got ${String(v)}`);
-      return v;
-    case 'byte': return checkInteger(name, v, 0, 0xff);
-    case 'u16': return checkInteger(name, v, 0, 0xffff);
-    case 'u16nz': return checkInteger(name, v, 1, 0xffff);
-    case 'u32': return checkInteger(name, v, 0, 0xffffffff);
-    case 'u32nz': return checkInteger(name, v, 1, 0xffffffff);
-    case 'vbi': return checkInteger(name, v, 1, 268435455);
+/** Checks one value (one entry, for repeatable properties) against the table's row and returns it normalised. */
+function checkValue(spec: PropertySpec, v: unknown): unknown {
+  const name = spec.name;
+  switch (spec.type) {
+    case 'byte':
+      if (spec.max === 1) {
+        if (v !== 0 && v !== 1) throw new ValueError(`${name}: property value must be 0 or 1, got ${String(v)}`);
+        return v;
+      }
+      return checkInteger(name, v, spec.min, spec.max);
+    case 'u16':
+    case 'u32':
+    case 'vbi':
+      return checkInteger(name, v, spec.min, spec.max);
     case 'utf8':
       if (typeof v !== 'string') throw new ValueError(`${name}: property value must be a string, got ${typeof v}`);
       return v;
@@ -75,9 +69,9 @@ const PACKET_TYPE = Symbol('packetType');
 
 const handler: ProxyHandler<Properties> = {
   set(target, key, value) {
-    if (typeof key !== 'string' || !(key in KINDS)) {
+    if (typeof key !== 'string' || !(key in KNOWN)) {
       if (key === 'packetType') throw new ValueError('packetType: is fixed when the Properties are made');
-      throw new ValueError(`${String(key)}: not an MQTT 5 property; property names are ${NAMES.join(', ')}`);
+      throw new ValueError(`${String(key)}: not an MQTT 5 property; property names are ${PROPERTY_NAMES.join(', ')}`);
     }
     const name = key as PropertyName;
     const rec = target as unknown as Record<string, unknown>;
@@ -89,14 +83,15 @@ const handler: ProxyHandler<Properties> = {
     if (!isPropertyAllowed(name, codecKind(packetType))) {
       throw new ValueError(`${name}: property does not apply to packet type ${packetTypeName(packetType)}`);
     }
-    if (MULTIPLE.has(name)) {
+    const spec = propertySpec(name)!; // allowed on the packet type: in the table
+    if (spec.repeatable) {
       // One entry or a list of entries; appended to what is there, as paho does.
       const single = name === 'UserProperty' ? Array.isArray(value) && typeof value[0] === 'string' : !Array.isArray(value);
-      const entries = (single ? [value] : value as unknown[]).map((v) => checkValue(name, v));
+      const entries = (single ? [value] : value as unknown[]).map((v) => checkValue(spec, v));
       const prev = rec[name] as unknown[] | undefined;
       rec[name] = prev === undefined ? entries : prev.concat(entries);
     } else {
-      rec[name] = checkValue(name, value);
+      rec[name] = checkValue(spec, value);
     }
     return true;
   },

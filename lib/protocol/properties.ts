@@ -1,6 +1,8 @@
 /**
  * MQTT 5 properties (spec §2.2.2.2): one table gives each property's identifier, wire type,
- * the packets that may carry it, and its value range. Decoding and encoding both read it.
+ * the packets that may carry it, whether it may repeat, and its value range. Decoding and
+ * encoding read it here; the paho-style Properties class (mqtt5/properties.ts) checks
+ * assignments against the same table through propertySpec() and PROPERTY_NAMES.
  */
 import { ProtocolError, PROTOCOL_ERROR } from './errors';
 import type { Reader } from './reader';
@@ -9,60 +11,72 @@ import {
   binaryLength, stringLength, vbiLength, writeBinary, writeString, writeU16, writeU32, writeVbi,
 } from './writer';
 
-type WireType = 'byte' | 'u16' | 'u32' | 'vbi' | 'utf8' | 'binary' | 'pair';
+export type WireType = 'byte' | 'u16' | 'u32' | 'vbi' | 'utf8' | 'binary' | 'pair';
 
 /** Packet kinds a property may appear on: packet type numbers, plus 16 for will properties. */
 export const WILL = 16;
 const CONNECT = 1, CONNACK = 2, PUBLISH = 3, PUBACK = 4, PUBREC = 5, PUBREL = 6, PUBCOMP = 7,
   SUBSCRIBE = 8, SUBACK = 9, UNSUBSCRIBE = 10, UNSUBACK = 11, DISCONNECT = 14, AUTH = 15;
 
-interface PropertySpec {
-  id: number;
-  name: PropertyName;
-  type: WireType;
+export interface PropertySpec {
+  readonly id: number;
+  readonly name: PropertyName;
+  readonly type: WireType;
   /** Bit (1 << kind) set for each packet kind that allows it. */
-  allowed: number;
+  readonly allowed: number;
   /** May appear more than once (UserProperty; SubscriptionIdentifier on PUBLISH). */
-  repeatable: boolean;
-  /** Extra value rule beyond the wire type, or null. */
-  check: ((v: number) => boolean) | null;
+  readonly repeatable: boolean;
+  /** The range of a numeric value: the wire type's, narrowed by the property's own rule (0 for the other types). */
+  readonly min: number;
+  readonly max: number;
 }
 
 const RESPONSE_TOPIC = 0x08;
 const TOPIC_ALIAS_INVALID = 0x94;
 
 const on = (...kinds: number[]) => kinds.reduce((m, k) => m | (1 << k), 0);
-const zeroOrOne = (v: number) => v === 0 || v === 1;
-const nonZero = (v: number) => v !== 0;
+const TYPE_MAX: Record<WireType, number> = { byte: 0xff, u16: 0xffff, u32: 0xffffffff, vbi: 268435455, utf8: 0, binary: 0, pair: 0 };
+/** A property's value rule beyond its wire type. */
+type Rule = null | 'zeroOrOne' | 'nonZero';
+const zeroOrOne: Rule = 'zeroOrOne';
+const nonZero: Rule = 'nonZero';
 
-const SPECS: PropertySpec[] = [
-  { id: 0x01, name: 'PayloadFormatIndicator', type: 'byte', allowed: on(PUBLISH, WILL), repeatable: false, check: zeroOrOne },
-  { id: 0x02, name: 'MessageExpiryInterval', type: 'u32', allowed: on(PUBLISH, WILL), repeatable: false, check: null },
-  { id: 0x03, name: 'ContentType', type: 'utf8', allowed: on(PUBLISH, WILL), repeatable: false, check: null },
-  { id: 0x08, name: 'ResponseTopic', type: 'utf8', allowed: on(PUBLISH, WILL), repeatable: false, check: null },
-  { id: 0x09, name: 'CorrelationData', type: 'binary', allowed: on(PUBLISH, WILL), repeatable: false, check: null },
-  { id: 0x0b, name: 'SubscriptionIdentifier', type: 'vbi', allowed: on(PUBLISH, SUBSCRIBE), repeatable: true, check: nonZero },
-  { id: 0x11, name: 'SessionExpiryInterval', type: 'u32', allowed: on(CONNECT, CONNACK, DISCONNECT), repeatable: false, check: null },
-  { id: 0x12, name: 'AssignedClientIdentifier', type: 'utf8', allowed: on(CONNACK), repeatable: false, check: null },
-  { id: 0x13, name: 'ServerKeepAlive', type: 'u16', allowed: on(CONNACK), repeatable: false, check: null },
-  { id: 0x15, name: 'AuthenticationMethod', type: 'utf8', allowed: on(CONNECT, CONNACK, AUTH), repeatable: false, check: null },
-  { id: 0x16, name: 'AuthenticationData', type: 'binary', allowed: on(CONNECT, CONNACK, AUTH), repeatable: false, check: null },
-  { id: 0x17, name: 'RequestProblemInformation', type: 'byte', allowed: on(CONNECT), repeatable: false, check: zeroOrOne },
-  { id: 0x18, name: 'WillDelayInterval', type: 'u32', allowed: on(WILL), repeatable: false, check: null },
-  { id: 0x19, name: 'RequestResponseInformation', type: 'byte', allowed: on(CONNECT), repeatable: false, check: zeroOrOne },
-  { id: 0x1a, name: 'ResponseInformation', type: 'utf8', allowed: on(CONNACK), repeatable: false, check: null },
-  { id: 0x1c, name: 'ServerReference', type: 'utf8', allowed: on(CONNACK, DISCONNECT), repeatable: false, check: null },
-  { id: 0x1f, name: 'ReasonString', type: 'utf8', allowed: on(CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT, AUTH), repeatable: false, check: null },
-  { id: 0x21, name: 'ReceiveMaximum', type: 'u16', allowed: on(CONNECT, CONNACK), repeatable: false, check: nonZero },
-  { id: 0x22, name: 'TopicAliasMaximum', type: 'u16', allowed: on(CONNECT, CONNACK), repeatable: false, check: null },
-  { id: 0x23, name: 'TopicAlias', type: 'u16', allowed: on(PUBLISH), repeatable: false, check: nonZero },
-  { id: 0x24, name: 'MaximumQoS', type: 'byte', allowed: on(CONNACK), repeatable: false, check: zeroOrOne },
-  { id: 0x25, name: 'RetainAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, check: zeroOrOne },
-  { id: 0x26, name: 'UserProperty', type: 'pair', allowed: on(CONNECT, CONNACK, PUBLISH, WILL, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, DISCONNECT, AUTH), repeatable: true, check: null },
-  { id: 0x27, name: 'MaximumPacketSize', type: 'u32', allowed: on(CONNECT, CONNACK), repeatable: false, check: nonZero },
-  { id: 0x28, name: 'WildcardSubscriptionAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, check: zeroOrOne },
-  { id: 0x29, name: 'SubscriptionIdentifierAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, check: zeroOrOne },
-  { id: 0x2a, name: 'SharedSubscriptionAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, check: zeroOrOne },
+/** One row of the table, its value range worked out from the wire type and the rule. */
+function row(r: { id: number; name: PropertyName; type: WireType; allowed: number; repeatable: boolean; rule: Rule }): PropertySpec {
+  return {
+    id: r.id, name: r.name, type: r.type, allowed: r.allowed, repeatable: r.repeatable,
+    min: r.rule === 'nonZero' ? 1 : 0, max: r.rule === 'zeroOrOne' ? 1 : TYPE_MAX[r.type],
+  };
+}
+
+const SPECS: readonly PropertySpec[] = [
+  row({ id: 0x01, name: 'PayloadFormatIndicator', type: 'byte', allowed: on(PUBLISH, WILL), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x02, name: 'MessageExpiryInterval', type: 'u32', allowed: on(PUBLISH, WILL), repeatable: false, rule: null }),
+  row({ id: 0x03, name: 'ContentType', type: 'utf8', allowed: on(PUBLISH, WILL), repeatable: false, rule: null }),
+  row({ id: 0x08, name: 'ResponseTopic', type: 'utf8', allowed: on(PUBLISH, WILL), repeatable: false, rule: null }),
+  row({ id: 0x09, name: 'CorrelationData', type: 'binary', allowed: on(PUBLISH, WILL), repeatable: false, rule: null }),
+  row({ id: 0x0b, name: 'SubscriptionIdentifier', type: 'vbi', allowed: on(PUBLISH, SUBSCRIBE), repeatable: true, rule: nonZero }),
+  row({ id: 0x11, name: 'SessionExpiryInterval', type: 'u32', allowed: on(CONNECT, CONNACK, DISCONNECT), repeatable: false, rule: null }),
+  row({ id: 0x12, name: 'AssignedClientIdentifier', type: 'utf8', allowed: on(CONNACK), repeatable: false, rule: null }),
+  row({ id: 0x13, name: 'ServerKeepAlive', type: 'u16', allowed: on(CONNACK), repeatable: false, rule: null }),
+  row({ id: 0x15, name: 'AuthenticationMethod', type: 'utf8', allowed: on(CONNECT, CONNACK, AUTH), repeatable: false, rule: null }),
+  row({ id: 0x16, name: 'AuthenticationData', type: 'binary', allowed: on(CONNECT, CONNACK, AUTH), repeatable: false, rule: null }),
+  row({ id: 0x17, name: 'RequestProblemInformation', type: 'byte', allowed: on(CONNECT), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x18, name: 'WillDelayInterval', type: 'u32', allowed: on(WILL), repeatable: false, rule: null }),
+  row({ id: 0x19, name: 'RequestResponseInformation', type: 'byte', allowed: on(CONNECT), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x1a, name: 'ResponseInformation', type: 'utf8', allowed: on(CONNACK), repeatable: false, rule: null }),
+  row({ id: 0x1c, name: 'ServerReference', type: 'utf8', allowed: on(CONNACK, DISCONNECT), repeatable: false, rule: null }),
+  row({ id: 0x1f, name: 'ReasonString', type: 'utf8', allowed: on(CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT, AUTH), repeatable: false, rule: null }),
+  row({ id: 0x21, name: 'ReceiveMaximum', type: 'u16', allowed: on(CONNECT, CONNACK), repeatable: false, rule: nonZero }),
+  row({ id: 0x22, name: 'TopicAliasMaximum', type: 'u16', allowed: on(CONNECT, CONNACK), repeatable: false, rule: null }),
+  row({ id: 0x23, name: 'TopicAlias', type: 'u16', allowed: on(PUBLISH), repeatable: false, rule: nonZero }),
+  row({ id: 0x24, name: 'MaximumQoS', type: 'byte', allowed: on(CONNACK), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x25, name: 'RetainAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x26, name: 'UserProperty', type: 'pair', allowed: on(CONNECT, CONNACK, PUBLISH, WILL, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, DISCONNECT, AUTH), repeatable: true, rule: null }),
+  row({ id: 0x27, name: 'MaximumPacketSize', type: 'u32', allowed: on(CONNECT, CONNACK), repeatable: false, rule: nonZero }),
+  row({ id: 0x28, name: 'WildcardSubscriptionAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x29, name: 'SubscriptionIdentifierAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, rule: zeroOrOne }),
+  row({ id: 0x2a, name: 'SharedSubscriptionAvailable', type: 'byte', allowed: on(CONNACK), repeatable: false, rule: zeroOrOne }),
 ];
 
 const BY_ID: (PropertySpec | undefined)[] = [];
@@ -70,6 +84,14 @@ const BY_NAME = new Map<string, PropertySpec>();
 for (const s of SPECS) {
   BY_ID[s.id] = s;
   BY_NAME.set(s.name, s);
+}
+
+/** Every property name, in identifier order. */
+export const PROPERTY_NAMES: readonly PropertyName[] = SPECS.map((s) => s.name);
+
+/** The table's row for property `name`, or undefined for a name that is not an MQTT 5 property. */
+export function propertySpec(name: string): PropertySpec | undefined {
+  return BY_NAME.get(name);
 }
 
 /** Property names a packet kind allows (for the Properties class and error messages). */
@@ -140,7 +162,7 @@ function readValue(r: Reader, spec: PropertySpec): unknown {
     case 'binary': return r.binary(what);
     case 'pair': return [r.utf8(`${what} name`), r.utf8(`${what} value`)];
   }
-  if (spec.check !== null && !spec.check(v)) {
+  if (v < spec.min || v > spec.max) {
     // A Topic Alias of 0 has its own reason code (§3.3.2.3.4).
     throw new ProtocolError('invalid-property-value', `${what} may not be ${v}`, spec.id === 0x23 ? TOPIC_ALIAS_INVALID : PROTOCOL_ERROR);
   }
@@ -193,8 +215,7 @@ function valueLength(spec: PropertySpec, v: unknown): number {
       return 4 + stringLength(v[0], `${what} name`) + stringLength(v[1], `${what} value`);
     }
     default: {
-      const max = spec.type === 'byte' ? 0xff : spec.type === 'u16' ? 0xffff : spec.type === 'u32' ? 0xffffffff : 268435455;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max || (spec.check !== null && !spec.check(v))) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < spec.min || v > spec.max) {
         throw new ProtocolError('invalid-property-value', `${what} may not be ${String(v)}`, PROTOCOL_ERROR);
       }
       return spec.type === 'byte' ? 1 : spec.type === 'u16' ? 2 : spec.type === 'u32' ? 4 : vbiLength(v);
