@@ -1,7 +1,7 @@
 /**
  * lib/store/: where the session's outgoing QoS 1/2 messages (and a durable store's incoming
- * QoS 2 messages awaiting PUBREL) are kept. memory.ts is the default (nothing survives the
- * process); this file is the durable one, built from:
+ * QoS 2 messages awaiting PUBREL) are kept, behind the interfaces of types.ts. memory.ts is
+ * the default (nothing survives the process); this file is the durable one, built from:
  *   fileJournal.ts   one journal file: replay, recovery, compaction, the fsync policy
  *   fileRecords.ts   the record codec (the on-disk format) and the damage-tolerant reader
  *   fileLock.ts      the directory's lock file
