@@ -10,7 +10,7 @@ import type { MQTTMessage } from '../message';
 import { TimeoutError } from './errors';
 import { ApplicationMessage, IncomingApplicationMessage } from './message';
 import { BoundedQueue } from './queue';
-import { Settler, Timers, Waiters } from './waiters';
+import type { Settler, Timers } from './waiters';
 
 interface Reader extends Settler<ApplicationMessage | null> {
   /** messages() readers end quietly on disconnect(); deliverMessage() readers reject. */
@@ -22,7 +22,8 @@ export class Inbox {
   private readonly buffer = new BoundedQueue<ApplicationMessage>(0); // bounded by backpressure (push), never by dropping
   /** The buffer is full: the Client's handler waits on this until a reader takes a message. */
   private room: { promise: Promise<void>; resolve(): void } | null = null;
-  private readonly readers = new Waiters<Reader>();
+  /** Readers waiting, oldest first: an array, not a Waiters, so handing a message over allocates nothing. */
+  private readers: Reader[] = [];
 
   /** `timers`: the client's, so that cancelTasks() and disconnect() clear the readers' time limits too. */
   constructor(private readonly limit: number, private readonly timers: Timers, private readonly logger: Logger | undefined) {}
@@ -34,13 +35,13 @@ export class Inbox {
 
   /** Readers waiting for a message. */
   get waiting(): number {
-    return this.readers.size;
+    return this.readers.length;
   }
 
   /** Hands a received message to a waiting reader or the buffer; a promise (backpressure) when the buffer is full. */
   push(msg: MQTTMessage): Promise<void> | undefined {
     const m = new IncomingApplicationMessage(msg);
-    const w = this.readers.takeFirst();
+    const w = this.readers.shift();
     if (w !== undefined) {
       if (w.timer !== undefined) this.timers.clear(w.timer);
       w.resolve(m);
@@ -74,24 +75,27 @@ export class Inbox {
       const w: Reader = { iterator: false, resolve: resolve as (m: ApplicationMessage | null) => void, reject };
       if (timeoutSeconds !== undefined && timeoutSeconds !== null) {
         w.timer = this.timers.start(() => {
-          this.readers.take(w);
+          const i = this.readers.indexOf(w);
+          if (i >= 0) this.readers.splice(i, 1);
           reject(new TimeoutError(`no message within ${timeoutSeconds} s`));
         }, timeoutSeconds * 1000);
       }
-      this.readers.add(w);
+      this.readers.push(w);
     });
   }
 
   /** messages()'s wait for the next message; null when the stream ends (disconnect()). */
   nextOrEnd(): Promise<ApplicationMessage | null> {
     return new Promise<ApplicationMessage | null>((resolve, reject) => {
-      this.readers.add({ iterator: true, resolve, reject });
+      this.readers.push({ iterator: true, resolve, reject });
     });
   }
 
   /** deliverMessage() readers reject; messages() readers end (`endIterators`) or reject. */
   fail(err: Error, endIterators: boolean): void {
-    for (const w of this.readers.takeAll()) {
+    const ws = this.readers;
+    this.readers = [];
+    for (const w of ws) {
       if (w.timer !== undefined) this.timers.clear(w.timer);
       if (w.iterator && endIterators) w.resolve(null);
       else w.reject(err);

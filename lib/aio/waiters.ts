@@ -1,7 +1,8 @@
 /**
  * MQTTClient's pending promises and timers. Every call that waits (for the connection, an ack,
- * a message, a publish flow, the reconnection backoff) leaves its two ends in one of these, so
- * that disconnect(), cancelTasks() or a lost connection can settle them all: every promise settles.
+ * a publish flow, the reconnection backoff; a message, in inbox.ts's FIFO) leaves its two ends
+ * in one of these, so that disconnect(), cancelTasks() or a lost connection can settle them
+ * all: every promise settles.
  */
 
 /** The two ends of one pending promise. */
@@ -31,15 +32,6 @@ export class Waiters<W, K = W> {
     const w = this.byKey.get(key);
     if (w !== undefined) this.byKey.delete(key);
     return w;
-  }
-
-  /** Takes out the oldest waiter, if any. */
-  takeFirst(): W | undefined {
-    for (const [key, w] of this.byKey) {
-      this.byKey.delete(key);
-      return w;
-    }
-    return undefined;
   }
 
   /** Takes out every waiter, oldest first: settle them after (one added meanwhile stays). */
