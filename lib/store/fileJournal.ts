@@ -76,7 +76,7 @@ export class FileJournal {
   }
 
   /** Opens (and replays) the journal `name` in `dir`, which a caller already holds the lock of. */
-  static openAt(dir: string, name: string, opts: FileStoreOptions): FileJournal {
+  protected static openAt(dir: string, name: string, opts: FileStoreOptions): FileJournal {
     const j = new FileJournal(dir, name, opts);
     j.open();
     return j;
