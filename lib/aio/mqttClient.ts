@@ -265,8 +265,7 @@ export class MQTTClient {
     this.state = 'disconnected';
     const err = new ClientError('disconnected', { rc: MQTT_ERR_NO_CONN });
     this.reconnection.cancel(err);
-    const client = this.client;
-    if (client !== null) await closeClient(client);
+    if (this.client !== null) await closeClient(this.client);
     this.giveUp(err);
     this.timers.clearAll();
   }
@@ -363,7 +362,7 @@ export class MQTTClient {
     if (timeoutSeconds !== undefined && timeoutSeconds !== null) checkNumber(timeoutSeconds, 'timeoutSeconds', 0);
     const m = this.inbox.take();
     if (m !== undefined) return Promise.resolve(m);
-    if (!this.canReceive()) return Promise.reject(new ClientError('deliverMessage: not connected', { rc: MQTT_ERR_NO_CONN }));
+    if (!this.connectedOrConnecting()) return Promise.reject(new ClientError('deliverMessage: not connected', { rc: MQTT_ERR_NO_CONN }));
     return this.inbox.next(timeoutSeconds);
   }
 
@@ -381,7 +380,7 @@ export class MQTTClient {
         continue;
       }
       if (this.closedByUser) return;
-      if (!this.canReceive()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
+      if (!this.connectedOrConnecting()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
       const next = await this.inbox.nextOrEnd();
       if (next === null) return;
       yield next;
@@ -458,16 +457,14 @@ export class MQTTClient {
 
   // ---- internals: waiting ----------------------------------------------------------------------
 
-  private canReceive(): boolean {
+  private connectedOrConnecting(): boolean {
     return this.state === 'connected' || this.state === 'connecting' || this.state === 'reconnecting';
   }
 
   /** Connected: go on. Connecting or reconnecting: wait for the outcome. Otherwise ClientError. */
   private ensureConnected(what: string): Promise<void> | void {
     if (this.state === 'connected') return;
-    if (this.state !== 'connecting' && this.state !== 'reconnecting') {
-      throw new ClientError(`${what}: not connected`, { rc: MQTT_ERR_NO_CONN });
-    }
+    if (!this.connectedOrConnecting()) throw new ClientError(`${what}: not connected`, { rc: MQTT_ERR_NO_CONN });
     return new Promise<void>((resolve, reject) => {
       this.connWaiters.add({ resolve, reject: (e) => reject(asClientError(e, `${what}: not connected`)) });
     });
