@@ -328,3 +328,17 @@ export function tlsError(err: unknown): TLSError {
   }
   return new TLSError(text + tail, code, err);
 }
+
+/**
+ * tlsError(), handed to `reporter` (the Client's MQTT_LOG_ERR line) before it is reported. A
+ * failing reporter must not change what the caller sees.
+ */
+export function reportTlsError(err: unknown, reporter: ((err: Error) => void) | undefined): TLSError {
+  const wrapped = tlsError(err);
+  try {
+    reporter?.(wrapped);
+  } catch {
+    /* ignored: see above */
+  }
+  return wrapped;
+}

@@ -1,7 +1,15 @@
 /**
- * The one interface every transport implements (TCP now; TLS, WebSockets and Unix sockets
- * later), so the Client never knows which it drives. A transport moves bytes and reports
+ * transport/: how bytes reach a broker. This file is the one interface every transport
+ * implements, so the Client never knows which it drives. A transport moves bytes and reports
  * that the connection is gone; it knows nothing of MQTT.
+ *
+ * - socketLifecycle.ts: the life cycle tcp, tls, unix and websocket share (open with a connect
+ *   timeout, listeners, teardown, error helpers); stream.ts: its net.Socket half;
+ * - tcp.ts, unix.ts, tls.ts, websocket.ts (+ wsHandshake.ts): only what differs, how to dial
+ *   and how to write (for ws, the framing);
+ * - tlsOptions.ts: tlsSet's settings and TLS errors in words; proxied.ts, proxyDial.ts,
+ *   proxyArgs.ts, proxyEnv.ts: connecting through a proxy; srv.ts: DNS SRV lookup;
+ * - memory.ts: an in-memory pair for tests.
  */
 
 /** What a transport calls back into. Set once, by open(), before any byte can arrive. */

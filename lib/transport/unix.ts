@@ -1,6 +1,6 @@
 /**
- * Unix-domain socket transport (paho's transport="unix"): the TCP transport's stream
- * handling, connected to a socket path instead of a host and port.
+ * Unix-domain socket transport (paho's transport="unix"): the TCP transport, connected to a
+ * socket path instead of a host and port.
  */
 import { TcpTransport } from './tcp';
 

@@ -1,6 +1,7 @@
 /**
  * MQTT over WebSockets (ws:// and wss://) through the `ws` package, behind the Transport
- * interface.
+ * interface. The life cycle is SocketTransport's; this file dials (TCP, TLS, HTTP upgrade),
+ * frames, and says what a failure means (the handshake's headers and errors: wsHandshake.ts).
  *
  * - Subprotocol 'mqtt' ('mqttv3.1' for MQTT 3.1), binary frames only (a text frame from the
  *   server closes the connection, as the MQTT spec requires), no permessage-deflate.
@@ -13,16 +14,17 @@
  *   that does not accept the subprotocol rejects open() saying so.
  * - `socket` is the underlying net.Socket / tls.TLSSocket.
  */
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import WebSocket from 'ws';
 import { ValueError } from '../errors';
-import { isTlsError, tlsError } from './tlsOptions';
-import type { Transport, TransportHandlers } from './types';
+import { CONNECTED, connectError, DIALING, ownerOf, SocketTransport, timeoutError } from './socketLifecycle';
+import { isTlsError, reportTlsError } from './tlsOptions';
+import type { TransportHandlers } from './types';
+import { defaultWsHeaders, handshakeError, resolveWsHeaders, WsHeaders } from './wsHandshake';
 
-/** Extra handshake headers: an object merged over the defaults, or a function of the defaults returning the headers to send (paho's ws_set_options). */
-export type WsHeaders = Record<string, string> | ((defaults: Record<string, string>) => Record<string, string>);
+export { defaultWsHeaders, resolveWsHeaders, WebSocketHandshakeError, WebsocketConnectionError } from './wsHandshake';
+export type { WsHeaders } from './wsHandshake';
 
 export interface WebSocketTransportOptions {
   host: string;
@@ -46,103 +48,19 @@ export interface WebSocketTransportOptions {
 
 /** The largest MQTT packet (remaining length 268435455 plus a 5-byte fixed header). */
 const MAX_MQTT_PACKET = 268_435_455 + 5;
-/** Headers the WebSocket handshake itself owns: ws sets them; user values are ignored. */
-const HANDSHAKE_OWNED = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
 
-function timeoutError(message: string): Error {
-  const err = new Error(message) as NodeJS.ErrnoException;
-  err.code = 'ETIMEDOUT';
-  return err;
-}
-
-function connectError(err: Error): Error {
-  const inner = (err as { errors?: unknown }).errors;
-  if (err.message === '' && Array.isArray(inner)) {
-    err.message = inner.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
-  }
-  return err;
-}
-
-/**
- * paho's WebsocketConnectionError: the WebSocket handshake failed. Every handshake failure
- * this transport reports is one (a WebSocketHandshakeError, which adds the details), so
- * `catch (e) { if (e instanceof WebsocketConnectionError) ... }` ports paho's `except`.
- */
-export class WebsocketConnectionError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WebsocketConnectionError';
-  }
-}
-
-/** A refused or malformed WebSocket upgrade (a WebsocketConnectionError); `status` is the HTTP status when there was one. */
-export class WebSocketHandshakeError extends WebsocketConnectionError {
-  /** 'ERR_WEBSOCKET_HANDSHAKE', or the socket's code (ECONNRESET, ...) when the connection dropped during the upgrade. */
-  readonly code: string;
-  constructor(message: string, readonly status?: number, options?: ErrorOptions & { code?: string }) {
-    super(message, options);
-    this.name = 'WebSocketHandshakeError';
-    this.code = options?.code ?? 'ERR_WEBSOCKET_HANDSHAKE';
-  }
-}
-
-/** The headers paho would send, minus Sec-WebSocket-Key (ws makes its own) and Origin (browsers' business; add it if your broker wants one). */
-export function defaultWsHeaders(host: string, port: number, subprotocol: string): Record<string, string> {
-  const h = net.isIPv6(host) ? `[${host}]` : host;
-  return {
-    Host: `${h}:${port}`,
-    Upgrade: 'websocket',
-    Connection: 'Upgrade',
-    'Sec-WebSocket-Version': '13',
-    'Sec-WebSocket-Protocol': subprotocol,
-  };
-}
-
-/** Splits the final header set into what ws is given: extra headers and the subprotocol list. */
-export function resolveWsHeaders(headers: WsHeaders | undefined, defaults: Record<string, string>): { headers: Record<string, string>; protocols: string[] } {
-  let all: unknown;
-  if (typeof headers === 'function') {
-    all = headers({ ...defaults });
-    if (all === null || typeof all !== 'object' || Array.isArray(all)) {
-      throw new ValueError(`headers: the headers function must return an object of header names to values, got ${Array.isArray(all) ? 'an array' : typeof all}`);
-    }
-  } else {
-    all = { ...defaults, ...(headers ?? {}) };
-  }
-  const out: Record<string, string> = {};
-  let protocols: string[] = [];
-  for (const [name, value] of Object.entries(all as Record<string, unknown>)) {
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string' && typeof value !== 'number') throw new ValueError(`headers: the value of '${name}' must be a string, got ${typeof value}`);
-    const lower = name.toLowerCase();
-    if (HANDSHAKE_OWNED.has(lower)) continue;
-    if (lower === 'sec-websocket-protocol') {
-      protocols = String(value).split(',').map((p) => p.trim()).filter((p) => p !== '');
-      continue;
-    }
-    out[name] = String(value);
-  }
-  return { headers: out, protocols };
-}
-
-export class WebSocketTransport implements Transport {
-  private ws: WebSocket | null = null;
+export class WebSocketTransport extends SocketTransport<WebSocket> {
+  /** The net.Socket or tls.TLSSocket under the WebSocket. */
   private raw: net.Socket | null = null;
-  private handlers: TransportHandlers | null = null;
-  private open_ = false;
-  private error: Error | undefined = undefined;
+  /** The subprotocols the last open() offered, for its failure messages. */
+  private asked = '';
   readonly url: string;
-  private readonly subprotocol: string;
 
   constructor(private readonly opts: WebSocketTransportOptions) {
+    super();
     const path = opts.path ?? '/mqtt';
     const host = net.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
     this.url = `${opts.tls ? 'wss' : 'ws'}://${host}:${opts.port}${path}`;
-    this.subprotocol = opts.protocolLevel === 3 ? 'mqttv3.1' : 'mqtt';
-  }
-
-  get isOpen(): boolean {
-    return this.open_;
   }
 
   /** The net.Socket (ws://) or tls.TLSSocket (wss://) under the WebSocket, or null. */
@@ -151,39 +69,41 @@ export class WebSocketTransport implements Transport {
   }
 
   get pendingBytes(): number {
-    return this.ws?.bufferedAmount ?? 0;
+    return this.conn?.bufferedAmount ?? 0;
+  }
+
+  protected get target(): string {
+    return this.url;
   }
 
   open(handlers: TransportHandlers): Promise<void> {
-    if (this.ws !== null) return Promise.reject(new Error('WebSocketTransport: already open'));
+    if (this.conn !== null) return Promise.reject(new Error('WebSocketTransport: already open'));
     const { host, port, bindAddress, bindPort, connectTimeoutMs } = this.opts;
-    const secure = this.opts.tls !== undefined;
+    const subprotocol = this.opts.protocolLevel === 3 ? 'mqttv3.1' : 'mqtt';
     let wanted: { headers: Record<string, string>; protocols: string[] };
     try {
-      wanted = resolveWsHeaders(this.opts.headers, defaultWsHeaders(host, port, this.subprotocol));
+      wanted = resolveWsHeaders(this.opts.headers, defaultWsHeaders(host, port, subprotocol));
     } catch (e) {
       return Promise.reject(e);
     }
     const tunnel = this.opts.socket;
-    let tcpUp = tunnel !== undefined;
-    let tlsUp = false;
-    // Our own connection factory: TLS options reach tls.connect untouched (http never sees
-    // them), and we know how far the connection got when something fails.
+    // Our own connection factory (one per attempt, dropped once the upgrade is done): TLS
+    // options reach tls.connect untouched (http never sees them), and the stage listeners
+    // tell how far the connection got when something fails.
     const createConnection = (o: net.NetConnectOpts & { host?: string; port?: number }): net.Socket => {
       const base = { host: o.host ?? host, port: Number(o.port ?? port) } as const;
+      const local = { localAddress: bindAddress || undefined, localPort: bindPort || undefined };
       let s: net.Socket;
-      if (secure) {
-        const t = tunnel !== undefined
+      if (this.opts.tls !== undefined) {
+        s = tunnel !== undefined
           ? tls.connect({ ...this.opts.tls, ...base, socket: tunnel })
-          : tls.connect({ ...this.opts.tls, ...base, localAddress: bindAddress || undefined, localPort: bindPort || undefined } as tls.ConnectionOptions);
-        t.once('secureConnect', () => (tlsUp = true));
-        s = t;
-      } else if (tunnel !== undefined) {
-        s = tunnel;
+          : tls.connect({ ...this.opts.tls, ...base, ...local } as tls.ConnectionOptions);
+        s.once('secureConnect', SocketTransport.onSecured);
       } else {
-        s = net.connect({ ...base, localAddress: bindAddress || undefined, localPort: bindPort || undefined });
+        s = tunnel ?? net.connect({ ...base, ...local });
       }
-      s.once('connect', () => (tcpUp = true));
+      if (tunnel === undefined) s.once('connect', SocketTransport.onConnected);
+      this.own(s);
       this.raw = s;
       return s;
     };
@@ -203,72 +123,12 @@ export class WebSocketTransport implements Transport {
     ws.binaryType = 'nodebuffer';
     // ws may emit 'error' after we stopped listening (destroy() while connecting): never unhandled.
     ws.on('error', noop);
-    this.ws = ws;
-    this.handlers = handlers;
-    this.error = undefined;
-    const asked = wanted.protocols.map((p) => `'${p}'`).join(', ') || 'none';
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (err: Error | null): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        ws.off('open', onOpen);
-        ws.off('error', onFail);
-        ws.off('close', onAbort);
-        if (err === null) {
-          this.attach(ws);
-          resolve();
-          return;
-        }
-        ws.terminate();
-        this.raw?.destroy();
-        this.ws = null;
-        this.raw = null;
-        this.handlers = null;
-        reject(err);
-      };
-      const failure = (err: Error): Error => {
-        if (isTlsError(err) || (secure && tcpUp && !tlsUp)) return this.reportTls(err);
-        if (!tcpUp) return connectError(err);
-        const status = /^Unexpected server response: (\d+)$/.exec(err.message);
-        if (status !== null) {
-          const code = Number(status[1]);
-          return new WebSocketHandshakeError(
-            `WebSocket handshake with ${this.url} refused: HTTP ${code} ${http.STATUS_CODES[code] ?? ''}`.trimEnd() +
-              (code === 404 ? ' (wrong path? see wsSetOptions)' : code === 401 || code === 403 ? ' (see wsSetOptions headers)' : ''),
-            code, { cause: err });
-        }
-        if (/subprotocol/i.test(err.message)) {
-          return new WebSocketHandshakeError(
-            `WebSocket handshake with ${this.url} failed: the server did not accept subprotocol ${asked} (${err.message})`,
-            undefined, { cause: err });
-        }
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ECONNRESET' || code === 'EPIPE') {
-          return new WebSocketHandshakeError(
-            `WebSocket handshake with ${this.url} failed: the server closed the connection (${err.message}); is this a WebSocket port?`,
-            undefined, { cause: err, code });
-        }
-        return new WebSocketHandshakeError(`WebSocket handshake with ${this.url} failed: ${err.message}`, undefined, { cause: err, code });
-      };
-      const onOpen = (): void => settle(null);
-      const onFail = (err: Error): void => settle(failure(err));
-      const onAbort = (): void => settle(new Error(`connect to ${this.url} aborted`));
-      ws.once('open', onOpen);
-      ws.once('error', onFail);
-      ws.once('close', onAbort);
-      if (connectTimeoutMs !== undefined && connectTimeoutMs > 0) {
-        timer = setTimeout(() => {
-          const inTls = secure && tcpUp && !tlsUp;
-          const stage = !tcpUp ? 'connect to' : inTls ? 'TLS handshake with' : 'WebSocket handshake with';
-          const err = timeoutError(`${stage} ${this.url} timed out after ${connectTimeoutMs} ms`);
-          settle(inTls ? this.reportTls(err) : err);
-        }, connectTimeoutMs);
-      }
-    });
+    this.asked = wanted.protocols.map((p) => `'${p}'`).join(', ') || 'none';
+    return this.dial(ws, 'open', handlers, connectTimeoutMs, tunnel !== undefined ? CONNECTED : DIALING);
   }
 
   write(chunks: Buffer[]): boolean {
-    const ws = this.ws;
+    const ws = this.conn;
     if (ws === null || !this.open_) return false;
     if (chunks.length === 0) return true;
     ws.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { binary: true, compress: false });
@@ -277,7 +137,7 @@ export class WebSocketTransport implements Transport {
 
   /** Sends a close frame after what is queued, then closes without waiting for the server's answer. */
   end(): void {
-    const ws = this.ws;
+    const ws = this.conn;
     if (ws === null || !this.open_) return;
     this.open_ = false;
     ws.close(1000);
@@ -287,74 +147,62 @@ export class WebSocketTransport implements Transport {
 
   destroy(): void {
     this.open_ = false;
-    if (this.ws === null) return;
-    this.ws.terminate();
+    this.conn?.terminate();
   }
 
-  pause(): void {
-    this.ws?.pause();
+  protected override openFailure(err: Error, stage: number): Error {
+    // TCP up, TLS not yet (wss://): the TLS handshake failed.
+    if (isTlsError(err) || (this.opts.tls !== undefined && stage === CONNECTED)) return reportTlsError(err, this.opts.onTlsError);
+    if (stage === DIALING) return connectError(err);
+    return handshakeError(err, this.url, this.asked);
   }
 
-  resume(): void {
-    this.ws?.resume();
+  protected override timeoutFailure(ms: number, stage: number): Error {
+    const inTls = this.opts.tls !== undefined && stage === CONNECTED;
+    const what = stage === DIALING ? 'connect to' : inTls ? 'TLS handshake with' : 'WebSocket handshake with';
+    const err = timeoutError(`${what} ${this.url} timed out after ${ms} ms`);
+    return inTls ? reportTlsError(err, this.opts.onTlsError) : err;
   }
 
-  private reportTls(err: Error): Error {
-    const wrapped = tlsError(err);
-    try {
-      this.opts.onTlsError?.(wrapped);
-    } catch {
-      /* a failing reporter must not change what the caller sees */
-    }
-    return wrapped;
+  protected override closingError(err: Error): Error {
+    return isTlsError(err) ? reportTlsError(err, this.opts.onTlsError) : err;
   }
 
-  private attach(ws: WebSocket): void {
-    ws.on('message', this.onMessage);
-    ws.on('error', this.onError);
-    ws.on('close', this.onClose);
-    this.raw?.on('drain', this.onDrain);
-    this.open_ = true;
+  /** ws emits 'close' once the socket is closed and every received frame was delivered. */
+  protected listen(ws: WebSocket): void {
+    ws.on('message', WebSocketTransport.onMessage);
+    ws.on('error', SocketTransport.onError);
+    ws.on('close', SocketTransport.onClose);
+    this.raw?.on('drain', SocketTransport.onDrain);
   }
 
-  private readonly onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+  /** Removes the listeners and forgets the raw socket (the connection is over). */
+  protected unlisten(ws: WebSocket): void {
+    ws.off('message', WebSocketTransport.onMessage);
+    ws.off('error', SocketTransport.onError);
+    ws.off('close', SocketTransport.onClose);
+    this.raw?.off('drain', SocketTransport.onDrain);
+    this.raw = null;
+  }
+
+  protected discard(ws: WebSocket): void {
+    ws.terminate();
+    this.raw?.destroy();
+    this.raw = null;
+  }
+
+  private static onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    const t = ownerOf<WebSocketTransport>(this);
     if (!isBinary) {
       // MQTT over WebSockets is binary frames only (MQTT 3.1.1 §6.0, 5.0 §6.0).
-      this.error ??= new Error('WebSocket: the server sent a text frame; MQTT needs binary frames');
-      this.open_ = false;
-      this.ws?.terminate();
+      t.error ??= new Error('WebSocket: the server sent a text frame; MQTT needs binary frames');
+      t.open_ = false;
+      t.conn?.terminate();
       return;
     }
     const chunk = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    this.handlers?.data(chunk);
-  };
-
-  private readonly onError = (err: Error): void => {
-    this.error ??= isTlsError(err) ? this.reportTls(err) : err;
-  };
-
-  private readonly onDrain = (): void => {
-    this.handlers?.drain?.();
-  };
-
-  /** ws emits 'close' once the socket is closed and every received frame was delivered. */
-  private readonly onClose = (): void => {
-    const ws = this.ws;
-    const handlers = this.handlers;
-    if (ws !== null) {
-      ws.off('message', this.onMessage);
-      ws.off('error', this.onError);
-      ws.off('close', this.onClose);
-    }
-    this.raw?.off('drain', this.onDrain);
-    this.ws = null;
-    this.raw = null;
-    this.handlers = null;
-    this.open_ = false;
-    const error = this.error;
-    this.error = undefined;
-    handlers?.close(error);
-  };
+    t.handlers?.data(chunk);
+  }
 }
 
 function noop(): void {}

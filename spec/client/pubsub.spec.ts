@@ -2,12 +2,59 @@
  * Publish/subscribe round trips through a real broker: every QoS (QoS 2 on mosquitto only,
  * mosca cannot complete it) on MQTT 3.1 and 3.1.1, retained messages, unicode topics, empty
  * and 8 MB payloads.
+ *
+ * Per transport (tcp, tls, ws, wss, unix; describeEachTransport) run what a transport can get
+ * wrong: QoS 0/1/2 exactly once and in order (with each transport's socket and certificate
+ * checks), a burst mixing 1 MB and small payloads (large writes, frames), and a publish flushed
+ * by disconnect(). The rest tests the broker's semantics (retained messages, unicode topics,
+ * empty and 8 MB payloads, the in-flight window, callbacks and events) and runs over TCP only,
+ * on each broker (describeEachBroker).
  */
 import { createHash } from 'crypto';
+import * as net from 'net';
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageInfo, MQTTv31, MQTTv311 } from '../../lib';
+import { describeEachTransport, roundTrip } from '../support/transports';
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, useBroker, useClients, waitFor,
 } from './support';
+
+/** Connects a client and subscribes it to `subs` (SUBACK received). */
+type Start = (c: Client, subs?: Array<[string, number]>) => Promise<unknown>;
+
+/** Payloads around the by-reference size (4 KB) and of 1 MB, in one burst with small ones: they arrive intact and in order. */
+async function burstOfSizes(sub: Client, pub: Client, startSub: Start, startPub: Start, qos: number): Promise<void> {
+  const sizes = [4095, 4096, 4097, 10, 1024 * 1024, 0, 4097, 5];
+  const payloads = sizes.map((size, k) => {
+    const b = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) b[i] = (i * 31 + k * 7) & 0xff;
+    return b;
+  });
+  const got = collect(sub);
+  await startSub(sub, [['payload/edge', qos]]);
+  await startPub(pub);
+  const infos = payloads.map((p) => pub.publish('payload/edge', p, qos)); // one burst: one write with headers and payloads by reference
+  await Promise.all(infos.map((i) => i.waitForPublish()));
+  await waitFor(() => got.length >= sizes.length, 15000, () => `${sizes.length} messages (got ${got.length})`);
+  expect(got.map((m) => m.payload.length)).toEqual(sizes);
+  got.forEach((m, k) => expect(m.payload.equals(payloads[k])).toBe(true));
+}
+
+/** A publish right before disconnect() is still delivered: disconnect() flushes first (paho#597). */
+async function flushedByDisconnect(sub: Client, pub: Client, startSub: Start, startPub: Start): Promise<void> {
+  const got = collect(sub);
+  await startSub(sub, [['flush/#', 1]]);
+  await startPub(pub);
+  const big = Buffer.alloc(1024 * 1024, 0x61);
+  const gone = nextEvent(pub, 'disconnect');
+  expect(pub.publish('flush/small', 'bye', 0).rc).toBe(MQTT_ERR_SUCCESS);
+  expect(pub.publish('flush/big', big, 0).rc).toBe(MQTT_ERR_SUCCESS);
+  expect(pub.disconnect()).toBe(MQTT_ERR_SUCCESS);
+  const [rc] = await gone;
+  expect(rc).toBe(0);
+  await waitFor(() => got.length >= 2, 10000, () => `both messages (got ${got.map((m) => m.topic).join(', ') || 'none'})`);
+  expect(got[0].payload.toString()).toBe('bye');
+  expect(got[1].payload.equals(big)).toBe(true);
+}
 
 const PROTOCOLS: Array<[string, number]> = [['MQTT 3.1', MQTTv31], ['MQTT 3.1.1', MQTTv311]];
 const N = 50;
@@ -170,22 +217,8 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
   }, 30000);
 
   test.each([0, 1])('QoS %i: payloads around the by-reference size (4 KB) and of 1 MB, in one burst with small ones, arrive intact and in order', async (qos) => {
-    const sizes = [4095, 4096, 4097, 10, 1024 * 1024, 0, 4097, 5];
-    const payloads = sizes.map((size, k) => {
-      const b = Buffer.alloc(size);
-      for (let i = 0; i < size; i++) b[i] = (i * 31 + k * 7) & 0xff;
-      return b;
-    });
-    const sub = clients.make();
-    const got = collect(sub);
-    await startClient(sub, broker(), [['payload/edge', qos]]);
-    const pub = clients.make();
-    await startClient(pub, broker());
-    const infos = payloads.map((p) => pub.publish('payload/edge', p, qos)); // one burst: one write with headers and payloads by reference
-    await Promise.all(infos.map((i) => i.waitForPublish()));
-    await waitFor(() => got.length >= sizes.length, 15000, () => `${sizes.length} messages (got ${got.length})`);
-    expect(got.map((m) => m.payload.length)).toEqual(sizes);
-    got.forEach((m, k) => expect(m.payload.equals(payloads[k])).toBe(true));
+    const start: Start = (c, subs) => startClient(c, broker(), subs);
+    await burstOfSizes(clients.make(), clients.make(), start, start, qos);
   }, 30000);
 
   test.each([5, 1])('maxInflightMessagesSet(%i): never more QoS 1 messages in flight than the window, all delivered in order', async (window) => {
@@ -210,21 +243,8 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
   });
 
   test('a publish right before disconnect() is still delivered: disconnect() flushes first (paho#597)', async () => {
-    const sub = clients.make();
-    const got = collect(sub);
-    await startClient(sub, broker(), [['flush/#', 1]]);
-    const pub = clients.make();
-    await startClient(pub, broker());
-    const big = Buffer.alloc(1024 * 1024, 0x61);
-    const gone = nextEvent(pub, 'disconnect');
-    expect(pub.publish('flush/small', 'bye', 0).rc).toBe(MQTT_ERR_SUCCESS);
-    expect(pub.publish('flush/big', big, 0).rc).toBe(MQTT_ERR_SUCCESS);
-    expect(pub.disconnect()).toBe(MQTT_ERR_SUCCESS);
-    const [rc] = await gone;
-    expect(rc).toBe(0);
-    await waitFor(() => got.length >= 2, 10000, () => `both messages (got ${got.map((m) => m.topic).join(', ') || 'none'})`);
-    expect(got[0].payload.toString()).toBe('bye');
-    expect(got[1].payload.equals(big)).toBe(true);
+    const start: Start = (c, subs) => startClient(c, broker(), subs);
+    await flushedByDisconnect(clients.make(), clients.make(), start, start);
   });
 
   test('on_message and the message event both see each message; on_subscribe and the event agree', async () => {
@@ -254,5 +274,37 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
     await waitFor(() => slot.length === 1 && events.length === 1, 5000, 'the message in both places');
     expect(slot).toEqual(['x']);
     expect(events).toEqual(['x']);
+  });
+});
+
+describeEachTransport('publish/subscribe', (t) => {
+  const clients = useClients();
+  // mosquitto 2.0.11 stalls sending a WebSocket client a message over about 64 KB (paho's and
+  // MQTT.js's WebSocket clients get it late or never too; receiving one from a client works).
+  // Where the payloads are that large, the ws rows receive over TCP: what is tested there is
+  // the publisher's transport.
+  const big = t.kind.transport === 'websockets' ? t.over('tcp') : t;
+  const start: Start = (c, subs) => t.start(c, subs);
+  const startBig: Start = (c, subs) => big.start(c, subs);
+
+  test.each([0, 1, 2])('QoS %i: each message arrives exactly once, in order, with its qos', async (qos) => {
+    const sub = t.make(clients);
+    const pub = t.make(clients, {}, { caPem: true }); // PEM text works as well as a path
+    const topic = `pt/${t.name}/q${qos}`;
+    await t.start(sub, [[topic, qos]], true); // by name: SNI + name check
+    await t.start(pub);
+    const sock = sub.socket() as net.Socket & { authorized?: boolean; getProtocol?(): string | null };
+    expect(sock).toBeInstanceOf(net.Socket);
+    if (t.kind.secure) expect(sock.authorized).toBe(true);
+    if (t.name === 'tls') expect(sock.getProtocol!()).toBe('TLSv1.3');
+    await roundTrip(sub, pub, topic, qos);
+  });
+
+  test('QoS 1: payloads of 4 KB and 1 MB, in one burst with small ones, arrive intact and in order', async () => {
+    await burstOfSizes(big.make(clients), t.make(clients), startBig, start, 1);
+  }, 30000);
+
+  test('a publish right before disconnect() is still delivered: disconnect() flushes first', async () => {
+    await flushedByDisconnect(big.make(clients), t.make(clients), startBig, start);
   });
 });

@@ -1,17 +1,17 @@
 /*
- * The Client over TLS against mosquitto, with certificates generated at test time:
- * CA-verified connect and pub/sub at QoS 0/1/2 (exactly once), unknown CA refused, wrong host
- * name refused and accepted after tlsInsecureSet(true) (which still verifies the chain),
- * CERT_NONE, failures reported as rc MQTT_ERR_TLS with an MQTT_LOG_ERR line and on_connect_fail,
- * and a broker that requires client certificates (works with one, refused without).
+ * The Client over TLS against mosquitto, with certificates generated at test time: unknown CA
+ * refused, wrong host name refused and accepted after tlsInsecureSet(true) (which still
+ * verifies the chain), CERT_NONE, failures reported as rc MQTT_ERR_TLS with an MQTT_LOG_ERR
+ * line and on_connect_fail, and a broker that requires client certificates (works with one,
+ * refused without). CA-verified pub/sub at QoS 0/1/2 (exactly once, TLS 1.3, by name and by
+ * address, CA as a file and as PEM text) runs with the other transports in pubsub.spec.ts.
  */
 import * as dns from 'dns';
-import {
-  CERT_NONE, Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, TLSError, ValueError,
-} from '../../lib';
+import { CERT_NONE, Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, TLSError, ValueError } from '../../lib';
 import { MosquittoBroker, startMosquitto, describeWithMosquitto } from '../support/mosquitto';
+import { roundTrip, start } from '../support/transports';
 import { encryptKey, makeTestCerts, TestCerts } from '../transport/tlsFixtures';
-import { connected, SeqCounter, subscribeAndWait, useClients, waitFor } from './support';
+import { useClients, waitFor } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dnsModule: typeof dns = require('dns');
@@ -30,40 +30,6 @@ function logLines(c: Client): Array<[number, string]> {
   return lines;
 }
 
-/** connect() + loopStart + CONNACK, then SUBACK for `subs`. */
-async function start(c: Client, host: string, port: number, subs: Array<[string, number]> = []): Promise<void> {
-  const conn = connected(c);
-  expect(await c.connect(host, port, 30)).toBe(MQTT_ERR_SUCCESS);
-  c.loopStart();
-  await conn;
-  if (subs.length > 0) expect(await subscribeAndWait(c, subs)).toEqual(subs.map(([, q]) => q));
-}
-
-/** Publishes n messages + a sentinel at `qos`; checks each arrived exactly once, in order, with its qos. */
-async function roundTrip(sub: Client, pub: Client, topic: string, qos: number, n = 20): Promise<void> {
-  const counter = new SeqCounter(n, 'm');
-  const order: string[] = [];
-  let sentinel = false;
-  sub.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => {
-    if (msg.payload.toString() === 'end') {
-      sentinel = true;
-      return;
-    }
-    expect(msg.qos).toBe(qos);
-    order.push(msg.payload.toString());
-    counter.add(msg.payload);
-  };
-  const infos: MQTTMessageInfo[] = [];
-  for (let i = 0; i < n; i++) infos.push(pub.publish(topic, `m${i}`, qos));
-  infos.push(pub.publish(topic, 'end', qos));
-  await Promise.all(infos.map((i) => i.waitForPublish()));
-  await waitFor(() => sentinel, 5000, () => `the sentinel; so far ${counter.describe()}`);
-  expect(counter.missing()).toEqual([]);
-  expect(counter.duplicates()).toEqual([]);
-  expect(counter.total).toBe(n);
-  expect(order).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
-}
-
 describeWithMosquitto('Client over TLS [mosquitto]', () => {
   let broker: MosquittoBroker;
   const clients = useClients();
@@ -74,20 +40,6 @@ describeWithMosquitto('Client over TLS [mosquitto]', () => {
   afterEach(() => jest.restoreAllMocks());
 
   const ca = () => broker.certs!.caFile;
-
-  test.each([0, 1, 2])('CA-verified connect and pub/sub at QoS %i, each message exactly once', async (qos) => {
-    const sub = clients.make();
-    const pub = clients.make();
-    sub.tlsSet({ caCerts: ca() });
-    pub.tlsSet({ caCerts: broker.certs!.caPem }); // PEM text works as well as a path
-    const topic = `tls/q${qos}`;
-    await start(sub, '127.0.0.1', broker.tlsPort!, [[topic, qos]]);
-    await start(pub, 'localhost', broker.tlsPort!); // by name: SNI + name check
-    const sock = sub.socket() as { authorized: boolean; getProtocol(): string };
-    expect(sock.authorized).toBe(true);
-    expect(sock.getProtocol()).toBe('TLSv1.3');
-    await roundTrip(sub, pub, topic, qos);
-  });
 
   test('unknown CA: connect() rejects with rc MQTT_ERR_TLS, an MQTT_LOG_ERR line says why, no on_connect', async () => {
     for (const setup of [(c: Client) => c.tlsSet({ caCerts: broker.certs!.wrongCaFile }), (c: Client) => c.tlsSet()]) {

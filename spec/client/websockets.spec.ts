@@ -1,53 +1,22 @@
 /*
- * The Client over WebSockets: against mosquitto, ws:// and wss:// pub/sub at QoS 0/1/2
- * (exactly once), MQTT 3.1 (subprotocol mqttv3.1), wss:// certificate checks; against a
- * scripted broker (a ws server in this file): CONNACK and PUBLISHes re-chunked at random
- * byte boundaries across binary frames (several packets per frame, packets split over
- * frames), wsSetOptions path and headers, a refused upgrade.
+ * The Client over WebSockets: against mosquitto, MQTT 3.1 (subprotocol mqttv3.1), wss://
+ * certificate checks; against a scripted broker (a ws server in this file): CONNACK and
+ * PUBLISHes re-chunked at random byte boundaries across binary frames (several packets per
+ * frame, packets split over frames), wsSetOptions path and headers, a refused upgrade.
+ * ws:// and wss:// pub/sub at QoS 0/1/2 (exactly once) runs with the other transports in
+ * pubsub.spec.ts.
  */
 import { once } from 'events';
 import * as http from 'http';
 import * as net from 'net';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
-  Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, MQTTMessage, MQTTMessageInfo, MQTTv31, TLSError, WebSocketHandshakeError, WebsocketConnectionError,
+  Client, MQTT_ERR_TLS, MQTT_LOG_ERR, MQTTMessage, MQTTv31, TLSError, WebSocketHandshakeError, WebsocketConnectionError,
 } from '../../lib';
 import { encode, Packet, Parser } from '../../lib/protocol';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-import { connected, SeqCounter, subscribeAndWait, useClients, waitFor } from './support';
-
-async function start(c: Client, host: string, port: number, subs: Array<[string, number]> = []): Promise<void> {
-  const conn = connected(c);
-  expect(await c.connect(host, port, 30)).toBe(MQTT_ERR_SUCCESS);
-  c.loopStart();
-  await conn;
-  if (subs.length > 0) expect(await subscribeAndWait(c, subs)).toEqual(subs.map(([, q]) => q));
-}
-
-/** n messages + a sentinel at `qos`: each arrives exactly once, in order, with its qos. */
-async function roundTrip(sub: Client, pub: Client, topic: string, qos: number, n = 20): Promise<void> {
-  const counter = new SeqCounter(n, 'm');
-  const order: string[] = [];
-  let sentinel = false;
-  sub.on_message = (_c: Client, _u: unknown, msg: MQTTMessage) => {
-    if (msg.payload.toString() === 'end') {
-      sentinel = true;
-      return;
-    }
-    expect(msg.qos).toBe(qos);
-    order.push(msg.payload.toString());
-    counter.add(msg.payload);
-  };
-  const infos: MQTTMessageInfo[] = [];
-  for (let i = 0; i < n; i++) infos.push(pub.publish(topic, `m${i}`, qos));
-  infos.push(pub.publish(topic, 'end', qos));
-  await Promise.all(infos.map((i) => i.waitForPublish()));
-  await waitFor(() => sentinel, 5000, () => `the sentinel; so far ${counter.describe()}`);
-  expect(counter.missing()).toEqual([]);
-  expect(counter.duplicates()).toEqual([]);
-  expect(counter.total).toBe(n);
-  expect(order).toEqual(Array.from({ length: n }, (_, i) => `m${i}`));
-}
+import { roundTrip, start } from '../support/transports';
+import { useClients, waitFor } from './support';
 
 describeWithMosquitto('Client over WebSockets [mosquitto]', () => {
   let broker: MosquittoBroker;
@@ -56,29 +25,6 @@ describeWithMosquitto('Client over WebSockets [mosquitto]', () => {
     broker = await startMosquitto({ tls: true, websockets: true });
   });
   afterAll(async () => broker?.stop());
-
-  describe.each([
-    ['ws://', false],
-    ['wss://', true],
-  ])('%s', (_name, secure) => {
-    const setup = (c: Client) => {
-      if (secure) c.tlsSet({ caCerts: broker.certs!.caFile });
-      return c;
-    };
-    const port = () => (secure ? broker.wssPort! : broker.wsPort!);
-
-    test.each([0, 1, 2])('pub/sub at QoS %i, each message exactly once', async (qos) => {
-      const sub = setup(clients.make({ transport: 'websockets' }));
-      const pub = setup(clients.make({ transport: 'websockets' }));
-      const topic = `ws/${secure ? 's' : 'p'}/q${qos}`;
-      await start(sub, 'localhost', port(), [[topic, qos]]);
-      await start(pub, '127.0.0.1', port());
-      const sock = sub.socket() as net.Socket & { authorized?: boolean };
-      expect(sock).toBeInstanceOf(net.Socket);
-      if (secure) expect(sock.authorized).toBe(true);
-      await roundTrip(sub, pub, topic, qos);
-    });
-  });
 
   test('MQTT 3.1 over ws:// (subprotocol mqttv3.1), with a TCP publisher on the same broker', async () => {
     const sub = clients.make({ transport: 'websockets', protocol: MQTTv31 });

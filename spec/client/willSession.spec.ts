@@ -2,50 +2,66 @@
  * The will (published when the connection dies without DISCONNECT, not after disconnect())
  * and persistent sessions (cleanSession false): messages published while the client was away
  * arrive when it comes back, exactly once.
+ *
+ * Per transport (tcp, tls, ws, wss, unix; describeEachTransport) runs the will on a socket
+ * destroyed under the client (MQTT 3.1.1): how a connection dies is the transport's business.
+ * willClear() and the persistent sessions test the broker's semantics and run over TCP only,
+ * on each broker (describeEachBroker).
  */
 import * as net from 'net';
 import { Client, MQTT_ERR_CONN_LOST, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageInfo, MQTTv31, MQTTv311 } from '../../lib';
+import { describeEachTransport } from '../support/transports';
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, uid, useBroker, useClients, waitFor,
 } from './support';
+
+/**
+ * A will is published when the socket is destroyed, and not after disconnect(). `make` gives
+ * a client of the protocol under test, `start` connects it (and subscribes it to `subs`).
+ */
+async function willOnDeadSocket(
+  make: () => Client, makeObserver: () => Client, start: (c: Client, subs?: Array<[string, number]>) => Promise<unknown>,
+): Promise<void> {
+  const observer = makeObserver();
+  const wills = collect(observer);
+  await start(observer, [['will/#', 1]]);
+
+  // B sets a will and leaves politely: its will must not be published.
+  const b = make();
+  b.willSet('will/x', 'from-b', 1, false);
+  await start(b);
+  const bGone = nextEvent(b, 'disconnect');
+  expect(b.disconnect()).toBe(MQTT_ERR_SUCCESS);
+  const [bRc] = await bGone;
+  expect(bRc).toBe(0);
+
+  // A sets a will and its socket dies (no DISCONNECT): its will must be published. A connects
+  // only after B's connection is closed, so the broker handled B's close before A's.
+  const a = make();
+  a.willSet('will/x', 'from-a', 1, false);
+  await start(a);
+  const aGone = nextEvent(a, 'disconnect');
+  (a.socket() as net.Socket).destroy();
+  const [aRc] = await aGone;
+  expect(aRc).toBe(MQTT_ERR_CONN_LOST);
+  await waitFor(() => wills.length >= 1, 5000, "A's will");
+
+  // A marker through the same broker, then the observer has seen everything published before it.
+  const marker = makeObserver();
+  await start(marker);
+  await marker.publish('will/marker', 'm', 1).waitForPublish();
+  await waitFor(() => wills.some((m) => m.topic === 'will/marker'), 5000, 'the marker');
+
+  expect(wills.map((m) => `${m.topic}=${m.payload.toString()}`)).toEqual(['will/x=from-a', 'will/marker=m']);
+  expect(wills[0].qos).toBe(1);
+}
 
 describeEachBroker('will', (kind: BrokerKind) => {
   const broker = useBroker(kind);
   const clients = useClients();
 
   test.each([['MQTT 3.1', MQTTv31], ['MQTT 3.1.1', MQTTv311]])('%s: is published when the socket is destroyed, and not after disconnect()', async (_n, protocol) => {
-    const observer = clients.make();
-    const wills = collect(observer);
-    await startClient(observer, broker(), [['will/#', 1]]);
-
-    // B sets a will and leaves politely: its will must not be published.
-    const b = clients.make({ protocol });
-    b.willSet('will/x', 'from-b', 1, false);
-    await startClient(b, broker());
-    const bGone = nextEvent(b, 'disconnect');
-    expect(b.disconnect()).toBe(MQTT_ERR_SUCCESS);
-    const [bRc] = await bGone;
-    expect(bRc).toBe(0);
-
-    // A sets a will and its socket dies (no DISCONNECT): its will must be published. A connects
-    // only after B's connection is closed, so the broker handled B's close before A's.
-    const a = clients.make({ protocol });
-    a.willSet('will/x', 'from-a', 1, false);
-    await startClient(a, broker());
-    const aGone = nextEvent(a, 'disconnect');
-    (a.socket() as net.Socket).destroy();
-    const [aRc] = await aGone;
-    expect(aRc).toBe(MQTT_ERR_CONN_LOST);
-    await waitFor(() => wills.length >= 1, 5000, "A's will");
-
-    // A marker through the same broker, then the observer has seen everything published before it.
-    const marker = clients.make();
-    await startClient(marker, broker());
-    await marker.publish('will/marker', 'm', 1).waitForPublish();
-    await waitFor(() => wills.some((m) => m.topic === 'will/marker'), 5000, 'the marker');
-
-    expect(wills.map((m) => `${m.topic}=${m.payload.toString()}`)).toEqual(['will/x=from-a', 'will/marker=m']);
-    expect(wills[0].qos).toBe(1);
+    await willOnDeadSocket(() => clients.make({ protocol }), () => clients.make(), (c, subs) => startClient(c, broker(), subs));
   });
 
   test('willClear() removes the will', async () => {
@@ -186,5 +202,13 @@ describeEachBroker('persistent session (cleanSession false)', (kind: BrokerKind)
     await marker.publish(topic, 'after', 1).waitForPublish();
     await waitFor(() => got.length >= 1, 5000, 'the marker');
     expect(got.map((m) => m.payload.toString())).toEqual(['after']);
+  });
+});
+
+describeEachTransport('will', (t) => {
+  const clients = useClients();
+
+  test('MQTT 3.1.1: is published when the socket is destroyed, and not after disconnect()', async () => {
+    await willOnDeadSocket(() => t.make(clients, { protocol: MQTTv311 }), () => t.make(clients), (c, subs) => t.start(c, subs));
   });
 });
