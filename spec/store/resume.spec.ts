@@ -1,5 +1,5 @@
 /**
- * The session engine resuming from a fileStore after a crash (issue 8): a new Session built on
+ * The session engine resuming from a fileStore after a crash: a new Session built on
  * the journal a dead process left resends, on CONNACK with Session Present, PUBLISH with DUP for
  * every message sent but not acknowledged, PUBREL (never PUBLISH) for QoS 2 messages past
  * PUBREC, and the never-sent ones without DUP, in publish order; acknowledged ones are gone.
