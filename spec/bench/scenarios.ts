@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { MqttClient } from 'mqtt';
 import type { Client, MQTTMessage } from '../../dist';
 import type { MosquittoBroker } from '../support/mosquitto';
+import { baselineDir, Build, buildOf, Lib } from './builds';
 import { aioClose, aioConnect, mjClose, mjConnect, mjSubscribe, mlClose, mlConnect, mlSubscribe } from './clients';
 import {
   BenchError, gc, makePayload, paced, payloadSentAt, payloadSeq, percentile, PUBLISH_CHUNK, SeqCheck, startBenchBroker,
@@ -21,7 +22,7 @@ const ACK_MS = 30_000;
 const now = () => process.hrtime.bigint();
 const msBetween = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
-export type Lib = 'mqttloop' | 'mqttjs';
+export type { Lib } from './builds';
 
 export interface Measure {
   /** The figure the row reports (msg/s, ms, bytes). */
@@ -118,14 +119,14 @@ function result(n: number, t0: bigint, end: bigint, check: SeqCheck, extra: Reco
 // ---- throughput: publisher and subscriber, two connections in this process ----------------------
 
 export function throughput(lib: Lib, o: ThroughputOpts): Promise<Measure> {
-  return withBroker((b) => (lib === 'mqttloop' ? mlThroughput(b.port, o) : mjThroughput(b.port, o)));
+  return withBroker((b) => (lib === 'mqttjs' ? mjThroughput(b.port, o) : mlThroughput(buildOf(lib), b.port, o)));
 }
 
-async function mlThroughput(port: number, o: ThroughputOpts): Promise<Measure> {
+async function mlThroughput(build: Build, port: number, o: ThroughputOpts): Promise<Measure> {
   const topic = o.topic ?? `bench/q${o.qos}`;
   const inflight = o.inflight ?? 20;
-  const sub = await mlConnect(port, 'sub');
-  const pub = await mlConnect(port, 'pub', o.qos > 0 ? inflight : undefined);
+  const sub = await mlConnect(build, port, 'sub');
+  const pub = await mlConnect(build, port, 'pub', o.qos > 0 ? inflight : undefined);
   // The same work as MQTT.js, whose outgoing queue has no bound: a tight loop outruns the broker,
   // so lift mqttloop's QoS 0 bound (default 10,000 messages / 16 MiB, rc MQTT_ERR_QUEUE_SIZE beyond).
   pub.maxQueuedQos0Set(0, 0);
@@ -246,9 +247,10 @@ export function latency(lib: Lib, o: LatencyOpts): Promise<Measure> {
     const topic = 'bench/latency';
     let send: (i: number) => void;
     let close: () => Promise<void>;
-    if (lib === 'mqttloop') {
-      const sub = await mlConnect(b.port, 'lsub');
-      const pub = await mlConnect(b.port, 'lpub');
+    if (lib !== 'mqttjs') {
+      const build = buildOf(lib);
+      const sub = await mlConnect(build, b.port, 'lsub');
+      const pub = await mlConnect(build, b.port, 'lpub');
       sub.on_message = (_c: unknown, _u: unknown, m: MQTTMessage) => onPayload(m.payload);
       await mlSubscribe(sub, topic, 0);
       send = (i) => { pub.publish(topic, makePayload(i, o.size), 0); };
@@ -284,7 +286,7 @@ function latencyMeasure(samples: Float64Array, n: number): Measure {
 
 // ---- idle memory: a child process per measurement -------------------------------------------------
 
-export type IdleKind = 'mqttloop' | 'mqttjs' | 'socket';
+export type IdleKind = 'mqttloop' | 'mqttjs' | 'socket' | 'baseline';
 
 /** value: RSS bytes per connection. */
 export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
@@ -292,7 +294,9 @@ export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
     const script = path.join(__dirname, 'idle.ts');
     // Young generation pinned (see idle.ts): its growth is per process, not per connection.
     const flags = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1', '--import', 'tsx'];
-    const child = spawn(process.execPath, [...flags, script, kind, String(b.port), String(count)], {
+    const args = [script, kind, String(b.port), String(count)];
+    if (kind === 'baseline') args.push(baselineDir() ?? '');
+    const child = spawn(process.execPath, [...flags, ...args], {
       cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -332,9 +336,10 @@ async function workers(n: number, k: number, publishOne: (i: number) => Promise<
 /**
  * QoS 1, n messages of `size` bytes, k outstanding. The subscriber is a Client for both
  * mqttloop kinds (so MQTTClient and Client do the same work end to end) and MQTT.js for MQTT.js.
+ * `lib` picks the mqttloop build of the two mqttloop kinds (this one or the baseline).
  */
-export function aioThroughput(kind: AioKind, n: number, k: number, size: number): Promise<Measure> {
-  if (kind === 'Client') return throughput('mqttloop', { n, size, qos: 1, inflight: k, driver: 'window', topic: 'bench/aio' });
+export function aioThroughput(kind: AioKind, n: number, k: number, size: number, lib: 'mqttloop' | 'baseline' = 'mqttloop'): Promise<Measure> {
+  if (kind === 'Client') return throughput(lib, { n, size, qos: 1, inflight: k, driver: 'window', topic: 'bench/aio' });
   return withBroker(async (b) => {
     const topic = 'bench/aio';
     const check = new SeqCheck(n, size, `${kind} subscriber`);
@@ -342,11 +347,12 @@ export function aioThroughput(kind: AioKind, n: number, k: number, size: number)
     let publishOne: (i: number) => Promise<unknown>;
     let close: () => Promise<void>;
     if (kind === 'MQTTClient') {
-      const s = await mlConnect(b.port, 'asub');
+      const build = buildOf(lib);
+      const s = await mlConnect(build, b.port, 'asub');
       s.on_message = (_c: unknown, _u: unknown, m: MQTTMessage) => check.add(m.payload);
       await mlSubscribe(s, topic, 1);
       sub = s;
-      const pub = await aioConnect(b.port, 'apub', k);
+      const pub = await aioConnect(build, b.port, 'apub', k);
       publishOne = (i) => pub.publish(topic, makePayload(i, size), 1);
       close = async () => { await aioClose(pub); await mlClose(s); };
     } else {
@@ -382,8 +388,9 @@ export function aioThroughput(kind: AioKind, n: number, k: number, size: number)
  */
 export function dispatch(filters: number, n: number, size: number): Promise<Measure> {
   return withBroker(async (b) => {
-    const sub = await mlConnect(b.port, 'dsub');
-    const pub = await mlConnect(b.port, 'dpub');
+    const build = buildOf('mqttloop');
+    const sub = await mlConnect(build, b.port, 'dsub');
+    const pub = await mlConnect(build, b.port, 'dpub');
     pub.maxQueuedQos0Set(0, 0); // a tight loop outruns the broker: queue like MQTT.js instead of refusing
     const check = new SeqCheck(n, size, `mqttloop subscriber (${filters} filters)`);
     const topic = `f/${filters - 1}/x`;
