@@ -30,9 +30,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
-import {
-  aioThroughput, AioKind, dispatch, rawLatency, rawQos0, rawQos1, idleMemory, IdleKind, latency, Measure, throughput, ThroughputOpts,
-} from './scenarios';
+import type { Measure } from './measure';
+import { rawLatency, rawQos0, rawQos1 } from './reference';
+import { aioThroughput, AioKind, dispatch, idleMemory, IdleKind, latency, throughput, ThroughputOpts } from './scenarios';
 import { BenchError, fmtKB, fmtMs, fmtRate, median, mosquittoVersion, PUBLISH_CHUNK } from './support';
 
 // ---- arguments -------------------------------------------------------------------------------------
