@@ -1,15 +1,19 @@
 /**
  * The layout rules of lib/ (shared/DESIGN.md, "Layers"): no import cycles, type-only imports
- * included, and no file over 500 lines (a file that long mixes jobs). On failure the message
- * lists the offenders. `npm run check:cycles` prints the same cycles from the command line.
+ * included, and no file over 500 lines (a file that long mixes jobs). And code speaks of itself:
+ * no comment cites one of our tracker numbers. On failure the message lists the offenders.
+ * `npm run check:cycles` prints the same cycles from the command line.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cycleGroups, describeCycles, importGraph, lineCount, longFiles } from '../tools/importGraph';
+import { cycleGroups, describeCycles, importGraph, lineCount, longFiles, tsFiles } from '../tools/importGraph';
 
-const LIB = path.join(__dirname, '..', 'lib');
+const ROOT = path.join(__dirname, '..');
+const LIB = path.join(ROOT, 'lib');
 const MAX_LINES = 500;
+/** "issue 7", "(issue 8)", "Issue 9's", "issues #3": our own tracker; "paho issue 597" is a fact about paho. */
+const TRACKER_NUMBER = /(?<!paho )\bissues? #?\d+/i;
 
 describe('lib/ layout', () => {
   it('has no import cycle (type-only imports count)', () => {
@@ -20,6 +24,26 @@ describe('lib/ layout', () => {
   it(`has no file over ${MAX_LINES} lines`, () => {
     const long = longFiles(LIB, MAX_LINES).map((f) => `${path.relative(LIB, f.file)}: ${f.lines} lines`);
     expect(long).toEqual([]);
+  });
+});
+
+describe('comments', () => {
+  it('cite no tracker numbers (lib/, spec/, samples/, tools/)', () => {
+    const cited: string[] = [];
+    for (const dir of ['lib', 'spec', 'samples', 'tools']) {
+      for (const file of tsFiles(path.join(ROOT, dir))) {
+        if (file === __filename) continue; // it spells out what it looks for
+        fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+          if (TRACKER_NUMBER.test(line)) cited.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+    expect(cited).toEqual([]);
+  });
+
+  it('the tracker-number pattern', () => {
+    for (const hit of ['(issue 8)', 'issue 7 goals', "Issue 9's", 'issues #12 and']) expect(TRACKER_NUMBER.test(hit)).toBe(true);
+    for (const miss of ['paho issue 597', 'user-pain.md §7', 'PKCS#8', 'the issue is']) expect(TRACKER_NUMBER.test(miss)).toBe(false);
   });
 });
 
