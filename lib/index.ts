@@ -1,7 +1,18 @@
 /**
- * mqttloop: public exports only (the contract is shared/API.md).
- * Where things live: protocol/ (codec), session/ (sans-I/O engine), transport/ (sockets),
- * client.ts + client/ (the paho-style Client, its pump and collaborators), aio/ (MQTTClient), helpers/, cli/.
+ * mqttloop: public exports only; the names are a contract (shared/API.md), paho 2.1's names.
+ *
+ * Where things live (data flows down on publish, up on receive; no layer reaches upward):
+ *   client.ts    Client, the paho facade: the public API, argument checks, JSDoc
+ *   client/      the driver behind it: session + transport + inbox, the pump, reconnect,
+ *                events -> callbacks, delivery, flow control
+ *   aio/         MQTTClient (amqtt's promise API) over Client's public API
+ *   helpers/     publish.single/multiple, subscribe.simple/callback (mqttloop/publish, /subscribe)
+ *   cli/         the `mqttloop pub` / `mqttloop sub` command
+ *   mqtt5/       paho's MQTT 5 objects: Properties, ReasonCodes, SubscribeOptions, CallbackAPIVersion
+ *   session/     the sans-I/O protocol engine: bytes in -> events out, commands in -> bytes out
+ *   protocol/    the packet codec, topic rules, v5 property rules: pure functions (mqttloop/protocol)
+ *   transport/   tcp, tls, unix, websocket and in-memory transports behind one interface
+ *   store/       outgoing-message stores: memory (the default) and file
  */
 export * from './constants';
 export { ValueError } from './errors';

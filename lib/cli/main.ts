@@ -1,6 +1,9 @@
 /**
  * The `mqttloop` command: `mqttloop pub` and `mqttloop sub`, mosquitto_pub / mosquitto_sub
- * work-alikes over MQTTClient.
+ * work-alikes over MQTTClient. bin/mqttloop.js runs the compiled run().
+ *
+ * cli/ holds the command: main.ts (this file: the two commands, their output and exit codes)
+ * and args.ts (the command-line parser and usage text).
  *
  * Exit codes (mosquitto's where there is one): 0 done; 1 connection or publish failure
  * ("Error: ..."); 2 bad command line (usage printed); the CONNACK return code when the broker

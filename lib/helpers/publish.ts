@@ -2,6 +2,10 @@
  * mqttloop/publish: paho's `publish` module. One-shot publishing: connect, publish, wait
  * until every message has completed its QoS flow, disconnect cleanly.
  *
+ * helpers/ holds paho's two one-shot modules, each over Client's public API: publish.ts (this
+ * file), subscribe.ts (mqttloop/subscribe), and options.ts, the options both take and the
+ * Client they build from them.
+ *
  * ```ts
  * import { single, multiple } from 'mqttloop/publish';
  * await single('paho/test/single', 'payload', { hostname: 'localhost', qos: 1 });

@@ -1,5 +1,11 @@
 /**
  * paho 2.x's CallbackAPIVersion and the flag objects its callbacks receive (ConnectFlags, DisconnectFlags).
+ *
+ * mqtt5/ holds paho's MQTT 5 and 2.x API objects, with paho's names and behaviour: the callback
+ * API version and flags (this file), Properties (properties.ts, checked against the codec's one
+ * rule table in protocol/properties.ts), ReasonCodes (reasonCodes.ts) and the 3.x-to-5 code
+ * conversions (reasonCodeConversions.ts), SubscribeOptions, PacketTypes, and Python's
+ * str()/repr() of them, so printed values read as paho's (pythonText.ts).
  */
 
 /**

@@ -1,10 +1,12 @@
 /**
  * Connecting, subscribing and closing with each client library, the same way for every
  * scenario of spec/bench/run.ts: MQTT 3.1.1, clean session, keepalive 60, 127.0.0.1.
+ * The mqttloop functions take the build to use (builds.ts: this one or the baseline).
  */
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { Client, MQTTClient, MQTTv311 } from '../../dist';
+import type { Client, MQTTClient } from '../../dist';
+import type { Build } from './builds';
 import { BenchError, withTimeout } from './support';
 
 const CONNECT_MS = 10_000;
@@ -17,8 +19,8 @@ export function clientId(tag: string): string {
 
 // ---- mqttloop Client ---------------------------------------------------------------------------
 
-export async function mlConnect(port: number, tag: string, inflight?: number): Promise<Client> {
-  const c = new Client({ clientId: clientId(tag), cleanSession: true, protocol: MQTTv311 });
+export async function mlConnect(build: Build, port: number, tag: string, inflight?: number): Promise<Client> {
+  const c = new build.Client({ clientId: clientId(tag), cleanSession: true, protocol: build.MQTTv311 });
   if (inflight !== undefined) c.maxInflightMessagesSet(inflight);
   const connected = new Promise<void>((resolve, reject) => {
     c.on_connect = (_c: unknown, _u: unknown, _f: unknown, rc: number) =>
@@ -54,8 +56,8 @@ export async function mlClose(c: Client): Promise<void> {
 
 // ---- mqttloop MQTTClient -------------------------------------------------------------------------
 
-export async function aioConnect(port: number, tag: string, inflight: number): Promise<MQTTClient> {
-  const c = new MQTTClient(clientId(tag), { keepAlive: 60, autoReconnect: false, maxInflightMessages: inflight });
+export async function aioConnect(build: Build, port: number, tag: string, inflight: number): Promise<MQTTClient> {
+  const c = new build.MQTTClient(clientId(tag), { keepAlive: 60, autoReconnect: false, maxInflightMessages: inflight });
   const rc = await withTimeout(c.connect(`mqtt://${HOST}:${port}/`), CONNECT_MS, 'MQTTClient connect');
   if (rc !== 0) throw new BenchError(`MQTTClient: CONNACK rc ${rc}`);
   return c;

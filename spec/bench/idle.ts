@@ -2,15 +2,16 @@
  * Child process of the idle-memory scenario of spec/bench/run.ts (one per measurement, so
  * the libraries never share a heap):
  *
- *   node --expose-gc --min-semi-space-size=1 --max-semi-space-size=1 --import tsx spec/bench/idle.ts KIND PORT COUNT
+ *   node --expose-gc --min-semi-space-size=1 --max-semi-space-size=1 --import tsx spec/bench/idle.ts KIND PORT COUNT [DIR]
  *
  * The semi-space flags pin V8's young generation (by default it grows with the allocation
  * rate up to 2 x 16 MiB and shrinks later, at moments of its own: whichever library allocated
  * more garbage before or during the run would show MBs that no connection holds). Pinned, it
  * is the same constant for every kind. The old generation and native memory are untouched.
  *
- * KIND: mqttloop (Client + loopStart), mqttjs (mqtt.connect), socket (a bare net.Socket that
- * writes a pre-encoded CONNECT and reads the CONNACK). Opens one connection first (one-time
+ * KIND: mqttloop (Client + loopStart), baseline (the same with the build in DIR: run.ts's
+ * --baseline), mqttjs (mqtt.connect), socket (a bare net.Socket that writes a pre-encoded
+ * CONNECT and reads the CONNACK). Opens one connection first (one-time
  * costs: modules, lazily built internals) and measures the baseline after it, then opens
  * COUNT more, all held open (CONNECT sent, CONNACK read), collecting garbage and reading
  * RSS and heap after each quarter, and prints one JSON line: bytes per connection as the
@@ -19,8 +20,8 @@
 import * as net from 'net';
 import * as v8 from 'v8';
 
-type Kind = 'mqttloop' | 'mqttjs' | 'socket';
-const [kind, portArg, countArg] = process.argv.slice(2) as [Kind, string, string];
+type Kind = 'mqttloop' | 'baseline' | 'mqttjs' | 'socket';
+const [kind, portArg, countArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string | undefined];
 const port = Number(portArg);
 const count = Number(countArg);
 const HOST = '127.0.0.1';
@@ -80,8 +81,11 @@ function slope(xy: Array<[number, number]>): number {
 
 async function main(): Promise<void> {
   let open: (i: number) => Promise<void>;
-  if (kind === 'mqttloop') {
-    const { Client, MQTTv311 } = await import('../../dist');
+  if (kind === 'mqttloop' || kind === 'baseline') {
+    if (kind === 'baseline' && !baselineDir) throw new Error('baseline: the build directory is missing');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = kind === 'baseline' ? (require(baselineDir!) as typeof import('../../dist')) : await import('../../dist');
+    const { Client, MQTTv311 } = build;
     open = async (i) => {
       const c = new Client({ clientId: `idle-m-${process.pid}-${i}`, cleanSession: true, protocol: MQTTv311 });
       const connected = new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 /*
  * Keepalive on a real broker: with keepalive 1 s an idle client sends PINGREQ, gets PINGRESP,
  * and stays connected; a QoS 0 subscriber that only receives (never sends) must ping too,
- * since keepalive counts from the last packet *sent* (user-pain #7).
+ * since keepalive counts from the last packet *sent* (user-pain.md §7).
  */
 import * as net from 'net';
 import { performance } from 'perf_hooks';

@@ -1,5 +1,5 @@
 /*
- * Issue 9's "done when": a paho 2.x program using MQTT 5 (properties, reason codes, shared
+ * A paho 2.x program using MQTT 5 (properties, reason codes, shared
  * subscriptions, manual ack) ported line by line, run against mosquitto. The Python it ports is
  * quoted beside each line. Two workers share `$share/workers/jobs/#` with manual ack at QoS 2; a
  * producer publishes jobs with user properties and a response topic; each worker acknowledges a

@@ -1,5 +1,5 @@
 /*
- * Soak (user-pain #16): 1,000 reconnects and 100,000 QoS 1 round trips through mosquitto, then
+ * Soak (user-pain.md §16): 1,000 reconnects and 100,000 QoS 1 round trips through mosquitto, then
  * the client's internal collections are back to their starting sizes, the socket carries no
  * extra listeners, the client emitter no extra listeners, and no timer or socket is left over.
  */

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the whole Client with broker byte streams (issue 8), shared by spec/fuzz (a few
+ * Fuzzing the whole Client with broker byte streams, shared by spec/fuzz (a few
  * hundred runs, in `npm test`) and spec/fuzz-long (`npm run fuzz`, many more).
  *
  * Each run: a Client (manual loop(), reconnectOnFailure false) connects over the in-memory

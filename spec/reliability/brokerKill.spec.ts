@@ -1,6 +1,6 @@
 /**
  * The broker is killed (SIGKILL) and restarted, with persistence, in the middle of a QoS 1 +
- * QoS 2 stream (issue 8). Unlike spec/client/outage.spec.ts, which kills it only while quiet,
+ * QoS 2 stream. Unlike spec/client/outage.spec.ts, which kills it only while quiet,
  * packets are in flight both ways when it dies.
  *
  * 1. Killed while the network holds packets in flight (both clients reach mosquitto through

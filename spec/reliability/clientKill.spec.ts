@@ -1,5 +1,5 @@
 /**
- * The client process is killed (SIGKILL) and restarted with its fileStore (issue 8): a child
+ * The client process is killed (SIGKILL) and restarted with its fileStore: a child
  * process publishes N QoS 1 + N QoS 2 messages with cleanSession false and fileStore(dir); it
  * is killed mid-stream, started again with the same client id and directory (it takes over the
  * dead process's lock and resends everything unacknowledged: DUP PUBLISH, or PUBREL past

@@ -1,6 +1,6 @@
 /**
  * 10,000 QoS 1 + 10,000 QoS 2 messages under every fault kind at once (see combined.ts): the
- * issue's headline run: 15-45 s (alone / beside the other spec files). `npm run soak` runs a
+ * reliability specs' headline run: 15-45 s (alone / beside the other spec files). `npm run soak` runs a
  * longer one (spec/soak/).
  */
 import { describeWithMosquitto } from '../support/mosquitto';

@@ -1,5 +1,5 @@
 /**
- * N QoS 1 + N QoS 2 messages under repeated faults of every kind at once (issue 8): the
+ * N QoS 1 + N QoS 2 messages under repeated faults of every kind at once: the
  * publisher is a child process with a fileStore behind one fault proxy, the subscriber is in
  * this process behind another; while the stream runs, faults rotate: PUBLISH cut mid-packet
  * towards the broker, PUBLISH cut towards the subscriber, any packet cut either way, every

@@ -1,5 +1,5 @@
 /**
- * Links cut in the middle of a packet (issue 8), in both directions, under a QoS 1 + QoS 2
+ * Links cut in the middle of a packet, in both directions, under a QoS 1 + QoS 2
  * stream. The publisher talks to mosquitto through one fault proxy, the subscriber through
  * another; both use cleanSession false and reconnect fast. Repeatedly, the next PUBLISH the
  * publisher sends is cut in half (the broker sees a truncated packet and a closed socket), then

@@ -1,5 +1,5 @@
 /**
- * A half-open link (issue 8): the path to the broker goes silent without a FIN or RST (the fault
+ * A half-open link: the path to the broker goes silent without a FIN or RST (the fault
  * proxy's stall()). With keepalive 2 s the client sends PINGREQ 2 s after its last packet and
  * gives up 1 s (half a keepalive) later without an answer: the loss is seen within 1.5 x
  * keepalive of the stall. It then reconnects through the (repaired) path, resumes its session

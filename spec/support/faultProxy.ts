@@ -1,6 +1,6 @@
 /**
  * A TCP proxy between a client and a broker that injects network faults, for the reliability
- * specs (issue 8). It listens on a free 127.0.0.1 port and opens one upstream connection per
+ * specs. It listens on a free 127.0.0.1 port and opens one upstream connection per
  * accepted client connection (a "link"); each direction of a link is a pipe that forwards
  * chunks in order, subject to the faults in force:
  *
