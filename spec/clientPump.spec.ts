@@ -7,6 +7,7 @@ import {
 } from '../lib';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+import { advance, promiseJobs, settle, useFakeClock } from './support/wait';
 
 /** A broker script: decodes what the client wrote, answers CONNECT unless told not to. */
 class Broker {
@@ -49,28 +50,7 @@ class Broker {
   }
 }
 
-/** Moves the fake clock (timers fire), then lets the turns it caused run. */
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-/**
- * Lets promise jobs and pump turns (setImmediate) run without moving the clock. setImmediate
- * stays real: a pump turn is not time, and the fake one would be pushed 1 ms ahead when
- * scheduled during a fake tick.
- */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Runs promise jobs and microtasks only: no timer, no setImmediate turn. */
-async function promiseJobs(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 describe('reconnect backoff (reconnectDelaySet)', () => {
   test('waits min, then doubles per failed attempt up to max, and starts over after a CONNACK', async () => {

@@ -8,6 +8,7 @@ import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUS
 import { ValueError } from '../lib/errors';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+import { until } from './support/wait';
 
 /** A broker script: decodes what the client writes; `answer` decides what to send back. */
 class Broker {
@@ -44,15 +45,6 @@ class Broker {
   of<T extends Packet['type']>(type: T): Extract<Packet, { type: T }>[] {
     return this.packets.filter((p) => p.type === type) as Extract<Packet, { type: T }>[];
   }
-}
-
-/** Resolves once `cond()` holds, letting memory deliveries and pump turns run. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 const METHOD = 'SCRAM-SHA-256';

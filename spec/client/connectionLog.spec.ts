@@ -12,6 +12,7 @@
 import { Client, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTTv311 } from '../../lib';
 import { encode, Parser } from '../../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { advance, FAKE_T0, settle, useFakeClock } from '../support/wait';
 
 type Script = 'accept' | 'refuse' | 'silent';
 
@@ -65,18 +66,8 @@ function record(c: Client): { seen: string[]; attempts: number[] } {
   return { seen, attempts };
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-const T0 = 1_000_000;
-beforeEach(() => jest.useFakeTimers({ now: T0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+const T0 = FAKE_T0;
+useFakeClock();
 
 const CONNECT_LINE = `LOG ${MQTT_LOG_DEBUG} Sending CONNECT (u0, p0, wr0, wq0, wf0, c1, k2) client_id=b'x'`;
 

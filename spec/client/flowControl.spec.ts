@@ -8,7 +8,7 @@
 import * as net from 'net';
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-import { deferred } from '../support/memoryBroker';
+import { deferred } from '../support/wait';
 import {
   BrokerKind, describeEachBroker, MOSQUITTO, nextEvent, startClient, subscribeAndWait, uid, useBroker, useClients, waitFor,
 } from './support';

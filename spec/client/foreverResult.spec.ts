@@ -12,6 +12,7 @@ import {
 import { encode, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { advance, settle, useFakeClock } from '../support/wait';
 
 /** After its CONNACK: stay, close the socket, send bytes that are no packet, or answer nothing more. */
 type Script = 'stay' | 'close' | 'garbage' | 'refuse' | 'silent';
@@ -58,17 +59,7 @@ class Broker {
   }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 describe('loopForever() resolves with paho loop_forever\'s rc', () => {
   test('disconnect() from a callback: MQTT_ERR_CONN_LOST; a second loopForever() after it too', async () => {

@@ -16,6 +16,7 @@ import {
 import { encode, Packet, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { advance, settle, useFakeClock } from '../support/wait';
 
 type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only';
 
@@ -94,19 +95,7 @@ function record(c: Client): string[] {
   return seen;
 }
 
-/** Moves the fake clock (timers fire), then lets the turns it caused run. */
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-/** Lets promise jobs and pump turns (setImmediate, kept real) run without moving the clock. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 const KEEPALIVE = 5;
 

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Client, MQTTMessage } from '../../lib';
-import { Clients, SeqCounter, uid, waitFor } from '../client/support';
+import { Clients, SeqCounter, uid } from '../client/support';
+import { waitFor } from '../support/wait';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
 import { MosquittoBroker, startMosquitto } from '../support/mosquitto';
 

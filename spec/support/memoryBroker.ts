@@ -57,16 +57,3 @@ export class MemoryBroker {
 export function publishPacket(topic: string, payload: string | Buffer, qos: 0 | 1 | 2 = 0, packetId?: number): Packet {
   return { type: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: false, dup: false, packetId: qos > 0 ? packetId : undefined };
 }
-
-/** Lets promise jobs and pump turns (setImmediate, kept real under fake timers) run without moving the clock. */
-export async function settle(turns = 20): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** A promise with its resolve/reject, for handlers a spec settles by hand. */
-export function deferred(): { promise: Promise<void>; resolve(): void; reject(e: unknown): void } {
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-}
