@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the reliability specs (issue 8): mosquitto behind two fault proxies, a
+ * Shared pieces of the reliability specs: mosquitto behind two fault proxies, a
  * persistent subscriber that counts two sequence-numbered streams (QoS 1 and QoS 2) by number,
  * connected clients with their connection histories, a paced publisher, and the figures each
  * spec prints (sent, received, lost, duplicated).
@@ -136,7 +136,7 @@ export class StreamCounter {
   }
 }
 
-/** Prints the figures of one fault kind (they go into the issue's closing note). */
+/** Prints the figures of one fault kind (sent, received, lost, duplicated), for the run's record. */
 export function report(kind: string, counter: StreamCounter, extra: Record<string, unknown> = {}): void {
   const f = counter.figures();
   // eslint-disable-next-line no-console

@@ -6,10 +6,10 @@
  */
 import {
   Client, MQTT_ERR_KEEPALIVE, MQTT_ERR_NOT_FOUND, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_ERR, MQTTMessage, ValueError,
-} from '../lib';
-import type { TransportHandlers } from '../lib/transport/types';
-import { MemoryBroker, publishPacket } from './support/memoryBroker';
-import { advance, deferred, settle, started, useFakeClock } from './support/wait';
+} from '../../lib';
+import type { TransportHandlers } from '../../lib/transport/types';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
 useFakeClock();
 

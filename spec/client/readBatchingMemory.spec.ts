@@ -4,10 +4,10 @@
  * stream that thins out, any QoS 1/2 traffic, and readBatchingSet(0) read eagerly; a brief
  * pause never resumes reading that the incoming high-water mark paused.
  */
-import { Client, MQTTMessage, ValueError } from '../lib';
-import { BACKLOG_MESSAGES, DENSE_GAP_MS, DENSE_TURNS, ReadBatching } from '../lib/client/readBatching';
-import { MemoryBroker, publishPacket } from './support/memoryBroker';
-import { advance, deferred, settle, started, useFakeClock } from './support/wait';
+import { Client, MQTTMessage, ValueError } from '../../lib';
+import { BACKLOG_MESSAGES, DENSE_GAP_MS, DENSE_TURNS, ReadBatching } from '../../lib/client/readBatching';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
 useFakeClock();
 

@@ -4,10 +4,10 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5, Properties, ReasonCodes } from '../lib';
-import { ValueError } from '../lib/errors';
-import { MemoryBroker } from './support/memoryBroker';
-import { until } from './support/wait';
+import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5, Properties, ReasonCodes } from '../../lib';
+import { ValueError } from '../../lib/errors';
+import { MemoryBroker } from '../support/memoryBroker';
+import { until } from '../support/wait';
 
 /** The in-memory broker on MQTT 5; its clients are MQTT 5 ones (typed so) with the client id 'v5'. */
 class V5Broker extends MemoryBroker {

@@ -4,10 +4,10 @@
  */
 import {
   Client, MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_SUCCESS, MQTTMessage,
-} from '../lib';
-import { encode, Parser } from '../lib/protocol';
-import { MemoryBroker } from './support/memoryBroker';
-import { advance, promiseJobs, settle, useFakeClock } from './support/wait';
+} from '../../lib';
+import { encode, Parser } from '../../lib/protocol';
+import { MemoryBroker } from '../support/memoryBroker';
+import { advance, promiseJobs, settle, useFakeClock } from '../support/wait';
 
 /** The in-memory broker; its clients have the client id 'pump' and the (fake) wall clock. */
 class Broker extends MemoryBroker {
