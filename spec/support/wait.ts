@@ -7,6 +7,7 @@
  * - `nextEvent(emitter, event)`: the arguments of the next event.
  * - `within(p, ms, what)`: `p`, or a rejection naming `what` if it hangs.
  * - `outcome(p)`: a promise's result or error as a value.
+ * - `sleep(ms)`: a fixed pause, for pacing traffic; never to wait for a condition (waitFor).
  *
  * Turns, not time (memory transport; also under jest's fake clock, which keeps setImmediate real):
  * - `settle()`: lets promise jobs and pump turns run without moving the clock.
@@ -85,6 +86,11 @@ export async function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } 
   } catch (e) {
     return { ok: false, error: e as Error };
   }
+}
+
+/** A fixed pause, for pacing (publishers, faults); to wait for something, use waitFor. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 // ---- turns -------------------------------------------------------------------------------------
