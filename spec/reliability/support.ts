@@ -136,7 +136,7 @@ export class StreamCounter {
   }
 }
 
-/** Prints the figures of one fault kind (sent, received, lost, duplicated), for the run's record. */
+/** Prints the figures of one fault kind (sent, received, lost, duplicated: what a reliability report quotes). */
 export function report(kind: string, counter: StreamCounter, extra: Record<string, unknown> = {}): void {
   const f = counter.figures();
   // eslint-disable-next-line no-console

@@ -1,8 +1,8 @@
 /**
  * A TCP proxy between a client and a broker that injects network faults, for the reliability
- * specs (spec/reliability/). It listens on a free 127.0.0.1 port and opens one upstream
- * connection per accepted client connection (a "link"); each direction of a link is a pipe
- * that forwards chunks in order, subject to the faults in force:
+ * specs. It listens on a free 127.0.0.1 port and opens one upstream connection per
+ * accepted client connection (a "link"); each direction of a link is a pipe that forwards
+ * chunks in order, subject to the faults in force:
  *
  *   dropAll()             destroy every link now (both sockets): a reset network
  *   stall() / unstall()   stop forwarding both ways without closing anything (a half-open link:
