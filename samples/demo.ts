@@ -4,8 +4,8 @@
  * (QoS 0 and QoS 1, waitForPublish), prints what flows, and exits 0 once every message
  * has arrived exactly once.
  */
-import { Client, MQTTMessage, connackString } from '../lib';
-import { startEmbeddedBroker } from '../spec/support/embeddedBroker';
+import { Client, MQTTMessage, connackString } from 'mqttloop';
+import { startEmbeddedBroker } from './embeddedBroker';
 
 const MESSAGES: Array<[string, 0 | 1]> = [['hello', 0], ['from', 1], ['mqttloop', 1], ['bye', 0]];
 

@@ -4,7 +4,7 @@
  * publishes to itself, and stops after `--count` messages have come back.
  *   npx tsx samples/manualLoop.ts mqtt://localhost:1883 --count 5
  */
-import { Client, MQTT_ERR_SUCCESS, MQTTMessage, errorString } from '../lib';
+import { Client, MQTT_ERR_SUCCESS, MQTTMessage, errorString } from 'mqttloop';
 import { sampleArgs } from './args';
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
  * waitForPublish() on each before going on.
  *   npx tsx samples/publisher.ts mqtt://localhost:1883 --topic paho/test/topic --count 10
  */
-import { Client } from '../lib';
+import { Client } from 'mqttloop';
 import { sampleArgs } from './args';
 
 async function main(): Promise<void> {

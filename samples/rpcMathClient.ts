@@ -5,7 +5,7 @@
  * same CorrelationData.
  *   npx tsx samples/rpcMathClient.ts mqtt://localhost:1883 add 1 2 3     -> 6
  */
-import { CallbackAPIVersion, Client, MQTTMessage, MQTTv5, PacketTypes, Properties, ReasonCodes } from '../lib';
+import { CallbackAPIVersion, Client, MQTTMessage, MQTTv5, PacketTypes, Properties, ReasonCodes } from 'mqttloop';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

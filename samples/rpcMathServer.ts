@@ -4,7 +4,7 @@
  * the result to each request's ResponseTopic, with its CorrelationData copied back.
  *   npx tsx samples/rpcMathServer.ts mqtt://localhost:1883 [--count N]   (N: stop after N requests)
  */
-import { CallbackAPIVersion, Client, MQTTMessage, MQTTv5, PacketTypes, Properties, ReasonCodes } from '../lib';
+import { CallbackAPIVersion, Client, MQTTMessage, MQTTv5, PacketTypes, Properties, ReasonCodes } from 'mqttloop';
 import { sampleArgs } from './args';
 
 const FUNCS: Record<string, (xs: number[]) => number> = {

@@ -3,7 +3,7 @@
  * print every message, run under loopForever (which reconnects by itself).
  *   npx tsx samples/subscriber.ts mqtt://localhost:1883 --topic '$SYS/#'     (Ctrl-C stops it)
  */
-import { Client, MQTTMessage, connackString } from '../lib';
+import { Client, MQTTMessage, connackString } from 'mqttloop';
 import { sampleArgs } from './args';
 
 const args = sampleArgs({ topic: '$SYS/#' });

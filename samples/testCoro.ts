@@ -4,7 +4,7 @@
  * three PUBLISHes go out together and the acknowledgements come back in parallel.
  *   npx tsx samples/testCoro.ts mqtt://localhost:1883/
  */
-import { MQTTClient, QOS_1, QOS_2 } from '../lib';
+import { MQTTClient, QOS_1, QOS_2 } from 'mqttloop';
 import { aioSampleArgs } from './aioArgs';
 
 async function testCoro(): Promise<void> {

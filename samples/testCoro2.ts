@@ -3,7 +3,7 @@
  * awaited before the next is sent, so the flows run one after another.
  *   npx tsx samples/testCoro2.ts mqtt://localhost:1883/
  */
-import { ConnectError, MQTTClient, QOS_0, QOS_1, QOS_2 } from '../lib';
+import { ConnectError, MQTTClient, QOS_0, QOS_1, QOS_2 } from 'mqttloop';
 import { aioSampleArgs } from './aioArgs';
 
 async function testCoro2(): Promise<void> {

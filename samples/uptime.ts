@@ -5,7 +5,7 @@
  *   npx tsx samples/uptime.ts mqtt://localhost:1883/ [--count 10]
  * mosquitto publishes $SYS topics every sys_interval seconds (10 by default).
  */
-import { ClientError, MQTTClient, QOS_1, QOS_2 } from '../lib';
+import { ClientError, MQTTClient, QOS_1, QOS_2 } from 'mqttloop';
 import { aioSampleArgs } from './aioArgs';
 
 async function uptimeCoro(): Promise<void> {

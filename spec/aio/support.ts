@@ -2,47 +2,19 @@
  * Helpers for the MQTTClient, helper and CLI specs:
  * - `useMosquitto(opts)`: one mosquitto per describe block (beforeAll/afterAll).
  * - `useAioClients()`: MQTTClients made through it are disconnected after each test.
- * - `waitFor(cond)`: bounded polling of a condition (never a fixed sleep).
+ * - `waitFor`, `within`, `outcome`: re-exported from spec/support/wait.ts (every wait helper).
  * - `startSilentBroker()`: a scripted TCP "broker" that answers CONNECT with CONNACK and
  *   then never says anything again (no PUBACK, no SUBACK, no PINGRESP).
  * - `brokerLogLines(broker, clientId)`: mosquitto's log lines about one client.
  */
 import * as net from 'net';
-import { performance } from 'perf_hooks';
 import { MQTTClient, MQTTClientConfig } from '../../lib';
 import type { AmqttConfigKeys } from '../../lib/aio/configKeys';
 import { encode, Packet, Parser } from '../../lib/protocol';
 import { MosquittoBroker, MosquittoOptions, startMosquitto } from '../support/mosquitto';
+import { outcome, waitFor, within } from '../support/wait';
 
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return;
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Settles as `p`, or rejects after `ms` naming `what` (so a hung promise fails the test fast and clearly). */
-export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
-    })]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
-
-/** The outcome of a promise, for asserting on rejections without unhandled-rejection noise. */
-export async function outcome<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
-  try {
-    return { ok: true, value: await p };
-  } catch (e) {
-    return { ok: false, error: e as Error };
-  }
-}
+export { outcome, waitFor, within };
 
 /** A mosquitto for the enclosing describe block; the getter is valid inside tests. */
 export function useMosquitto(opts: MosquittoOptions = {}): () => MosquittoBroker {

@@ -10,45 +10,23 @@
  * reconnect log nothing. Memory transport, scripted broker, fake clock.
  */
 import { Client, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTTv311 } from '../../lib';
-import { encode, Parser } from '../../lib/protocol';
-import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { MemoryBroker } from '../support/memoryBroker';
+import { advance, FAKE_T0, useFakeClock } from '../support/wait';
 
 type Script = 'accept' | 'refuse' | 'silent';
 
 /** Bytes that start no packet: a fixed header of type 15 (before MQTT 5) or 0. */
 const GARBAGE: Record<number, Buffer> = { 240: Buffer.from([0xf0, 0x00]), 0: Buffer.from([0x00, 0x00]) };
 
-class Broker {
-  readonly listener = new MemoryListener();
-  script: Script = 'accept';
-  refuseSockets = false;
-
+/** The in-memory broker, told in one word how to answer CONNECT and PINGREQ. */
+class Broker extends MemoryBroker {
   constructor() {
-    this.listener.onConnection((peer) => {
-      if (this.refuseSockets) {
-        const err = new Error('connect ECONNREFUSED (memory)') as NodeJS.ErrnoException;
-        err.code = 'ECONNREFUSED';
-        peer.refuseOpen(err);
-        return;
-      }
-      const parser = new Parser({ protocolVersion: 4 });
-      peer.onData((chunk) => {
-        for (const p of parser.feed(chunk)) {
-          if (p.type === 'connect') peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: this.script === 'refuse' ? 5 : 0 }, 4));
-          if (p.type === 'pingreq' && this.script !== 'silent') peer.write(encode({ type: 'pingresp' }, 4));
-        }
-      });
-    });
+    super(4, { clientId: 'x', protocol: MQTTv311, reconnectOnFailure: true, clock: () => Date.now() });
   }
 
-  get peer(): MemoryPeer {
-    return this.listener.last!;
-  }
-
-  client(reconnectOnFailure = true): Client {
-    return new Client({
-      clientId: 'x', protocol: MQTTv311, reconnectOnFailure, createTransport: () => this.listener.createTransport(), clock: () => Date.now(),
-    });
+  set script(s: Script) {
+    this.connackCode = s === 'refuse' ? 5 : 0;
+    this.answerPings = s !== 'silent';
   }
 }
 
@@ -65,25 +43,15 @@ function record(c: Client): { seen: string[]; attempts: number[] } {
   return { seen, attempts };
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-const T0 = 1_000_000;
-beforeEach(() => jest.useFakeTimers({ now: T0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+const T0 = FAKE_T0;
+useFakeClock();
 
 const CONNECT_LINE = `LOG ${MQTT_LOG_DEBUG} Sending CONNECT (u0, p0, wr0, wq0, wf0, c1, k2) client_id=b'x'`;
 
 describe('connection log lines are paho\'s', () => {
   test('background attempts that cannot open their socket: on_connect_fail, then "Connection failed, retrying" (DEBUG), each; the waits log nothing and double up to the maximum', async () => {
     const b = new Broker();
-    b.refuseSockets = true;
+    b.refuseSockets = Infinity;
     const c = b.client();
     c.reconnectDelaySet(1, 4);
     const { seen, attempts } = record(c);
@@ -98,7 +66,7 @@ describe('connection log lines are paho\'s', () => {
 
     // The broker comes back: CONNACK resets the backoff; an orderly close by the broker logs
     // nothing of its own, and the next attempt waits the minimum again.
-    b.refuseSockets = false;
+    b.refuseSockets = 0;
     seen.length = 0;
     await advance(4000);
     expect(attempts.map((t) => t - T0)).toEqual([0, 1000, 3000, 7000, 11000, 15000]);
@@ -115,7 +83,7 @@ describe('connection log lines are paho\'s', () => {
 
   test('an exception in on_connect_fail is logged and never ends the loop, even with suppressExceptions = false (as paho)', async () => {
     const b = new Broker();
-    b.refuseSockets = true;
+    b.refuseSockets = Infinity;
     const c = b.client();
     c.suppressExceptions = false;
     c.reconnectDelaySet(1, 1);
@@ -135,7 +103,7 @@ describe('connection log lines are paho\'s', () => {
 
   test('connect() to a refused socket rejects and logs nothing (paho raises)', async () => {
     const b = new Broker();
-    b.refuseSockets = true;
+    b.refuseSockets = Infinity;
     const c = b.client();
     const { seen } = record(c);
     await expect(c.connect('broker', 1883, 2)).rejects.toThrow('ECONNREFUSED');
@@ -144,7 +112,7 @@ describe('connection log lines are paho\'s', () => {
 
   test('a socket error: "failed to receive on socket: <error>" (ERR), before on_socket_close and on_disconnect', async () => {
     const b = new Broker();
-    const c = b.client(false);
+    const c = b.client({ reconnectOnFailure: false });
     const { seen } = record(c);
     await c.connect('broker', 1883, 2);
     const done = c.loopForever();
@@ -161,7 +129,7 @@ describe('connection log lines are paho\'s', () => {
   test('a dead keepalive: the PINGREQ line, then on_disconnect (MQTT_ERR_KEEPALIVE) with no line of its own', async () => {
     const b = new Broker();
     b.script = 'silent';
-    const c = b.client(false);
+    const c = b.client({ reconnectOnFailure: false });
     const { seen } = record(c);
     await c.connect('broker', 1883, 2);
     const done = c.loopForever();
@@ -174,7 +142,7 @@ describe('connection log lines are paho\'s', () => {
 
   test.each([240, 0])('bytes of no packet type (command %i): "Error: Unrecognised command N" (ERR), then on_disconnect (MQTT_ERR_PROTOCOL)', async (command) => {
     const b = new Broker();
-    const c = b.client(false);
+    const c = b.client({ reconnectOnFailure: false });
     const { seen } = record(c);
     await c.connect('broker', 1883, 2);
     const done = c.loopForever();
@@ -191,7 +159,7 @@ describe('connection log lines are paho\'s', () => {
   test('a refusing CONNACK: its packet line, on_connect and on_disconnect, no line of its own', async () => {
     const b = new Broker();
     b.script = 'refuse';
-    const c = b.client(false);
+    const c = b.client({ reconnectOnFailure: false });
     const { seen } = record(c);
     await c.connect('broker', 1883, 2);
     const done = c.loopForever();

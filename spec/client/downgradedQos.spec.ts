@@ -5,7 +5,8 @@
  * fires, waitForPublish() resolves, the in-flight slot is freed; a warning says what happened.
  */
 import { Client, MQTT_LOG_WARNING } from '../../lib';
-import { MemoryBroker, settle } from '../support/memoryBroker';
+import { MemoryBroker } from '../support/memoryBroker';
+import { settle } from '../support/wait';
 
 describe('a broker that answers a QoS 2 PUBLISH with PUBACK', () => {
   test('on_publish fires, waitForPublish() resolves, the window slot is freed, a warning is logged', async () => {

@@ -8,12 +8,10 @@
 import * as net from 'net';
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
-import { deferred } from '../support/memoryBroker';
+import { deferred, sleep } from '../support/wait';
 import {
   BrokerKind, describeEachBroker, MOSQUITTO, nextEvent, startClient, subscribeAndWait, uid, useBroker, useClients, waitFor,
 } from './support';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describeEachBroker('flow control', (_kind: BrokerKind) => {
   // Unlimited broker-side queue, so the publisher's burst waits at the broker rather than being dropped there.

@@ -9,71 +9,32 @@
 import {
   Client, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTTv311, MQTTv5,
 } from '../../lib';
-import { encode, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
-import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { MemoryBroker } from '../support/memoryBroker';
+import { advance, useFakeClock } from '../support/wait';
 
 /** After its CONNACK: stay, close the socket, send bytes that are no packet, or answer nothing more. */
 type Script = 'stay' | 'close' | 'garbage' | 'refuse' | 'silent';
 
-class Broker {
-  readonly listener = new MemoryListener();
-  script: Script = 'stay';
-  connects = 0;
-  /** Refuse the socket itself (ECONNREFUSED) instead. */
-  refuseSockets = false;
-
-  constructor(readonly level: ProtocolLevel) {
-    this.listener.onConnection((peer) => {
-      if (this.refuseSockets) {
-        const err = new Error('connect ECONNREFUSED (memory)') as NodeJS.ErrnoException;
-        err.code = 'ECONNREFUSED';
-        peer.refuseOpen(err);
-        return;
-      }
-      const parser = new Parser({ protocolVersion: level });
-      peer.onData((chunk) => {
-        for (const p of parser.feed(chunk)) {
-          if (p.type === 'connect') {
-            this.connects++;
-            this.answer(peer);
-          }
-          if (p.type === 'pingreq' && this.script !== 'silent') peer.write(encode({ type: 'pingresp' }, level));
-        }
-      });
-    });
+/** The in-memory broker, told in one word what to do after its CONNACK. */
+class Broker extends MemoryBroker {
+  constructor(level: ProtocolLevel) {
+    super(level, { clientId: 'forever', reconnectOnFailure: true, clock: () => Date.now() });
   }
 
-  private answer(peer: MemoryPeer): void {
-    const refused = this.level === 5 ? 0x87 : 5;
-    peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: this.script === 'refuse' ? refused : 0 }, this.level));
-    if (this.script === 'close') peer.close();
-    if (this.script === 'garbage') peer.write(Buffer.from([0xf0, 0x00])); // packet type 15 does not exist
-  }
-
-  client(protocol: number, reconnectOnFailure = true): Client {
-    return new Client({
-      clientId: 'forever', protocol, reconnectOnFailure, createTransport: () => this.listener.createTransport(), clock: () => Date.now(),
-    });
+  set script(s: Script) {
+    this.connackCode = s === 'refuse' ? (this.level === 5 ? 0x87 : 5) : 0;
+    this.afterConnack = s === 'close' ? 'close' : s === 'garbage' ? Buffer.from([0xf0, 0x00]) : 'stay'; // packet type 15 does not exist
+    this.answerPings = s !== 'silent';
   }
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 describe('loopForever() resolves with paho loop_forever\'s rc', () => {
   test('disconnect() from a callback: MQTT_ERR_CONN_LOST; a second loopForever() after it too', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311);
+    const c = b.client({ protocol: MQTTv311 });
     const disconnects: number[] = [];
     c.on_connect = (client: Client) => { client.disconnect(); };
     c.on_disconnect = (_c: Client, _u: unknown, rc: number) => { disconnects.push(rc); };
@@ -87,7 +48,7 @@ describe('loopForever() resolves with paho loop_forever\'s rc', () => {
 
   test('disconnect() from outside any callback (a timer): MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311);
+    const c = b.client({ protocol: MQTTv311 });
     await c.connect('broker', 1883, 60);
     const done = c.loopForever();
     setTimeout(() => c.disconnect(), 500);
@@ -104,18 +65,18 @@ describe('loopForever() resolves with paho loop_forever\'s rc', () => {
   test.each(LOST)('reconnectOnFailure false, the broker does "%s" (protocol %i): the lost step\'s rc, %i', async (script, protocol, rc) => {
     const b = new Broker(protocol as ProtocolLevel);
     b.script = script;
-    const c = b.client(protocol, false);
+    const c = b.client({ protocol, reconnectOnFailure: false });
     await c.connect('broker', 1883, 60);
     const done = c.loopForever();
     await advance(0);
     await expect(done).resolves.toBe(rc);
-    expect(b.connects).toBe(1);
+    expect(b.connects).toHaveLength(1);
   });
 
   test('reconnectOnFailure false, a dead keepalive: on_disconnect gets MQTT_ERR_KEEPALIVE, loopForever() MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);
     b.script = 'silent';
-    const c = b.client(MQTTv311, false);
+    const c = b.client({ protocol: MQTTv311, reconnectOnFailure: false });
     const disconnects: number[] = [];
     c.on_disconnect = (_c: Client, _u: unknown, rc: number) => { disconnects.push(rc); };
     await c.connect('broker', 1883, 2);
@@ -130,7 +91,7 @@ describe('loopForever() resolves with paho loop_forever\'s rc', () => {
   test('a connection lost to bad bytes, then disconnect() during the backoff: MQTT_ERR_PROTOCOL, the rc of the loss', async () => {
     const b = new Broker(4);
     b.script = 'garbage';
-    const c = b.client(MQTTv311);
+    const c = b.client({ protocol: MQTTv311 });
     c.reconnectDelaySet(2, 2);
     await c.connect('broker', 1883, 60);
     const done = c.loopForever();
@@ -138,13 +99,13 @@ describe('loopForever() resolves with paho loop_forever\'s rc', () => {
     expect(c.isConnected()).toBe(false);
     c.disconnect();
     await expect(done).resolves.toBe(MQTT_ERR_PROTOCOL);
-    expect(b.connects).toBe(1);
+    expect(b.connects).toHaveLength(1);
   });
 
   test('retryFirstConnection with sockets refused, then disconnect() during the backoff: MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);
-    b.refuseSockets = true;
-    const c = b.client(MQTTv311);
+    b.refuseSockets = Infinity;
+    const c = b.client({ protocol: MQTTv311 });
     c.reconnectDelaySet(1, 1);
     let fails = 0;
     c.on_connect_fail = () => { fails++; };

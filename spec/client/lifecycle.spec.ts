@@ -13,66 +13,45 @@ import {
   CallbackAPIVersion, Client, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTT_ERR_SUCCESS,
   MQTTv31, MQTTv311, MQTTv5, ValueError,
 } from '../../lib';
-import { encode, Packet, Parser } from '../../lib/protocol';
-import type { ProtocolLevel } from '../../lib/protocol/types';
-import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { encode, Parser } from '../../lib/protocol';
+import type { PacketProperties, ProtocolLevel } from '../../lib/protocol/types';
+import type { MemoryPeer } from '../../lib/transport/memory';
+import { ConnectPacket, MemoryBroker } from '../support/memoryBroker';
+import { advance, settle, useFakeClock } from '../support/wait';
 
 type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only';
 
-/** A broker script: answers each CONNECT as `answer` says and records what the client sent. */
-class Broker {
-  readonly listener = new MemoryListener();
-  readonly connects: Extract<Packet, { type: 'connect' }>[] = [];
+/** The in-memory broker, answering each CONNECT as `answer` says. */
+class Broker extends MemoryBroker {
   answer: Answer = 'accept';
   /** MQTT 5: accept with an Assigned Client Identifier, auto-1, auto-2, ... per CONNECT. */
   assignIds = false;
 
-  constructor(readonly level: ProtocolLevel) {
-    this.listener.onConnection((peer) => {
-      const parser = new Parser({ protocolVersion: level });
-      peer.onData((chunk) => {
-        for (const p of parser.feed(chunk)) {
-          if (p.type === 'connect') {
-            this.connects.push(p);
-            this.answerConnect(peer);
-          }
-          if (p.type === 'pingreq') peer.write(encode({ type: 'pingresp' }, level));
-        }
-      });
-    });
+  constructor(level: ProtocolLevel) {
+    super(level);
   }
 
-  private answerConnect(peer: MemoryPeer): void {
+  protected override answerConnect(connect: ConnectPacket, peer: MemoryPeer): void {
+    const connack = (reasonCode: number, level = this.level, properties?: PacketProperties) =>
+      peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode, properties }, level));
     const v5 = this.level === 5;
     switch (this.answer) {
-      case 'accept': {
-        const properties = this.assignIds ? { AssignedClientIdentifier: `auto-${this.connects.length}` } : undefined;
-        return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0, properties }, this.level));
-      }
+      case 'accept': return connack(0, this.level, this.assignIds ? { AssignedClientIdentifier: `auto-${this.connects.length}` } : undefined);
       case 'close': return peer.close();
       case 'malformed': return peer.write(Buffer.from([0x20, 0x01, 0x00])); // remaining length 1: no CONNACK is that short
-      case 'refuse': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: v5 ? 0x87 : 5 }, this.level));
+      case 'refuse': return connack(v5 ? 0x87 : 5);
       case 'silent': return;
-      case 'mqtt31Only': { // a broker that predates 3.1.1: return code 1 to anything newer
-        const level = this.connects[this.connects.length - 1].protocolVersion;
-        return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: level === 3 ? 0 : 1 }, 3));
-      }
-      case 'rejectAnyId': return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
+      case 'mqtt31Only': // a broker that predates 3.1.1: return code 1 to anything newer
+        return connack(connect.protocolVersion === 3 ? 0 : 1, 3);
+      case 'rejectAnyId': return connack(2);
       case 'rejectEmptyId': // as mosquitto with allow_zero_length_clientid false
-        if (this.connects[this.connects.length - 1].clientId === '') return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 2 }, this.level));
-        return peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0 }, this.level));
+        return connack(connect.clientId === '' ? 2 : 0);
     }
   }
 
-  get peer(): MemoryPeer {
-    return this.listener.last!;
-  }
-
-  client(protocol: number, v2: boolean, clientId = 'life'): Client {
-    return new Client({
-      clientId, protocol, createTransport: () => this.listener.createTransport(), clock: () => Date.now(),
-      callbackApiVersion: v2 ? CallbackAPIVersion.VERSION2 : CallbackAPIVersion.VERSION1,
-    });
+  /** A client of this broker: `protocol`, paho 2.x callbacks (`v2`) or 1.x. */
+  clientOf(protocol: number, v2: boolean, clientId = 'life'): Client {
+    return this.client({ clientId, protocol, callbackApiVersion: v2 ? CallbackAPIVersion.VERSION2 : CallbackAPIVersion.VERSION1 });
   }
 }
 
@@ -94,19 +73,7 @@ function record(c: Client): string[] {
   return seen;
 }
 
-/** Moves the fake clock (timers fire), then lets the turns it caused run. */
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-/** Lets promise jobs and pump turns (setImmediate, kept real) run without moving the clock. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 const KEEPALIVE = 5;
 
@@ -148,7 +115,7 @@ describe('a connection that ends before its CONNACK fires on_disconnect with pah
   test.each(CASES)('$answer, $key, under loop()', async ({ answer, protocol, p, v2, key }) => {
     const b = new Broker(protocol as ProtocolLevel);
     b.answer = answer;
-    const c = b.client(protocol, v2);
+    const c = b.clientOf(protocol, v2);
     const seen = record(c);
     expect(await c.connect('broker', 1883, KEEPALIVE)).toBe(MQTT_ERR_SUCCESS);
     const rcs: number[] = [];
@@ -169,7 +136,7 @@ describe('a connection that ends before its CONNACK fires on_disconnect with pah
   test.each(CASES)('$answer, $key, under loopStart(): on_disconnect, then it retries', async ({ answer, protocol, v2, key }) => {
     const b = new Broker(protocol as ProtocolLevel);
     b.answer = answer;
-    const c = b.client(protocol, v2);
+    const c = b.clientOf(protocol, v2);
     c.reconnectDelaySet(1, 1);
     const seen = record(c);
     c.connectAsync('broker', 1883, KEEPALIVE);
@@ -185,7 +152,7 @@ describe('a connection that ends before its CONNACK fires on_disconnect with pah
   test.each(CASES)('$answer, $key, under loopForever(): on_disconnect, then it retries until disconnect()', async ({ answer, protocol, v2, key }) => {
     const b = new Broker(protocol as ProtocolLevel);
     b.answer = answer;
-    const c = b.client(protocol, v2);
+    const c = b.clientOf(protocol, v2);
     c.reconnectDelaySet(1, 1);
     const seen = record(c);
     c.connectAsync('broker', 1883, KEEPALIVE);
@@ -204,23 +171,19 @@ describe('a connection that ends before its CONNACK fires on_disconnect with pah
 describe('a socket that cannot be opened fires on_connect_fail (background modes only)', () => {
   function refusingBroker(): Broker {
     const b = new Broker(4);
-    b.listener.onConnection((peer) => {
-      const err = new Error('connect ECONNREFUSED (memory)') as NodeJS.ErrnoException;
-      err.code = 'ECONNREFUSED';
-      peer.refuseOpen(err);
-    });
+    b.refuseSockets = Infinity;
     return b;
   }
 
   test('connect() rejects and calls nothing, as paho\'s raises', async () => {
-    const c = refusingBroker().client(MQTTv311, false);
+    const c = refusingBroker().clientOf(MQTTv311, false);
     const seen = record(c);
     await expect(c.connect('broker', 1883, KEEPALIVE)).rejects.toThrow(/ECONNREFUSED/);
     expect(seen).toEqual([]);
   });
 
   test('loopForever() on the first connection: on_connect_fail, then it rejects with the error', async () => {
-    const c = refusingBroker().client(MQTTv311, false);
+    const c = refusingBroker().clientOf(MQTTv311, false);
     const seen = record(c);
     c.connectAsync('broker', 1883, KEEPALIVE);
     const outcome = c.loopForever().then(() => 'resolved', (e: Error) => e.message);
@@ -230,7 +193,7 @@ describe('a socket that cannot be opened fires on_connect_fail (background modes
   });
 
   test('loopStart(): on_connect_fail per attempt, retried with backoff', async () => {
-    const c = refusingBroker().client(MQTTv5, true);
+    const c = refusingBroker().clientOf(MQTTv5, true);
     c.reconnectDelaySet(1, 1);
     const seen = record(c);
     c.connectAsync('broker', 1883, KEEPALIVE);
@@ -247,7 +210,7 @@ describe('a socket that cannot be opened fires on_connect_fail (background modes
 describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', () => {
   test('on_disconnect (rc 0) has run when loopStop() resolves; the DISCONNECT went out', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311, false);
+    const c = b.clientOf(MQTTv311, false);
     const seen = record(c);
     await c.connect('broker', 1883, KEEPALIVE);
     c.loopStart();
@@ -291,7 +254,7 @@ describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', (
 
   test('without disconnect(), loopStop() leaves the connection open and calls nothing', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311, false);
+    const c = b.clientOf(MQTTv311, false);
     const seen = record(c);
     await c.connect('broker', 1883, KEEPALIVE);
     c.loopStart();
@@ -306,7 +269,7 @@ describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', (
 describe('loop() around disconnect() (paho\'s return codes)', () => {
   test('disconnect() outside a callback: on_disconnect (rc 0) runs inside it, as paho\'s; loop() then returns MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311, false);
+    const c = b.clientOf(MQTTv311, false);
     const seen = record(c);
     expect(await c.loop(0)).toBe(MQTT_ERR_CONN_LOST); // before connect(): no connection
     await c.connect('broker', 1883, KEEPALIVE);
@@ -327,7 +290,7 @@ describe('loop() around disconnect() (paho\'s return codes)', () => {
 
   test('disconnect() from on_connect: that call and the one completing it return MQTT_ERR_SUCCESS, later ones MQTT_ERR_CONN_LOST', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311, false);
+    const c = b.clientOf(MQTTv311, false);
     const seen = record(c);
     c.on_connect = (cl: Client) => { seen.push(`disconnect() ${cl.disconnect()}`); };
     await c.connect('broker', 1883, KEEPALIVE);
@@ -344,7 +307,7 @@ describe('loop() around disconnect() (paho\'s return codes)', () => {
 
   test('a broker that closes an accepted connection: that call returns MQTT_ERR_CONN_LOST, and so do later ones', async () => {
     const b = new Broker(4);
-    const c = b.client(MQTTv311, false);
+    const c = b.clientOf(MQTTv311, false);
     const seen = record(c);
     await c.connect('broker', 1883, KEEPALIVE);
     const first = c.loop(1);
@@ -438,7 +401,7 @@ describe('MQTT 3.1.1, a broker that rejects the empty client id (CONNACK 2): pah
   test('under loop(): no callback for the refused attempt, every call MQTT_ERR_SUCCESS, then connected with a 22-character id', async () => {
     const b = new Broker(4);
     b.answer = 'rejectEmptyId';
-    const c = b.client(MQTTv311, false, '');
+    const c = b.clientOf(MQTTv311, false, '');
     const seen = record(c);
     const lines: string[] = [];
     c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);
@@ -480,7 +443,7 @@ describe('MQTT 3.1.1, a broker that rejects the empty client id (CONNACK 2): pah
   test('under loopStart(): the same, in the background', async () => {
     const b = new Broker(4);
     b.answer = 'rejectEmptyId';
-    const c = b.client(MQTTv311, true, '');
+    const c = b.clientOf(MQTTv311, true, '');
     const seen = record(c);
     c.connectAsync('broker', 1883, KEEPALIVE);
     c.loopStart();
@@ -507,7 +470,7 @@ describe('MQTT 3.1.1, a broker that rejects the empty client id (CONNACK 2): pah
   test('an id of our own that the broker rejects is an ordinary refusal (on_connect 2, on_disconnect MQTT_ERR_CONN_REFUSED)', async () => {
     const b = new Broker(4);
     b.answer = 'rejectAnyId';
-    const c = b.client(MQTTv311, false, 'mine');
+    const c = b.clientOf(MQTTv311, false, 'mine');
     const seen = record(c);
     await c.connect('broker', 1883, KEEPALIVE);
     expect(await turns(c, 1)).toEqual([MQTT_ERR_CONN_REFUSED]);
@@ -520,7 +483,7 @@ describe('MQTT 3.1.1 refused with return code 1 (protocol version): paho retries
   test('under loop(): no callback for the refused attempt, then connected on 3.1, which later connections keep', async () => {
     const b = new Broker(4);
     b.answer = 'mqtt31Only';
-    const c = b.client(MQTTv311, false, 'old-broker');
+    const c = b.clientOf(MQTTv311, false, 'old-broker');
     const seen = record(c);
     const lines: string[] = [];
     c.on_log = (_c: Client, _u: unknown, _l: number, line: string) => lines.push(line);

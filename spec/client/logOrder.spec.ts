@@ -4,7 +4,8 @@
  * packet's "Received ..." line, even when both packets arrived in one read.
  */
 import { Client } from '../../lib';
-import { MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { settle } from '../support/wait';
 
 test("a callback's Sending line comes before the next packet's Received line, when both packets came in one read", async () => {
   const broker = new MemoryBroker();

@@ -9,15 +9,9 @@ import {
   CallbackAPIVersion, Client, MQTTMessage, MQTTv31, MQTTv311, MQTTv5, ValueError,
 } from '../../lib';
 import { encode } from '../../lib/protocol';
-import { MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { settle, started } from '../support/wait';
 import type { Fn } from '../../lib/client/callbacks';
-
-async function started(broker: MemoryBroker, c: Client): Promise<void> {
-  await c.connect('broker', 1883, 0);
-  c.loopStart();
-  await settle();
-  expect(c.isConnected()).toBe(true);
-}
 
 async function disconnected(c: Client): Promise<void> {
   c.disconnect();
@@ -61,7 +55,7 @@ describe('decorators: client.xCallback()(fn) registers fn where paho\'s decorato
     c.publishCallback()((_c: Client, _u: unknown, mid: number) => seen.push(`publish ${mid}`));
     c.disconnectCallback()(() => seen.push('disconnect'));
     expect(typeof special).toBe('function');
-    await started(broker, c);
+    await started(c);
     const [, mid] = c.subscribe('#', 1);
     await settle();
     broker.send({ type: 'suback', packetId: mid, reasonCodes: [1] });
@@ -130,7 +124,7 @@ describe('properties (paho 2.x)', () => {
     c.username = 'second';
     c.password = Buffer.from('pw2');
     expect([c.username, c.password]).toEqual(['second', 'pw2']);
-    await started(broker, c);
+    await started(c);
     const connect = broker.receivedOf('connect')[0];
     expect(connect.username).toBe('second');
     expect(Buffer.from(connect.password as Buffer).toString()).toBe('pw2');
@@ -170,7 +164,7 @@ describe('properties (paho 2.x)', () => {
       ['maxInflightMessages', () => { c.maxInflightMessages = 5; }],
       ['maxQueuedMessages', () => { c.maxQueuedMessages = 5; }],
     ];
-    await started(broker, c);
+    await started(c);
     for (const [name, set] of setters) expect(set).toThrow(new RegExp(`^${name}: cannot be changed while connecting or connected`));
     // A lost connection is not closed for paho either (it will reconnect).
     broker.peer.close();
@@ -203,7 +197,7 @@ describe('properties (paho 2.x)', () => {
     const d = broker.client();
     d.logger = sink;
     expect(d.logger).toBe(sink);
-    await started(broker, d);
+    await started(d);
     expect(lines.some((l) => l.includes('Sending CONNECT'))).toBe(true);
     d.logger = null;
     const before = lines.length;
@@ -221,7 +215,7 @@ describe('new Client({ manualAck: true }) (paho 2.x manual_ack=True)', () => {
     const c = broker.client({ manualAck: true });
     const got: MQTTMessage[] = [];
     c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m);
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'a', 1, 11), publishPacket('t', 'b', 2, 12), { type: 'pubrel', packetId: 12 });
     await settle();
     expect(got.map((m) => m.mid)).toEqual([11, 12]);
@@ -240,7 +234,7 @@ describe('new Client({ manualAck: true }) (paho 2.x manual_ack=True)', () => {
     const broker = new MemoryBroker();
     const c = broker.client();
     c.on_message = () => {};
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'a', 1, 21));
     await settle();
     expect(broker.receivedOf('puback').map((p) => p.packetId)).toEqual([21]);
@@ -254,7 +248,7 @@ describe('enableBridgeMode()', () => {
     const broker = new MemoryBroker(protocol as 3 | 4 | 5);
     const c = broker.client({ protocol });
     c.enableBridgeMode();
-    await started(broker, c);
+    await started(c);
     // The broker's decoder reports the top bit of the level byte as `bridge`, the rest as the level.
     const connect = broker.receivedOf('connect')[0];
     expect(connect.bridge).toBe(true);
@@ -271,7 +265,7 @@ describe('enableBridgeMode()', () => {
     const c = broker.client();
     c.enableBridgeMode();
     c.reinitialise({ clientId: 'flow', createTransport: () => broker.listener.createTransport(), clock: () => Date.now() });
-    await started(broker, c);
+    await started(c);
     expect(broker.receivedOf('connect')[0].bridge).toBeUndefined();
     await disconnected(c);
   });

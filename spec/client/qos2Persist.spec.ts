@@ -10,12 +10,12 @@ import { Packet, Parser } from '../../lib/protocol';
 import type { FileStore } from '../../lib/store/file';
 import type { OutgoingStore } from '../../lib/store/types';
 import type { Transport } from '../../lib/transport/types';
-import { MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { settle, started, useFakeClock } from '../support/wait';
 import { useStoreDirs } from '../store/support';
 const { tmpDir, open, crashImage } = useStoreDirs('qos2persist');
 
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 const wire = (broker: MemoryBroker): string[] =>
   broker.received.filter((p) => p.type !== 'connect').map((p) => `${p.type}:${(p as { packetId?: number }).packetId ?? ''}`);
@@ -52,13 +52,6 @@ function tracing(store: FileStore, broker: MemoryBroker) {
     return t;
   };
   return { traced, createTransport, trace };
-}
-
-async function started(c: Client): Promise<void> {
-  await c.connect('broker', 1883, 0);
-  c.loopStart();
-  await settle();
-  expect(c.isConnected()).toBe(true);
 }
 
 const pubrel = (packetId: number): Packet => ({ type: 'pubrel', packetId });

@@ -6,22 +6,10 @@
  */
 import { Client, MQTTMessage } from '../../lib';
 import type { Packet } from '../../lib/protocol';
-import { deferred, MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-async function started(c: Client): Promise<void> {
-  await c.connect('broker', 1883, 0);
-  c.loopStart();
-  await settle();
-  expect(c.isConnected()).toBe(true);
-}
+useFakeClock();
 
 const pubrel = (packetId: number): Packet => ({ type: 'pubrel', packetId });
 /** What the client sent on the current connection after CONNECT, as `type:id`. */

@@ -7,10 +7,10 @@
  * unregister, subscribe, ..., register, disconnect, unregister, close.
  */
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
-import { MemoryBroker, publishPacket, settle } from '../support/memoryBroker';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { settle, useFakeClock } from '../support/wait';
 
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 /** Records hooks and callbacks in one sequence; `sockets` the sock argument of each hook. */
 function recorder(c: Client): { seq: string[]; sockets: unknown[] } {

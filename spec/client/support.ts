@@ -1,74 +1,20 @@
 /*
  * Helpers for the Client integration specs (spec/client/*.spec.ts).
  *
- * - `waitFor(cond, ms, what)`: polls a condition on short timers; on timeout it fails with
- *   `what` (a string or a function describing the current state), never with a bare timeout.
+ * - `waitFor`, `nextEvent`, `within`: re-exported from spec/support/wait.ts, where every wait
+ *   helper lives.
  * - `BROKER_KINDS` / `describeEachBroker`: the shared broker table. Every feature mosca can do
  *   (QoS 0/1, MQTT 3.1/3.1.1) runs against both brokers; mosquitto rows go through
  *   `describeWithMosquitto`, so a machine without mosquitto skips them (and CI fails them).
  * - `Clients`: a registry that disconnects, stops and checks every client in afterEach.
  */
 import * as net from 'net';
-import { performance } from 'perf_hooks';
 import { Client, ClientOptions, MQTTMessage, MQTTv311 } from '../../lib';
 import { startEmbeddedBroker } from '../support/embeddedBroker';
 import { describeWithMosquitto, MosquittoBroker, MosquittoOptions, startMosquitto } from '../support/mosquitto';
+import { nextEvent, waitFor, within } from '../support/wait';
 
-// ---------------------------------------------------------------------------
-// waiting
-
-const POLL_MS = 2;
-
-/**
- * Resolves once `cond()` is true; polls every few ms (an immediate check first). Rejects
- * after `timeoutMs` with `Timed out after N ms waiting for <what>`.
- */
-export async function waitFor(
-  cond: () => boolean,
-  timeoutMs = 5000,
-  what: string | (() => string) = 'condition',
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return;
-    if (performance.now() > deadline) {
-      const desc = typeof what === 'function' ? what() : what;
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${desc}`);
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-/** Resolves with the arguments of the next `event` on `emitter`; rejects after `timeoutMs`. */
-export async function nextEvent(emitter: { once: Function; off: Function }, event: string, timeoutMs = 5000): Promise<unknown[]> {
-  let timer: NodeJS.Timeout | undefined;
-  let listener: ((...args: unknown[]) => void) | undefined;
-  try {
-    return await new Promise<unknown[]>((resolve, reject) => {
-      listener = (...args: unknown[]) => resolve(args);
-      emitter.once(event, listener);
-      timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for '${event}'`)), timeoutMs);
-    });
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (listener) emitter.off(event, listener);
-  }
-}
-
-/** Settles with the promise's outcome, or rejects after `timeoutMs` naming `what`. */
-export async function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}
+export { nextEvent, waitFor, within };
 
 // ---------------------------------------------------------------------------
 // brokers

@@ -4,7 +4,7 @@
  * across a reconnect, the assigned client id, subscription identifiers, no-local, retain
  * handling and retain-as-published, shared subscriptions, and session takeover (DISCONNECT
  * 0x8E). Enhanced authentication (mosquitto has no method built in) is covered by
- * spec/clientV5.spec.ts and spec/session/mqtt5.spec.ts.
+ * spec/client/mqtt5Memory.spec.ts and spec/session/mqtt5.spec.ts.
  */
 import * as net from 'net';
 import { performance } from 'perf_hooks';

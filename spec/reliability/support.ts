@@ -8,11 +8,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Client, MQTTMessage } from '../../lib';
-import { Clients, SeqCounter, uid, waitFor } from '../client/support';
+import { Clients, SeqCounter, uid } from '../client/support';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
 import { MosquittoBroker, startMosquitto } from '../support/mosquitto';
+import { sleep, waitFor } from '../support/wait';
 
-export { uid, waitFor };
+export { sleep, uid, waitFor };
 
 /** Topic of stream `qos` in run `run`. */
 export function topicOf(run: string, qos: 1 | 2): string {
@@ -158,10 +159,6 @@ export async function publishPaced(pub: Client, run: string, n: number, batch: n
     onBatch?.(Math.min(n, i + batch));
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**

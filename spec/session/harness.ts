@@ -16,6 +16,7 @@ import { encode, Parser } from '../../lib/protocol';
 import type { Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS } from '../../lib/protocol/types';
 import { defaultSessionConfig, Session } from '../../lib/session/session';
 import type { SessionConfig, SessionEvent } from '../../lib/session/session';
+export { settled } from '../support/wait';
 
 export type NonLogEvent = Exclude<SessionEvent, { kind: 'log' }>;
 
@@ -166,12 +167,4 @@ export function types(packets: Packet[]): string[] {
 
 export function ids(packets: Packet[]): number[] {
   return packets.map((p) => (p as { packetId?: number }).packetId ?? 0);
-}
-
-/** Whether a promise settled by now (after pending microtasks run), and how. */
-export async function settled(p: Promise<unknown>): Promise<'pending' | 'resolved' | { rejected: unknown }> {
-  let state: 'pending' | 'resolved' | { rejected: unknown } = 'pending';
-  p.then(() => { state = 'resolved'; }, (e) => { state = { rejected: e }; });
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-  return state;
 }

@@ -7,14 +7,7 @@ import { performance } from 'perf_hooks';
 import { encode } from '../../lib/protocol';
 import type { Packet } from '../../lib/protocol/types';
 import { FaultProxy, startFaultProxy } from './faultProxy';
-
-async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+import { waitFor } from './wait';
 
 interface Conn {
   socket: net.Socket;

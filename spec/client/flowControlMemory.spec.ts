@@ -6,24 +6,12 @@
  */
 import {
   Client, MQTT_ERR_KEEPALIVE, MQTT_ERR_NOT_FOUND, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_ERR, MQTTMessage, ValueError,
-} from '../lib';
-import type { TransportHandlers } from '../lib/transport/types';
-import { deferred, MemoryBroker, publishPacket, settle } from './support/memoryBroker';
+} from '../../lib';
+import type { TransportHandlers } from '../../lib/transport/types';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-async function started(broker: MemoryBroker, c: Client, keepalive = 0): Promise<void> {
-  await c.connect('broker', 1883, keepalive);
-  c.loopStart();
-  await settle();
-  expect(c.isConnected()).toBe(true);
-}
+useFakeClock();
 
 const payloads = (ms: MQTTMessage[]): string[] => ms.map((m) => m.payload.toString());
 
@@ -39,7 +27,7 @@ describe('async message handlers', () => {
       gates.push(d);
       return d.promise;
     };
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'a', 1, 1), publishPacket('t', 'b', 1, 2), publishPacket('t', 'c', 0));
     await settle();
     expect(payloads(running)).toEqual(['a']);
@@ -67,7 +55,7 @@ describe('async message handlers', () => {
     const errors: unknown[] = [];
     c.on('error', (e: unknown) => errors.push(e));
     c.on_message = async () => { throw new Error('handler failed'); };
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'x', 2, 5), { type: 'pubrel', packetId: 5 });
     await settle();
     expect(broker.receivedOf('pubrec').map((p) => p.packetId)).toEqual([5]);
@@ -85,7 +73,7 @@ describe('async message handlers', () => {
     c.on_log = (_c: Client, _u: unknown, level: number, text: string) => { if (level === MQTT_LOG_ERR) logs.push(text.split('\n')[0]); };
     c.messageCallbackAdd('dogs/#', function on_message_dogs() { throw new Error('bad dog'); });
     c.messageCallbackAdd('cats/#', () => { throw new Error('bad cat'); });
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('dogs/rex', 'x', 0));
     broker.send(publishPacket('cats/tom', 'x', 0));
     await settle();
@@ -108,7 +96,7 @@ describe('async message handlers', () => {
       gates.push(d);
       return d.promise;
     });
-    await started(broker, c);
+    await started(c);
     broker.send(...['1', '2', '3', '4', '5'].map((p, i) => publishPacket('t/x', p, 1, i + 1)));
     await settle();
     expect(started_).toEqual(['1', '2', '3']);
@@ -130,7 +118,7 @@ describe('async message handlers', () => {
     const c = broker.client();
     const got: string[] = [];
     c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => { got.push(m.payload.toString()); };
-    await started(broker, c);
+    await started(c);
     const writesBefore = broker.peer.received.length;
     broker.send(publishPacket('t', 'a', 1, 1), publishPacket('t', 'b', 2, 2));
     await settle();
@@ -157,7 +145,7 @@ describe('incoming high-water marks', () => {
       got.push(m.payload.toString());
       return gate.promise;
     };
-    await started(broker, c);
+    await started(c);
     for (let i = 0; i < 100; i++) broker.send(publishPacket('t', String(i), 0));
     await settle();
     expect(c.readingPaused).toBe(true);
@@ -240,7 +228,7 @@ describe('keepalive while reading is paused', () => {
     c.on_disconnect = (_c: Client, _u: unknown, rc: number) => disconnects.push(rc);
     const gate = deferred();
     c.on_message = () => gate.promise; // stuck for a long while
-    await started(broker, c, 10);
+    await started(c, 10);
     for (let i = 0; i < 20; i++) broker.send(publishPacket('t', String(i), 0));
     await settle();
     expect(c.readingPaused).toBe(true);
@@ -274,7 +262,7 @@ describe('manual ack (manualAckSet / ack)', () => {
     c.manualAckSet(true);
     const got: MQTTMessage[] = [];
     c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => { got.push(m); };
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'one', 1, 11), publishPacket('t', 'two', 2, 12));
     await settle();
     expect(got.map((m) => m.mid)).toEqual([11]);
@@ -306,7 +294,7 @@ describe('manual ack (manualAckSet / ack)', () => {
     c.manualAckSet(true);
     c.reconnectDelaySet(1, 1);
     c.on_message = () => undefined;
-    await started(broker, c);
+    await started(c);
     broker.send(publishPacket('t', 'one', 1, 3));
     await settle();
     broker.peer.close(new Error('reset'));
@@ -322,7 +310,7 @@ describe('manual ack (manualAckSet / ack)', () => {
   test('off (default): ack() is a no-op returning MQTT_ERR_SUCCESS, as paho', async () => {
     const broker = new MemoryBroker();
     const c = broker.client();
-    await started(broker, c);
+    await started(c);
     expect(c.ack(1, 1)).toBe(MQTT_ERR_SUCCESS);
     c.disconnect();
   });
@@ -348,7 +336,7 @@ describe('write high-water mark and the outgoing bounds', () => {
     const c = broker.client({ createTransport: create });
     c.writeHighWaterSet(1000);
     c.maxQueuedQos0Set(3);
-    await started(broker, c);
+    await started(c);
     ctl.pending = 5000; // the socket buffer is full
     c.publish('t', 'first', 0);
     await settle(); // written; the transport now reports 5,000 unsent bytes: writes stop
@@ -379,7 +367,7 @@ describe('write high-water mark and the outgoing bounds', () => {
     c.maxQueuedQos0Set(2, 1_000_000);
     c.queuePolicySet('drop-oldest');
     expect(() => c.queuePolicySet('drop-newest' as never)).toThrow(ValueError);
-    await started(broker, c);
+    await started(c);
     ctl.pending = 5000;
     c.publish('t', 'first', 0);
     await settle();
@@ -405,7 +393,7 @@ describe('write high-water mark and the outgoing bounds', () => {
     const disconnects: number[] = [];
     c.on_disconnect = (_c: Client, _u: unknown, rc: number) => disconnects.push(rc);
     c.on_message = () => undefined;
-    await started(broker, c, 10);
+    await started(c, 10);
     ctl.pending = 5000;
     c.publish('t', 'first', 0);
     await settle();

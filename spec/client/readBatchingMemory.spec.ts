@@ -4,24 +4,12 @@
  * stream that thins out, any QoS 1/2 traffic, and readBatchingSet(0) read eagerly; a brief
  * pause never resumes reading that the incoming high-water mark paused.
  */
-import { Client, MQTTMessage, ValueError } from '../lib';
-import { BACKLOG_MESSAGES, DENSE_GAP_MS, DENSE_TURNS, ReadBatching } from '../lib/client/readBatching';
-import { deferred, MemoryBroker, publishPacket, settle } from './support/memoryBroker';
+import { Client, MQTTMessage, ValueError } from '../../lib';
+import { BACKLOG_MESSAGES, DENSE_GAP_MS, DENSE_TURNS, ReadBatching } from '../../lib/client/readBatching';
+import { MemoryBroker, publishPacket } from '../support/memoryBroker';
+import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
-
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-async function started(c: Client): Promise<void> {
-  await c.connect('broker', 1883, 0);
-  c.loopStart();
-  await settle();
-  expect(c.isConnected()).toBe(true);
-}
+useFakeClock();
 
 /** Sends each message as its own chunk, read in its own turn (the fake clock stands still: every gap is 0). */
 async function oneByOne(broker: MemoryBroker, from: number, count: number, qos: 0 | 1 = 0): Promise<void> {

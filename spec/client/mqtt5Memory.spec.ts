@@ -4,69 +4,35 @@
  * assigned client id, the maxPacketSize option, DISCONNECT's session-expiry rule, and a
  * server DISCONNECT reaching on_disconnect with its reason code.
  */
-import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5, Properties, ReasonCodes } from '../lib';
-import { ValueError } from '../lib/errors';
-import { encode, Packet, Parser } from '../lib/protocol';
-import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+import { Client, ClientOptions, MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_CONN_REFUSED, MQTT_ERR_SUCCESS, MQTTv31, MQTTv5, Properties, ReasonCodes } from '../../lib';
+import { ValueError } from '../../lib/errors';
+import { MemoryBroker } from '../support/memoryBroker';
+import { until } from '../support/wait';
 
-/** A broker script: decodes what the client writes; `answer` decides what to send back. */
-class Broker {
-  readonly listener = new MemoryListener();
-  readonly packets: Packet[] = [];
-  answer: (p: Packet, peer: MemoryPeer) => void = (p, peer) => {
-    if (p.type === 'connect') this.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0 });
-  };
-
+/** The in-memory broker on MQTT 5; its clients are MQTT 5 ones (typed so) with the client id 'v5'. */
+class V5Broker extends MemoryBroker {
   constructor() {
-    this.listener.onConnection((peer) => {
-      const parser = new Parser({ protocolVersion: 5 });
-      peer.onData((chunk) => {
-        for (const p of parser.feed(chunk)) {
-          this.packets.push(p);
-          this.answer(p, peer);
-        }
-      });
-    });
+    super(5, { clientId: 'v5', protocol: MQTTv5 });
   }
 
-  send(peer: MemoryPeer, p: Packet): void {
-    peer.write(encode(p, 5));
+  override client(extra: Omit<ClientOptions, 'protocol' | 'callbackApiVersion'> = {}): Client<1, 5> {
+    return super.client(extra) as Client<1, 5>;
   }
-
-  get peer(): MemoryPeer {
-    return this.listener.last!;
-  }
-
-  client(extra: Omit<ClientOptions, 'protocol' | 'callbackApiVersion'> = {}): Client<1, 5> {
-    return new Client({ clientId: 'v5', protocol: MQTTv5, createTransport: () => this.listener.createTransport(), ...extra });
-  }
-
-  of<T extends Packet['type']>(type: T): Extract<Packet, { type: T }>[] {
-    return this.packets.filter((p) => p.type === type) as Extract<Packet, { type: T }>[];
-  }
-}
-
-/** Resolves once `cond()` holds, letting memory deliveries and pump turns run. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 const METHOD = 'SCRAM-SHA-256';
 
 describe('enhanced authentication through on_auth', () => {
-  function authBroker(rounds: number): Broker {
-    const b = new Broker();
+  function authBroker(rounds: number): V5Broker {
+    const b = new V5Broker();
     let left = rounds;
-    b.answer = (p, peer) => {
+    b.connackCode = null; // the exchange below answers CONNECT
+    b.onPacket = (p, peer) => {
       if (p.type === 'connect' || p.type === 'auth') {
         if (left-- > 0) {
-          b.send(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from(`challenge-${rounds - left}`) } });
+          b.sendTo(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from(`challenge-${rounds - left}`) } });
         } else {
-          b.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('server-final') } });
+          b.sendTo(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AuthenticationMethod: METHOD, AuthenticationData: Buffer.from('server-final') } });
         }
       }
     };
@@ -150,9 +116,9 @@ describe('enhanced authentication through on_auth', () => {
     await c.connect('broker', 1883, 0, '', 0, MQTT_CLEAN_START_FIRST_ONLY, { AuthenticationMethod: METHOD });
     c.loopStart();
     await until(() => connected, 'on_connect');
-    b.answer = (p, peer) => {
-      if (p.type === 'auth' && p.reasonCode === 0x19) b.send(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD } });
-      else if (p.type === 'auth') b.send(peer, { type: 'auth', reasonCode: 0x00, properties: { AuthenticationMethod: METHOD } });
+    b.onPacket = (p, peer) => {
+      if (p.type === 'auth' && p.reasonCode === 0x19) b.sendTo(peer, { type: 'auth', reasonCode: 0x18, properties: { AuthenticationMethod: METHOD } });
+      else if (p.type === 'auth') b.sendTo(peer, { type: 'auth', reasonCode: 0x00, properties: { AuthenticationMethod: METHOD } });
     };
     expect(c.reauthenticate({ AuthenticationData: Buffer.from('re-first') })).toBe(MQTT_ERR_SUCCESS);
     await until(() => seen.length === 2, 'two on_auth calls');
@@ -166,10 +132,8 @@ describe('enhanced authentication through on_auth', () => {
 
 describe('client id, options, DISCONNECT rules', () => {
   test('MQTT 5 without a client id: CONNECT carries an empty one, on every connection (the assigned one is not reused, as paho 2.1)', async () => {
-    const b = new Broker();
-    b.answer = (p, peer) => {
-      if (p.type === 'connect') b.send(peer, { type: 'connack', sessionPresent: false, reasonCode: 0, properties: { AssignedClientIdentifier: 'auto-42' } });
-    };
+    const b = new V5Broker();
+    b.connackProperties = { AssignedClientIdentifier: 'auto-42' };
     const c = new Client({ protocol: MQTTv5, createTransport: () => b.listener.createTransport() });
     expect(c.clientId).toBe('');
     let connected = 0;
@@ -193,7 +157,7 @@ describe('client id, options, DISCONNECT rules', () => {
       expect(() => new Client({ protocol: MQTTv5, maxPacketSize: bad as number })).toThrow(ValueError);
       expect(() => new Client({ protocol: MQTTv5, maxPacketSize: bad as number })).toThrow(/maxPacketSize/);
     }
-    const b = new Broker();
+    const b = new V5Broker();
     const c = b.client({ maxPacketSize: 4096 });
     let connected = false;
     c.on_connect = () => { connected = true; };
@@ -206,7 +170,7 @@ describe('client id, options, DISCONNECT rules', () => {
   });
 
   test('disconnect() with a SessionExpiryInterval when CONNECT had none: ValueError, still connected, nothing sent', async () => {
-    const b = new Broker();
+    const b = new V5Broker();
     const c = b.client();
     let connected = false;
     c.on_connect = () => { connected = true; };
@@ -222,7 +186,7 @@ describe('client id, options, DISCONNECT rules', () => {
   });
 
   test('a server DISCONNECT reaches on_disconnect with its reason code and properties, and on_log with its reason string', async () => {
-    const b = new Broker();
+    const b = new V5Broker();
     const c = b.client({ reconnectOnFailure: false });
     let connected = false;
     c.on_connect = () => { connected = true; };
@@ -233,7 +197,7 @@ describe('client id, options, DISCONNECT rules', () => {
     await c.connect('broker', 1883, 0);
     c.loopStart();
     await until(() => connected, 'on_connect');
-    b.send(b.peer, { type: 'disconnect', reasonCode: 0x8e, properties: { ReasonString: 'taken over' } });
+    b.send({ type: 'disconnect', reasonCode: 0x8e, properties: { ReasonString: 'taken over' } });
     await until(() => gone !== null, 'on_disconnect');
     expect(gone).toEqual([0x8e, { ReasonString: 'taken over' }]);
     expect(lines).toContain('Received DISCONNECT Session taken over [ReasonString : taken over]');

@@ -4,73 +4,19 @@
  */
 import {
   Client, MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_SUCCESS, MQTTMessage,
-} from '../lib';
-import { encode, Packet, Parser } from '../lib/protocol';
-import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+} from '../../lib';
+import { encode, Parser } from '../../lib/protocol';
+import { MemoryBroker } from '../support/memoryBroker';
+import { advance, promiseJobs, settle, useFakeClock } from '../support/wait';
 
-/** A broker script: decodes what the client wrote, answers CONNECT unless told not to. */
-class Broker {
-  readonly listener = new MemoryListener();
-  readonly packets: Packet[][] = [];
-  /** Wall-clock (fake) time of each connection attempt. */
-  readonly attempts: number[] = [];
-  refuse = 0;
-  answerConnect = true;
-
+/** The in-memory broker; its clients have the client id 'pump' and the (fake) wall clock. */
+class Broker extends MemoryBroker {
   constructor() {
-    this.listener.onConnection((peer) => {
-      this.attempts.push(Date.now());
-      if (this.refuse > 0) {
-        this.refuse--;
-        const err = new Error('connect ECONNREFUSED (memory)') as NodeJS.ErrnoException;
-        err.code = 'ECONNREFUSED';
-        peer.refuseOpen(err);
-        return;
-      }
-      const parser = new Parser({ protocolVersion: 4 });
-      const mine: Packet[] = [];
-      this.packets.push(mine);
-      peer.onData((chunk) => {
-        for (const p of parser.feed(chunk)) {
-          mine.push(p);
-          if (p.type === 'connect' && this.answerConnect) peer.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0 }, 4));
-          if (p.type === 'pingreq') peer.write(encode({ type: 'pingresp' }, 4));
-        }
-      });
-    });
-  }
-
-  get peer(): MemoryPeer {
-    return this.listener.last!;
-  }
-
-  client(extra: Partial<ConstructorParameters<typeof Client>[0] & object> = {}): Client {
-    return new Client({ clientId: 'pump', createTransport: () => this.listener.createTransport(), clock: () => Date.now(), ...extra });
+    super(4, { clientId: 'pump', clock: () => Date.now() });
   }
 }
 
-/** Moves the fake clock (timers fire), then lets the turns it caused run. */
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-/**
- * Lets promise jobs and pump turns (setImmediate) run without moving the clock. setImmediate
- * stays real: a pump turn is not time, and the fake one would be pushed 1 ms ahead when
- * scheduled during a fake tick.
- */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Runs promise jobs and microtasks only: no timer, no setImmediate turn. */
-async function promiseJobs(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
-afterEach(() => jest.useRealTimers());
+useFakeClock();
 
 describe('reconnect backoff (reconnectDelaySet)', () => {
   test('waits min, then doubles per failed attempt up to max, and starts over after a CONNACK', async () => {
@@ -86,7 +32,7 @@ describe('reconnect backoff (reconnectDelaySet)', () => {
     await settle();
     expect(c.isConnected()).toBe(true);
 
-    broker.refuse = 5;
+    broker.refuseSockets = 5;
     const lostAt = Date.now();
     broker.peer.close();
     await settle();
@@ -113,7 +59,7 @@ describe('reconnect backoff (reconnectDelaySet)', () => {
 
   test('a CONNACK that never comes ends the connection after the keepalive with on_disconnect(MQTT_ERR_KEEPALIVE), as paho, and retries', async () => {
     const broker = new Broker();
-    broker.answerConnect = false;
+    broker.connackCode = null;
     const c = broker.client();
     c.reconnectDelaySet(2, 2);
     const fails: number[] = [];

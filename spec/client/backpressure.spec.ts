@@ -6,9 +6,9 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { Client } from '../lib';
-import { MQTTMessage } from '../lib';
-import { MemoryBroker } from './support/memoryBroker';
+import type { Client } from '../../lib';
+import { MQTTMessage } from '../../lib';
+import { MemoryBroker } from '../support/memoryBroker';
 
 /** A full GC, without --expose-gc on the jest worker's command line. */
 function gcFunction(): () => void {
