@@ -9,6 +9,7 @@ import {
 } from '../lib';
 import type { TransportHandlers } from '../lib/transport/types';
 import { deferred, MemoryBroker, publishPacket, settle } from './support/memoryBroker';
+import { debugSizes } from './support/clientInternals';
 
 beforeEach(() => jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
@@ -192,7 +193,7 @@ describe('incoming high-water marks', () => {
     for (let i = 0; i < 50; i++) broker.send(publishPacket('t', `${i}`.padEnd(100, '.'), 0));
     await settle();
     expect(c.readingPaused).toBe(true);
-    expect(c._debugSizes().inbox).toBeLessThan(15); // about 1,000 bytes of ~105-byte chunks
+    expect(debugSizes(c).inbox).toBeLessThan(15); // about 1,000 bytes of ~105-byte chunks
     while (got.length < 50) {
       await c.loop(0);
       await settle(2);

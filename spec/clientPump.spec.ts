@@ -7,6 +7,7 @@ import {
 } from '../lib';
 import { encode, Packet, Parser } from '../lib/protocol';
 import { MemoryListener, MemoryPeer } from '../lib/transport/memory';
+import { debugSizes } from './support/clientInternals';
 
 /** A broker script: decodes what the client wrote, answers CONNECT unless told not to. */
 class Broker {
@@ -245,7 +246,7 @@ describe('the pump', () => {
       await settle();
     }
     expect(setTimeoutSpy).not.toHaveBeenCalled();
-    expect(c._debugSizes().timers).toBe(1);
+    expect(debugSizes(c).timers).toBe(1);
     const lastWrite = Date.now();
     await advance(6000); // the timer armed for the CONNECT deadline fires: nothing due, so it arms again
     expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(0);

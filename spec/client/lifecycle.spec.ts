@@ -16,6 +16,7 @@ import {
 import { encode, Packet, Parser } from '../../lib/protocol';
 import type { ProtocolLevel } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { debugSizes } from '../support/clientInternals';
 
 type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only';
 
@@ -257,7 +258,7 @@ describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', (
     expect(await c.loopStop()).toBe(MQTT_ERR_SUCCESS);
     expect(seen).toEqual(['connect 0 undefined', 'disconnect 0 undefined']);
     expect(new Parser({ protocolVersion: 4 }).feed(b.peer.takeReceived()).map((p) => p.type)).toEqual(['connect', 'disconnect']);
-    expect(c._debugSizes().timers).toBe(0);
+    expect(debugSizes(c).timers).toBe(0);
   });
 
   test('a DISCONNECT that never finishes flushing: after connectTimeout the socket is destroyed, on_disconnect (rc 0) runs and loopStop() resolves', async () => {

@@ -8,6 +8,7 @@ import { Client, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageInfo, MQTTv31, MQTTv3
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, useBroker, useClients, waitFor,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const PROTOCOLS: Array<[string, number]> = [['MQTT 3.1', MQTTv31], ['MQTT 3.1.1', MQTTv311]];
 const N = 50;
@@ -202,7 +203,7 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
     };
     await startClient(pub, broker());
     const infos = Array.from({ length: 40 }, (_, i) => pub.publish('window/t', `m${i}`, 1));
-    expect(pub._debugSizes().inflight).toBeLessThanOrEqual(window);
+    expect(debugSizes(pub).inflight).toBeLessThanOrEqual(window);
     await Promise.all(infos.map((i) => i.waitForPublish()));
     expect(maxSeen).toBe(window);
     await waitFor(() => got.length === 40, 5000, () => `40 messages (got ${got.length})`);

@@ -8,6 +8,7 @@ import { Client, MQTT_ERR_CONN_LOST, MQTT_ERR_SUCCESS, MQTTMessage, MQTTMessageI
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, uid, useBroker, useClients, waitFor,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 describeEachBroker('will', (kind: BrokerKind) => {
   const broker = useBroker(kind);
@@ -135,8 +136,8 @@ describeEachBroker('persistent session (cleanSession false)', (kind: BrokerKind)
       expect(counter.strays).toEqual([]);
       expect(got.every((m) => m.qos === qos && m.topic === topic)).toBe(true);
       // The last PUBREL may still be on its way: the QoS 2 state must drain to nothing.
-      await waitFor(() => second._debugSizes().incomingQos2 === 0, 2000,
-        () => `incoming QoS 2 state to drain (${JSON.stringify(second._debugSizes())})`);
+      await waitFor(() => debugSizes(second).incomingQos2 === 0, 2000,
+        () => `incoming QoS 2 state to drain (${JSON.stringify(debugSizes(second))})`);
     });
 
     test('the same Client object, reconnect() after disconnect(), receives them too', async () => {

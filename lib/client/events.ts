@@ -1,0 +1,97 @@
+/**
+ * The session's events turned into the Client's callbacks and events: a received message to
+ * its handlers (delivery.ts), PUBACK/PUBCOMP to on_publish, CONNACK to on_connect, SUBACK and
+ * UNSUBACK to on_subscribe/on_unsubscribe, the end of a connection to on_disconnect, AUTH to
+ * on_auth (auth.ts), with the arguments of the Client's callback mode (callbackArgs.ts).
+ */
+import type { PacketProperties } from '../protocol/types';
+import type { SessionEvent } from '../session/session';
+import { answerAuth } from './auth';
+import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './callbackArgs';
+import type { Callbacks } from './callbacks';
+import type { Delivery } from './delivery';
+import type { ClientLink } from './link';
+
+/** What the events need of the driver, beyond its link. */
+export interface EventsHost extends ClientLink {
+  /** Hands the session's queued bytes to the transport. */
+  flush(): void;
+  /** The connection is over: tear it down, tell the user, reconnect in the background modes. */
+  connectionLost(rc: number, error?: Error, properties?: PacketProperties, serverReason?: number): void;
+}
+
+/** What the events tell the connector (reconnect.ts). */
+export interface ConnectionEvents {
+  connackReceived(reasonCode: number): void;
+  retriesRefusals(): boolean;
+  retryRefused(kind: 'generatedId' | 'mqtt31'): void;
+}
+
+export class SessionEvents {
+  /** Which callback signatures to use (callbackArgs.ts). */
+  private mode: CallbackMode = callbackMode(false, false);
+  /** Callbacks of session events are running (dispatch()): paho's "inside a callback". */
+  private depth = 0;
+
+  constructor(private readonly driver: EventsHost, private readonly callbacks: Callbacks,
+    private readonly delivery: Delivery, private readonly connection: ConnectionEvents) {}
+
+  reset(mode: CallbackMode): void {
+    this.mode = mode;
+  }
+
+  /** Runs the callbacks for the session's events, after its transitions are complete. */
+  dispatch(): void {
+    // Lines the callbacks cause are logged at once, between the queued lines of what arrived (paho's order).
+    const session = this.driver.session;
+    const outer = session.logTarget;
+    session.logTarget = this.driver;
+    this.depth++;
+    try {
+      for (;;) {
+        const events = session.takeEvents();
+        if (events.length === 0) return;
+        for (let i = 0; i < events.length; i++) this.handle(events[i]);
+      }
+    } finally {
+      this.depth--;
+      session.logTarget = outer;
+    }
+  }
+
+  /** Inside a callback of a session event. */
+  dispatching(): boolean {
+    return this.depth > 0;
+  }
+
+  private handle(ev: SessionEvent): void {
+    switch (ev.kind) {
+      case 'message':
+        if (this.mode.v5) ev.message._v5 = true;
+        return this.delivery.deliver(ev.message);
+      case 'published':
+        if (!this.mode.v2) return this.callbacks.fire('on_publish', 'publish', ev.mid);
+        return this.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
+      case 'connack':
+        this.connection.connackReceived(ev.reasonCode);
+        return this.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
+      case 'subscribed': return this.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'log': return this.driver.log(ev.level, ev.text);
+      case 'close':
+        if (ev.retry !== undefined && this.connection.retriesRefusals()) return this.connection.retryRefused(ev.retry);
+        // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
+        this.driver.flush();
+        this.driver.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
+        return;
+      case 'auth': return answerAuth(this.driver, this.callbacks, ev.reasonCode, ev.properties);
+      case 'pubrec': return this.driver.session.sendPubrec(ev.mid);
+    }
+  }
+
+  /** The connection ended: on_disconnect with `rc` (0 after disconnect()), in the mode's signature. */
+  disconnected(rc: number, properties: PacketProperties | undefined, serverReason: number | undefined): void {
+    if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', rc, properties);
+    else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, rc, serverReason, properties));
+  }
+}
