@@ -81,7 +81,7 @@ export class ClientDriver {
     this.pump = new PumpScheduler(this, this);
     this.delivery = new Delivery(this, client, this.callbacks, this.flow, this.backpressure);
     this.socketHooks = new SocketHooks(this.callbacks, this);
-    this.events = new SessionEvents(this, this.callbacks, this.delivery, this.connector);
+    this.events = new SessionEvents(this);
   }
 
   /** A fresh session and settings from checked constructor options. */

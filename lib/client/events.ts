@@ -12,8 +12,11 @@ import type { Callbacks } from './callbacks';
 import type { Delivery } from './delivery';
 import type { ClientLink } from './link';
 
-/** What the events need of the driver, beyond its link. */
+/** What the events need of the driver, beyond its link: its collaborators too (one reference, not four: idle memory). */
 export interface EventsHost extends ClientLink {
+  readonly callbacks: Callbacks;
+  readonly delivery: Delivery;
+  readonly connector: ConnectionEvents;
   /** Hands the session's queued bytes to the transport. */
   flush(): void;
   /** The connection is over: tear it down, tell the user, reconnect in the background modes. */
@@ -33,8 +36,7 @@ export class SessionEvents {
   /** Callbacks of session events are running (dispatch()): paho's "inside a callback". */
   private depth = 0;
 
-  constructor(private readonly driver: EventsHost, private readonly callbacks: Callbacks,
-    private readonly delivery: Delivery, private readonly connection: ConnectionEvents) {}
+  constructor(private readonly driver: EventsHost) {}
 
   reset(mode: CallbackMode): void {
     this.mode = mode;
@@ -65,33 +67,35 @@ export class SessionEvents {
   }
 
   private handle(ev: SessionEvent): void {
+    const d = this.driver;
     switch (ev.kind) {
       case 'message':
         if (this.mode.v5) ev.message._v5 = true;
-        return this.delivery.deliver(ev.message);
+        return d.delivery.deliver(ev.message);
       case 'published':
-        if (!this.mode.v2) return this.callbacks.fire('on_publish', 'publish', ev.mid);
-        return this.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
+        if (!this.mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
+        return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
       case 'connack':
-        this.connection.connackReceived(ev.reasonCode);
-        return this.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
-      case 'subscribed': return this.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
-      case 'unsubscribed': return this.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
-      case 'log': return this.driver.log(ev.level, ev.text);
+        d.connector.connackReceived(ev.reasonCode);
+        return d.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
+      case 'subscribed': return d.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'unsubscribed': return d.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
+      case 'log': return d.log(ev.level, ev.text);
       case 'close':
-        if (ev.retry !== undefined && this.connection.retriesRefusals()) return this.connection.retryRefused(ev.retry);
+        if (ev.retry !== undefined && d.connector.retriesRefusals()) return d.connector.retryRefused(ev.retry);
         // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
-        this.driver.flush();
-        this.driver.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
+        d.flush();
+        d.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
         return;
-      case 'auth': return answerAuth(this.driver, this.callbacks, ev.reasonCode, ev.properties);
-      case 'pubrec': return this.driver.session.sendPubrec(ev.mid);
+      case 'auth': return answerAuth(d, d.callbacks, ev.reasonCode, ev.properties);
+      case 'pubrec': return d.session.sendPubrec(ev.mid);
     }
   }
 
   /** The connection ended: on_disconnect with `rc` (0 after disconnect()), in the mode's signature. */
   disconnected(rc: number, properties: PacketProperties | undefined, serverReason: number | undefined): void {
-    if (!this.mode.v5 && !this.mode.v2) this.callbacks.fire('on_disconnect', 'disconnect', rc, properties);
-    else this.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, rc, serverReason, properties));
+    const d = this.driver;
+    if (!this.mode.v5 && !this.mode.v2) d.callbacks.fire('on_disconnect', 'disconnect', rc, properties);
+    else d.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, rc, serverReason, properties));
   }
 }
