@@ -286,6 +286,11 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.driver.config.keepalive;
   }
 
+  /** The transport given to the constructor: 'tcp', 'websockets' or 'unix' (paho 2.x's read-only `transport`). */
+  get transport(): 'tcp' | 'websockets' | 'unix' {
+    return this.driver.connector.transportKind;
+  }
+
   /** The MQTT protocol version: MQTTv31, MQTTv311 or MQTTv5. */
   get protocol(): number {
     return this.driver.config.protocol;

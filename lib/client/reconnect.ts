@@ -48,7 +48,8 @@ export function isSuperseded(e: unknown): boolean {
 export class Connector {
   /** TLS and WebSocket settings, and the built-in transports made from them. */
   readonly transports = new TransportSettings();
-  private transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
+  /** The constructor's `transport`. */
+  transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
   private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
   private reconnectOnFailure = true;
   private v5 = false;
