@@ -119,7 +119,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.driver.configure(resolved, resolved.mode);
   }
 
-  // ---- configuration (paho's *_set methods) -------------------------------------------------
+  // ---- life cycle (the settings: client/settings.ts) and per-filter message callbacks ------------
 
   /** Back to the constructed state, as paho's reinitialise(): connection, callbacks and settings reset. */
   reinitialise(opts?: ClientOptions | string | CallbackAPIVersionValue, more?: ClientOptions | string): void {

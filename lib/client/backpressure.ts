@@ -1,5 +1,5 @@
 /**
- * Backpressure at the Client's transport: pausing and resuming reads by the incoming
+ * Backpressure at the driver's transport: pausing and resuming reads by the incoming
  * high/low-water marks (with a keepalive probe while paused), and holding publishes back
  * while the transport has more than the write high-water mark unsent. The bookkeeping and
  * its rules are in flowControl.ts; this applies them to the transport and the session.

@@ -20,7 +20,7 @@ export class IncomingFlow {
   concurrency = 1;
   /** Messages whose async handlers have not settled yet. */
   active = 0;
-  /** Bytes in the Client's inbox (received, not yet decoded). */
+  /** Bytes in the driver's inbox (received, not yet decoded). */
   inboxBytes = 0;
   /** Reading is paused by backpressure. */
   readPaused = false;

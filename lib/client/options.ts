@@ -1,7 +1,7 @@
 /**
  * The Client's constructor options, the target handed to a custom transport factory, and the
- * logger shape enableLogger() accepts; resolveClientOptions() checks them all (names, then
- * values) and fills in the defaults.
+ * logger shape enableLogger() accepts; parseClientArgs() reads the constructor's forms, and
+ * resolveClientOptions() checks the options (names, then values) and fills in the defaults.
  */
 import { performance } from 'node:perf_hooks';
 import { didYouMean } from '../closestName';

@@ -38,6 +38,8 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
     this.driver = new ClientDriver(this as unknown as CallbackSource);
   }
 
+  // ---- paho's *_set methods, and mqttloop's flow-control settings and counters ------------------
+
   /**
    * Most QoS 1/2 messages in flight at once (default 20; 0 = no limit). Keep it within what
    * the broker accepts: mosquitto 2.0 takes 20 in-flight messages per client by default
