@@ -246,7 +246,7 @@ export class ClientDriver {
         if (inbox.length > 1 && this.readBacklogged(inbox, i)) break;
       }
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
-      this.dispatch();
+      this.events.dispatch(); // not this.dispatch(): one frame less on the path of every received message
       if (this.flow.readPaused) this.backpressure.updateReading();
       // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
       if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
@@ -257,7 +257,7 @@ export class ClientDriver {
 
   /** After a decoded chunk: true (and the rest kept as bytes) when the connection ended or handlers are over the high-water mark. */
   private readBacklogged(inbox: Buffer[], i: number): boolean {
-    this.dispatch();
+    this.events.dispatch();
     if (this.transport === null) return true;
     const f = this.flow;
     if (f.waiting < f.maxMessages || i + 1 >= inbox.length) return false;
