@@ -114,9 +114,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   }
 
   private init(o: ClientOptions): void {
-    const resolved = resolveClientOptions(o);
-    this.mode = resolved.mode;
-    this.driver.configure(resolved, resolved.mode);
+    this.driver.configure(resolveClientOptions(o));
   }
 
   // ---- life cycle (the settings: client/settings.ts) and per-filter message callbacks ------------

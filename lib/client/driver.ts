@@ -21,11 +21,11 @@ import type { PacketProperties } from '../protocol/types';
 import { defaultSessionConfig, Session, SessionConfig } from '../session/session';
 import type { Transport } from '../transport/types';
 import { Backpressure } from './backpressure';
-import { CallbackMode } from './callbackArgs';
+import { CallbackMode, callbackMode } from './callbackArgs';
 import { Callbacks, CallbackSource } from './callbacks';
 import { logSocketError } from './connectionLog';
 import { Delivery } from './delivery';
-import { SessionEvents } from './events';
+import { dispatchEvents, fireDisconnect } from './events';
 import { foreverRcAfterClose } from './foreverResult';
 import { IncomingFlow } from './flowControl';
 import type { ResolvedOptions } from './options';
@@ -47,8 +47,10 @@ export class ClientDriver {
   inbox: Buffer[] = [];
   /** The rc of the step that ended the connection, for loopRead()/loopMisc() to return. */
   private lastLostRc = MQTT_ERR_SUCCESS;
-  /** The constructor's cleanSession (MQTT 3.x; true with MQTTv5, whose Clean Start is per connect()). */
-  private cleanSession = true;
+  /** Which callback signatures to use (callbackArgs.ts): MQTT 5, VERSION2. */
+  mode: CallbackMode = callbackMode(false, false);
+  /** Callbacks of session events are running (events.ts): paho's "inside a callback". */
+  dispatchDepth = 0;
   /** disconnect() is ending the connection at once; the transport closes itself after flushing. */
   private closingOnItsOwn = false;
   /** loopStop() calls waiting for a disconnect() to finish (disconnectFinished). */
@@ -70,8 +72,6 @@ export class ClientDriver {
   readonly delivery: Delivery;
   /** on_socket_open/close/register_write/unregister_write, and whether the caller's event loop writes. */
   readonly socketHooks: SocketHooks;
-  /** The session's events turned into callbacks. */
-  private readonly events: SessionEvents;
 
   /** `client`: the facade, whose callback slots and events user code is called through. */
   constructor(client: CallbackSource) {
@@ -81,17 +81,15 @@ export class ClientDriver {
     this.pump = new PumpScheduler(this, this);
     this.delivery = new Delivery(this, client, this.callbacks, this.flow, this.backpressure);
     this.socketHooks = new SocketHooks(this.callbacks, this);
-    this.events = new SessionEvents(this);
   }
 
   /** A fresh session and settings from checked constructor options. */
-  configure(o: ResolvedOptions, mode: CallbackMode): void {
-    this.cleanSession = o.cleanSession;
+  configure(o: ResolvedOptions): void {
+    this.mode = o.mode;
     this.clock = o.clock;
     this.callbacks.userdata = o.userdata;
     this.delivery.manualAck = o.manualAck;
-    this.events.reset(mode);
-    this.connector.configure(o, mode);
+    this.connector.configure(o);
     const config = defaultSessionConfig(); // assigned field by field: one shared hidden class
     config.clientId = o.clientId;
     config.cleanSession = o.cleanSession;
@@ -193,7 +191,7 @@ export class ClientDriver {
       this.transport.end();
       // As paho's disconnect() with no loop thread, outside a callback: it writes DISCONNECT
       // itself, so on_disconnect has run when it returns (the socket finishes closing on its own).
-      if (!this.runsInBackground() && !this.events.dispatching()) this.disconnectedNow();
+      if (!this.runsInBackground() && this.dispatchDepth === 0) this.disconnectedNow();
     }
     return MQTT_ERR_SUCCESS;
   }
@@ -246,7 +244,7 @@ export class ClientDriver {
         if (inbox.length > 1 && this.readBacklogged(inbox, i)) break;
       }
       if (this.flow.inboxBytes > 0 && this.inbox.length === 0) this.flow.inboxBytes = 0;
-      this.events.dispatch(); // not this.dispatch(): one frame less on the path of every received message
+      dispatchEvents(this); // not this.dispatch(): one frame less on the path of every received message
       if (this.flow.readPaused) this.backpressure.updateReading();
       // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
       if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
@@ -257,7 +255,7 @@ export class ClientDriver {
 
   /** After a decoded chunk: true (and the rest kept as bytes) when the connection ended or handlers are over the high-water mark. */
   private readBacklogged(inbox: Buffer[], i: number): boolean {
-    this.events.dispatch();
+    dispatchEvents(this);
     if (this.transport === null) return true;
     const f = this.flow;
     if (f.waiting < f.maxMessages || i + 1 >= inbox.length) return false;
@@ -347,7 +345,7 @@ export class ClientDriver {
 
   /** Runs the callbacks for the session's events, after its transitions are complete. */
   dispatch(): void {
-    this.events.dispatch();
+    dispatchEvents(this);
   }
 
   /**
@@ -432,7 +430,7 @@ export class ClientDriver {
     // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
     // connection whose socket opened ends with on_disconnect; on_connect_fail is only for a
     // socket that could not be opened.
-    this.events.disconnected(finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
+    fireDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
     this.socketHooks.closing();
     this.connector.afterConnectionLost(expected);
   }
@@ -460,7 +458,8 @@ export class ClientDriver {
     this.transport = null;
     this.transportClosed = null;
     this.inbox = [];
-    this.backpressure.connectionLost(!this.cleanSession);
+    // The broker keeps the session: MQTT 3.x without clean session (MQTT 5's Clean Start is per connection).
+    this.backpressure.connectionLost(!this.mode.v5 && !this.session.config.cleanSession);
     this.readBatching.readEagerly();
     // After disconnect(), let what was written (the DISCONNECT) go out first (disconnect() has
     // already ended it when it completed the disconnection itself); otherwise close at once.

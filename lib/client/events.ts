@@ -3,17 +3,23 @@
  * its handlers (delivery.ts), PUBACK/PUBCOMP to on_publish, CONNACK to on_connect, SUBACK and
  * UNSUBACK to on_subscribe/on_unsubscribe, the end of a connection to on_disconnect, AUTH to
  * on_auth (auth.ts), with the arguments of the Client's callback mode (callbackArgs.ts).
+ * Functions of the driver's state, not an object of their own: idle memory per connection is a
+ * benchmarked goal.
  */
 import type { PacketProperties } from '../protocol/types';
 import type { SessionEvent } from '../session/session';
 import { answerAuth } from './auth';
-import { CallbackMode, callbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './callbackArgs';
+import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, unsubscribeArgs } from './callbackArgs';
 import type { Callbacks } from './callbacks';
 import type { Delivery } from './delivery';
 import type { ClientLink } from './link';
 
-/** What the events need of the driver, beyond its link: its collaborators too (one reference, not four: idle memory). */
+/** What the events need of the driver, beyond its link: its collaborators and its callback mode. */
 export interface EventsHost extends ClientLink {
+  /** Which callback signatures to use (callbackArgs.ts). */
+  readonly mode: CallbackMode;
+  /** Callbacks of session events are running (dispatchEvents()): paho's "inside a callback". */
+  dispatchDepth: number;
   readonly callbacks: Callbacks;
   readonly delivery: Delivery;
   readonly connector: ConnectionEvents;
@@ -30,72 +36,54 @@ export interface ConnectionEvents {
   retryRefused(kind: 'generatedId' | 'mqtt31'): void;
 }
 
-export class SessionEvents {
-  /** Which callback signatures to use (callbackArgs.ts). */
-  private mode: CallbackMode = callbackMode(false, false);
-  /** Callbacks of session events are running (dispatch()): paho's "inside a callback". */
-  private depth = 0;
-
-  constructor(private readonly driver: EventsHost) {}
-
-  reset(mode: CallbackMode): void {
-    this.mode = mode;
-  }
-
-  /** Runs the callbacks for the session's events, after its transitions are complete. */
-  dispatch(): void {
-    // Lines the callbacks cause are logged at once, between the queued lines of what arrived (paho's order).
-    const session = this.driver.session;
-    const outer = session.logTarget;
-    session.logTarget = this.driver;
-    this.depth++;
-    try {
-      for (;;) {
-        const events = session.takeEvents();
-        if (events.length === 0) return;
-        for (let i = 0; i < events.length; i++) this.handle(events[i]);
-      }
-    } finally {
-      this.depth--;
-      session.logTarget = outer;
+/** Runs the callbacks for the session's events, after its transitions are complete. */
+export function dispatchEvents(d: EventsHost): void {
+  // Lines the callbacks cause are logged at once, between the queued lines of what arrived (paho's order).
+  const session = d.session;
+  const outer = session.logTarget;
+  session.logTarget = d;
+  d.dispatchDepth++;
+  try {
+    for (;;) {
+      const events = session.takeEvents();
+      if (events.length === 0) return;
+      for (let i = 0; i < events.length; i++) handleEvent(d, events[i]);
     }
+  } finally {
+    d.dispatchDepth--;
+    session.logTarget = outer;
   }
+}
 
-  /** Inside a callback of a session event. */
-  dispatching(): boolean {
-    return this.depth > 0;
+function handleEvent(d: EventsHost, ev: SessionEvent): void {
+  const mode = d.mode;
+  switch (ev.kind) {
+    case 'message':
+      if (mode.v5) ev.message._v5 = true;
+      return d.delivery.deliver(ev.message);
+    case 'published':
+      if (!mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
+      return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
+    case 'connack':
+      d.connector.connackReceived(ev.reasonCode);
+      return d.callbacks.fireArgs('on_connect', 'connect', connectArgs(mode, ev.sessionPresent, ev.reasonCode, ev.properties));
+    case 'subscribed': return d.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));
+    case 'unsubscribed': return d.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));
+    case 'log': return d.log(ev.level, ev.text);
+    case 'close':
+      if (ev.retry !== undefined && d.connector.retriesRefusals()) return d.connector.retryRefused(ev.retry);
+      // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
+      d.flush();
+      d.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
+      return;
+    case 'auth': return answerAuth(d, d.callbacks, ev.reasonCode, ev.properties);
+    case 'pubrec': return d.session.sendPubrec(ev.mid);
   }
+}
 
-  private handle(ev: SessionEvent): void {
-    const d = this.driver;
-    switch (ev.kind) {
-      case 'message':
-        if (this.mode.v5) ev.message._v5 = true;
-        return d.delivery.deliver(ev.message);
-      case 'published':
-        if (!this.mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
-        return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
-      case 'connack':
-        d.connector.connackReceived(ev.reasonCode);
-        return d.callbacks.fireArgs('on_connect', 'connect', connectArgs(this.mode, ev.sessionPresent, ev.reasonCode, ev.properties));
-      case 'subscribed': return d.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
-      case 'unsubscribed': return d.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(this.mode, ev.mid, ev.reasonCodes, ev.properties));
-      case 'log': return d.log(ev.level, ev.text);
-      case 'close':
-        if (ev.retry !== undefined && d.connector.retriesRefusals()) return d.connector.retryRefused(ev.retry);
-        // No line of its own, as paho: the rc reaches on_disconnect, what caused it was logged already.
-        d.flush();
-        d.connectionLost(ev.rc, undefined, ev.properties, ev.reasonCode);
-        return;
-      case 'auth': return answerAuth(d, d.callbacks, ev.reasonCode, ev.properties);
-      case 'pubrec': return d.session.sendPubrec(ev.mid);
-    }
-  }
-
-  /** The connection ended: on_disconnect with `rc` (0 after disconnect()), in the mode's signature. */
-  disconnected(rc: number, properties: PacketProperties | undefined, serverReason: number | undefined): void {
-    const d = this.driver;
-    if (!this.mode.v5 && !this.mode.v2) d.callbacks.fire('on_disconnect', 'disconnect', rc, properties);
-    else d.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(this.mode, rc, serverReason, properties));
-  }
+/** The connection ended: on_disconnect with `rc` (0 after disconnect()), in the mode's signature. */
+export function fireDisconnect(d: EventsHost, rc: number, properties: PacketProperties | undefined, serverReason: number | undefined): void {
+  const mode = d.mode;
+  if (!mode.v5 && !mode.v2) d.callbacks.fire('on_disconnect', 'disconnect', rc, properties);
+  else d.callbacks.fireArgs('on_disconnect', 'disconnect', disconnectArgs(mode, rc, serverReason, properties));
 }

@@ -21,6 +21,7 @@ import { TransportSettings } from './transportSettings';
 
 /** What the connector needs of the driver that owns it. */
 export interface ConnectorHost extends TransportEvents {
+  readonly mode: CallbackMode;
   readonly session: Session;
   readonly transport: Transport | null;
   readonly callbacks: Callbacks;
@@ -52,7 +53,6 @@ export class Connector {
   transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
   private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
   private reconnectOnFailure = true;
-  private v5 = false;
   targetHost = '';
   targetPort = 1883;
   private bindAddress = '';
@@ -82,8 +82,7 @@ export class Connector {
 
   constructor(private readonly driver: ConnectorHost) {}
 
-  configure(o: ResolvedOptions, mode: CallbackMode): void {
-    this.v5 = mode.v5;
+  configure(o: ResolvedOptions): void {
     this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
     this.firstConnect = true;
     this.transportKind = o.transport;
@@ -146,7 +145,7 @@ export class Connector {
     this.clearReconnectTimer();
     const d = this.driver;
     d.dropTransport();
-    if (this.v5) d.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
+    if (d.mode.v5) d.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     d.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
     // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
@@ -183,7 +182,7 @@ export class Connector {
    */
   connackReceived(reasonCode: number): void {
     if (reasonCode === 0) this.delay = null;
-    if (!this.v5) return;
+    if (!this.driver.mode.v5) return;
     this.firstConnect = false;
     this.driver.session.config.cleanSession = this.cleanStart === true;
   }

@@ -29,13 +29,16 @@ import { PayloadLike, toPayload } from './payload';
 export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extends number, U> extends EventEmitter<ClientEvents<V, P, U>> {
   /** The session, the transport, the pump and its collaborators. */
   protected readonly driver: ClientDriver;
-  /** Which callback signatures, and which arguments, this Client takes (MQTT 5, VERSION2). */
-  protected mode!: CallbackMode;
 
   constructor() {
     super();
     // The driver calls user code through the callback slots Client declares.
     this.driver = new ClientDriver(this as unknown as CallbackSource);
+  }
+
+  /** Which callback signatures, and which arguments, this Client takes (MQTT 5, VERSION2): the driver's. */
+  protected get mode(): CallbackMode {
+    return this.driver.mode;
   }
 
   // ---- paho's *_set methods, and mqttloop's flow-control settings and counters ------------------
