@@ -4,24 +4,6 @@ import { ValueError } from '../errors';
 import { validateTopicFilter } from '../protocol/topics';
 import type { QoS, Subscription } from '../protocol/types';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
-import { isCallbackAPIVersion } from '../mqtt5/callbackApi';
-import type { ClientOptions } from '../client';
-
-/**
- * The Client constructor's forms: (), ('id'), ({ ... }), and paho 2.x's positional
- * (CallbackAPIVersion.VERSION2, 'id' | { ... }). A version number first is never mistaken
- * for a client id (ids are strings).
- */
-export function parseClientArgs(first: unknown, second: unknown): ClientOptions {
-  if (isCallbackAPIVersion(first)) {
-    const rest = typeof second === 'string' ? { clientId: second } : (second as ClientOptions | undefined) ?? {};
-    return { ...rest, callbackApiVersion: first };
-  }
-  if (typeof first === 'number') throw new ValueError(`callbackApiVersion: must be CallbackAPIVersion.VERSION1 (1) or VERSION2 (2), got ${first}`);
-  if (typeof first === 'string') return { clientId: first };
-  if (first !== undefined && first !== null && typeof first !== 'object') throw new ValueError(`opts: must be an options object or a client id, got ${typeof first}`);
-  return (first as ClientOptions | undefined) ?? {};
-}
 
 export function checkQos(qos: unknown, argName = 'qos'): QoS {
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new ValueError(`${argName}: must be 0, 1 or 2, got ${String(qos)}`);

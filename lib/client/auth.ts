@@ -7,12 +7,13 @@ import { MQTT_LOG_ERR } from '../constants';
 import { PacketTypes } from '../mqtt5/packetTypes';
 import { Properties } from '../mqtt5/properties';
 import type { PacketProperties } from '../protocol/types';
-import type { CallbackOwner, Callbacks } from './callbacks';
+import type { Callbacks } from './callbacks';
 import type { ClientLink } from './link';
 import { checkProperties } from './mqtt5Args';
 
 /** The server's AUTH goes to on_auth; for 0x18 its answer (now or from a promise) goes back to the session. */
-export function answerAuth(link: ClientLink, owner: CallbackOwner, callbacks: Callbacks, reasonCode: number, received?: PacketProperties): void {
+export function answerAuth(link: ClientLink, callbacks: Callbacks, reasonCode: number, received?: PacketProperties): void {
+  const owner = callbacks.owner;
   const properties = Properties._wrap(PacketTypes.AUTH, received);
   if (owner.listenerCount('auth') > 0) callbacks.safeEmit('auth', reasonCode, properties);
   if (reasonCode !== 0x18) {

@@ -1,5 +1,5 @@
 /**
- * Backpressure at the Client's transport: pausing and resuming reads by the incoming
+ * Backpressure at the driver's transport: pausing and resuming reads by the incoming
  * high/low-water marks (with a keepalive probe while paused), and holding publishes back
  * while the transport has more than the write high-water mark unsent. The bookkeeping and
  * its rules are in flowControl.ts; this applies them to the transport and the session.
@@ -21,19 +21,9 @@ export class Backpressure {
 
   constructor(private readonly link: ClientLink, private readonly flow: IncomingFlow) {}
 
-  /** After a decoded chunk: true (and the rest kept as bytes) when over the high-water mark. */
-  readBacklogged(inbox: Buffer[], i: number): boolean {
-    const link = this.link;
-    link.dispatch();
-    if (link.transport === null) return true;
-    if (this.flow.waiting < this.flow.maxMessages || i + 1 >= inbox.length) return false;
-    const rest = inbox.slice(i + 1);
-    let bytes = 0;
-    for (const c of rest) bytes += c.length;
-    link.inbox = rest;
-    this.flow.inboxBytes = bytes;
-    this.updateReading();
-    return true;
+  /** reinitialise(): the default write high-water mark (the connection's state went with it). */
+  reset(): void {
+    this.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
   }
 
   /** Pauses or resumes the transport by the high/low-water marks. */

@@ -18,18 +18,27 @@ export const SLOTS = ['on_connect', 'on_connect_fail', 'on_disconnect', 'on_mess
 export type SlotName = typeof SLOTS[number];
 
 /**
- * What the runner needs of its Client: the slots, the emitter, suppressExceptions, and
- * callbackErrorPending(), told when a callback failed with suppressExceptions false (loopForever
- * ends with it); a method, not a closure, to keep idle Clients small (not public; named by Callbacks' declaration).
+ * The Client as user code sees it: its slots, its events and suppressExceptions (all public).
+ * Callbacks read the slots from it and pass it as the first argument, as paho passes `self`.
  */
-export type CallbackOwner = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean; callbackErrorPending(): void };
+export type CallbackSource = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean };
+
+/** Told when a callback failed with suppressExceptions false: loopForever() ends with the error (reconnect.ts). */
+export interface CallbackFailureSink {
+  callbackErrorPending(): void;
+}
 
 export class Callbacks {
   userdata: unknown = null;
   logger: Logger | null = null;
   private pendingError: unknown = null;
 
-  constructor(private readonly owner: CallbackOwner) {}
+  constructor(readonly owner: CallbackSource, private readonly failures: CallbackFailureSink) {}
+
+  /** reinitialise(): no logger (userdata comes with the new options). */
+  reset(): void {
+    this.logger = null;
+  }
 
   /** Runs a callback slot, then emits its event. */
   fire(slot: SlotName, event: string, ...args: unknown[]): void {
@@ -98,7 +107,7 @@ export class Callbacks {
     // suppress_exceptions False: it only logs it, and the loop goes on retrying.
     if (!this.owner.suppressExceptions && this.pendingError === null && name !== 'on_connect_fail') {
       this.pendingError = e;
-      this.owner.callbackErrorPending();
+      this.failures.callbackErrorPending();
     }
   }
 

@@ -8,7 +8,7 @@
 import type { MQTTMessage } from '../message';
 import { TopicTree } from '../topicTree';
 import type { Backpressure } from './backpressure';
-import type { CallbackOwner, Callbacks, Fn } from './callbacks';
+import type { CallbackSource, Callbacks, Fn } from './callbacks';
 import type { IncomingFlow } from './flowControl';
 import type { ClientLink } from './link';
 
@@ -21,8 +21,14 @@ export class Delivery {
   /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
   epoch = 0;
 
-  constructor(private readonly link: ClientLink, private readonly owner: CallbackOwner, private readonly callbacks: Callbacks,
+  constructor(private readonly link: ClientLink, private readonly owner: CallbackSource, private readonly callbacks: Callbacks,
     private readonly flow: IncomingFlow, private readonly backpressure: Backpressure) {}
+
+  /** reinitialise(): no filters; handlers still running settle without touching the new life. */
+  reset(): void {
+    this.filtered = null;
+    this.epoch++;
+  }
 
   addFilter(sub: string, callback: Fn): void {
     if (this.filtered === null) {

@@ -20,7 +20,7 @@ export class IncomingFlow {
   concurrency = 1;
   /** Messages whose async handlers have not settled yet. */
   active = 0;
-  /** Bytes in the Client's inbox (received, not yet decoded). */
+  /** Bytes in the driver's inbox (received, not yet decoded). */
   inboxBytes = 0;
   /** Reading is paused by backpressure. */
   readPaused = false;
@@ -79,7 +79,11 @@ export class IncomingFlow {
     for (const m of this.queue.clear()) if (m.qos !== 1) this.queue.push(m);
   }
 
-  clear(): void {
+  /** reinitialise(): nothing waits, nothing runs, the default marks and concurrency. */
+  reset(): void {
+    this.maxMessages = DEFAULT_MAX_INCOMING_MESSAGES;
+    this.maxBytes = DEFAULT_MAX_INCOMING_BYTES;
+    this.concurrency = 1;
     this.queue.clear();
     this.active = 0;
     this.readPaused = false;

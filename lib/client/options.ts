@@ -1,11 +1,16 @@
 /**
  * The Client's constructor options, the target handed to a custom transport factory, and the
- * logger shape enableLogger() accepts; the checks of the option names and of `transport` (the
- * other values are checked in lib/client.ts init).
+ * logger shape enableLogger() accepts; parseClientArgs() reads the constructor's forms, and
+ * resolveClientOptions() checks the options (names, then values) and fills in the defaults.
  */
+import { performance } from 'node:perf_hooks';
 import { didYouMean } from '../closestName';
+import { MQTTv31, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
-import type { CallbackAPIVersionValue } from '../mqtt5/callbackApi';
+import { CallbackAPIVersion, CallbackAPIVersionValue, isCallbackAPIVersion } from '../mqtt5/callbackApi';
+import type { ProtocolLevel } from '../protocol/types';
+import { checkInt, generatedClientId } from './args';
+import { CallbackMode, callbackMode } from './callbackArgs';
 import type { OutgoingStore } from '../store/types';
 import type { Transport } from '../transport/types';
 
@@ -92,3 +97,75 @@ export interface Logger {
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }
+
+/**
+ * The Client constructor's forms: (), ('id'), ({ ... }), and paho 2.x's positional
+ * (CallbackAPIVersion.VERSION2, 'id' | { ... }). A version number first is never mistaken
+ * for a client id (ids are strings).
+ */
+export function parseClientArgs(first: unknown, second: unknown): ClientOptions {
+  if (isCallbackAPIVersion(first)) {
+    const rest = typeof second === 'string' ? { clientId: second } : (second as ClientOptions | undefined) ?? {};
+    return { ...rest, callbackApiVersion: first };
+  }
+  if (typeof first === 'number') throw new ValueError(`callbackApiVersion: must be CallbackAPIVersion.VERSION1 (1) or VERSION2 (2), got ${first}`);
+  if (typeof first === 'string') return { clientId: first };
+  if (first !== undefined && first !== null && typeof first !== 'object') throw new ValueError(`opts: must be an options object or a client id, got ${typeof first}`);
+  return (first as ClientOptions | undefined) ?? {};
+}
+
+/** ClientOptions checked, with their defaults filled in. */
+export interface ResolvedOptions {
+  mode: CallbackMode;
+  protocol: ProtocolLevel;
+  transport: 'tcp' | 'websockets' | 'unix';
+  cleanSession: boolean;
+  clientId: string;
+  maxPacketSize: number;
+  manualAck: boolean;
+  autoTopicAlias: boolean;
+  reconnectOnFailure: boolean;
+  userdata: unknown;
+  clock: () => number;
+  store: OutgoingStore | undefined;
+  createTransport: ((target: ConnectTarget) => Transport) | undefined;
+}
+
+/** Checks the constructor's options (a ValueError naming the first bad one) before anything is set. */
+export function resolveClientOptions(o: ClientOptions): ResolvedOptions {
+  checkClientOptionNames(o);
+  const protocol = o.protocol ?? MQTTv311;
+  if (protocol !== MQTTv31 && protocol !== MQTTv311 && protocol !== MQTTv5) {
+    throw new ValueError(`protocol: must be MQTTv31 (3), MQTTv311 (4) or MQTTv5 (5), got ${String(protocol)}`);
+  }
+  const api = o.callbackApiVersion ?? CallbackAPIVersion.VERSION1;
+  if (!isCallbackAPIVersion(api)) {
+    throw new ValueError(`callbackApiVersion: must be CallbackAPIVersion.VERSION1 (1) or VERSION2 (2), got ${String(api)}`);
+  }
+  if (protocol === MQTTv5 && o.cleanSession !== undefined) {
+    throw new ValueError('cleanSession: not used with MQTTv5; give connect() a cleanStart instead');
+  }
+  const transport = checkTransport(o.transport);
+  const cleanSession = o.cleanSession ?? true;
+  let clientId = o.clientId ?? '';
+  if (typeof clientId !== 'string') throw new ValueError(`clientId: must be a string, got ${typeof clientId}`);
+  if (clientId === '') {
+    if (!cleanSession) throw new ValueError('cleanSession: false needs a clientId (without one the broker makes a new session each time)');
+    // As paho: CONNECT carries the empty id and the broker assigns one per connection;
+    // 3.1 forbids an empty id, so there one is generated now.
+    if (protocol === MQTTv31) clientId = generatedClientId();
+  }
+  const maxPacketSize = o.maxPacketSize ?? 0;
+  if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
+  if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
+  if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
+  return {
+    mode: callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2),
+    protocol: protocol as ProtocolLevel, transport, cleanSession, clientId, maxPacketSize,
+    manualAck: o.manualAck === true, autoTopicAlias: o.autoTopicAlias ?? true, reconnectOnFailure: o.reconnectOnFailure !== false,
+    userdata: o.userdata ?? null, clock: o.clock ?? monotonicMs, store: o.store, createTransport: o.createTransport,
+  };
+}
+
+/** The default clock: one function shared by every client, not a closure each. */
+const monotonicMs = (): number => performance.now();

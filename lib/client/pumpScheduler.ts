@@ -1,12 +1,12 @@
 /**
- * When the Client's pump turns run (DESIGN.md "the pump"): a data event schedules one turn
+ * When the driver's pump turns run (DESIGN.md "the pump"): a data event schedules one turn
  * (setImmediate, coalesced), a publish queues one flush at the end of the current task (a
  * microtask, so a burst of publishes is one write), one timer waits for the session's next
- * deadline, and loop() waits here for activity. No polling tick. What a turn does is the Client's.
+ * deadline, and loop() waits here for activity. No polling tick. What a turn does is the driver's.
  */
 import type { ClientLink } from './link';
 
-/** The pump steps the scheduler runs, from the Client (not public; named by PumpScheduler's declaration). */
+/** The pump steps the scheduler runs: the driver's (client/driver.ts). */
 export interface PumpSteps {
   /** loopStart()/loopForever() run the pump. */
   runsInBackground(): boolean;

@@ -44,13 +44,13 @@ export class ReadBatching {
    */
   afterRead(now: number, qos0: number, other: number): boolean {
     if (other > 0 || this.maxDelayMs === 0) {
-      this.reset();
+      this.readEagerly();
       return false;
     }
     if (qos0 === 0) return false;
     if (this.engaged) {
       if (qos0 >= BACKLOG_MESSAGES) return true;
-      this.reset();
+      this.readEagerly();
     }
     const gap = now - this.lastTurnAt;
     this.lastTurnAt = now;
@@ -62,8 +62,14 @@ export class ReadBatching {
     return true;
   }
 
-  /** A new connection, or a packet that is not a QoS 0 PUBLISH: read eagerly again. */
+  /** reinitialise(): the default delay, reading eagerly. */
   reset(): void {
+    this.maxDelayMs = DEFAULT_READ_BATCH_MS;
+    this.readEagerly();
+  }
+
+  /** A new connection, or a packet that is not a QoS 0 PUBLISH: read eagerly again. */
+  readEagerly(): void {
     this.engaged = false;
     this.denseTurns = 0;
   }

@@ -14,11 +14,10 @@
  * write. "Waiting" counts the bytes the client still has to hand to the socket; Node's socket
  * drains its own buffer, so nothing in it needs a loopWrite().
  */
-import type { Callbacks, Fn } from './callbacks';
+import type { Callbacks } from './callbacks';
 
-/** What the hooks need of their Client (not public; named by SocketHooks' declaration). */
-export interface SocketHookOwner {
-  on_socket_register_write: Fn | null;
+/** Whether loopStart()/loopForever() run the pump (then the client writes by itself). */
+export interface PumpMode {
   runsInBackground(): boolean;
 }
 
@@ -28,11 +27,11 @@ export class SocketHooks {
   /** register_write fired and unregister_write not yet since (paho's _registered_write). */
   private registered = false;
 
-  constructor(private readonly owner: SocketHookOwner, private readonly callbacks: Callbacks) {}
+  constructor(private readonly callbacks: Callbacks, private readonly pumpMode: PumpMode) {}
 
   /** The caller's event loop does the writing (see the module comment). */
   writesExternally(): boolean {
-    return this.owner.on_socket_register_write !== null && !this.owner.runsInBackground();
+    return this.callbacks.owner.on_socket_register_write !== null && !this.pumpMode.runsInBackground();
   }
 
   /** A connection's socket is open. */

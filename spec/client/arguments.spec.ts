@@ -4,6 +4,7 @@
  */
 import { Client, MQTTv311, ValueError } from '../../lib';
 import { MOSCA, startClient, useBroker, useClients } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 /** Runs fn, expects a ValueError whose message starts by naming `arg`. */
 function expectValueError(fn: () => unknown, arg: string | RegExp): ValueError {
@@ -111,12 +112,12 @@ describe('bad arguments throw ValueError naming the argument', () => {
       const sent: string[] = [];
       c.on_log = (_c: Client, _u: unknown, _l: number, buf: string) => { if (buf.startsWith('Sending')) sent.push(buf); };
       await startClient(c, broker());
-      const before = c._debugSizes();
+      const before = debugSizes(c);
       sent.length = 0;
       expectValueError(() => c.publish('a/#', 'x', 1), 'topic');
       expectValueError(() => c.publish('a/b', 'x', 3), 'qos');
       expectValueError(() => c.subscribe('a/b', 3), 'qos');
-      expect(c._debugSizes()).toEqual(before);
+      expect(debugSizes(c)).toEqual(before);
       // A valid publish right after gets the next packet id and is the only thing sent.
       const info = c.publish('args/ok', 'x', 1);
       await info.waitForPublish();

@@ -9,6 +9,7 @@ import * as vm from 'node:vm';
 import type { Client } from '../../lib';
 import { MQTTMessage } from '../../lib';
 import { MemoryBroker } from '../support/memoryBroker';
+import { debugSizes } from '../support/clientInternals';
 
 /** A full GC, without --expose-gc on the jest worker's command line. */
 function gcFunction(): () => void {
@@ -67,7 +68,7 @@ test(`1,000,000 messages through a slow async consumer: all arrive in order, the
       await new Promise<void>((resolve) => setImmediate(resolve));
       const waiting = c.incomingMessages;
       if (waiting > maxWaiting) maxWaiting = waiting;
-      const inbox = c._debugSizes().inbox;
+      const inbox = debugSizes(c).inbox;
       if (inbox > maxInbox) maxInbox = inbox;
       if (c.readingPaused && !wasPaused) pauses++;
       wasPaused = c.readingPaused;

@@ -7,6 +7,7 @@
 import { Client, MQTT_LOG_WARNING } from '../../lib';
 import { MemoryBroker } from '../support/memoryBroker';
 import { settle } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 describe('a broker that answers a QoS 2 PUBLISH with PUBACK', () => {
   test('on_publish fires, waitForPublish() resolves, the window slot is freed, a warning is logged', async () => {
@@ -38,7 +39,7 @@ describe('a broker that answers a QoS 2 PUBLISH with PUBACK', () => {
       `Received PUBACK for QoS 2 message ${first.mid} to 'rabbit/t': the broker handled it as QoS 1`,
       `Received PUBACK for QoS 2 message ${second.mid} to 'rabbit/t': the broker handled it as QoS 1`,
     ]);
-    expect(c._debugSizes()).toMatchObject({ outgoing: 0, inflight: 0 });
+    expect(debugSizes(c)).toMatchObject({ outgoing: 0, inflight: 0 });
     c.disconnect();
     await c.loopStop();
   });

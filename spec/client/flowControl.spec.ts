@@ -9,6 +9,7 @@ import * as net from 'net';
 import { Client, MQTT_ERR_SUCCESS, MQTTMessage } from '../../lib';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { deferred, sleep } from '../support/wait';
+import { sessionOf } from '../support/clientInternals';
 import {
   BrokerKind, describeEachBroker, MOSQUITTO, nextEvent, startClient, subscribeAndWait, uid, useBroker, useClients, waitFor,
 } from './support';
@@ -33,7 +34,7 @@ describeEachBroker('flow control', (_kind: BrokerKind) => {
       if (Number(m.payload.toString().trimEnd()) !== next) outOfOrder++;
       next++;
       maxWaiting = Math.max(maxWaiting, sub.incomingMessages);
-      maxHeld = Math.max(maxHeld, (sub as unknown as { session: { heldAcks: { size: number } } }).session.heldAcks.size);
+      maxHeld = Math.max(maxHeld, sessionOf(sub).heldAcks.size);
       await sleep(1); // slow: about 3-4 s for the whole run, several keepalive periods
     };
     await startClient(sub, broker(), [[topic, 1]], 1);

@@ -10,6 +10,7 @@ import {
 import type { TransportHandlers } from '../../lib/transport/types';
 import { MemoryBroker, publishPacket } from '../support/memoryBroker';
 import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 useFakeClock();
 
@@ -180,7 +181,7 @@ describe('incoming high-water marks', () => {
     for (let i = 0; i < 50; i++) broker.send(publishPacket('t', `${i}`.padEnd(100, '.'), 0));
     await settle();
     expect(c.readingPaused).toBe(true);
-    expect(c._debugSizes().inbox).toBeLessThan(15); // about 1,000 bytes of ~105-byte chunks
+    expect(debugSizes(c).inbox).toBeLessThan(15); // about 1,000 bytes of ~105-byte chunks
     while (got.length < 50) {
       await c.loop(0);
       await settle(2);

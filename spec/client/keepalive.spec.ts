@@ -10,6 +10,7 @@ import { describeWithMosquitto } from '../support/mosquitto';
 import {
   BrokerKind, describeEachBroker, MOSQUITTO, startClient, TestBroker, useBroker, useClients, waitFor, within,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const WINDOW_MS = 3000;
 
@@ -163,7 +164,7 @@ describeWithMosquitto('a frozen broker (SIGSTOP)', () => {
       expect(info.rc).toBe(0);
       expect(info.isPublished()).toBe(false);
     }
-    expect(c._debugSizes().outgoing).toBe(2);
+    expect(debugSizes(c).outgoing).toBe(2);
     freeze(false);
     await within(Promise.all([q1.waitForPublish(), q2.waitForPublish()]), 5000, 'both messages to be published after the reconnection');
     expect(connects).toBe(2);
@@ -171,6 +172,6 @@ describeWithMosquitto('a frozen broker (SIGSTOP)', () => {
       `Sending PUBLISH (d1, q1, r0, m${q1.mid}), 'b'frozen/t'', ... (3 bytes)`,
       `Sending PUBLISH (d1, q2, r0, m${q2.mid}), 'b'frozen/t'', ... (3 bytes)`,
     ]);
-    expect(c._debugSizes().outgoing).toBe(0);
+    expect(debugSizes(c).outgoing).toBe(0);
   }, 10000);
 });

@@ -18,6 +18,7 @@ import type { PacketProperties, ProtocolLevel } from '../../lib/protocol/types';
 import type { MemoryPeer } from '../../lib/transport/memory';
 import { ConnectPacket, MemoryBroker } from '../support/memoryBroker';
 import { advance, settle, useFakeClock } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 type Answer = 'accept' | 'close' | 'malformed' | 'refuse' | 'silent' | 'rejectEmptyId' | 'rejectAnyId' | 'mqtt31Only';
 
@@ -220,7 +221,7 @@ describe('disconnect() then loopStop(), as paho\'s disconnect(); loop_stop()', (
     expect(await c.loopStop()).toBe(MQTT_ERR_SUCCESS);
     expect(seen).toEqual(['connect 0 undefined', 'disconnect 0 undefined']);
     expect(new Parser({ protocolVersion: 4 }).feed(b.peer.takeReceived()).map((p) => p.type)).toEqual(['connect', 'disconnect']);
-    expect(c._debugSizes().timers).toBe(0);
+    expect(debugSizes(c).timers).toBe(0);
   });
 
   test('a DISCONNECT that never finishes flushing: after connectTimeout the socket is destroyed, on_disconnect (rc 0) runs and loopStop() resolves', async () => {

@@ -25,6 +25,7 @@ import { Client, MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTMes
 import { describeWithMosquitto } from '../support/mosquitto';
 import { describeEachTransport } from '../support/transports';
 import { MOSQUITTO, SeqCounter, TestBroker, uid, useClients, waitFor, within } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const TOTAL = 1000;
 const MIN_DELAY_S = 1;
@@ -99,7 +100,7 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
       const settle = async (n: number) => {
         await within(Promise.all(infos.map((i) => i.waitForPublish())), 20000, `PUBCOMP for the first ${n} messages`);
         await waitFor(() => counter.distinct >= n, 20000, () => `delivery of the first ${n}: ${counter.describe()}`);
-        await waitFor(() => sub._debugSizes().incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
+        await waitFor(() => debugSizes(sub).incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
         // A QoS 1 round trip on the subscriber's own connection: its PUBACK means mosquitto has
         // processed every packet the subscriber sent before (its PUBRECs and PUBCOMPs).
         await within(sub.publish('outage/sync', 's', 1).waitForPublish(), 5000, 'the sync round trip');
@@ -151,7 +152,7 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
       expect(counter.duplicates()).toEqual([]);
       expect(counter.total).toBe(TOTAL);
       expect(infos.every((i) => i.isPublished())).toBe(true);
-      const sizes = pub._debugSizes();
+      const sizes = debugSizes(pub);
       expect({ outgoing: sizes.outgoing, inflight: sizes.inflight }).toEqual({ outgoing: 0, inflight: 0 });
       expect(subH.connects).toHaveLength(2);
       expect(pubH.connects).toHaveLength(2);
@@ -224,13 +225,13 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
     const plain = clients.make();
     await expect(plain.connect(b.host, b.port, 60)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(plain.socket()).toBeNull();
-    expect(plain._debugSizes().timers).toBe(0);
+    expect(debugSizes(plain).timers).toBe(0);
 
     // loopForever without retryFirstConnection: the first failure rejects it.
     const strict = clients.make();
     strict.connectAsync(b.host, b.port, 60);
     await expect(within(strict.loopForever(), 5000, 'loopForever() to reject')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    expect(strict._debugSizes().timers).toBe(0);
+    expect(debugSizes(strict).timers).toBe(0);
 
     const f = clients.make();
     f.reconnectDelaySet(0.1, 0.2);
@@ -271,17 +272,17 @@ describeWithMosquitto('broker killed (kill -9) and restarted', () => {
     await mosq.kill9();
     await waitFor(() => fh.disconnects.length === 1 && sh.disconnects.length === 1, 5000, 'both lost');
     // Both now wait out the 1 s backoff.
-    expect(f._debugSizes().timers).toBe(1);
-    expect(s._debugSizes().timers).toBe(1);
+    expect(debugSizes(f).timers).toBe(1);
+    expect(debugSizes(s).timers).toBe(1);
 
     const t = performance.now();
     expect(f.disconnect()).toBe(MQTT_ERR_NO_CONN);
     expect(await within(forever, 500, 'loopForever() to resolve after disconnect() during backoff')).toBe(MQTT_ERR_CONN_LOST);
     expect(performance.now() - t).toBeLessThan(500);
-    expect(f._debugSizes().timers).toBe(0);
+    expect(debugSizes(f).timers).toBe(0);
 
     expect(await s.loopStop()).toBe(MQTT_ERR_SUCCESS);
-    expect(s._debugSizes().timers).toBe(0);
+    expect(debugSizes(s).timers).toBe(0);
     expect(fh.fails).toEqual([]);
     expect(sh.fails).toEqual([]);
   }, 10000);
@@ -325,7 +326,7 @@ describeEachTransport('broker killed (kill -9) and restarted', (t) => {
     const settle = async (n: number) => {
       await within(Promise.all(infos.map((i) => i.waitForPublish())), 10000, `PUBCOMP for the first ${n} messages`);
       await waitFor(() => counter.distinct >= n, 10000, () => `delivery of the first ${n}: ${counter.describe()}`);
-      await waitFor(() => sub._debugSizes().incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
+      await waitFor(() => debugSizes(sub).incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
       await within(sub.publish('outage/sync', 's', 1).waitForPublish(), 5000, 'the sync round trip');
     };
 

@@ -17,6 +17,7 @@ import { describeEachTransport, roundTrip } from '../support/transports';
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, useBroker, useClients, waitFor,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 /** Connects a client and subscribes it to `subs` (SUBACK received). */
 type Start = (c: Client, subs?: Array<[string, number]>) => Promise<unknown>;
@@ -235,7 +236,7 @@ describeEachBroker('publish/subscribe', (kind: BrokerKind) => {
     };
     await startClient(pub, broker());
     const infos = Array.from({ length: 40 }, (_, i) => pub.publish('window/t', `m${i}`, 1));
-    expect(pub._debugSizes().inflight).toBeLessThanOrEqual(window);
+    expect(debugSizes(pub).inflight).toBeLessThanOrEqual(window);
     await Promise.all(infos.map((i) => i.waitForPublish()));
     expect(maxSeen).toBe(window);
     await waitFor(() => got.length === 40, 5000, () => `40 messages (got ${got.length})`);

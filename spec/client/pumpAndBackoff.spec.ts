@@ -8,6 +8,7 @@ import {
 import { encode, Parser } from '../../lib/protocol';
 import { MemoryBroker } from '../support/memoryBroker';
 import { advance, promiseJobs, settle, useFakeClock } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 /** The in-memory broker; its clients have the client id 'pump' and the (fake) wall clock. */
 class Broker extends MemoryBroker {
@@ -191,7 +192,7 @@ describe('the pump', () => {
       await settle();
     }
     expect(setTimeoutSpy).not.toHaveBeenCalled();
-    expect(c._debugSizes().timers).toBe(1);
+    expect(debugSizes(c).timers).toBe(1);
     const lastWrite = Date.now();
     await advance(6000); // the timer armed for the CONNECT deadline fires: nothing due, so it arms again
     expect(broker.packets[0].filter((p) => p.type === 'pingreq').length).toBe(0);

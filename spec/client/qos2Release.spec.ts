@@ -8,6 +8,7 @@ import { Client, MQTTMessage } from '../../lib';
 import type { Packet } from '../../lib/protocol';
 import { MemoryBroker, publishPacket } from '../support/memoryBroker';
 import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 useFakeClock();
 
@@ -67,7 +68,7 @@ describe('incoming QoS 2, delivered at PUBREL (paho)', () => {
     await settle();
     expect(got.map((g) => [g.payload, g.dup])).toEqual([['x', true]]);
     expect(wire(broker)).toEqual(['pubrec:7', 'pubrec:7', 'pubcomp:7', 'pubcomp:7']);
-    expect(c._debugSizes().incomingQos2).toBe(0);
+    expect(debugSizes(c).incomingQos2).toBe(0);
     c.disconnect();
   });
 
@@ -81,7 +82,7 @@ describe('incoming QoS 2, delivered at PUBREL (paho)', () => {
     expect(wire(broker)).toEqual(['pubrec:7']);
     await reconnect(broker, c, true);
     expect(got).toEqual([]);
-    expect(c._debugSizes().incomingQos2).toBe(1);
+    expect(debugSizes(c).incomingQos2).toBe(1);
     broker.send(pubrel(7));
     await settle();
     expect(got.map((g) => g.payload)).toEqual(['kept']);
@@ -103,7 +104,7 @@ describe('incoming QoS 2, delivered at PUBREL (paho)', () => {
     broker.send(publishPacket('t', 'gone', 2, 7));
     await settle();
     await reconnect(broker, c, false);
-    expect(c._debugSizes().incomingQos2).toBe(0);
+    expect(debugSizes(c).incomingQos2).toBe(0);
     broker.send(pubrel(7), publishPacket('t', 'new', 2, 7), pubrel(7));
     await settle();
     expect(got.map((g) => g.payload)).toEqual(['new']);
@@ -158,7 +159,7 @@ describe('incoming QoS 2, delivered at PUBREL (paho)', () => {
     await settle();
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
     expect(wire(broker).filter((w) => w.startsWith('pubcomp'))).toEqual(Array.from({ length: 10 }, (_, i) => `pubcomp:${i + 1}`));
-    expect(c._debugSizes().incomingQos2).toBe(0);
+    expect(debugSizes(c).incomingQos2).toBe(0);
     c.disconnect();
   });
 });

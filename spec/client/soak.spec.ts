@@ -10,6 +10,7 @@ import { describeWithMosquitto } from '../support/mosquitto';
 import {
   activeResources, Clients, MOSQUITTO, nextEvent, SeqCounter, socketListeners, startClient, TestBroker, waitFor, within,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const RECONNECTS = 1000;
 const ROUND_TRIPS = 100_000;
@@ -55,7 +56,7 @@ describeWithMosquitto('soak', () => {
     await startClient(pub, b);
 
     const firstSocket = pub.socket() as net.Socket;
-    const baseSizes = { pub: pub._debugSizes(), sub: sub._debugSizes() };
+    const baseSizes = { pub: debugSizes(pub), sub: debugSizes(sub) };
     const baseSocket = socketListeners(firstSocket);
     const baseEmitter = { pub: emitterListeners(pub), sub: emitterListeners(sub) };
 
@@ -102,9 +103,9 @@ describeWithMosquitto('soak', () => {
     expect(counter.total).toBe(ROUND_TRIPS); // QoS 1 without a reconnect in between: no duplicates either
 
     // ---- everything back to where it started
-    await waitFor(() => pub._debugSizes().inflight === 0 && sub._debugSizes().inbox === 0, 2000, 'the last acks');
-    expect(pub._debugSizes()).toEqual(baseSizes.pub);
-    expect(sub._debugSizes()).toEqual(baseSizes.sub);
+    await waitFor(() => debugSizes(pub).inflight === 0 && debugSizes(sub).inbox === 0, 2000, 'the last acks');
+    expect(debugSizes(pub)).toEqual(baseSizes.pub);
+    expect(debugSizes(sub)).toEqual(baseSizes.sub);
     // One handler per event at most beyond what Node itself puts on a connected socket ('end': 1).
     for (const [event, n] of Object.entries(baseSocket)) expect({ event, n: n <= (event === 'end' ? 2 : 1) }).toEqual({ event, n: true });
     expect(socketListeners(pub.socket() as net.Socket)).toEqual(baseSocket);
@@ -113,8 +114,8 @@ describeWithMosquitto('soak', () => {
     expect(emitterListeners(sub)).toEqual(baseEmitter.sub);
 
     await clients.cleanup(); // disconnect + loopStop, and it fails if a client still holds a timer
-    expect(pub._debugSizes().timers).toBe(0);
-    expect(sub._debugSizes().timers).toBe(0);
+    expect(debugSizes(pub).timers).toBe(0);
+    expect(debugSizes(sub).timers).toBe(0);
     // No socket or timer of ours left in the process.
     await waitFor(() => {
       const now = activeResources();

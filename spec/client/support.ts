@@ -13,6 +13,7 @@ import { Client, ClientOptions, MQTTMessage, MQTTv311 } from '../../lib';
 import { startEmbeddedBroker } from '../support/embeddedBroker';
 import { describeWithMosquitto, MosquittoBroker, MosquittoOptions, startMosquitto } from '../support/mosquitto';
 import { nextEvent, waitFor, within } from '../support/wait';
+import { debugSizes } from '../support/clientInternals';
 
 export { nextEvent, waitFor, within };
 
@@ -161,7 +162,7 @@ export class Clients {
       }
     }
     for (const c of clients) {
-      const timers = c._debugSizes().timers;
+      const timers = debugSizes(c).timers;
       if (timers !== 0) errors.push(`a client still holds ${timers} timer(s) after disconnect() + loopStop()`);
     }
     if (errors.length > 0) throw new Error(`client cleanup: ${errors.join('; ')}`);

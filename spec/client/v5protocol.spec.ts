@@ -19,6 +19,7 @@ import { sessionOf } from '../support/v5';
 import {
   collect, MOSQUITTO, nextEvent, SeqCounter, subscribeAndWait, TestBroker, uid, useBroker, useClients, waitFor,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 /** connect()'s MQTT 5 arguments for a client made by v5(). */
 interface V5Connect {
@@ -350,7 +351,7 @@ describeWithMosquitto('MQTT 5 protocol behaviour [mosquitto]', () => {
       expect(props).toMatchObject({ ReceiveMaximum: 2, ServerKeepAlive: 20 });
       const infos = [];
       for (let i = 0; i < 10; i++) infos.push(c.publish('rm/x', String(i), 1));
-      expect(c._debugSizes().inflight).toBe(2); // before any PUBACK could be read
+      expect(debugSizes(c).inflight).toBe(2); // before any PUBACK could be read
       await Promise.all(infos.map((i) => i.waitForPublish()));
       expect((sessionOf(c) as unknown as { keepaliveMs: number }).keepaliveMs).toBe(20_000);
     });

@@ -14,6 +14,7 @@ import { describeEachTransport } from '../support/transports';
 import {
   BrokerKind, collect, describeEachBroker, nextEvent, SeqCounter, startClient, uid, useBroker, useClients, waitFor,
 } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 /**
  * A will is published when the socket is destroyed, and not after disconnect(). `make` gives
@@ -151,8 +152,8 @@ describeEachBroker('persistent session (cleanSession false)', (kind: BrokerKind)
       expect(counter.strays).toEqual([]);
       expect(got.every((m) => m.qos === qos && m.topic === topic)).toBe(true);
       // The last PUBREL may still be on its way: the QoS 2 state must drain to nothing.
-      await waitFor(() => second._debugSizes().incomingQos2 === 0, 2000,
-        () => `incoming QoS 2 state to drain (${JSON.stringify(second._debugSizes())})`);
+      await waitFor(() => debugSizes(second).incomingQos2 === 0, 2000,
+        () => `incoming QoS 2 state to drain (${JSON.stringify(debugSizes(second))})`);
     });
 
     test('the same Client object, reconnect() after disconnect(), receives them too', async () => {

@@ -25,6 +25,7 @@ import { Client, MQTTMessage } from '../../lib';
 import { encode } from '../../lib/protocol';
 import type { Packet, ProtocolLevel, PublishPacket, QoS } from '../../lib/protocol/types';
 import { MemoryListener, MemoryPeer } from '../../lib/transport/memory';
+import { debugSizes } from '../support/clientInternals';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const mqttPacket = require('mqtt-packet') as {
@@ -179,13 +180,13 @@ export async function runClient(level: ProtocolLevel, chunks: Buffer[], maxTurns
   for (const ch of chunks) peer.write(ch);
   const link = (peer as unknown as { link: { toClient: unknown[] } }).link;
   for (;;) {
-    if (++turns > maxTurns) throw new Error(`hang: still busy after ${maxTurns} loop() turns (${JSON.stringify(c._debugSizes())})`);
+    if (++turns > maxTurns) throw new Error(`hang: still busy after ${maxTurns} loop() turns (${JSON.stringify(debugSizes(c))})`);
     const rc = await c.loop(0.005);
     void rc;
     if (disconnectRc !== null) break;
-    if (link.toClient.length === 0 && c._debugSizes().inbox === 0) break;
+    if (link.toClient.length === 0 && debugSizes(c).inbox === 0) break;
   }
-  const sizes = c._debugSizes();
+  const sizes = debugSizes(c);
   const closedRc: number | null = disconnectRc;
   if (closedRc === null) {
     c.disconnect();

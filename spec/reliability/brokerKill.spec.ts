@@ -20,6 +20,7 @@
 import { useClients } from '../client/support';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { brokerSaved, publishPaced, report, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const N = 1000;
 const WINDOW = 20; // the clients' default in-flight window
@@ -53,7 +54,7 @@ describeWithMosquitto('broker SIGKILL + restart with persistence during a stream
           pubProxy.stall();
           subProxy.stall();
           await brokerSaved(broker, helper, kills);
-          const inFlight = pub._debugSizes().outgoing;
+          const inFlight = debugSizes(pub).outgoing;
           await broker.kill9();
           kills++;
           pubProxy.dropAll();
@@ -69,8 +70,8 @@ describeWithMosquitto('broker SIGKILL + restart with persistence during a stream
     });
     await busy;
     await waitFor(() => counter.complete, 20000, () => counter.describe());
-    await waitFor(() => pub._debugSizes().outgoing === 0, 10000, () => `the publisher to finish every flow (${JSON.stringify(pub._debugSizes())})`);
-    await waitFor(() => sub._debugSizes().incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
+    await waitFor(() => debugSizes(pub).outgoing === 0, 10000, () => `the publisher to finish every flow (${JSON.stringify(debugSizes(pub))})`);
+    await waitFor(() => debugSizes(sub).incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
     report('broker SIGKILL (network held) + restart', counter, { kills, pubReconnects: pubH.connects.length - 1, subReconnects: subH.connects.length - 1 });
     expect(kills).toBe(2);
     expect(pubH.connects.slice(1).every((c) => c.sessionPresent)).toBe(true);
@@ -98,8 +99,8 @@ describeWithMosquitto('broker SIGKILL + restart with persistence during a stream
       }
     });
     await busy;
-    await waitFor(() => pub._debugSizes().outgoing === 0, 20000, () => `the publisher to finish every flow (${JSON.stringify(pub._debugSizes())})`);
-    await waitFor(() => sub._debugSizes().incomingQos2 === 0, 10000, 'the subscriber QoS 2 state to drain');
+    await waitFor(() => debugSizes(pub).outgoing === 0, 20000, () => `the publisher to finish every flow (${JSON.stringify(debugSizes(pub))})`);
+    await waitFor(() => debugSizes(sub).incomingQos2 === 0, 10000, 'the subscriber QoS 2 state to drain');
     // Whatever the broker still holds reaches the subscriber: a QoS 2 round trip on a fresh topic after it.
     await waitFor(() => counter.complete, 3000, () => counter.describe()).catch(() => undefined);
     const f = counter.figures();

@@ -30,6 +30,7 @@ import { describeWithMosquitto, MosquittoBroker } from '../support/mosquitto';
 import {
   brokerSaved, History, publishPaced, report, startStreamClient, StreamCounter, topicOf, uid, useProxiedBroker, waitFor,
 } from './support';
+import { debugSizes, sessionOf } from '../support/clientInternals';
 
 const N = 2000;
 const WINDOW = 20;
@@ -66,7 +67,7 @@ function packetLog(c: Client): { sent: number; received: number } {
 
 /** The publisher's unfinished messages at this instant, by stream and state. */
 function unfinished(pub: Client, run: string): { released2: number[]; sent2: number[]; sent1: number[]; total: number } {
-  const msgs = [...(pub['session'].outgoing.messages.values() as Iterable<OutMessage>)];
+  const msgs = [...(sessionOf(pub).outgoing.messages.values() as Iterable<OutMessage>)];
   const seqs = (qos: 1 | 2, state: string) => msgs.filter((m) => m.topic === topicOf(run, qos) && m.state === state).map((m) => Number(m.payload.toString())).sort((a, b) => a - b);
   return { released2: seqs(2, 'released'), sent2: seqs(2, 'sent'), sent1: seqs(1, 'sent'), total: msgs.length };
 }
@@ -138,8 +139,8 @@ describeWithMosquitto('clean-session publisher, broker SIGKILL + restart mid-str
       pubProxy.stall(pubHeld);
       subProxy.stall('toClient');
       await waitFor(() => quiet(broker, pub, pubHeld) && quiet(broker, sub, 'toClient')
-        && (pubHeld === 'toBroker' || pub.client._debugSizes().inflight === WINDOW), 10000,
-      () => `the quiet point (${describeQuiet(broker, pub)}; ${describeQuiet(broker, sub)}; publisher ${JSON.stringify(pub.client._debugSizes())}; subscriber ${JSON.stringify(sub.client._debugSizes())})`);
+        && (pubHeld === 'toBroker' || debugSizes(pub.client).inflight === WINDOW), 10000,
+      () => `the quiet point (${describeQuiet(broker, pub)}; ${describeQuiet(broker, sub)}; publisher ${JSON.stringify(debugSizes(pub.client))}; subscriber ${JSON.stringify(debugSizes(sub.client))})`);
       await brokerSaved(broker, helper, markerBase + kills);
       atKill.push(unfinished(pub.client, counter.run));
       await broker.kill9();
@@ -160,7 +161,7 @@ describeWithMosquitto('clean-session publisher, broker SIGKILL + restart mid-str
     }
     await publishing;
     await waitFor(() => counter.complete, 20000, () => counter.describe());
-    await waitFor(() => pub.client._debugSizes().outgoing === 0, 10000, () => `the publisher to finish every flow (${JSON.stringify(pub.client._debugSizes())})`);
+    await waitFor(() => debugSizes(pub.client).outgoing === 0, 10000, () => `the publisher to finish every flow (${JSON.stringify(debugSizes(pub.client))})`);
     // A QoS 2 message through the broker after the stream: anything still queued for the subscriber has arrived.
     await helper.publish(topicOf(counter.run, 2), 'end', 2).waitForPublish(5);
     await waitFor(() => counter.q2.strays.includes('end'), 5000, 'the end marker');

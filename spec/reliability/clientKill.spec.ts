@@ -13,6 +13,7 @@ import { useClients } from '../client/support';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { PublisherProcess } from './childProcess';
 import { report, startStreamClient, StreamCounter, uid, waitFor } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const N = 1000;
 
@@ -69,7 +70,7 @@ describeWithMosquitto('client SIGKILL + restart with the file store', () => {
     expect(fs.readdirSync(base.dir).sort()).toEqual(['incoming.journal', 'outgoing.journal']); // lock released
 
     await waitFor(() => counter.complete, 10000, () => counter.describe());
-    await waitFor(() => sub._debugSizes().incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
+    await waitFor(() => debugSizes(sub).incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
     report('client SIGKILL + restart (fileStore)', counter, {
       kills: 2, loadedAfterKill1: life2.loaded, loadedAfterKill2: life3.loaded,
     });

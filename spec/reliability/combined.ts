@@ -15,6 +15,7 @@ import { Clients } from '../client/support';
 import { FaultProxy } from '../support/faultProxy';
 import { PublisherProcess } from './childProcess';
 import { ProxiedBroker, report, sleep, startProxiedBroker, startStreamClient, stopProxiedBroker, StreamCounter, uid, waitFor } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 export async function runCombined(n: number, opts: { faultEveryMs: number; timeoutMs: number }): Promise<void> {
   const clients = new Clients();
@@ -77,7 +78,7 @@ export async function runCombined(n: number, opts: { faultEveryMs: number; timeo
     await faults;
     const last = current;
     await last.until(() => last.done, 20000, 'the publisher to empty its store');
-    await waitFor(() => sub._debugSizes().incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
+    await waitFor(() => debugSizes(sub).incomingQos2 === 0, 5000, 'the subscriber QoS 2 state to drain');
     const seconds = (performance.now() - t0) / 1000;
     report(`combined faults, ${n} + ${n}`, counter, {
       seconds: Math.round(seconds * 10) / 10, faults: tally, publisherLives: children.length, loadedAfterKills: loaded,

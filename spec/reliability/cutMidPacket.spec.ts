@@ -10,6 +10,7 @@ import { useClients } from '../client/support';
 import { CutInfo, FaultProxy } from '../support/faultProxy';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { publishPaced, report, sleep, startStreamClient, StreamCounter, uid, useProxiedBroker, waitFor } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const N = 1000;
 
@@ -52,7 +53,7 @@ describeWithMosquitto('links cut mid-packet', () => {
     await waitFor(() => counter.complete, 20000, () => counter.describe());
     streaming = false;
     await faults;
-    await waitFor(() => pub._debugSizes().outgoing === 0, 5000, 'the publisher to finish every flow');
+    await waitFor(() => debugSizes(pub).outgoing === 0, 5000, 'the publisher to finish every flow');
 
     report('cut mid-packet', counter, {
       cuts: cuts.length,

@@ -11,6 +11,7 @@ import { useClients } from '../client/support';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { history, report, StreamCounter, topicOf, uid, waitFor } from './support';
+import { debugSizes } from '../support/clientInternals';
 
 const KEEPALIVE_S = 2;
 const MARGIN_MS = 300; // timer and scheduling slack on a loaded machine
@@ -68,7 +69,7 @@ describeWithMosquitto('half-open link (proxy stall)', () => {
     const reconnectMs = h.connects[1].at - h.disconnects[0].at;
     expect(h.connects[1].sessionPresent).toBe(true);
     await waitFor(() => counter.complete, 10000, () => counter.describe());
-    await waitFor(() => pub._debugSizes().outgoing === 0, 5000, 'the publisher to finish every flow');
+    await waitFor(() => debugSizes(pub).outgoing === 0, 5000, 'the publisher to finish every flow');
     expect(counter.q2.duplicates()).toEqual([]);
     expect(counter.q1.missing()).toEqual([]);
     expect(counter.q2.missing()).toEqual([]);

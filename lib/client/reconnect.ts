@@ -1,0 +1,352 @@
+/**
+ * Connecting and staying connected: the target of connect(), each connection attempt
+ * (reconnect()), paho's immediate retry after a refused empty client id or protocol level, and
+ * the background modes: loopStart() and loopForever() reconnect after a lost connection with
+ * paho's backoff (min_delay, doubled per failed attempt up to max_delay, reset on CONNACK).
+ * loopForever()'s promise and what it resolves with (foreverResult.ts) live here too.
+ */
+import { MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_INVAL, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTTv31 } from '../constants';
+import { ValueError } from '../errors';
+import type { Session } from '../session/session';
+import type { Transport } from '../transport/types';
+import { generatedClientId } from './args';
+import type { CallbackMode } from './callbackArgs';
+import type { Callbacks } from './callbacks';
+import { logRetrying } from './connectionLog';
+import { FOREVER_RC_NO_CONNECTION } from './foreverResult';
+import type { ConnectTarget, ResolvedOptions } from './options';
+import type { PumpScheduler } from './pumpScheduler';
+import { ClientTransportHandlers, TransportEvents } from './transportHandlers';
+import { TransportSettings } from './transportSettings';
+
+/** What the connector needs of the driver that owns it. */
+export interface ConnectorHost extends TransportEvents {
+  readonly mode: CallbackMode;
+  readonly session: Session;
+  readonly transport: Transport | null;
+  readonly callbacks: Callbacks;
+  readonly pump: PumpScheduler;
+  /** Closes the connection without callbacks. */
+  dropTransport(): void;
+  /** A transport opened for a new connection: CONNECT goes out. */
+  attach(transport: Transport): void;
+  /** Runs `fn` once the current transport is released (its close processed, on_disconnect run). */
+  whenReleased(fn: () => void): void;
+  connectionLost(rc: number): void;
+  /** A transport is open, or its close is not processed yet. */
+  hasConnection(): boolean;
+  connectTimeoutSeconds(): number;
+  log(level: number, text: string): void;
+}
+
+/** The error a connection attempt given up because another reconnect() or disconnect() came meanwhile rejects with. */
+const SUPERSEDED = 'connection attempt superseded';
+
+export function isSuperseded(e: unknown): boolean {
+  return (e as Error)?.message === SUPERSEDED;
+}
+
+export class Connector {
+  /** TLS and WebSocket settings, and the built-in transports made from them. */
+  readonly transports = new TransportSettings();
+  /** The constructor's `transport`. */
+  transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
+  private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
+  private reconnectOnFailure = true;
+  targetHost = '';
+  targetPort = 1883;
+  private bindAddress = '';
+  private bindPort = 0;
+  /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
+  private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
+  private firstConnect = true;
+  /** Bumped by each attempt and by disconnect(): an attempt that finds it changed was superseded. */
+  private attempt = 0;
+  /** connect()/connectAsync() asked for a connection, and no disconnect() since. */
+  wantConnect = false;
+  /** disconnect() was called (and no connection attempt since). */
+  userDisconnect = false;
+  /** Who runs the pump: the caller (loop()), loopStart() or loopForever(). */
+  background: 'none' | 'start' | 'forever' = 'none';
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  // paho's backoff: the delay of the next attempt; null until a first failure.
+  private minDelay = 1;
+  private maxDelay = 120;
+  private delay: number | null = null;
+  private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
+  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
+  foreverRc = FOREVER_RC_NO_CONNECTION;
+  /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
+  idRetry: Promise<void> | null = null;
+
+  constructor(private readonly driver: ConnectorHost) {}
+
+  configure(o: ResolvedOptions): void {
+    this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
+    this.firstConnect = true;
+    this.transportKind = o.transport;
+    this.transportFactory = o.createTransport;
+    this.reconnectOnFailure = o.reconnectOnFailure;
+  }
+
+  /** Back to the constructed state (reinitialise(), after teardown()). */
+  reset(): void {
+    this.transports.reset();
+    this.targetHost = '';
+    this.wantConnect = false;
+    this.userDisconnect = false;
+    this.reconnectDelaySet(1, 120);
+  }
+
+  /** Backoff for automatic reconnects, in seconds (checked by the facade). */
+  reconnectDelaySet(minDelay: number, maxDelay: number): void {
+    this.minDelay = minDelay;
+    this.maxDelay = maxDelay;
+    this.delay = null;
+  }
+
+  /** Seconds to wait before the next attempt. */
+  private nextDelay(): number {
+    this.delay = this.delay === null ? this.minDelay : Math.min(this.delay * 2, this.maxDelay);
+    return this.delay;
+  }
+
+  get reconnectTimerArmed(): boolean {
+    return this.reconnectTimer !== null;
+  }
+
+  /** proxySet(): a Unix socket cannot be proxied. */
+  setProxy(args: Parameters<TransportSettings['setProxy']>[0]): void {
+    this.transports.setProxy(args, this.transportKind);
+  }
+
+  /** connect()/connectAsync()'s arguments, checked by the facade; kept for reconnects. */
+  setTarget(host: string, port: number, bindAddress: string, bindPort: number, cleanStart: boolean | number): void {
+    this.cleanStart = cleanStart;
+    this.targetHost = host;
+    this.targetPort = port;
+    this.bindAddress = bindAddress;
+    this.bindPort = bindPort;
+  }
+
+  /** connectAsync(): the connection is made by loopStart()/loopForever(). */
+  connectAsync(): void {
+    this.wantConnect = true;
+    if (this.background !== 'none') this.startReconnect(0);
+  }
+
+  /** Opens a new connection to the last host given (closing the current one, without callbacks). */
+  async reconnect(): Promise<number> {
+    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
+    const attempt = ++this.attempt;
+    this.userDisconnect = false;
+    this.wantConnect = true;
+    this.clearReconnectTimer();
+    const d = this.driver;
+    d.dropTransport();
+    if (d.mode.v5) d.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
+    d.callbacks.fire('on_pre_connect', 'pre_connect');
+    const transport = this.createTransport();
+    // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
+    await transport.open(new ClientTransportHandlers(d, transport));
+    if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
+      transport.destroy();
+      throw new Error(SUPERSEDED);
+    }
+    d.attach(transport);
+    return MQTT_ERR_SUCCESS;
+  }
+
+  private createTransport(): Transport {
+    const target: ConnectTarget = {
+      host: this.targetHost, port: this.targetPort, bindAddress: this.bindAddress, bindPort: this.bindPort,
+      transport: this.transportKind, connectTimeoutMs: this.driver.connectTimeoutSeconds() * 1000,
+    };
+    if (this.transportFactory) return this.transportFactory(target);
+    return this.transports.build(target, this.driver.session.config.protocol, (level, text) => this.driver.log(level, text));
+  }
+
+  /** disconnect() was called: no more attempts, and the one under way is superseded. */
+  disconnectRequested(): void {
+    this.userDisconnect = true;
+    this.wantConnect = false;
+    this.clearReconnectTimer();
+    this.attempt++;
+  }
+
+  /**
+   * A CONNACK came. Accepted: the backoff starts over. MQTT 5, accepted or not (paho counts
+   * either as the first connect): with MQTT_CLEAN_START_FIRST_ONLY later connections resume the
+   * session, so from now on the session keeps its state across a lost connection, as it will ask for it back.
+   */
+  connackReceived(reasonCode: number): void {
+    if (reasonCode === 0) this.delay = null;
+    if (!this.driver.mode.v5) return;
+    this.firstConnect = false;
+    this.driver.session.config.cleanSession = this.cleanStart === true;
+  }
+
+  /** The connection was lost (after on_disconnect): end loopForever(), or reconnect in the background modes. */
+  afterConnectionLost(expected: boolean): void {
+    if (expected || !this.wantConnect) {
+      this.settleForever();
+    } else if (this.background !== 'none') {
+      if (!this.reconnectOnFailure) this.settleForever();
+      else this.startReconnect(this.nextDelay());
+    }
+  }
+
+  /** Whether a CONNACK refusal paho retries at once is retried (retryRefused). */
+  retriesRefusals(): boolean {
+    return this.reconnectOnFailure;
+  }
+
+  /**
+   * MQTT 3.1.1, CONNACK 2 to our empty client id or 1 (protocol version): as paho, reconnect
+   * at once with a generated id, or with MQTT 3.1 (kept from then on), and no callback for the
+   * refused attempt. loop() waits for this attempt.
+   */
+  retryRefused(kind: 'generatedId' | 'mqtt31'): void {
+    const d = this.driver;
+    if (kind === 'generatedId') {
+      d.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 2), attempting to use non-empty CID');
+      d.session.config.clientId = generatedClientId();
+    } else {
+      d.log(MQTT_LOG_DEBUG, 'Received CONNACK (0, 1), attempting downgrade to MQTT v3.1.');
+      d.session.config.protocol = MQTTv31;
+    }
+    d.dropTransport();
+    const retry = this.reconnect().then(() => {
+      if (this.background !== 'none') d.pump.schedulePump();
+    }, (e) => {
+      // In the background modes it counts as a failed attempt, retried as loop_forever retries one.
+      if (isSuperseded(e) || this.userDisconnect || this.background === 'none') return;
+      this.attemptFailed();
+    }).finally(() => {
+      if (this.idRetry === retry) this.idRetry = null;
+    });
+    this.idRetry = retry;
+  }
+
+  /** A background attempt whose socket could not be opened: on_connect_fail, then the next attempt after the backoff. */
+  private attemptFailed(): void {
+    this.foreverRc = FOREVER_RC_NO_CONNECTION;
+    this.driver.callbacks.fire('on_connect_fail', 'connect_fail');
+    logRetrying(this.driver);
+    this.startReconnect(this.nextDelay());
+  }
+
+  private startReconnect(delaySeconds: number): void {
+    this.clearReconnectTimer();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.background === 'none' || this.userDisconnect) return;
+      this.reconnect().then(() => this.driver.pump.schedulePump(), (e) => {
+        if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
+        this.attemptFailed();
+      });
+    }, delaySeconds * 1000);
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  // ---- the background modes ---------------------------------------------------------------------
+
+  loopStart(): number {
+    if (this.background !== 'none') return MQTT_ERR_INVAL;
+    this.background = 'start';
+    this.resumeBackground();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  async loopStop(): Promise<number> {
+    if (this.background !== 'start') return MQTT_ERR_INVAL;
+    if (this.userDisconnect && this.driver.transport !== null) await this.disconnectFinished();
+    if (this.background !== 'start') return MQTT_ERR_SUCCESS; // loopStop() or loopForever() meanwhile
+    this.background = 'none';
+    this.driver.pump.clearTimer();
+    this.clearReconnectTimer();
+    return MQTT_ERR_SUCCESS;
+  }
+
+  /**
+   * Resolves once the connection disconnect() is closing is gone (its close processed,
+   * on_disconnect run); a connection that does not close within connectTimeout is dropped.
+   */
+  private disconnectFinished(): Promise<void> {
+    const d = this.driver;
+    return new Promise<void>((resolve) => {
+      const transport = d.transport;
+      const timer = setTimeout(() => {
+        if (d.transport !== transport) return;
+        // The DISCONNECT never finished flushing (a peer that stopped reading): end() would
+        // wait for ever, so drop the socket before giving up on it.
+        transport?.destroy();
+        d.connectionLost(MQTT_ERR_SUCCESS);
+      }, d.connectTimeoutSeconds() * 1000);
+      d.whenReleased(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** loopForever() (the timeout checked by the facade). */
+  loopForever(retryFirstConnection: boolean): Promise<number> {
+    if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
+    if (this.userDisconnect && this.driver.transport === null) return Promise.resolve(FOREVER_RC_NO_CONNECTION);
+    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
+    return new Promise<number>((resolve, reject) => {
+      this.forever = { resolve, reject };
+      this.foreverRc = FOREVER_RC_NO_CONNECTION;
+      this.background = 'forever';
+      if (this.driver.transport === null && !retryFirstConnection) {
+        this.reconnect().then(() => this.resumeBackground(), (e) => {
+          if (!isSuperseded(e)) this.driver.callbacks.fire('on_connect_fail', 'connect_fail');
+          this.endForever(e);
+        });
+        return;
+      }
+      this.resumeBackground();
+    });
+  }
+
+  private resumeBackground(): void {
+    if (this.driver.hasConnection()) this.driver.pump.schedulePump();
+    else if (this.wantConnect && !this.userDisconnect && this.reconnectTimer === null) this.startReconnect(0);
+  }
+
+  /** A callback failed with suppressExceptions false: loopForever() ends with its error (Callbacks' failure sink). */
+  callbackErrorPending(): void {
+    if (this.forever) this.endForever(this.driver.callbacks.takePendingError());
+  }
+
+  settleForever(): void {
+    if (this.background === 'forever') this.endForever(null);
+  }
+
+  private endForever(error: unknown): void {
+    const f = this.forever;
+    this.forever = null;
+    this.background = 'none';
+    this.driver.pump.clearTimer();
+    this.clearReconnectTimer();
+    if (f === null) return;
+    if (error !== null) f.reject(error);
+    else f.resolve(this.foreverRc);
+  }
+
+  /** Closes everything without callbacks (reinitialise). */
+  teardown(): void {
+    this.attempt++;
+    this.driver.dropTransport();
+    this.driver.pump.clearTimer();
+    this.clearReconnectTimer();
+    if (this.forever) this.endForever(null);
+    this.background = 'none';
+  }
+}
