@@ -27,7 +27,8 @@ import { validateTopicFilter, validateTopicName } from './protocol/topics';
 import type { PacketProperties } from './protocol/types';
 import { resolveSrvTargets } from './transport/srv';
 import type { ClientOptions, ConnectTarget, Logger } from './client/options';
-import { checkClientOptionNames, parseClientArgs, resolveClientOptions } from './client/options';
+import { checkClientOptionNames, checkTransport, parseClientArgs, resolveClientOptions } from './client/options';
+import { checkSettable } from './client/pahoProperties';
 import type { CallbackOnMessage, ProtocolVersionValue, SlotHandlers, TypedClientOptions } from './client/callbackSignatures';
 
 export type { ClientOptions, ConnectTarget, Logger };
@@ -284,9 +285,13 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.driver.config.keepalive;
   }
 
-  /** The transport given to the constructor: 'tcp', 'websockets' or 'unix' (paho 2.x's read-only `transport`). */
+  /** 'tcp', 'websockets' or 'unix', as paho 2.x's `transport`: settable only while the connection is closed. */
   get transport(): 'tcp' | 'websockets' | 'unix' {
     return this.driver.connector.transportKind;
+  }
+  set transport(value: 'tcp' | 'websockets' | 'unix') {
+    checkSettable(this.driver.connectionClosed(), 'transport');
+    this.driver.connector.transportKind = checkTransport(value);
   }
 
   /** The MQTT protocol version: MQTTv31, MQTTv311 or MQTTv5. */

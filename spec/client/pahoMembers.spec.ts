@@ -185,6 +185,23 @@ describe('properties (paho 2.x)', () => {
     expect(c.username).toBe('x');
   });
 
+  it('transport: the constructor\'s value, settable while closed (paho 2.x), not while connected; a bad value is a ValueError', async () => {
+    expect(new Client('t').transport).toBe('tcp');
+    expect(new Client({ clientId: 't', transport: 'WebSockets' as 'websockets' }).transport).toBe('websockets');
+    const broker = new MemoryBroker();
+    const c = broker.client();
+    c.transport = 'unix';
+    expect(c.transport).toBe('unix');
+    expect(() => { c.transport = 'udp' as 'tcp'; }).toThrow(new ValueError("transport: must be 'tcp', 'websockets' or 'unix', got udp"));
+    c.transport = 'tcp';
+    await started(c);
+    expect(() => { c.transport = 'websockets'; }).toThrow(/^transport: cannot be changed while connecting or connected/);
+    expect(c.transport).toBe('tcp');
+    await disconnected(c);
+    c.transport = 'websockets';
+    expect(c.transport).toBe('websockets');
+  });
+
   it('logger: enableLogger()/disableLogger() show in it; setting it routes the log lines; null turns it off', async () => {
     const c = new Client('p');
     c.enableLogger(console);
