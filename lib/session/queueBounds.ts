@@ -8,7 +8,7 @@ import { MQTTMessageInfo } from '../message';
 import type { PacketProperties } from '../protocol/types';
 import type { OutgoingFlows, OutMessage } from './outgoing';
 import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue, WaitingQos0 } from './queueLimits';
-import type { SessionConfig, SessionEvent } from './session';
+import type { SessionConfig, SessionEvent } from './types';
 
 /** What the bounds need of their Session (not public). */
 export interface BoundsHost {
