@@ -36,7 +36,30 @@ import { CallerAliases } from './callerAliases';
 import { TopicAliases, withoutAlias } from './topicAliases';
 import type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
 
+type PacketType = Packet['type'];
+
 export type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
+
+/**
+ * Which packets from the server each state accepts, as h11's _state.py: dispatch (handle())
+ * consults this before anything else, and a packet outside its state's row is a protocol
+ * violation worded by refusal(). 'idle' accepts nothing: receive() drops its input undecoded,
+ * as it drops whatever follows a close. 'disconnecting' after our own DISCONNECT still takes
+ * what the broker sent before reading it, and CONNACK there is one CONNACK too many.
+ */
+const AFTER_CONNACK: readonly PacketType[] = ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'pingresp', 'auth', 'disconnect'];
+export const ACCEPTS: Readonly<Record<SessionState, ReadonlySet<PacketType>>> = {
+  idle: new Set(),
+  connecting: new Set(['connack', 'auth']),
+  connected: new Set(AFTER_CONNACK),
+  disconnecting: new Set(AFTER_CONNACK),
+};
+
+/** Why a packet its state does not accept is a protocol violation (the log line and close reason). */
+function refusal(state: SessionState, type: PacketType): string {
+  if (state === 'connecting') return `${type.toUpperCase()} received before CONNACK`;
+  return type === 'connack' ? 'CONNACK received twice' : `unexpected ${type.toUpperCase()} from the server`;
+}
 
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_CONNACK_TIMEOUT = 30;
@@ -343,8 +366,8 @@ export class Session {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p, this.config.protocol));
     if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
     else this.receivedOther++;
-    if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
-      this.protocolViolation(`${p.type.toUpperCase()} received before CONNACK`, 0x82, now);
+    if (!ACCEPTS[this.state].has(p.type)) {
+      this.protocolViolation(refusal(this.state, p.type), 0x82, now);
       return;
     }
     switch (p.type) {
@@ -359,22 +382,17 @@ export class Session {
       case 'pingresp': this.pingSentAt = 0; return;
       case 'auth': return this.onAuth(p, now);
       case 'disconnect':
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
+        this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
           reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
           reasonCode: p.reasonCode, properties: p.properties,
         });
-        this.state = 'disconnecting';
         return;
-      default:
-        this.protocolViolation(`unexpected ${p.type.toUpperCase()} from the server`, 0x82, now);
+      default: // not in any state's row of ACCEPTS
+        this.protocolViolation(refusal(this.state, p.type), 0x82, now);
     }
   }
 
   private onConnack(p: ConnackPacket, now: number): void {
-    if (this.state !== 'connecting') {
-      this.protocolViolation('CONNACK received twice', 0x82, now);
-      return;
-    }
     this.connackReceived = true;
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
     const method = p.properties?.AuthenticationMethod;
@@ -387,16 +405,14 @@ export class Session {
       // for it; the driver retries with MQTT 3.1 or a generated id (or reports MQTT_ERR_PROTOCOL).
       const retry = p.reasonCode === 1 ? 'mqtt31' : 'generatedId';
       const reason = retry === 'mqtt31' ? 'the broker does not accept MQTT 3.1.1' : 'the broker rejected the empty client id';
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason, retry });
-      this.state = 'disconnecting';
+      this.closeConnection({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason, retry });
       return;
     }
     this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
       // As paho: a 3.x refusal (1-5) is MQTT_ERR_CONN_REFUSED, an MQTT 5 reason code (0x80 and up) MQTT_ERR_PROTOCOL.
       const rc = p.reasonCode > 0 && p.reasonCode < 6 ? MQTT_ERR_CONN_REFUSED : MQTT_ERR_PROTOCOL;
-      this.requestClose({ kind: 'close', rc, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
-      this.state = 'disconnecting';
+      this.closeConnection({ kind: 'close', rc, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       return;
     }
     if (p.sessionPresent && this.config.cleanSession) {
@@ -445,8 +461,7 @@ export class Session {
     if (properties === null) {
       this.log(MQTT_LOG_ERR, 'Enhanced authentication: no answer for the server\'s AUTH; closing');
       this.send({ type: 'disconnect', reasonCode: 0x87 }, now);
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
-      this.state = 'disconnecting';
+      this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
       return MQTT_ERR_SUCCESS;
     }
     this.send(this.auth.packet(AUTH_CONTINUE, properties), now);
@@ -715,8 +730,7 @@ export class Session {
     if (this.state === 'connecting') {
       if (now >= this.connectStartedAt + this.connackTimeoutMs()) {
         // paho notices a missing CONNACK by its keepalive check: rc MQTT_ERR_KEEPALIVE.
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
-        this.state = 'disconnecting';
+        this.closeConnection({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
       }
       return;
     }
@@ -725,8 +739,7 @@ export class Session {
       const ka = this.keepaliveMs;
       if (this.pingSentAt > 0) {
         if (now >= Math.max(this.pingSentAt, this.lastReceived) + ka / 2) {
-          this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
-          this.state = 'disconnecting';
+          this.closeConnection({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
           return;
         }
       } else if (now >= this.lastSent + ka) {
@@ -918,15 +931,20 @@ export class Session {
     if (this.config.protocol === 5) {
       this.send({ type: 'disconnect', reasonCode: DISCONNECT_REASONS.has(reasonCode) ? reasonCode : 0x81 }, now);
     }
-    this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
-    this.state = 'disconnecting';
+    this.closeConnection({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
   }
 
-  /** Asks the driver to close the connection (once); further input is ignored. */
-  private requestClose(ev: CloseEvent): void {
-    if (this.closeRequested) return;
-    this.closeRequested = true;
-    this.events.push(ev);
+  /**
+   * The one close transition: the driver is asked, once, to close the connection (after
+   * writing what is queued), and no further input counts. Every end the session decides on
+   * (refusal, protocol violation, keepalive, the server's DISCONNECT) goes through here.
+   */
+  closeConnection(ev: CloseEvent): void {
+    if (!this.closeRequested) {
+      this.closeRequested = true;
+      this.events.push(ev);
+    }
+    this.state = 'disconnecting';
   }
 
   /**
