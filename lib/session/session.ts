@@ -22,7 +22,7 @@ import type {
 } from '../protocol/types';
 import { memoryStore } from '../store/memory';
 import type { OutgoingStore, StoredIncoming } from '../store/types';
-import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
+import { AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
 import { AwaitingRelease, HeldAcks } from './incoming';
 import { describeReceived, describeSent, reasonDetails, unrecognisedCommand } from './log';
@@ -34,7 +34,7 @@ import { PacketIds } from './packetIds';
 import { publishPacketSize } from './packetSize';
 import { CallerAliases } from './callerAliases';
 import { TopicAliases, withoutAlias } from './topicAliases';
-import type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
+import type { CloseEvent, SessionConfig, SessionEvent, SessionHost, SessionState } from './types';
 
 type PacketType = Packet['type'];
 
@@ -71,7 +71,7 @@ export function defaultSessionConfig(): SessionConfig {
   };
 }
 
-export class Session {
+export class Session implements SessionHost {
   readonly config: SessionConfig;
   state: SessionState = 'idle';
   /** Build log lines (set by the driver when someone listens). */
@@ -136,7 +136,7 @@ export class Session {
   /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
   sessionExpiryInterval = 0;
   /** MQTT 5 enhanced authentication state of this connection. */
-  private readonly auth = new AuthExchange();
+  private readonly auth = new AuthExchange(this);
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -380,7 +380,7 @@ export class Session {
       case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return this.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
-      case 'auth': return this.onAuth(p, now);
+      case 'auth': return this.auth.received(p, now);
       case 'disconnect':
         this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
           reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
@@ -395,9 +395,9 @@ export class Session {
   private onConnack(p: ConnackPacket, now: number): void {
     this.connackReceived = true;
     const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
-    const method = p.properties?.AuthenticationMethod;
-    if (!refused && this.auth.method !== undefined && method !== undefined && method !== this.auth.method) {
-      this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
+    const authProblem = refused ? null : this.auth.connackProblem(p.properties);
+    if (authProblem !== null) {
+      this.protocolViolation(authProblem, 0x82, now);
       return;
     }
     if (this.config.protocol === 4 && (p.reasonCode === 1 || (p.reasonCode === 2 && this.config.clientId === ''))) {
@@ -422,7 +422,7 @@ export class Session {
     }
     const props = p.properties;
     this.state = 'connected';
-    this.auth.awaitingAnswer = false;
+    this.auth.connected();
     if (props !== undefined) {
       this.server.fromConnack(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
@@ -436,56 +436,14 @@ export class Session {
     this.sendQueued(now);
   }
 
-  /** A server AUTH (MQTT 5 enhanced authentication, §4.12); 0x18 waits for continueAuth(). */
-  private onAuth(p: AuthPacket, now: number): void {
-    const problem = this.auth.problem(p, this.state === 'connected');
-    if (problem !== null) {
-      this.protocolViolation(problem, 0x82, now);
-      return;
-    }
-    const reasonCode = p.reasonCode ?? 0;
-    if (reasonCode === AUTH_CONTINUE) this.auth.awaitingAnswer = true;
-    else this.auth.reauthenticating = false; // 0x00: re-authentication succeeded
-    this.events.push({ kind: 'auth', reasonCode, properties: p.properties });
-  }
-
-  /**
-   * Answers the server's AUTH 0x18 with the next step (AUTH 0x18 carrying our method and
-   * `properties`, typically AuthenticationData). `properties` null: we cannot go on, so the
-   * connection ends (DISCONNECT 0x87 Not authorized). Returns MQTT_ERR_NO_CONN when no
-   * exchange waits for an answer (the connection it belonged to is gone).
-   */
+  /** MQTT 5 enhanced authentication (auth.ts): answers the server's AUTH 0x18; null gives up. */
   continueAuth(properties: PacketProperties | null | undefined, now: number): number {
-    if (!this.auth.awaitingAnswer || (this.state !== 'connecting' && this.state !== 'connected')) return MQTT_ERR_NO_CONN;
-    this.auth.awaitingAnswer = false;
-    if (properties === null) {
-      this.log(MQTT_LOG_ERR, 'Enhanced authentication: no answer for the server\'s AUTH; closing');
-      this.send({ type: 'disconnect', reasonCode: 0x87 }, now);
-      this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
-      return MQTT_ERR_SUCCESS;
-    }
-    this.send(this.auth.packet(AUTH_CONTINUE, properties), now);
-    return MQTT_ERR_SUCCESS;
+    return this.auth.continueAuth(properties, now);
   }
 
-  /**
-   * Starts a re-authentication (AUTH 0x19, §4.12.1) with the connection's method and
-   * `properties` (AuthenticationData). MQTT_ERR_NO_CONN when not connected; ValueError when
-   * the connection did not use enhanced authentication or a re-authentication is under way.
-   */
+  /** MQTT 5 re-authentication (AUTH 0x19, auth.ts). */
   reauthenticate(properties: PacketProperties | undefined, now: number): number {
-    if (this.config.protocol !== 5) throw new ValueError('reauthenticate: enhanced authentication needs MQTT 5');
-    if (this.state !== 'connected') return MQTT_ERR_NO_CONN;
-    if (this.auth.method === undefined) {
-      throw new ValueError('reauthenticate: this connection did not use enhanced authentication (no AuthenticationMethod in CONNECT)');
-    }
-    if (this.auth.reauthenticating) throw new ValueError('reauthenticate: a re-authentication is already in progress');
-    if (properties?.AuthenticationMethod !== undefined && properties.AuthenticationMethod !== this.auth.method) {
-      throw new ValueError(`properties: AuthenticationMethod must stay '${this.auth.method}' [MQTT-4.12.1-1]`);
-    }
-    this.auth.reauthenticating = true;
-    this.send(this.auth.packet(AUTH_REAUTHENTICATE, properties), now);
-    return MQTT_ERR_SUCCESS;
+    return this.auth.reauthenticate(properties, now);
   }
 
   private onPublish(p: PublishPacket, now: number): void {
@@ -874,7 +832,7 @@ export class Session {
     return this.server.window(this.config.maxInflight);
   }
 
-  private send(p: Packet, now: number): void {
+  send(p: Packet, now: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
     const buf = encode(p, this.config.protocol);
     this.out.push(buf);
@@ -925,7 +883,7 @@ export class Session {
   }
 
   /** `unknownType`: the packet type number no packet has; paho logs its own line for that one. */
-  private protocolViolation(reason: string, reasonCode: number, now: number, unknownType?: number): void {
+  protocolViolation(reason: string, reasonCode: number, now: number, unknownType?: number): void {
     this.log(MQTT_LOG_ERR, unknownType !== undefined ? unrecognisedCommand(unknownType) : `Protocol error from the broker: ${reason}`);
     // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
     if (this.config.protocol === 5) {

@@ -3,7 +3,7 @@
  * Types only, so every module of lib/session/ (and the driver) can import them without a cycle.
  */
 import type { MQTTMessage } from '../message';
-import type { PacketProperties, ProtocolLevel, WillMessage } from '../protocol/types';
+import type { Packet, PacketProperties, ProtocolLevel, WillMessage } from '../protocol/types';
 import type { OutgoingStore } from '../store/types';
 import type { OutgoingLimits } from './queueLimits';
 
@@ -76,3 +76,23 @@ export interface CloseEvent {
  * disconnecting: we sent DISCONNECT, or asked the driver to close; the transport is going.
  */
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
+
+/**
+ * What the flow modules (auth.ts, incomingFlow.ts, outgoingFlow.ts) need of their Session: the
+ * Session itself is passed, not closures over it (idle memory per connection is a measured limit).
+ */
+export interface SessionHost {
+  readonly config: SessionConfig;
+  readonly state: SessionState;
+  /** Build log lines only when true (someone listens). */
+  readonly logging: boolean;
+  /** Encodes `p` onto the output (takeOutgoing()), logging it. */
+  send(p: Packet, now: number): void;
+  /** Queues an event for the driver (takeEvents()). */
+  pushEvent(ev: SessionEvent): void;
+  log(level: number, text: string): void;
+  /** Bad input from the server: log, DISCONNECT with `reasonCode` on MQTT 5, close. */
+  protocolViolation(reason: string, reasonCode: number, now: number): void;
+  /** The one close transition (session.ts). */
+  closeConnection(ev: CloseEvent): void;
+}
