@@ -18,13 +18,13 @@ import { encode, encodePublishTo } from '../protocol/encode';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type {
-  AuthPacket, ConnackPacket, Packet, PacketProperties, PublishPacket, QoS, Subscription,
+  ConnackPacket, Packet, PacketProperties, PublishPacket, QoS, Subscription,
 } from '../protocol/types';
 import { memoryStore } from '../store/memory';
-import type { OutgoingStore, StoredIncoming } from '../store/types';
 import { AuthExchange } from './auth';
 import { propertiesAtSend } from './expiry';
-import { AwaitingRelease, HeldAcks } from './incoming';
+import type { HeldAcks } from './incoming';
+import { IncomingFlow } from './incomingFlow';
 import { describeReceived, describeSent, reasonDetails, unrecognisedCommand } from './log';
 import { OutgoingFlows, OutMessage } from './outgoing';
 import { PendingRequests } from './pendingRequests';
@@ -83,8 +83,6 @@ export class Session implements SessionHost {
    * PUBREC always goes out on receipt, as paho sends it.
    */
   holdAcks = false;
-  /** Incoming acknowledgements the application holds (holdAcks). */
-  readonly heldAcks = new HeldAcks();
   /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
   writeBlocked = false;
   /** Packets received, counted for the driver's read batching (which zeroes them): QoS 0 PUBLISHes, and all others. */
@@ -95,19 +93,14 @@ export class Session implements SessionHost {
   private parser: Parser | null = null;
   private readonly ids = new PacketIds();
   readonly outgoing = new OutgoingFlows();
-  /** Incoming QoS 2 messages PUBREC'd, delivered when the broker's PUBREL comes (as paho). */
-  private readonly qos2In = new AwaitingRelease();
-  get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
-    return this.qos2In.pending;
-  }
+  /** PUBLISH from the server through delivery and acknowledgement (incomingFlow.ts). */
+  private readonly incomingFlow = new IncomingFlow(this);
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
   private readonly requests = new PendingRequests();
 
   private out: Buffer[] = [];
   private outBytes = 0;
   private events: SessionEvent[] = [];
-  /** 'message' events in `events`: their acks come after the driver ran them. */
-  private messagesQueued = 0;
   /**
    * QoS 0 messages handed to the writer since the last takeOutgoing(): published once written.
    * Null when none: made by the first one after a write, as the [] takeOutgoing() used to leave (idle memory).
@@ -117,7 +110,8 @@ export class Session implements SessionHost {
   private readonly bounds: QueueBounds;
 
   private lastSent = 0;
-  private lastReceived = 0;
+  /** `now` of the last bytes received (keepalive; deferred acks count as sent then). */
+  lastReceived = 0;
   private pingSentAt = 0;
   private connectStartedAt = 0;
   private closeRequested = false;
@@ -127,8 +121,6 @@ export class Session implements SessionHost {
   private readonly server = new ServerLimits();
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
-  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
-  private incomingAliases: Map<number, string> | null = null; // created on the first alias the server sets
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private outgoingAliases: TopicAliases | null = null;
   /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection. */
@@ -146,8 +138,18 @@ export class Session implements SessionHost {
     // MQTT 5 decides that per connection (Clean Start, set at each connect), so load them there
     // too; a clean start or Session Present 0 clears them (startClean, sessionLostByBroker).
     if ((!config.cleanSession || config.protocol === 5) && config.store.incoming !== undefined) {
-      for (const m of config.store.incoming.load()) this.qos2In.received(restoredIncoming(m));
+      this.incomingFlow.restore(config.store.incoming.load());
     }
+  }
+
+  /** Incoming QoS 2 messages PUBREC'd and awaiting their PUBREL, by mid. */
+  get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
+    return this.incomingFlow.awaitingRelease.pending;
+  }
+
+  /** Incoming acknowledgements the application holds (holdAcks). */
+  get heldAcks(): HeldAcks {
+    return this.incomingFlow.heldAcks;
   }
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
@@ -189,7 +191,7 @@ export class Session implements SessionHost {
     this.pingSentAt = 0;
     this.server.reset();
     this.keepaliveMs = c.keepalive * 1000;
-    this.incomingAliases = null;
+    this.incomingFlow.connectionStarted();
     this.outgoingAliases = null;
     let props = c.protocol === 5 ? c.connectProperties : undefined;
     if (c.protocol === 5 && (c.maxPacketSize ?? 0) > 0 && props?.MaximumPacketSize === undefined) {
@@ -225,10 +227,7 @@ export class Session implements SessionHost {
     this.qos0Written = null;
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
     for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
-    // QoS 1 acks still held are never sent on a new connection (the broker resends those
-    // messages); QoS 2 messages awaiting PUBREL and held PUBCOMPs stay for a resumed session,
-    // whose broker resends the PUBRELs (paho keeps its _in_messages too). startClean() drops them.
-    this.heldAcks.connectionLost();
+    this.incomingFlow.connectionLost(); // held QoS 1 acks go; QoS 2 state stays for a resumed session
     this.outgoing.connectionLost();
     this.callerAliases.reset();
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
@@ -371,10 +370,10 @@ export class Session implements SessionHost {
       return;
     }
     switch (p.type) {
-      case 'publish': return this.onPublish(p, now);
+      case 'publish': return this.incomingFlow.received(p, now);
       case 'puback': return this.onPuback(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'pubrec': return this.onPubrec(p.packetId, p.reasonCode ?? 0, p.properties, now);
-      case 'pubrel': return this.onPubrel(p.packetId, now);
+      case 'pubrel': return this.incomingFlow.released(p.packetId, now);
       case 'pubcomp': return this.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'connack': return this.onConnack(p, now);
       case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
@@ -446,121 +445,31 @@ export class Session implements SessionHost {
     return this.auth.reauthenticate(properties, now);
   }
 
-  private onPublish(p: PublishPacket, now: number): void {
-    const alias = p.properties?.TopicAlias;
-    if (alias !== undefined && !this.resolveAlias(p, alias, now)) return;
-    const qos = p.qos;
-    const mid = p.packetId ?? 0;
-    if (qos === 2) {
-      // Exactly once, paho's way: PUBREC now, delivery at PUBREL. A resend before PUBREL
-      // (DUP or not, [MQTT-4.3.3-10]) replaces the kept message and is answered again.
-      const m = this.message(p, mid, now);
-      this.qos2In.received(m);
-      this.journalIncoming(m, p.properties);
-      if (this.holdAcks && this.messagesQueued > 0) this.events.push({ kind: 'pubrec', mid });
-      else this.send({ type: 'pubrec', packetId: mid }, now);
-      return;
-    }
-    this.deliver(p, mid, now);
-    if (qos === 1 && !this.holdAcks) this.send({ type: 'puback', packetId: mid }, now);
-  }
+  // ---- acknowledgements of delivered messages (incomingFlow.ts) ------------------------------
 
-  /**
-   * holdAcks: the message's handler returned at once; its PUBACK/PUBCOMP goes out now. Only
-   * for a message of the current connection, delivered in the same turn it was received.
-   */
+  /** holdAcks: the handler of `m` returned at once; its PUBACK/PUBCOMP goes out now. */
   ackNow(m: MQTTMessage): void {
-    if (m.qos === 2) this.incomingDone(m.mid);
-    this.send({ type: m.qos === 2 ? 'pubcomp' : 'puback', packetId: m.mid }, this.lastReceived);
+    this.incomingFlow.ackNow(m);
   }
 
-  /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
+  /** holdAcks: the acknowledgement of `m` waits until ackMessage()/ack(). */
   holdAck(m: MQTTMessage): void {
-    this.heldAcks.hold(m);
+    this.incomingFlow.holdAck(m);
   }
 
-  /**
-   * Sends the held PUBACK/PUBCOMP of a delivered message (holdAcks). False when it is not held
-   * (already acknowledged, QoS 0, QoS 1 received on an earlier connection, or a QoS 2 message
-   * whose session the broker dropped).
-   */
+  /** Sends the held PUBACK/PUBCOMP of `m`; false when it is not held. */
   ackMessage(m: MQTTMessage, now: number): boolean {
-    if (!this.heldAcks.releaseMessage(m)) return false;
-    this.sendHeldAck(m.mid, m.qos, now);
-    return true;
+    return this.incomingFlow.ackMessage(m, now);
   }
 
-  /** paho 2.x's ack(mid, qos): sends the held PUBACK (QoS 1) or PUBCOMP (QoS 2) of `mid`; false when none is held. */
+  /** paho 2.x's ack(mid, qos); false when no acknowledgement is held for them. */
   ack(mid: number, qos: number, now: number): boolean {
-    if (!this.heldAcks.release(mid, qos)) return false;
-    this.sendHeldAck(mid, qos, now);
-    return true;
+    return this.incomingFlow.ack(mid, qos, now);
   }
 
-  /** Offline, a PUBCOMP is owed: the broker's resent PUBREL gets it (a QoS 1 PUBLISH comes again instead). */
-  private sendHeldAck(mid: number, qos: number, now: number): void {
-    if (qos === 2) this.incomingDone(mid);
-    if (this.state !== 'connected') {
-      if (qos === 2) this.qos2In.owe(mid);
-      return;
-    }
-    this.send({ type: qos === 2 ? 'pubcomp' : 'puback', packetId: mid }, now);
-  }
-
-  /**
-   * MQTT 5 Topic Alias (§3.3.2.3.4): a topic sets the alias, an empty topic uses it. An alias
-   * above the Topic Alias Maximum we announced (0 unless connect properties set one) is an error.
-   */
-  private resolveAlias(p: PublishPacket, alias: number, now: number): boolean {
-    const max = this.config.connectProperties?.TopicAliasMaximum ?? 0;
-    if (alias > max) {
-      this.protocolViolation(`Topic Alias ${alias} is above our Topic Alias Maximum ${max}`, 0x94, now);
-      return false;
-    }
-    if (p.topic !== '') {
-      (this.incomingAliases ??= new Map<number, string>()).set(alias, p.topic);
-      return true;
-    }
-    const topic = this.incomingAliases?.get(alias);
-    if (topic === undefined) {
-      this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
-      return false;
-    }
-    p.topic = topic;
-    return true;
-  }
-
-  private deliver(p: PublishPacket, mid: number, now: number): void {
-    this.events.push({ kind: 'message', message: this.message(p, mid, now) });
-    this.messagesQueued++;
-  }
-
-  /** The driver's turn for a deferred PUBREC ('pubrec' event), after the acks of the messages before it. */
+  /** The driver's turn for a deferred PUBREC ('pubrec' event). */
   sendPubrec(mid: number): void {
-    if (this.state === 'connected') this.send({ type: 'pubrec', packetId: mid }, this.lastReceived);
-  }
-
-  private message(p: PublishPacket, mid: number, now: number): MQTTMessage {
-    return new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties);
-  }
-
-  /** PUBREL: the kept QoS 2 message is delivered, then PUBCOMP (with holdAcks, after its handler). */
-  private onPubrel(mid: number, now: number): void {
-    const m = this.qos2In.release(mid);
-    if (m !== undefined) {
-      this.events.push({ kind: 'message', message: m });
-      this.messagesQueued++;
-      if (!this.holdAcks) {
-        this.incomingDone(mid);
-        this.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
-      }
-      return;
-    }
-    if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
-    const owed = this.qos2In.takeOwed(mid);
-    // Unknown id (its PUBCOMP was lost, or never delivered here: paho answers too, so the broker
-    // does not hang): complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
-    this.send({ type: 'pubcomp', packetId: mid, reasonCode: owed || this.config.protocol !== 5 ? 0 : 0x92 }, now);
+    this.incomingFlow.sendPubrec(mid);
   }
 
   private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
@@ -759,7 +668,7 @@ export class Session implements SessionHost {
   }
 
   takeEvents(): SessionEvent[] {
-    this.messagesQueued = 0;
+    this.incomingFlow.messagesQueued = 0;
     if (this.events.length === 0) return NO_EVENTS;
     const e = this.events;
     this.events = [];
@@ -910,7 +819,7 @@ export class Session implements SessionHost {
    * error), the flow in memory stays right and the connection goes on; the failure is
    * reported, and the store's copy may lag (at worst a resend after a restart).
    */
-  private journal(update: () => void): void {
+  journal(update: () => void): void {
     try {
       update();
     } catch (e) {
@@ -942,38 +851,7 @@ export class Session implements SessionHost {
    * go out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
    */
   private sessionLostByBroker(): void {
-    this.forgetIncomingQos2();
-  }
-
-  /** The broker will PUBREL none of the QoS 2 messages we kept, nor wait for their PUBCOMPs. */
-  private forgetIncomingQos2(): void {
-    this.qos2In.clear();
-    this.heldAcks.clear();
-    const incoming = this.config.store.incoming;
-    if (incoming !== undefined) this.journal(() => incoming.clear());
-  }
-
-  /**
-   * A durable store journals a QoS 2 message until the application is done with it: written
-   * here, before its PUBREC (the client syncs the store before each socket write), so a process
-   * killed before the PUBREL finds it again at the restart.
-   */
-  private journalIncoming(m: MQTTMessage, properties: PacketProperties | undefined): void {
-    const incoming = this.config.store.incoming;
-    if (incoming === undefined) return;
-    const stored: StoredIncoming = { mid: m.mid, topic: m.topic, payload: m.payload, retain: m.retain, dup: m.dup };
-    if (properties !== undefined) stored.properties = properties;
-    this.journal(() => incoming.put(stored));
-  }
-
-  /**
-   * The application is done with QoS 2 message `mid` (its PUBCOMP goes out now, or is owed):
-   * its journal record goes. A kill before this line delivers it again after the restart (at
-   * least once at a crash, never lost).
-   */
-  private incomingDone(mid: number): void {
-    const incoming = this.config.store.incoming;
-    if (incoming !== undefined) this.journal(() => incoming.delete(mid));
+    this.incomingFlow.forget();
   }
 
   /**
@@ -984,7 +862,7 @@ export class Session implements SessionHost {
    * Incoming QoS 2 messages awaiting PUBREL are dropped, and held PUBCOMPs: the broker forgot them.
    */
   private startClean(): void {
-    this.forgetIncomingQos2();
+    this.incomingFlow.forget();
     for (const m of this.outgoing.messages.values()) {
       if (m.state !== 'released') continue;
       m.state = 'sent';
@@ -1013,14 +891,6 @@ export class Session implements SessionHost {
     if (this.logTarget !== null) this.logTarget.log(level, text);
     else this.events.push({ kind: 'log', level, text });
   }
-}
-
-/**
- * A journaled QoS 2 message of an earlier process. Its receipt time was on that process's
- * clock, which means nothing here: timestamp 0.
- */
-function restoredIncoming(s: StoredIncoming): MQTTMessage {
-  return new MQTTMessage(s.topic, s.payload, 2, s.retain, s.mid, s.dup, 0, s.properties);
 }
 
 /** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */

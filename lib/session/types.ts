@@ -95,4 +95,10 @@ export interface SessionHost {
   protocolViolation(reason: string, reasonCode: number, now: number): void;
   /** The one close transition (session.ts). */
   closeConnection(ev: CloseEvent): void;
+  /** A store update inside a protocol flow: a failure is reported, never thrown (session.ts). */
+  journal(update: () => void): void;
+  /** The driver sends PUBACK/PUBCOMP after each handler (driver-owned; see Session.holdAcks). */
+  readonly holdAcks: boolean;
+  /** `now` of the last bytes received: what a deferred acknowledgement counts as sent at. */
+  readonly lastReceived: number;
 }
