@@ -19,8 +19,6 @@ export class IncomingFlow {
   readonly heldAcks = new HeldAcks();
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
   private aliases: Map<number, string> | null = null; // created on the first alias the server sets
-  /** 'message' events queued since the driver last took the events: their acks come after it ran them. */
-  messagesQueued = 0;
 
   /** The Session itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: SessionHost) {}
@@ -57,7 +55,7 @@ export class IncomingFlow {
       const m = this.message(p, mid, now);
       this.awaitingRelease.received(m);
       this.journalIncoming(m, p.properties);
-      if (s.holdAcks && this.messagesQueued > 0) s.pushEvent({ kind: 'pubrec', mid });
+      if (s.holdAcks && s.messagesQueued > 0) s.pushEvent({ kind: 'pubrec', mid });
       else s.send({ type: 'pubrec', packetId: mid }, now);
       return;
     }
@@ -131,8 +129,7 @@ export class IncomingFlow {
   }
 
   private deliver(p: PublishPacket, mid: number, now: number): void {
-    this.session.pushEvent({ kind: 'message', message: this.message(p, mid, now) });
-    this.messagesQueued++;
+    this.session.pushMessage(this.message(p, mid, now));
   }
 
   /** The driver's turn for a deferred PUBREC ('pubrec' event), after the acks of the messages before it. */
@@ -149,8 +146,7 @@ export class IncomingFlow {
     const s = this.session;
     const m = this.awaitingRelease.release(mid);
     if (m !== undefined) {
-      s.pushEvent({ kind: 'message', message: m });
-      this.messagesQueued++;
+      s.pushMessage(m);
       if (!s.holdAcks) {
         this.incomingDone(mid);
         s.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);

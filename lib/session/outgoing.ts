@@ -1,7 +1,7 @@
 /**
  * Outgoing QoS 1/2 state: every unfinished message in publish order, the in-flight window,
  * and the queue behind it. This is where outgoing QoS 2 state lives (state 'released' =
- * PUBREL sent, waiting for PUBCOMP).
+ * PUBREL sent, waiting for PUBCOMP); outgoingFlow.ts moves messages through it.
  */
 import type { MQTTMessageInfo } from '../message';
 import type { StoredMessage } from '../store/types';
@@ -20,7 +20,7 @@ export interface OutMessage extends StoredMessage {
   queuedAt: number;
 }
 
-export class OutgoingFlows {
+export class OutgoingMessages {
   /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order); created on first use. */
   private byMid: Map<number, OutMessage> | null = null;
   /**

@@ -6,14 +6,14 @@
 import { MQTT_ERR_QUEUE_SIZE, MQTT_LOG_WARNING } from '../constants';
 import { MQTTMessageInfo } from '../message';
 import type { PacketProperties } from '../protocol/types';
-import type { OutgoingFlows, OutMessage } from './outgoing';
+import type { OutgoingMessages, OutMessage } from './outgoing';
 import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue, WaitingQos0 } from './queueLimits';
 import type { SessionConfig, SessionEvent } from './types';
 
-/** What the bounds need of their Session (not public). */
+/** What the bounds need of their owner, the outgoing flow (outgoingFlow.ts). */
 export interface BoundsHost {
   readonly config: SessionConfig;
-  readonly outgoing: OutgoingFlows;
+  readonly outgoing: OutgoingMessages;
   /** Queues a session event (the bounds' log lines). */
   pushEvent(ev: SessionEvent): void;
   /** Ends a QoS 1/2 message: its id released, the store updated, its info failed with `rc`. */
@@ -27,7 +27,7 @@ export class QueueBounds {
   droppedMessages = 0;
   rejectedMessages = 0;
 
-  /** The Session itself, not closures over it: idle memory per connection is a benchmarked goal. */
+  /** The outgoing flow itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: BoundsHost) {}
 
   /** The QoS 0 messages waiting: how many, and their bytes. */

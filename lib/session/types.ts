@@ -3,8 +3,9 @@
  * Types only, so every module of lib/session/ (and the driver) can import them without a cycle.
  */
 import type { MQTTMessage } from '../message';
-import type { Packet, PacketProperties, ProtocolLevel, WillMessage } from '../protocol/types';
+import type { Packet, PacketProperties, ProtocolLevel, PublishPacket, WillMessage } from '../protocol/types';
 import type { OutgoingStore } from '../store/types';
+import type { PacketIds } from './packetIds';
 import type { OutgoingLimits } from './queueLimits';
 
 export interface SessionConfig {
@@ -78,8 +79,9 @@ export interface CloseEvent {
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
 
 /**
- * What the flow modules (auth.ts, incomingFlow.ts, outgoingFlow.ts) need of their Session: the
- * Session itself is passed, not closures over it (idle memory per connection is a measured limit).
+ * What the flow modules (auth.ts, incomingFlow.ts, outgoingFlow.ts, pendingRequests.ts) need of
+ * their Session (core.ts implements it, plus lastReceived from session.ts). The Session itself
+ * is passed, not closures over it: idle memory per connection is a measured limit.
  */
 export interface SessionHost {
   readonly config: SessionConfig;
@@ -90,6 +92,10 @@ export interface SessionHost {
   send(p: Packet, now: number): void;
   /** Queues an event for the driver (takeEvents()). */
   pushEvent(ev: SessionEvent): void;
+  /** Queues a message for delivery, counted in messagesQueued. */
+  pushMessage(message: MQTTMessage): void;
+  /** Messages queued for delivery since the driver last took the events. */
+  readonly messagesQueued: number;
   log(level: number, text: string): void;
   /** Bad input from the server: log, DISCONNECT with `reasonCode` on MQTT 5, close. */
   protocolViolation(reason: string, reasonCode: number, now: number): void;
@@ -101,4 +107,10 @@ export interface SessionHost {
   readonly holdAcks: boolean;
   /** `now` of the last bytes received: what a deferred acknowledgement counts as sent at. */
   readonly lastReceived: number;
+  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
+  readonly ids: PacketIds;
+  /** The driver's writer is over its high-water mark: QoS 0 waits, QoS 1/2 stay queued (driver-owned). */
+  readonly writeBlocked: boolean;
+  /** Encodes a PUBLISH the outgoing flow checked (and logged) onto the output. */
+  sendPublish(p: PublishPacket): void;
 }
