@@ -12,20 +12,24 @@ import type { StoredIncoming } from '../store/types';
 import { AwaitingRelease, HeldAcks } from './incoming';
 import type { SessionHost } from './types';
 
-export class IncomingFlow {
-  /** Incoming QoS 2 messages PUBREC'd, delivered when the broker's PUBREL comes (as paho). */
-  readonly awaitingRelease = new AwaitingRelease();
+/**
+ * The flow is the table of QoS 2 messages awaiting PUBREL (incoming.ts, Session.incomingQos2)
+ * plus the steps around it: a subclass rather than a member, so a session holds one object for both.
+ */
+export class IncomingFlow extends AwaitingRelease {
   /** Incoming acknowledgements the application holds (holdAcks). */
   readonly heldAcks = new HeldAcks();
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
   private aliases: Map<number, string> | null = null; // created on the first alias the server sets
 
   /** The Session itself, not closures over it: idle memory per connection is a measured limit. */
-  constructor(private readonly session: SessionHost) {}
+  constructor(private readonly session: SessionHost) {
+    super();
+  }
 
   /** QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes. */
   restore(stored: Iterable<StoredIncoming>): void {
-    for (const m of stored) this.awaitingRelease.received(restoredIncoming(m));
+    for (const m of stored) this.received(restoredIncoming(m));
   }
 
   /** A new connection: the server's aliases belong to the last one. */
@@ -43,7 +47,7 @@ export class IncomingFlow {
   }
 
   /** A PUBLISH from the server. */
-  received(p: PublishPacket, now: number): void {
+  onPublish(p: PublishPacket, now: number): void {
     const s = this.session;
     const alias = p.properties?.TopicAlias;
     if (alias !== undefined && !this.resolveAlias(p, alias, now)) return;
@@ -53,7 +57,7 @@ export class IncomingFlow {
       // Exactly once, paho's way: PUBREC now, delivery at PUBREL. A resend before PUBREL
       // (DUP or not, [MQTT-4.3.3-10]) replaces the kept message and is answered again.
       const m = this.message(p, mid, now);
-      this.awaitingRelease.received(m);
+      this.received(m);
       this.journalIncoming(m, p.properties);
       if (s.holdAcks && s.messagesQueued > 0) s.pushEvent({ kind: 'pubrec', mid });
       else s.send({ type: 'pubrec', packetId: mid }, now);
@@ -99,7 +103,7 @@ export class IncomingFlow {
   private sendHeldAck(mid: number, qos: number, now: number): void {
     if (qos === 2) this.incomingDone(mid);
     if (this.session.state !== 'connected') {
-      if (qos === 2) this.awaitingRelease.owe(mid);
+      if (qos === 2) this.owe(mid);
       return;
     }
     this.session.send({ type: qos === 2 ? 'pubcomp' : 'puback', packetId: mid }, now);
@@ -142,9 +146,9 @@ export class IncomingFlow {
   }
 
   /** PUBREL: the kept QoS 2 message is delivered, then PUBCOMP (with holdAcks, after its handler). */
-  released(mid: number, now: number): void {
+  onPubrel(mid: number, now: number): void {
     const s = this.session;
-    const m = this.awaitingRelease.release(mid);
+    const m = this.release(mid);
     if (m !== undefined) {
       s.pushMessage(m);
       if (!s.holdAcks) {
@@ -154,7 +158,7 @@ export class IncomingFlow {
       return;
     }
     if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
-    const owed = this.awaitingRelease.takeOwed(mid);
+    const owed = this.takeOwed(mid);
     // Unknown id (its PUBCOMP was lost, or never delivered here: paho answers too, so the broker
     // does not hang): complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
     s.send({ type: 'pubcomp', packetId: mid, reasonCode: owed || s.config.protocol !== 5 ? 0 : 0x92 }, now);
@@ -162,7 +166,7 @@ export class IncomingFlow {
 
   /** The broker will PUBREL none of the QoS 2 messages we kept, nor wait for their PUBCOMPs. */
   forget(): void {
-    this.awaitingRelease.clear();
+    this.clear();
     this.heldAcks.clear();
     const incoming = this.session.config.store.incoming;
     if (incoming !== undefined) this.session.journal(() => incoming.clear());

@@ -25,9 +25,11 @@ import { ServerLimits } from './serverLimits';
 import { TopicAliases, withoutAlias } from './topicAliases';
 import type { SessionConfig, SessionEvent, SessionHost } from './types';
 
-export class OutgoingFlow implements BoundsHost {
-  /** Every unfinished QoS 1/2 message, the window and the queue (Session.outgoing). */
-  readonly outgoing = new OutgoingMessages();
+/**
+ * The flow is the message table of outgoing.ts (Session.outgoing) plus the steps that move
+ * messages through it: a subclass rather than a member, so a session holds one object for both.
+ */
+export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
   readonly bounds: QueueBounds;
   /** The broker's limits (MQTT 5 CONNACK properties). */
@@ -44,6 +46,7 @@ export class OutgoingFlow implements BoundsHost {
 
   /** The Session itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: SessionHost) {
+    super();
     this.bounds = new QueueBounds(this);
   }
 
@@ -66,7 +69,7 @@ export class OutgoingFlow implements BoundsHost {
         bytes: s.payload.length + s.topic.length, queuedAt: NaN, // another process's clock: no expiry countdown
       };
       this.session.ids.claim(s.mid);
-      this.outgoing.add(msg);
+      this.add(msg);
     }
   }
 
@@ -95,7 +98,7 @@ export class OutgoingFlow implements BoundsHost {
     this.qos0Written = null;
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
     for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
-    this.outgoing.connectionLost();
+    this.requeueAll();
     this.callerAliases.reset();
   }
 
@@ -107,7 +110,7 @@ export class OutgoingFlow implements BoundsHost {
    */
   startClean(): void {
     const store = this.session.config.store;
-    for (const m of this.outgoing.messages.values()) {
+    for (const m of this.messages.values()) {
       if (m.state !== 'released') continue;
       m.state = 'sent';
       this.session.journal(() => store.setState(m.mid, 'sent', true));
@@ -116,7 +119,7 @@ export class OutgoingFlow implements BoundsHost {
 
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
-    for (const m of this.outgoing.drain()) this.failMessage(m, rc);
+    for (const m of this.drain()) this.failMessage(m, rc);
     const store = this.session.config.store;
     this.session.journal(() => store.clear());
   }
@@ -169,7 +172,7 @@ export class OutgoingFlow implements BoundsHost {
       s.ids.release(mid);
       throw e;
     }
-    this.outgoing.add(msg);
+    this.add(msg);
     if (s.state === 'connected') this.sendQueued(now);
     return msg.info;
   }
@@ -205,7 +208,7 @@ export class OutgoingFlow implements BoundsHost {
   // ---- the broker's acknowledgements ----------------------------------------------------------
 
   onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    const m = this.outgoing.get(mid);
+    const m = this.get(mid);
     if (m === undefined) {
       if (this.session.logging) this.session.log(MQTT_LOG_WARNING, `Received PUBACK for unknown message id ${mid}`);
       return;
@@ -216,7 +219,7 @@ export class OutgoingFlow implements BoundsHost {
 
   onPubrec(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const s = this.session;
-    const m = this.outgoing.get(mid);
+    const m = this.get(mid);
     if (m === undefined) {
       // Unknown id: release it anyway so the broker can finish its side.
       s.send({ type: 'pubrel', packetId: mid, reasonCode: s.config.protocol === 5 ? 0x92 : 0 }, now);
@@ -237,7 +240,7 @@ export class OutgoingFlow implements BoundsHost {
   }
 
   onPubcomp(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    const m = this.outgoing.get(mid);
+    const m = this.get(mid);
     if (m === undefined) {
       if (this.session.logging) this.session.log(MQTT_LOG_WARNING, `Received PUBCOMP for unknown message id ${mid}`);
       return;
@@ -259,7 +262,7 @@ export class OutgoingFlow implements BoundsHost {
   /** The message's flow ended: free its state, settle its info, refill the window. */
   private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const s = this.session;
-    this.outgoing.finish(m.mid);
+    this.finish(m.mid);
     s.ids.release(m.mid);
     const store = s.config.store;
     s.journal(() => store.delete(m.mid));
@@ -286,7 +289,7 @@ export class OutgoingFlow implements BoundsHost {
   sendQueued(now: number): void {
     if (this.session.writeBlocked) return; // they wait in the queue until the writer drains
     const window = this.server.window(this.session.config.maxInflight);
-    for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
+    for (let m = this.next(window); m !== undefined; m = this.next(window)) {
       this.transmit(m, now);
     }
   }
@@ -296,7 +299,7 @@ export class OutgoingFlow implements BoundsHost {
     const c = this.session.config;
     let next = Infinity;
     if (c.protocol === 3 && c.retrySeconds > 0) {
-      for (const m of this.outgoing.messages.values()) {
+      for (const m of this.messages.values()) {
         if (m.inFlight) next = Math.min(next, m.sentAt + c.retrySeconds * 1000);
       }
     }
@@ -307,7 +310,7 @@ export class OutgoingFlow implements BoundsHost {
   retry(now: number): void {
     const c = this.session.config;
     if (c.protocol === 3 && c.retrySeconds > 0) {
-      for (const m of this.outgoing.messages.values()) {
+      for (const m of this.messages.values()) {
         if (m.inFlight && now >= m.sentAt + c.retrySeconds * 1000) this.transmit(m, now);
       }
     }
@@ -324,7 +327,7 @@ export class OutgoingFlow implements BoundsHost {
     const unsupported = this.unsupported(m.qos, m.retain);
     if (unsupported !== null) { // queued before this broker said what it supports
       s.log(MQTT_LOG_ERR, `Cannot publish message ${m.mid} to '${m.topic}': ${unsupported}`);
-      this.outgoing.finish(m.mid);
+      this.finish(m.mid);
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
@@ -333,7 +336,7 @@ export class OutgoingFlow implements BoundsHost {
       const reduced = propertiesAtSend(properties, m.queuedAt, now);
       if (reduced === null && !m.everSent) {
         s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
-        this.outgoing.finish(m.mid);
+        this.finish(m.mid);
         this.failMessage(m, MQTT_ERR_NOT_FOUND);
         return;
       }
@@ -345,7 +348,7 @@ export class OutgoingFlow implements BoundsHost {
       packetId: m.mid, properties,
     };
     if (!this.sendChecked(packet, now, null)) {
-      this.outgoing.finish(m.mid);
+      this.finish(m.mid);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
     }

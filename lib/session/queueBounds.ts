@@ -10,10 +10,9 @@ import type { OutgoingMessages, OutMessage } from './outgoing';
 import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue, WaitingQos0 } from './queueLimits';
 import type { SessionConfig, SessionEvent } from './types';
 
-/** What the bounds need of their owner, the outgoing flow (outgoingFlow.ts). */
-export interface BoundsHost {
+/** What the bounds need of their owner, the outgoing flow (outgoingFlow.ts), which is the message table. */
+export interface BoundsHost extends Pick<OutgoingMessages, 'size' | 'bytes' | 'messages' | 'finish'> {
   readonly config: SessionConfig;
-  readonly outgoing: OutgoingMessages;
   /** Queues a session event (the bounds' log lines). */
   pushEvent(ev: SessionEvent): void;
   /** Ends a QoS 1/2 message: its id released, the store updated, its info failed with `rc`. */
@@ -66,7 +65,7 @@ export class QueueBounds {
   makeRoomQueued(bytes: number): boolean {
     const c = this.session.config;
     const lim = this.limits();
-    const o = this.session.outgoing;
+    const o = this.session;
     const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
     if (fits()) return true;
     if (lim.policy === 'drop-oldest') {

@@ -91,7 +91,7 @@ export class Session extends SessionCore implements SessionHost {
 
   /** Every unfinished QoS 1/2 message, the in-flight window and the queue (outgoing.ts). */
   get outgoing(): OutgoingMessages {
-    return this.outgoingFlow.outgoing;
+    return this.outgoingFlow;
   }
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
@@ -111,7 +111,7 @@ export class Session extends SessionCore implements SessionHost {
 
   /** Incoming QoS 2 messages PUBREC'd and awaiting their PUBREL, by mid. */
   get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
-    return this.incomingFlow.awaitingRelease.pending;
+    return this.incomingFlow.pending;
   }
 
   /** Incoming acknowledgements the application holds (holdAcks). */
@@ -326,10 +326,10 @@ export class Session extends SessionCore implements SessionHost {
       return;
     }
     switch (p.type) {
-      case 'publish': return this.incomingFlow.received(p, now);
+      case 'publish': return this.incomingFlow.onPublish(p, now);
       case 'puback': return this.outgoingFlow.onPuback(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'pubrec': return this.outgoingFlow.onPubrec(p.packetId, p.reasonCode ?? 0, p.properties, now);
-      case 'pubrel': return this.incomingFlow.released(p.packetId, now);
+      case 'pubrel': return this.incomingFlow.onPubrel(p.packetId, now);
       case 'pubcomp': return this.outgoingFlow.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'connack': return this.onConnack(p, now);
       case 'suback': return this.requests.onSuback(p.packetId, p.reasonCodes, p.properties);
