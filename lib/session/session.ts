@@ -37,14 +37,22 @@ type PacketType = Packet['type'];
  * violation worded by refusal(). 'idle' accepts nothing: receive() drops its input undecoded,
  * as it drops whatever follows a close. 'disconnecting' after our own DISCONNECT still takes
  * what the broker sent before reading it, and CONNACK there is one CONNACK too many.
+ * Each row lists the most frequent packets first: accepts() scans it for every packet.
  */
-const AFTER_CONNACK: readonly PacketType[] = ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'pingresp', 'auth', 'disconnect'];
-export const ACCEPTS: Readonly<Record<SessionState, ReadonlySet<PacketType>>> = {
-  idle: new Set(),
-  connecting: new Set(['connack', 'auth']),
-  connected: new Set(AFTER_CONNACK),
-  disconnecting: new Set(AFTER_CONNACK),
+const AFTER_CONNACK: readonly PacketType[] = ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'pingresp', 'suback', 'unsuback', 'auth', 'disconnect'];
+export const ACCEPTS: Readonly<Record<SessionState, readonly PacketType[]>> = {
+  idle: [],
+  connecting: ['connack', 'auth'],
+  connected: AFTER_CONNACK,
+  disconnecting: AFTER_CONNACK,
 };
+
+/** Whether `state`'s row of ACCEPTS has `type` (a scan by identity: cheaper than a Set or keyed lookup per packet). */
+function accepts(state: SessionState, type: PacketType): boolean {
+  const row = ACCEPTS[state];
+  for (let i = 0; i < row.length; i++) if (row[i] === type) return true;
+  return false;
+}
 
 /** Why a packet its state does not accept is a protocol violation (the log line and close reason). */
 function refusal(state: SessionState, type: PacketType): string {
@@ -321,7 +329,7 @@ export class Session extends SessionCore implements SessionHost {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p, this.config.protocol));
     if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
     else this.receivedOther++;
-    if (!ACCEPTS[this.state].has(p.type)) {
+    if (!accepts(this.state, p.type)) {
       this.protocolViolation(refusal(this.state, p.type), 0x82, now);
       return;
     }
