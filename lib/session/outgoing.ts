@@ -1,7 +1,8 @@
 /**
  * Outgoing QoS 1/2 state: every unfinished message in publish order, the in-flight window,
  * and the queue behind it. This is where outgoing QoS 2 state lives (state 'released' =
- * PUBREL sent, waiting for PUBCOMP).
+ * PUBREL sent, waiting for PUBCOMP). OutgoingFlow (outgoingFlow.ts) extends it with the
+ * protocol steps that move messages through it: one object per session, for idle memory.
  */
 import type { MQTTMessageInfo } from '../message';
 import type { StoredMessage } from '../store/types';
@@ -20,7 +21,7 @@ export interface OutMessage extends StoredMessage {
   queuedAt: number;
 }
 
-export class OutgoingFlows {
+export class OutgoingMessages {
   /** Every unfinished message, keyed by packet id, in publish order (Map keeps insertion order); created on first use. */
   private byMid: Map<number, OutMessage> | null = null;
   /**
@@ -94,7 +95,7 @@ export class OutgoingFlows {
    * order, to be sent again on the next connection (DUP PUBLISH, or PUBREL), clean session
    * or not, as paho does. The window counts from zero again.
    */
-  connectionLost(): void {
+  requeueAll(): void {
     this.queue = NO_MESSAGES;
     this.head = 0;
     this.inflight = 0;

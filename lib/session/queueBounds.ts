@@ -6,14 +6,13 @@
 import { MQTT_ERR_QUEUE_SIZE, MQTT_LOG_WARNING } from '../constants';
 import { MQTTMessageInfo } from '../message';
 import type { PacketProperties } from '../protocol/types';
-import type { OutgoingFlows, OutMessage } from './outgoing';
+import type { OutgoingMessages, OutMessage } from './outgoing';
 import { defaultOutgoingLimits, OutgoingLimits, Qos0Queue, WaitingQos0 } from './queueLimits';
-import type { SessionConfig, SessionEvent } from './session';
+import type { SessionConfig, SessionEvent } from './types';
 
-/** What the bounds need of their Session (not public). */
-export interface BoundsHost {
+/** What the bounds need of their owner, the outgoing flow (outgoingFlow.ts), which is the message table. */
+export interface BoundsHost extends Pick<OutgoingMessages, 'size' | 'bytes' | 'messages' | 'finish'> {
   readonly config: SessionConfig;
-  readonly outgoing: OutgoingFlows;
   /** Queues a session event (the bounds' log lines). */
   pushEvent(ev: SessionEvent): void;
   /** Ends a QoS 1/2 message: its id released, the store updated, its info failed with `rc`. */
@@ -27,7 +26,7 @@ export class QueueBounds {
   droppedMessages = 0;
   rejectedMessages = 0;
 
-  /** The Session itself, not closures over it: idle memory per connection is a benchmarked goal. */
+  /** The outgoing flow itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: BoundsHost) {}
 
   /** The QoS 0 messages waiting: how many, and their bytes. */
@@ -66,7 +65,7 @@ export class QueueBounds {
   makeRoomQueued(bytes: number): boolean {
     const c = this.session.config;
     const lim = this.limits();
-    const o = this.session.outgoing;
+    const o = this.session;
     const fits = (): boolean => (c.maxQueued === 0 || o.size < c.maxQueued) && (lim.maxQueuedBytes === 0 || o.bytes + bytes <= lim.maxQueuedBytes);
     if (fits()) return true;
     if (lim.policy === 'drop-oldest') {

@@ -1,202 +1,130 @@
 /**
- * The sans-I/O MQTT session engine: bytes and `now` in, bytes and events out.
+ * lib/session/: the sans-I/O MQTT protocol engine: bytes and `now` in, bytes and events out;
+ * no sockets, no timers, no Date.now(). The driver (lib/client/) feeds it received bytes
+ * (`receive`), writes what `takeOutgoing` returns, calls `tick(now)` when `nextDeadline()` is
+ * due, and runs the callbacks for the events of `takeEvents` after each transition finished.
  *
- * It owns the protocol state of one client across connections: packet ids, the outgoing
- * QoS 1/2 flows (outgoing.ts; their bounds and the QoS 0 queue in queueBounds.ts), incoming
- * QoS 2 messages awaiting PUBREL (incoming.ts), pending SUBSCRIBE and UNSUBSCRIBE, keepalive and CONNACK deadlines. It never touches a socket or a timer:
- * the driver (client.ts) feeds it received bytes (`receive`), asks it for bytes to write
- * (`takeOutgoing`), calls `tick(now)` when `nextDeadline()` is due, and runs the user's
- * callbacks for the events it drains (`takeEvents`) only after each transition finished.
+ * This file, the Session: the connection life cycle, its deadlines (CONNACK, keepalive), and
+ * dispatch of each received packet by type through the table below (which packets each state
+ * accepts). Beside it: core.ts (what all parts share: state, output, the close transition),
+ * outgoingFlow.ts and incomingFlow.ts (the QoS flows each way), pendingRequests.ts (SUBSCRIBE,
+ * UNSUBSCRIBE), auth.ts (MQTT 5 AUTH), connect.ts (CONNECT/CONNACK rules), types.ts.
  */
-import {
-  MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_NOT_FOUND, MQTT_ERR_NOT_SUPPORTED,
-  MQTT_ERR_PAYLOAD_SIZE, MQTT_ERR_PROTOCOL, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_ERR, MQTT_LOG_WARNING,
-} from '../constants';
-import { ValueError } from '../errors';
-import { MQTTMessage, MQTTMessageInfo } from '../message';
-import { encode, encodePublishTo } from '../protocol/encode';
+import { MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG } from '../constants';
+import type { MQTTMessage, MQTTMessageInfo } from '../message';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
-import type {
-  AuthPacket, ConnackPacket, Packet, PacketProperties, ProtocolLevel, PublishPacket, QoS, Subscription, WillMessage,
-} from '../protocol/types';
-import { memoryStore } from '../store/memory';
-import type { OutgoingStore, StoredIncoming } from '../store/types';
-import { AUTH_CONTINUE, AUTH_REAUTHENTICATE, AuthExchange } from './auth';
-import { propertiesAtSend } from './expiry';
-import { AwaitingRelease, HeldAcks } from './incoming';
-import { describeReceived, describeSent, reasonDetails, unrecognisedCommand } from './log';
-import { OutgoingFlows, OutMessage } from './outgoing';
+import type { ConnackPacket, Packet, PacketProperties, QoS, Subscription } from '../protocol/types';
+import { AuthExchange } from './auth';
+import { SessionCore } from './core';
+import { clientMaxPacketSize, connackRefuses, connackRetry, connectProperties, checkDisconnectProperties, refusedRc } from './connect';
+import type { HeldAcks } from './incoming';
+import { IncomingFlow } from './incomingFlow';
+import { describeReceived, reasonDetails } from './log';
+import type { OutgoingMessages } from './outgoing';
+import { OutgoingFlow } from './outgoingFlow';
 import { PendingRequests } from './pendingRequests';
-import { QueueBounds } from './queueBounds';
-import { ServerLimits } from './serverLimits';
-import type { OutgoingLimits } from './queueLimits';
-import { PacketIds } from './packetIds';
-import { publishPacketSize } from './packetSize';
-import { CallerAliases } from './callerAliases';
-import { TopicAliases, withoutAlias } from './topicAliases';
+import type { SessionConfig, SessionHost, SessionState } from './types';
 
-export interface SessionConfig {
-  clientId: string;
-  cleanSession: boolean;
-  protocol: ProtocolLevel;
-  keepalive: number;
-  username?: string;
-  password?: Buffer;
-  will?: WillMessage;
-  connectProperties?: PacketProperties;
-  /** Connect as a bridge (the CONNECT protocol level's top bit; Client.enableBridgeMode()). */
-  bridge?: boolean;
-  /** In-flight window for QoS 1/2 (paho's max_inflight_messages, default 20; 0 = unlimited). */
-  maxInflight: number;
-  /** Bound on unfinished QoS 1/2 messages (0 = unlimited), paho's max_queued_messages. */
-  maxQueued: number;
-  /** MQTT 3.1 only: resend an unacknowledged message after this many seconds. */
-  retrySeconds: number;
-  /** Seconds to wait for CONNACK; 0 = the keepalive, or 30 s without one. */
-  connackTimeout: number;
-  /**
-   * Largest packet we accept from the server, in bytes (0 = no limit). Announced as the
-   * MQTT 5 CONNECT Maximum Packet Size (unless connectProperties set one, which wins);
-   * a larger packet closes the connection (MQTT 5: DISCONNECT 0x95) at every level.
-   */
-  maxPacketSize?: number;
-  /** MQTT 5: give topics aliases by itself when the caller sets none (default true; false: only the caller's, as paho). */
-  autoTopicAlias?: boolean;
-  store: OutgoingStore;
-  /** Outgoing bounds beyond maxQueued (bytes, the QoS 0 queue) and the policy when one is hit (queueLimits.ts). */
-  limits?: OutgoingLimits;
+export type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
+export { defaultSessionConfig } from './connect';
+
+type PacketType = Packet['type'];
+
+/**
+ * Which packets from the server each state accepts, as h11's _state.py: dispatch (handle())
+ * consults this before anything else, and a packet outside its state's row is a protocol
+ * violation worded by refusal(). 'idle' accepts nothing: receive() drops its input undecoded,
+ * as it drops whatever follows a close. 'disconnecting' after our own DISCONNECT still takes
+ * what the broker sent before reading it, and CONNACK there is one CONNACK too many.
+ * Each row lists the most frequent packets first: accepts() scans it for every packet.
+ */
+const AFTER_CONNACK: readonly PacketType[] = ['publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'pingresp', 'suback', 'unsuback', 'auth', 'disconnect'];
+export const ACCEPTS: Readonly<Record<SessionState, readonly PacketType[]>> = {
+  idle: [],
+  connecting: ['connack', 'auth'],
+  connected: AFTER_CONNACK,
+  disconnecting: AFTER_CONNACK,
+};
+
+/** Whether `state`'s row of ACCEPTS has `type` (a scan by identity: cheaper than a Set or keyed lookup per packet). */
+function accepts(state: SessionState, type: PacketType): boolean {
+  const row = ACCEPTS[state];
+  for (let i = 0; i < row.length; i++) if (row[i] === type) return true;
+  return false;
 }
 
-export type SessionEvent =
-  | { kind: 'connack'; sessionPresent: boolean; reasonCode: number; properties?: PacketProperties }
-  | { kind: 'message'; message: MQTTMessage }
-  | { kind: 'published'; mid: number; reasonCode: number; properties?: PacketProperties }
-  | { kind: 'subscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
-  | { kind: 'unsubscribed'; mid: number; reasonCodes: number[]; properties?: PacketProperties }
-  /** The session wants the connection closed (after writing what it queued). */
-  | {
-    kind: 'close'; rc: number; reason: string; reasonCode?: number; properties?: PacketProperties;
-    /**
-     * MQTT 3.1.1 refusals paho answers with an immediate retry, which the driver may make:
-     * 'generatedId' (return code 2 to our empty client id), 'mqtt31' (return code 1, the
-     * broker does not speak 3.1.1).
-     */
-    retry?: 'generatedId' | 'mqtt31';
-  }
-  /** MQTT 5 enhanced authentication: the server sent AUTH (0x18 wants an answer: continueAuth()). */
-  | { kind: 'auth'; reasonCode: number; properties?: PacketProperties }
-  /**
-   * holdAcks: a QoS 2 PUBREC that must follow the acks of messages delivered before it in the
-   * same read (paho handles one packet at a time); the driver sends it with sendPubrec().
-   */
-  | { kind: 'pubrec'; mid: number }
-  | { kind: 'log'; level: number; text: string };
+/** Why a packet its state does not accept is a protocol violation (the log line and close reason). */
+function refusal(state: SessionState, type: PacketType): string {
+  if (state === 'connecting') return `${type.toUpperCase()} received before CONNACK`;
+  return type === 'connack' ? 'CONNACK received twice' : `unexpected ${type.toUpperCase()} from the server`;
+}
 
-export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnecting';
-
-const EMPTY = Buffer.alloc(0);
 const DEFAULT_CONNACK_TIMEOUT = 30;
 
-export function defaultSessionConfig(): SessionConfig {
-  return {
-    clientId: '', cleanSession: true, protocol: 4, keepalive: 60, maxInflight: 20, maxQueued: 0,
-    retrySeconds: 5, connackTimeout: 0, maxPacketSize: 0, store: memoryStore(), limits: undefined,
-  };
-}
-
-export class Session {
-  readonly config: SessionConfig;
-  state: SessionState = 'idle';
-  /** Build log lines (set by the driver when someone listens). */
-  logging = false;
-  /**
-   * Set by the driver: the PUBACK (QoS 1) or PUBCOMP (QoS 2) of a delivered message is not sent
-   * with its delivery; the driver sends each after its handler: ackNow() (a sync handler, no
-   * bookkeeping), or holdAck() then ackMessage()/ack() later (async handlers, manual ack).
-   * PUBREC always goes out on receipt, as paho sends it.
-   */
-  holdAcks = false;
-  /** Incoming acknowledgements the application holds (holdAcks). */
-  readonly heldAcks = new HeldAcks();
-  /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
-  writeBlocked = false;
-  /** Packets received, counted for the driver's read batching (which zeroes them): QoS 0 PUBLISHes, and all others. */
-  receivedQos0 = 0;
-  receivedOther = 0;
-
+export class Session extends SessionCore implements SessionHost {
   /** Created by the first connection, then reset for each new one. */
   private parser: Parser | null = null;
-  private readonly ids = new PacketIds();
-  readonly outgoing = new OutgoingFlows();
-  /** Incoming QoS 2 messages PUBREC'd, delivered when the broker's PUBREL comes (as paho). */
-  private readonly qos2In = new AwaitingRelease();
-  get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
-    return this.qos2In.pending;
-  }
+  /** publish() through PUBACK/PUBCOMP (outgoingFlow.ts). */
+  private readonly outgoingFlow = new OutgoingFlow(this);
+  /** PUBLISH from the server through delivery and acknowledgement (incomingFlow.ts). */
+  private readonly incomingFlow = new IncomingFlow(this);
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
-  private readonly requests = new PendingRequests();
-
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private events: SessionEvent[] = [];
-  /** 'message' events in `events`: their acks come after the driver ran them. */
-  private messagesQueued = 0;
-  /**
-   * QoS 0 messages handed to the writer since the last takeOutgoing(): published once written.
-   * Null when none: made by the first one after a write, as the [] takeOutgoing() used to leave (idle memory).
-   */
-  private qos0Written: MQTTMessageInfo[] | null = null;
-  /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
-  private readonly bounds: QueueBounds;
+  private readonly requests = new PendingRequests(this);
+  /** MQTT 5 enhanced authentication state of this connection (auth.ts). */
+  private readonly auth = new AuthExchange(this);
 
   private lastSent = 0;
-  private lastReceived = 0;
+  /** `now` of the last bytes received (keepalive; deferred acks count as sent then). */
+  lastReceived = 0;
   private pingSentAt = 0;
   private connectStartedAt = 0;
-  private closeRequested = false;
   /** A CONNACK arrived on the current (or last) connection. */
   connackReceived = false;
-  /** The broker's limits (MQTT 5 CONNACK properties). */
-  private readonly server = new ServerLimits();
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
-  /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
-  private incomingAliases: Map<number, string> | null = null; // created on the first alias the server sets
-  /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
-  private outgoingAliases: TopicAliases | null = null;
-  /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection. */
-  private readonly callerAliases = new CallerAliases();
   /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
   sessionExpiryInterval = 0;
-  /** MQTT 5 enhanced authentication state of this connection. */
-  private readonly auth = new AuthExchange();
 
   constructor(config: SessionConfig) {
-    this.config = config;
-    this.bounds = new QueueBounds(this);
-    for (const m of config.store.load()) this.restore(m);
+    super(config);
+    this.outgoingFlow.restore(config.store.load());
     // QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes.
     // MQTT 5 decides that per connection (Clean Start, set at each connect), so load them there
-    // too; a clean start or Session Present 0 clears them (startClean, sessionLostByBroker).
+    // too; a clean start or Session Present 0 clears them (startConnection, onConnack).
     if ((!config.cleanSession || config.protocol === 5) && config.store.incoming !== undefined) {
-      for (const m of config.store.incoming.load()) this.qos2In.received(restoredIncoming(m));
+      this.incomingFlow.restore(config.store.incoming.load());
     }
+  }
+
+  /** Every unfinished QoS 1/2 message, the in-flight window and the queue (outgoing.ts). */
+  get outgoing(): OutgoingMessages {
+    return this.outgoingFlow;
   }
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
   get qos0Waiting(): { readonly length: number; readonly bytes: number } {
-    return this.bounds.qos0Waiting;
+    return this.outgoingFlow.bounds.qos0Waiting;
   }
 
   /** Outgoing messages dropped by the 'drop-oldest' policy. */
   get droppedMessages(): number {
-    return this.bounds.droppedMessages;
+    return this.outgoingFlow.bounds.droppedMessages;
   }
 
   /** Publishes refused by a full queue. */
   get rejectedMessages(): number {
-    return this.bounds.rejectedMessages;
+    return this.outgoingFlow.bounds.rejectedMessages;
+  }
+
+  /** Incoming QoS 2 messages PUBREC'd and awaiting their PUBREL, by mid. */
+  get incomingQos2(): ReadonlyMap<number, MQTTMessage> {
+    return this.incomingFlow.pending;
+  }
+
+  /** Incoming acknowledgements the application holds (holdAcks). */
+  get heldAcks(): HeldAcks {
+    return this.incomingFlow.heldAcks;
   }
 
   /** SUBSCRIBEs waiting for their SUBACK, by mid. */
@@ -209,44 +137,83 @@ export class Session {
     return this.requests.pendingUnsubscribes;
   }
 
+  get isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
   // ---- connection life cycle -------------------------------------------------------------
 
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: this.clientMaxPacketSize() || undefined });
+    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined });
     this.state = 'connecting';
     this.closeRequested = false;
     this.connackReceived = false;
     this.connectStartedAt = now;
     this.lastReceived = now;
     this.pingSentAt = 0;
-    this.server.reset();
     this.keepaliveMs = c.keepalive * 1000;
-    this.incomingAliases = null;
-    this.outgoingAliases = null;
-    let props = c.protocol === 5 ? c.connectProperties : undefined;
-    if (c.protocol === 5 && (c.maxPacketSize ?? 0) > 0 && props?.MaximumPacketSize === undefined) {
-      props = { ...props, MaximumPacketSize: c.maxPacketSize };
-    }
+    this.outgoingFlow.connectionStarted();
+    this.incomingFlow.connectionStarted();
+    const props = connectProperties(c);
     this.sessionExpiryInterval = props?.SessionExpiryInterval ?? 0;
     this.auth.start(props);
-    if (c.cleanSession) this.startClean();
+    if (c.cleanSession) {
+      // The broker keeps nothing of ours: it will PUBREL none of the QoS 2 messages we kept,
+      // and our own flows start again from PUBLISH (outgoingFlow.startClean()).
+      this.incomingFlow.forget();
+      this.outgoingFlow.startClean();
+    }
     this.send({
       type: 'connect', protocolVersion: c.protocol, clientId: c.clientId, cleanSession: c.cleanSession,
       keepalive: c.keepalive, username: c.username, password: c.password, will: c.will, properties: props, bridge: c.bridge,
     }, now);
   }
 
-  /** Our Maximum Packet Size: the CONNECT property if set (MQTT 5), else the config's; 0 = none. */
-  private clientMaxPacketSize(): number {
-    const c = this.config;
-    return (c.protocol === 5 ? c.connectProperties?.MaximumPacketSize : undefined) ?? c.maxPacketSize ?? 0;
+  private onConnack(p: ConnackPacket, now: number): void {
+    this.connackReceived = true;
+    const refused = connackRefuses(p, this.config);
+    const authProblem = refused ? null : this.auth.connackProblem(p.properties);
+    if (authProblem !== null) {
+      this.protocolViolation(authProblem, 0x82, now);
+      return;
+    }
+    const retry = connackRetry(p, this.config); // no on_connect for it, as paho
+    if (retry !== null) {
+      this.closeConnection(retry);
+      return;
+    }
+    this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
+    if (refused) {
+      this.closeConnection({ kind: 'close', rc: refusedRc(p), reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
+      return;
+    }
+    if (p.sessionPresent && this.config.cleanSession) {
+      // [MQTT-3.2.2-1] / 5.0 [MQTT-3.2.2-4]: we asked for a new session; the broker claims an old one.
+      this.protocolViolation('CONNACK says a session is present in answer to a clean session', 0x82, now);
+      return;
+    }
+    const props = p.properties;
+    this.state = 'connected';
+    this.auth.connected();
+    if (props !== undefined) {
+      this.outgoingFlow.connackAccepted(props);
+      if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
+      if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
+    }
+    // Session Present 0 on a resumed session: the broker's packet-id state is gone
+    // ([MQTT-3.2.2-5]) and it will not PUBREL the QoS 2 messages we received. Outgoing flows go
+    // on as on a resumed session, as paho's do: a message sent before goes again with DUP 1 (it
+    // may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still go out (the broker
+    // answers them, 0x92 on MQTT 5) so those flows complete.
+    if (!p.sessionPresent) this.incomingFlow.forget();
+    this.outgoingFlow.sendQueued(now);
   }
 
   /**
    * The transport closed, for any reason. Unfinished QoS 1/2 messages stay, clean session or
-   * not: the next connection sends them again (paho does; startClean() says how).
+   * not: the next connection sends them again (paho does; startConnection() says how).
    */
   connectionLost(): void {
     if (this.state === 'idle') return;
@@ -255,29 +222,15 @@ export class Session {
     this.outBytes = 0;
     this.pingSentAt = 0;
     this.writeBlocked = false;
-    const written = this.qos0Written;
-    this.qos0Written = null;
-    if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
-    for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
-    // QoS 1 acks still held are never sent on a new connection (the broker resends those
-    // messages); QoS 2 messages awaiting PUBREL and held PUBCOMPs stay for a resumed session,
-    // whose broker resends the PUBRELs (paho keeps its _in_messages too). startClean() drops them.
-    this.heldAcks.connectionLost();
-    this.outgoing.connectionLost();
-    this.callerAliases.reset();
+    this.outgoingFlow.connectionLost();
+    this.incomingFlow.connectionLost(); // held QoS 1 acks go; QoS 2 state stays for a resumed session
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
-    this.requests.connectionLost((mid) => this.ids.release(mid));
+    this.requests.connectionLost();
   }
 
-  /**
-   * Throws ValueError for DISCONNECT properties the spec forbids: a non-zero Session Expiry
-   * Interval when CONNECT's was zero [MQTT-3.14.2-2]. Call before any side effect.
-   */
+  /** Throws ValueError for DISCONNECT properties the spec forbids (connect.ts). Call before any side effect. */
   checkDisconnect(properties?: PacketProperties): void {
-    const expiry = properties?.SessionExpiryInterval;
-    if (this.config.protocol === 5 && expiry !== undefined && expiry !== 0 && (this.config.connectProperties?.SessionExpiryInterval ?? 0) === 0) {
-      throw new ValueError('properties: SessionExpiryInterval cannot be set at DISCONNECT when CONNECT sent 0 (or none) [MQTT-3.14.2-2]');
-    }
+    checkDisconnectProperties(this.config, properties);
   }
 
   /** Queues DISCONNECT; the driver closes the connection once it is written. */
@@ -290,86 +243,61 @@ export class Session {
     return MQTT_ERR_SUCCESS;
   }
 
+  // ---- commands from the application (the flows in outgoingFlow.ts, incomingFlow.ts, auth.ts) --
+
+  /** Accepts a message (outgoingFlow.ts): QoS 0 written now, QoS 1/2 sent as the window allows. */
+  publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
+    return this.outgoingFlow.publish(topic, payload, qos, retain, properties, now);
+  }
+
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
-    for (const m of this.outgoing.drain()) this.failMessage(m, rc);
-    this.journal(() => this.config.store.clear());
+    this.outgoingFlow.abandonPending(rc);
   }
 
-  get isConnected(): boolean {
-    return this.state === 'connected';
+  /** holdAcks: the handler of `m` returned at once; its PUBACK/PUBCOMP goes out now. */
+  ackNow(m: MQTTMessage): void {
+    this.incomingFlow.ackNow(m);
   }
 
-  // ---- commands from the application -----------------------------------------------------
-
-  /**
-   * Accepts a message. QoS 0 is written at once if connected, else refused with
-   * MQTT_ERR_NO_CONN. QoS 1/2 is accepted whenever the queue bound allows, sent as soon as
-   * the window and the connection allow, and resent until acknowledged.
-   */
-  publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
-    const alias = properties?.TopicAlias;
-    if (alias !== undefined || topic === '') {
-      // The caller's alias (paho's way): the message keeps its full topic and a snapshot of its properties.
-      topic = this.callerAliases.resolve(topic, alias, this.config.protocol === 5, this.state === 'connected' ? (this.outgoingAliases?.max ?? 0) : null);
-      properties = { ...properties };
-      if (this.state === 'connected') this.outgoingAliases?.useCallerScheme();
-    }
-    if (this.server.maxPacketSize > 0 && this.tooLarge(topic, payload, qos, withoutAlias(properties))) {
-      return new MQTTMessageInfo(0, MQTT_ERR_PAYLOAD_SIZE);
-    }
-    const unsupported = this.unsupported(qos, retain);
-    if (unsupported !== null) {
-      this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': ${unsupported}`);
-      return new MQTTMessageInfo(0, MQTT_ERR_NOT_SUPPORTED);
-    }
-    if (qos === 0) {
-      const mid = this.ids.next(); // QoS 0 carries no id; paho still reports one
-      // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
-      if (this.state !== 'connected' && this.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
-      if (this.writeBlocked) return this.bounds.queueQos0(topic, payload, retain, properties, mid);
-      const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
-      const info = new MQTTMessageInfo(mid);
-      if (!this.sendChecked(packet, now, info)) return info;
-      (this.qos0Written ??= []).push(info);
-      return info;
-    }
-    const c = this.config;
-    if (!this.bounds.makeRoomQueued(payload.length + topic.length)) return this.bounds.rejected(0, 'QoS 1/2');
-    const mid = this.ids.allocate();
-    if (mid === 0) return new MQTTMessageInfo(0, MQTT_ERR_QUEUE_SIZE);
-    const msg: OutMessage = {
-      mid, topic, payload, qos, retain, properties, state: 'queued', everSent: false,
-      info: new MQTTMessageInfo(mid), inFlight: false, done: false, sentAt: 0, bytes: payload.length + topic.length, queuedAt: now,
-    };
-    try {
-      c.store.put(msg); // a durable store writes it here: the error reaches the caller, nothing is half-done
-    } catch (e) {
-      this.ids.release(mid);
-      throw e;
-    }
-    this.outgoing.add(msg);
-    if (this.state === 'connected') this.sendQueued(now);
-    return msg.info;
+  /** holdAcks: the acknowledgement of `m` waits until ackMessage()/ack(). */
+  holdAck(m: MQTTMessage): void {
+    this.incomingFlow.holdAck(m);
   }
 
-  /** Returns [rc, mid]; not connected: [MQTT_ERR_NO_CONN, 0], as paho. */
+  /** Sends the held PUBACK/PUBCOMP of `m`; false when it is not held. */
+  ackMessage(m: MQTTMessage, now: number): boolean {
+    return this.incomingFlow.ackMessage(m, now);
+  }
+
+  /** paho 2.x's ack(mid, qos); false when no acknowledgement is held for them. */
+  ack(mid: number, qos: number, now: number): boolean {
+    return this.incomingFlow.ack(mid, qos, now);
+  }
+
+  /** The driver's turn for a deferred PUBREC ('pubrec' event). */
+  sendPubrec(mid: number): void {
+    this.incomingFlow.sendPubrec(mid);
+  }
+
+  /** MQTT 5 enhanced authentication: answers the server's AUTH 0x18; null gives up. */
+  continueAuth(properties: PacketProperties | null | undefined, now: number): number {
+    return this.auth.continueAuth(properties, now);
+  }
+
+  /** MQTT 5 re-authentication (AUTH 0x19). */
+  reauthenticate(properties: PacketProperties | undefined, now: number): number {
+    return this.auth.reauthenticate(properties, now);
+  }
+
+  /** SUBSCRIBE (pendingRequests.ts): [rc, mid]; not connected: [MQTT_ERR_NO_CONN, 0], as paho. */
   subscribe(subscriptions: Subscription[], properties: PacketProperties | undefined, now: number): [number, number] {
-    if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
-    const mid = this.ids.allocate();
-    if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    this.requests.addSubscribe(mid, subscriptions);
-    this.send({ type: 'subscribe', packetId: mid, subscriptions, properties }, now);
-    return [MQTT_ERR_SUCCESS, mid];
+    return this.requests.subscribe(subscriptions, properties, now);
   }
 
+  /** UNSUBSCRIBE (pendingRequests.ts): [rc, mid], as subscribe(). */
   unsubscribe(topics: string[], properties: PacketProperties | undefined, now: number): [number, number] {
-    if (this.state !== 'connected' && this.state !== 'connecting') return [MQTT_ERR_NO_CONN, 0];
-    const mid = this.ids.allocate();
-    if (mid === 0) return [MQTT_ERR_QUEUE_SIZE, 0];
-    this.requests.addUnsubscribe(mid, topics);
-    this.send({ type: 'unsubscribe', packetId: mid, topics, properties }, now);
-    return [MQTT_ERR_SUCCESS, mid];
+    return this.requests.unsubscribe(topics, properties, now);
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -396,336 +324,35 @@ export class Session {
     }
   }
 
+  /** Dispatch by packet type, of the packets the state accepts (ACCEPTS). */
   private handle(p: Packet, now: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeReceived(p, this.config.protocol));
     if (p.type === 'publish' && p.qos === 0) this.receivedQos0++;
     else this.receivedOther++;
-    if (this.state === 'connecting' && p.type !== 'connack' && p.type !== 'auth') {
-      this.protocolViolation(`${p.type.toUpperCase()} received before CONNACK`, 0x82, now);
+    if (!accepts(this.state, p.type)) {
+      this.protocolViolation(refusal(this.state, p.type), 0x82, now);
       return;
     }
     switch (p.type) {
-      case 'publish': return this.onPublish(p, now);
-      case 'puback': return this.onPuback(p.packetId, p.reasonCode ?? 0, p.properties, now);
-      case 'pubrec': return this.onPubrec(p.packetId, p.reasonCode ?? 0, p.properties, now);
-      case 'pubrel': return this.onPubrel(p.packetId, now);
-      case 'pubcomp': return this.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'publish': return this.incomingFlow.onPublish(p, now);
+      case 'puback': return this.outgoingFlow.onPuback(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'pubrec': return this.outgoingFlow.onPubrec(p.packetId, p.reasonCode ?? 0, p.properties, now);
+      case 'pubrel': return this.incomingFlow.onPubrel(p.packetId, now);
+      case 'pubcomp': return this.outgoingFlow.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'connack': return this.onConnack(p, now);
-      case 'suback': return this.onSuback(p.packetId, p.reasonCodes, p.properties);
-      case 'unsuback': return this.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
+      case 'suback': return this.requests.onSuback(p.packetId, p.reasonCodes, p.properties);
+      case 'unsuback': return this.requests.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
-      case 'auth': return this.onAuth(p, now);
+      case 'auth': return this.auth.received(p, now);
       case 'disconnect':
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
+        this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
           reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
           reasonCode: p.reasonCode, properties: p.properties,
         });
-        this.state = 'disconnecting';
         return;
-      default:
-        this.protocolViolation(`unexpected ${p.type.toUpperCase()} from the server`, 0x82, now);
+      default: // not in any state's row of ACCEPTS
+        this.protocolViolation(refusal(this.state, p.type), 0x82, now);
     }
-  }
-
-  private onConnack(p: ConnackPacket, now: number): void {
-    if (this.state !== 'connecting') {
-      this.protocolViolation('CONNACK received twice', 0x82, now);
-      return;
-    }
-    this.connackReceived = true;
-    const refused = this.config.protocol === 5 ? p.reasonCode >= 0x80 : p.reasonCode !== 0;
-    const method = p.properties?.AuthenticationMethod;
-    if (!refused && this.auth.method !== undefined && method !== undefined && method !== this.auth.method) {
-      this.protocolViolation(`CONNACK Authentication Method '${method}' is not the one CONNECT used`, 0x82, now);
-      return;
-    }
-    if (this.config.protocol === 4 && (p.reasonCode === 1 || (p.reasonCode === 2 && this.config.clientId === ''))) {
-      // Unacceptable protocol version, or our empty identifier rejected: as paho, no on_connect
-      // for it; the driver retries with MQTT 3.1 or a generated id (or reports MQTT_ERR_PROTOCOL).
-      const retry = p.reasonCode === 1 ? 'mqtt31' : 'generatedId';
-      const reason = retry === 'mqtt31' ? 'the broker does not accept MQTT 3.1.1' : 'the broker rejected the empty client id';
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason, retry });
-      this.state = 'disconnecting';
-      return;
-    }
-    this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
-    if (refused) {
-      // As paho: a 3.x refusal (1-5) is MQTT_ERR_CONN_REFUSED, an MQTT 5 reason code (0x80 and up) MQTT_ERR_PROTOCOL.
-      const rc = p.reasonCode > 0 && p.reasonCode < 6 ? MQTT_ERR_CONN_REFUSED : MQTT_ERR_PROTOCOL;
-      this.requestClose({ kind: 'close', rc, reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
-      this.state = 'disconnecting';
-      return;
-    }
-    if (p.sessionPresent && this.config.cleanSession) {
-      // [MQTT-3.2.2-1] / 5.0 [MQTT-3.2.2-4]: we asked for a new session; the broker claims an old one.
-      this.protocolViolation('CONNACK says a session is present in answer to a clean session', 0x82, now);
-      return;
-    }
-    const props = p.properties;
-    this.state = 'connected';
-    this.auth.awaitingAnswer = false;
-    if (props !== undefined) {
-      this.server.fromConnack(props);
-      if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
-      if (props.SessionExpiryInterval !== undefined) this.sessionExpiryInterval = props.SessionExpiryInterval;
-      if ((props.TopicAliasMaximum ?? 0) > 0) {
-        this.outgoingAliases = new TopicAliases(props.TopicAliasMaximum!);
-        if (this.config.autoTopicAlias === false) this.outgoingAliases.useCallerScheme();
-      }
-    }
-    if (!p.sessionPresent) this.sessionLostByBroker();
-    this.sendQueued(now);
-  }
-
-  /** A server AUTH (MQTT 5 enhanced authentication, §4.12); 0x18 waits for continueAuth(). */
-  private onAuth(p: AuthPacket, now: number): void {
-    const problem = this.auth.problem(p, this.state === 'connected');
-    if (problem !== null) {
-      this.protocolViolation(problem, 0x82, now);
-      return;
-    }
-    const reasonCode = p.reasonCode ?? 0;
-    if (reasonCode === AUTH_CONTINUE) this.auth.awaitingAnswer = true;
-    else this.auth.reauthenticating = false; // 0x00: re-authentication succeeded
-    this.events.push({ kind: 'auth', reasonCode, properties: p.properties });
-  }
-
-  /**
-   * Answers the server's AUTH 0x18 with the next step (AUTH 0x18 carrying our method and
-   * `properties`, typically AuthenticationData). `properties` null: we cannot go on, so the
-   * connection ends (DISCONNECT 0x87 Not authorized). Returns MQTT_ERR_NO_CONN when no
-   * exchange waits for an answer (the connection it belonged to is gone).
-   */
-  continueAuth(properties: PacketProperties | null | undefined, now: number): number {
-    if (!this.auth.awaitingAnswer || (this.state !== 'connecting' && this.state !== 'connected')) return MQTT_ERR_NO_CONN;
-    this.auth.awaitingAnswer = false;
-    if (properties === null) {
-      this.log(MQTT_LOG_ERR, 'Enhanced authentication: no answer for the server\'s AUTH; closing');
-      this.send({ type: 'disconnect', reasonCode: 0x87 }, now);
-      this.requestClose({ kind: 'close', rc: MQTT_ERR_CONN_REFUSED, reason: 'enhanced authentication abandoned by the client' });
-      this.state = 'disconnecting';
-      return MQTT_ERR_SUCCESS;
-    }
-    this.send(this.auth.packet(AUTH_CONTINUE, properties), now);
-    return MQTT_ERR_SUCCESS;
-  }
-
-  /**
-   * Starts a re-authentication (AUTH 0x19, §4.12.1) with the connection's method and
-   * `properties` (AuthenticationData). MQTT_ERR_NO_CONN when not connected; ValueError when
-   * the connection did not use enhanced authentication or a re-authentication is under way.
-   */
-  reauthenticate(properties: PacketProperties | undefined, now: number): number {
-    if (this.config.protocol !== 5) throw new ValueError('reauthenticate: enhanced authentication needs MQTT 5');
-    if (this.state !== 'connected') return MQTT_ERR_NO_CONN;
-    if (this.auth.method === undefined) {
-      throw new ValueError('reauthenticate: this connection did not use enhanced authentication (no AuthenticationMethod in CONNECT)');
-    }
-    if (this.auth.reauthenticating) throw new ValueError('reauthenticate: a re-authentication is already in progress');
-    if (properties?.AuthenticationMethod !== undefined && properties.AuthenticationMethod !== this.auth.method) {
-      throw new ValueError(`properties: AuthenticationMethod must stay '${this.auth.method}' [MQTT-4.12.1-1]`);
-    }
-    this.auth.reauthenticating = true;
-    this.send(this.auth.packet(AUTH_REAUTHENTICATE, properties), now);
-    return MQTT_ERR_SUCCESS;
-  }
-
-  private onPublish(p: PublishPacket, now: number): void {
-    const alias = p.properties?.TopicAlias;
-    if (alias !== undefined && !this.resolveAlias(p, alias, now)) return;
-    const qos = p.qos;
-    const mid = p.packetId ?? 0;
-    if (qos === 2) {
-      // Exactly once, paho's way: PUBREC now, delivery at PUBREL. A resend before PUBREL
-      // (DUP or not, [MQTT-4.3.3-10]) replaces the kept message and is answered again.
-      const m = this.message(p, mid, now);
-      this.qos2In.received(m);
-      this.journalIncoming(m, p.properties);
-      if (this.holdAcks && this.messagesQueued > 0) this.events.push({ kind: 'pubrec', mid });
-      else this.send({ type: 'pubrec', packetId: mid }, now);
-      return;
-    }
-    this.deliver(p, mid, now);
-    if (qos === 1 && !this.holdAcks) this.send({ type: 'puback', packetId: mid }, now);
-  }
-
-  /**
-   * holdAcks: the message's handler returned at once; its PUBACK/PUBCOMP goes out now. Only
-   * for a message of the current connection, delivered in the same turn it was received.
-   */
-  ackNow(m: MQTTMessage): void {
-    if (m.qos === 2) this.incomingDone(m.mid);
-    this.send({ type: m.qos === 2 ? 'pubcomp' : 'puback', packetId: m.mid }, this.lastReceived);
-  }
-
-  /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
-  holdAck(m: MQTTMessage): void {
-    this.heldAcks.hold(m);
-  }
-
-  /**
-   * Sends the held PUBACK/PUBCOMP of a delivered message (holdAcks). False when it is not held
-   * (already acknowledged, QoS 0, QoS 1 received on an earlier connection, or a QoS 2 message
-   * whose session the broker dropped).
-   */
-  ackMessage(m: MQTTMessage, now: number): boolean {
-    if (!this.heldAcks.releaseMessage(m)) return false;
-    this.sendHeldAck(m.mid, m.qos, now);
-    return true;
-  }
-
-  /** paho 2.x's ack(mid, qos): sends the held PUBACK (QoS 1) or PUBCOMP (QoS 2) of `mid`; false when none is held. */
-  ack(mid: number, qos: number, now: number): boolean {
-    if (!this.heldAcks.release(mid, qos)) return false;
-    this.sendHeldAck(mid, qos, now);
-    return true;
-  }
-
-  /** Offline, a PUBCOMP is owed: the broker's resent PUBREL gets it (a QoS 1 PUBLISH comes again instead). */
-  private sendHeldAck(mid: number, qos: number, now: number): void {
-    if (qos === 2) this.incomingDone(mid);
-    if (this.state !== 'connected') {
-      if (qos === 2) this.qos2In.owe(mid);
-      return;
-    }
-    this.send({ type: qos === 2 ? 'pubcomp' : 'puback', packetId: mid }, now);
-  }
-
-  /**
-   * MQTT 5 Topic Alias (§3.3.2.3.4): a topic sets the alias, an empty topic uses it. An alias
-   * above the Topic Alias Maximum we announced (0 unless connect properties set one) is an error.
-   */
-  private resolveAlias(p: PublishPacket, alias: number, now: number): boolean {
-    const max = this.config.connectProperties?.TopicAliasMaximum ?? 0;
-    if (alias > max) {
-      this.protocolViolation(`Topic Alias ${alias} is above our Topic Alias Maximum ${max}`, 0x94, now);
-      return false;
-    }
-    if (p.topic !== '') {
-      (this.incomingAliases ??= new Map<number, string>()).set(alias, p.topic);
-      return true;
-    }
-    const topic = this.incomingAliases?.get(alias);
-    if (topic === undefined) {
-      this.protocolViolation(`Topic Alias ${alias} was never set`, 0x82, now);
-      return false;
-    }
-    p.topic = topic;
-    return true;
-  }
-
-  private deliver(p: PublishPacket, mid: number, now: number): void {
-    this.events.push({ kind: 'message', message: this.message(p, mid, now) });
-    this.messagesQueued++;
-  }
-
-  /** The driver's turn for a deferred PUBREC ('pubrec' event), after the acks of the messages before it. */
-  sendPubrec(mid: number): void {
-    if (this.state === 'connected') this.send({ type: 'pubrec', packetId: mid }, this.lastReceived);
-  }
-
-  private message(p: PublishPacket, mid: number, now: number): MQTTMessage {
-    return new MQTTMessage(p.topic, p.payload, p.qos, p.retain, mid, p.dup, now / 1000, p.properties);
-  }
-
-  /** PUBREL: the kept QoS 2 message is delivered, then PUBCOMP (with holdAcks, after its handler). */
-  private onPubrel(mid: number, now: number): void {
-    const m = this.qos2In.release(mid);
-    if (m !== undefined) {
-      this.events.push({ kind: 'message', message: m });
-      this.messagesQueued++;
-      if (!this.holdAcks) {
-        this.incomingDone(mid);
-        this.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
-      }
-      return;
-    }
-    if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
-    const owed = this.qos2In.takeOwed(mid);
-    // Unknown id (its PUBCOMP was lost, or never delivered here: paho answers too, so the broker
-    // does not hang): complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
-    this.send({ type: 'pubcomp', packetId: mid, reasonCode: owed || this.config.protocol !== 5 ? 0 : 0x92 }, now);
-  }
-
-  private onPuback(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    const m = this.outgoing.get(mid);
-    if (m === undefined) {
-      if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBACK for unknown message id ${mid}`);
-      return;
-    }
-    if (m.qos === 2) this.warnAckMismatch(m, 'PUBACK');
-    this.complete(m, reasonCode, properties, now);
-  }
-
-  private onPubrec(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    const m = this.outgoing.get(mid);
-    if (m === undefined) {
-      // Unknown id: release it anyway so the broker can finish its side.
-      this.send({ type: 'pubrel', packetId: mid, reasonCode: this.config.protocol === 5 ? 0x92 : 0 }, now);
-      return;
-    }
-    if (m.qos === 1) this.warnAckMismatch(m, 'PUBREC');
-    if (reasonCode >= 0x80) { // MQTT 5: the broker refused the message; the flow ends here
-      this.complete(m, reasonCode, properties, now);
-      return;
-    }
-    if (m.state !== 'released') {
-      m.state = 'released';
-      this.journal(() => this.config.store.setState(mid, 'released', true));
-    }
-    this.send({ type: 'pubrel', packetId: mid }, now);
-    m.sentAt = now;
-  }
-
-  private onPubcomp(mid: number, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    const m = this.outgoing.get(mid);
-    if (m === undefined) {
-      if (this.logging) this.log(MQTT_LOG_WARNING, `Received PUBCOMP for unknown message id ${mid}`);
-      return;
-    }
-    if (m.qos === 1) this.warnAckMismatch(m, 'PUBCOMP');
-    this.complete(m, reasonCode, properties, now);
-  }
-
-  /**
-   * The broker answered with the other QoS's acknowledgement (RabbitMQ 3.10 grants QoS 1 for
-   * QoS 2 and PUBACKs a QoS 2 PUBLISH). paho goes by the id alone: PUBACK or PUBCOMP ends the
-   * flow, PUBREC gets a PUBREL; so do we, and say so.
-   */
-  private warnAckMismatch(m: OutMessage, ack: 'PUBACK' | 'PUBREC' | 'PUBCOMP'): void {
-    const served = ack === 'PUBACK' ? 'QoS 1' : 'QoS 2';
-    this.log(MQTT_LOG_WARNING, `Received ${ack} for QoS ${m.qos} message ${m.mid} to '${m.topic}': the broker handled it as ${served}`);
-  }
-
-  /** The message's flow ended: free its state, settle its info, refill the window. */
-  private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
-    this.outgoing.finish(m.mid);
-    this.ids.release(m.mid);
-    this.journal(() => this.config.store.delete(m.mid));
-    m.info._complete();
-    if (reasonCode >= 0x80) {
-      this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
-    }
-    this.events.push({ kind: 'published', mid: m.mid, reasonCode, properties });
-    if (this.state === 'connected') this.sendQueued(now);
-  }
-
-  private onSuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (!this.requests.subscribeAcked(mid)) {
-      if (this.logging) this.log(MQTT_LOG_WARNING, `Received SUBACK for unknown message id ${mid}`);
-      return;
-    }
-    this.ids.release(mid);
-    this.events.push({ kind: 'subscribed', mid, reasonCodes, properties });
-  }
-
-  private onUnsuback(mid: number, reasonCodes: number[], properties?: PacketProperties): void {
-    if (!this.requests.unsubscribeAcked(mid)) {
-      if (this.logging) this.log(MQTT_LOG_WARNING, `Received UNSUBACK for unknown message id ${mid}`);
-      return;
-    }
-    this.ids.release(mid);
-    this.events.push({ kind: 'unsubscribed', mid, reasonCodes, properties });
   }
 
   // ---- time ----------------------------------------------------------------------------------
@@ -746,7 +373,6 @@ export class Session {
 
   /** The next `now` at which tick() has work, or Infinity. */
   nextDeadline(): number {
-    const c = this.config;
     if (this.state === 'connecting') return this.connectStartedAt + this.connackTimeoutMs();
     if (this.state !== 'connected') return Infinity;
     let next = Infinity;
@@ -754,12 +380,7 @@ export class Session {
       const ka = this.keepaliveMs;
       next = this.pingSentAt > 0 ? Math.max(this.pingSentAt, this.lastReceived) + ka / 2 : this.lastSent + ka;
     }
-    if (c.protocol === 3 && c.retrySeconds > 0) {
-      for (const m of this.outgoing.messages.values()) {
-        if (m.inFlight) next = Math.min(next, m.sentAt + c.retrySeconds * 1000);
-      }
-    }
-    return next;
+    return Math.min(next, this.outgoingFlow.nextRetry());
   }
 
   /**
@@ -768,12 +389,10 @@ export class Session {
    * keepalive after it), MQTT 3.1 retries.
    */
   tick(now: number): void {
-    const c = this.config;
     if (this.state === 'connecting') {
       if (now >= this.connectStartedAt + this.connackTimeoutMs()) {
         // paho notices a missing CONNACK by its keepalive check: rc MQTT_ERR_KEEPALIVE.
-        this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
-        this.state = 'disconnecting';
+        this.closeConnection({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: `no CONNACK within ${this.connackTimeoutMs() / 1000} s` });
       }
       return;
     }
@@ -782,8 +401,7 @@ export class Session {
       const ka = this.keepaliveMs;
       if (this.pingSentAt > 0) {
         if (now >= Math.max(this.pingSentAt, this.lastReceived) + ka / 2) {
-          this.requestClose({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
-          this.state = 'disconnecting';
+          this.closeConnection({ kind: 'close', rc: MQTT_ERR_KEEPALIVE, reason: 'no PINGRESP from the broker in time' });
           return;
         }
       } else if (now >= this.lastSent + ka) {
@@ -791,11 +409,7 @@ export class Session {
         this.pingSentAt = now;
       }
     }
-    if (c.protocol === 3 && c.retrySeconds > 0) {
-      for (const m of this.outgoing.messages.values()) {
-        if (m.inFlight && now >= m.sentAt + c.retrySeconds * 1000) this.transmit(m, now);
-      }
-    }
+    this.outgoingFlow.retry(now);
   }
 
   private connackTimeoutMs(): number {
@@ -812,302 +426,13 @@ export class Session {
     this.out = [];
     this.outBytes = 0;
     this.lastSent = now;
-    const written = this.qos0Written;
-    if (written !== null) {
-      this.qos0Written = null;
-      for (const info of written) {
-        info._complete();
-        this.events.push({ kind: 'published', mid: info.mid, reasonCode: 0 });
-      }
-    }
+    this.outgoingFlow.written();
     return out;
   }
 
-  /**
-   * The driver's writer is free again: QoS 0 messages that waited are encoded (in order) and
-   * go out with the next takeOutgoing().
-   */
+  /** The driver's writer is free again: waiting QoS 0 messages, then the queue, go out. */
   writeUnblocked(now: number): void {
     this.writeBlocked = false;
-    for (const w of this.bounds.takeQos0Waiting()) {
-      if (this.state !== 'connected' && this.state !== 'connecting') {
-        w.info._fail(MQTT_ERR_CONN_LOST);
-        continue;
-      }
-      const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };
-      if (this.sendChecked(packet, now, w.info)) (this.qos0Written ??= []).push(w.info);
-    }
-    if (this.state === 'connected') this.sendQueued(now);
-  }
-
-  get pendingOutgoingBytes(): number {
-    return this.outBytes;
-  }
-
-  takeEvents(): SessionEvent[] {
-    this.messagesQueued = 0;
-    if (this.events.length === 0) return NO_EVENTS;
-    const e = this.events;
-    this.events = [];
-    return e;
-  }
-
-  // ---- internals -----------------------------------------------------------------------------
-
-  /** Sends queued QoS 1/2 messages while the window has room. */
-  private sendQueued(now: number): void {
-    if (this.writeBlocked) return; // they wait in the queue until the writer drains
-    const window = this.window();
-    for (let m = this.outgoing.next(window); m !== undefined; m = this.outgoing.next(window)) {
-      this.transmit(m, now);
-    }
-  }
-
-  /** Puts a message on the wire according to its state: PUBLISH (DUP if resent) or PUBREL. */
-  private transmit(m: OutMessage, now: number): void {
-    m.sentAt = now;
-    if (m.state === 'released') {
-      this.send({ type: 'pubrel', packetId: m.mid }, now);
-      return;
-    }
-    const unsupported = this.unsupported(m.qos, m.retain);
-    if (unsupported !== null) { // queued before this broker said what it supports
-      this.log(MQTT_LOG_ERR, `Cannot publish message ${m.mid} to '${m.topic}': ${unsupported}`);
-      this.outgoing.finish(m.mid);
-      this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
-      return;
-    }
-    let properties = m.properties;
-    if (properties?.MessageExpiryInterval !== undefined) {
-      const reduced = propertiesAtSend(properties, m.queuedAt, now);
-      if (reduced === null && !m.everSent) {
-        this.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
-        this.outgoing.finish(m.mid);
-        this.failMessage(m, MQTT_ERR_NOT_FOUND);
-        return;
-      }
-      // A resend must complete its flow: at least 1 s (0 would mean "never expires" to some brokers).
-      properties = reduced ?? { ...properties, MessageExpiryInterval: 1 };
-    }
-    const packet: PublishPacket = {
-      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
-      packetId: m.mid, properties,
-    };
-    if (!this.sendChecked(packet, now, null)) {
-      this.outgoing.finish(m.mid);
-      this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
-      return;
-    }
-    if (!m.everSent || m.state !== 'sent') {
-      m.everSent = true;
-      m.state = 'sent';
-      this.journal(() => this.config.store.setState(m.mid, 'sent', true));
-    }
-  }
-
-  /**
-   * What the connected MQTT 5 broker refuses (CONNACK Maximum QoS, Retain Available): such a
-   * message fails with MQTT_ERR_NOT_SUPPORTED rather than being downgraded behind the caller's back.
-   */
-  private unsupported(qos: QoS, retain: boolean): string | null {
-    if (this.state !== 'connected') return null;
-    return this.server.refuses(qos, retain);
-  }
-
-  private window(): number {
-    return this.server.window(this.config.maxInflight);
-  }
-
-  private send(p: Packet, now: number): void {
-    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
-    const buf = encode(p, this.config.protocol);
-    this.out.push(buf);
-    this.outBytes += buf.length;
-    void now;
-  }
-
-  /**
-   * Encodes a PUBLISH (with a topic alias when the server allows them); false (and a log
-   * line) when the codec refuses it or it is over the server's Maximum Packet Size. A caller's
-   * alias goes only where this connection allows it; elsewhere the full topic goes alone.
-   */
-  private sendChecked(p: PublishPacket, now: number, info: MQTTMessageInfo | null): boolean {
-    const topic = p.topic;
-    const plain = withoutAlias(p.properties);
-    const aliases = this.outgoingAliases;
-    const aliased = aliases !== null && this.state === 'connected' ? aliases.apply(p) : null;
-    if (aliased === null) p.properties = withoutAlias(p.properties);
-    try {
-      if (this.server.maxPacketSize > 0 && publishPacketSize(p.topic, p.payload.length, p.qos, p.properties, this.config.protocol) > this.server.maxPacketSize) {
-        // The alias's 3 bytes may be what tips it over: without one, the full topic may still fit.
-        if (aliased === 'new') aliases!.undoNew();
-        p.topic = topic;
-        p.properties = plain;
-        if (this.tooLarge(topic, p.payload, p.qos, plain)) {
-          throw new ProtocolError('packet-too-large', `over the server's Maximum Packet Size of ${this.server.maxPacketSize} bytes`, 0x95);
-        }
-      }
-      if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol, info?.mid));
-      // From the packet's fields into `out`; a payload over 4 KB is queued by reference, not copied.
-      this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
-      return true;
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      if (aliased === 'new' && p.properties !== plain) aliases!.undoNew();
-      this.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${topic}': ${e.message}`);
-      if (info !== null) info._fail(MQTT_ERR_PAYLOAD_SIZE);
-      return false;
-    }
-  }
-
-  /** Whether a PUBLISH is over the server's Maximum Packet Size (§3.2.2.3.6: the whole packet, properties included). */
-  private tooLarge(topic: string, payload: Buffer, qos: QoS, properties: PacketProperties | undefined): boolean {
-    const size = this.server.oversize(topic, payload, qos, properties, this.config.protocol);
-    if (size === 0) return false;
-    this.log(MQTT_LOG_ERR, `Cannot publish to '${topic}': the packet is ${size} bytes, over the server's Maximum Packet Size of ${this.server.maxPacketSize}`);
-    return true;
-  }
-
-  /** `unknownType`: the packet type number no packet has; paho logs its own line for that one. */
-  private protocolViolation(reason: string, reasonCode: number, now: number, unknownType?: number): void {
-    this.log(MQTT_LOG_ERR, unknownType !== undefined ? unrecognisedCommand(unknownType) : `Protocol error from the broker: ${reason}`);
-    // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
-    if (this.config.protocol === 5) {
-      this.send({ type: 'disconnect', reasonCode: DISCONNECT_REASONS.has(reasonCode) ? reasonCode : 0x81 }, now);
-    }
-    this.requestClose({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
-    this.state = 'disconnecting';
-  }
-
-  /** Asks the driver to close the connection (once); further input is ignored. */
-  private requestClose(ev: Extract<SessionEvent, { kind: 'close' }>): void {
-    if (this.closeRequested) return;
-    this.closeRequested = true;
-    this.events.push(ev);
-  }
-
-  /**
-   * A store update in the middle of a protocol flow. If the store fails (disk full, I/O
-   * error), the flow in memory stays right and the connection goes on; the failure is
-   * reported, and the store's copy may lag (at worst a resend after a restart).
-   */
-  private journal(update: () => void): void {
-    try {
-      update();
-    } catch (e) {
-      this.storeErrors++;
-      this.events.push({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
-    }
-  }
-
-  /** Store updates that failed (see journal()). */
-  storeErrors = 0;
-
-  /** Queues an event for the driver (BoundsHost: QueueBounds' log lines). */
-  pushEvent(ev: SessionEvent): void {
-    this.events.push(ev);
-  }
-
-  /** Ends a QoS 1/2 message that will never complete (BoundsHost). */
-  failMessage(m: OutMessage, rc: number): void {
-    this.ids.release(m.mid);
-    this.journal(() => this.config.store.delete(m.mid));
-    m.info._fail(rc);
-  }
-
-  /**
-   * The broker has no session for us (Session Present 0 on a resumed session): its packet-id
-   * state is gone ([MQTT-3.2.2-5]) and it will not PUBREL the QoS 2 messages we received.
-   * Outgoing flows go on as on a resumed session, as paho's do: a message sent before goes
-   * again with DUP 1 (it may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still
-   * go out (the broker answers them, 0x92 on MQTT 5) so those flows complete.
-   */
-  private sessionLostByBroker(): void {
-    this.forgetIncomingQos2();
-  }
-
-  /** The broker will PUBREL none of the QoS 2 messages we kept, nor wait for their PUBCOMPs. */
-  private forgetIncomingQos2(): void {
-    this.qos2In.clear();
-    this.heldAcks.clear();
-    const incoming = this.config.store.incoming;
-    if (incoming !== undefined) this.journal(() => incoming.clear());
-  }
-
-  /**
-   * A durable store journals a QoS 2 message until the application is done with it: written
-   * here, before its PUBREC (the client syncs the store before each socket write), so a process
-   * killed before the PUBREL finds it again at the restart.
-   */
-  private journalIncoming(m: MQTTMessage, properties: PacketProperties | undefined): void {
-    const incoming = this.config.store.incoming;
-    if (incoming === undefined) return;
-    const stored: StoredIncoming = { mid: m.mid, topic: m.topic, payload: m.payload, retain: m.retain, dup: m.dup };
-    if (properties !== undefined) stored.properties = properties;
-    this.journal(() => incoming.put(stored));
-  }
-
-  /**
-   * The application is done with QoS 2 message `mid` (its PUBCOMP goes out now, or is owed):
-   * its journal record goes. A kill before this line delivers it again after the restart (at
-   * least once at a crash, never lost).
-   */
-  private incomingDone(mid: number): void {
-    const incoming = this.config.store.incoming;
-    if (incoming !== undefined) this.journal(() => incoming.delete(mid));
-  }
-
-  /**
-   * Clean session: the broker keeps nothing of ours, so every unfinished message starts its
-   * flow again from PUBLISH, with DUP if it was sent before, QoS 2 past PUBREC too (as paho
-   * 1.6 and 2.x do): a broker that never got the PUBREL delivers it now; one that did and
-   * whose PUBCOMP was lost delivers it twice, which no client can prevent on a clean session.
-   * Incoming QoS 2 messages awaiting PUBREL are dropped, and held PUBCOMPs: the broker forgot them.
-   */
-  private startClean(): void {
-    this.forgetIncomingQos2();
-    for (const m of this.outgoing.messages.values()) {
-      if (m.state !== 'released') continue;
-      m.state = 'sent';
-      this.journal(() => this.config.store.setState(m.mid, 'sent', true));
-    }
-  }
-
-  private restore(s: OutMessage | import('../store/types').StoredMessage): void {
-    const msg: OutMessage = {
-      ...s, info: new MQTTMessageInfo(s.mid), inFlight: false, done: false, sentAt: 0,
-      bytes: s.payload.length + s.topic.length, queuedAt: NaN, // another process's clock: no expiry countdown
-    };
-    this.ids.claim(s.mid);
-    this.outgoing.add(msg);
-  }
-
-  /**
-   * Where log lines go at once instead of the event queue: the client sets it while it runs
-   * callbacks, so what a callback sends is logged before the next received packet's line, as
-   * paho (one packet at a time) logs it.
-   */
-  logTarget: { log(level: number, text: string): void } | null = null;
-
-  log(level: number, text: string): void {
-    if (!this.logging) return;
-    if (this.logTarget !== null) this.logTarget.log(level, text);
-    else this.events.push({ kind: 'log', level, text });
+    this.outgoingFlow.writeUnblocked(now);
   }
 }
-
-/**
- * A journaled QoS 2 message of an earlier process. Its receipt time was on that process's
- * clock, which means nothing here: timestamp 0.
- */
-function restoredIncoming(s: StoredIncoming): MQTTMessage {
-  return new MQTTMessage(s.topic, s.payload, 2, s.retain, s.mid, s.dup, 0, s.properties);
-}
-
-/** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */
-const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
-
-const NO_EVENTS: SessionEvent[] = [];
-Object.freeze(NO_EVENTS);
-
-export { EMPTY as EMPTY_PAYLOAD };

@@ -1,0 +1,140 @@
+/**
+ * SessionCore: the part of a Session every flow module uses (most of types.ts' SessionHost), the
+ * base class Session extends: the configuration and state, packet ids, the output for the
+ * driver (encoded packets for takeOutgoing(), events for takeEvents(), log lines), the store
+ * journal, and the one close transition. One object, not several: the flows reach it through
+ * their back reference, and an idle connection stays small.
+ */
+import { MQTT_ERR_PROTOCOL, MQTT_LOG_DEBUG, MQTT_LOG_ERR } from '../constants';
+import type { MQTTMessage } from '../message';
+import { encode, encodePublishTo } from '../protocol/encode';
+import type { Packet, PublishPacket } from '../protocol/types';
+import { describeSent, unrecognisedCommand } from './log';
+import { PacketIds } from './packetIds';
+import type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
+
+/** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */
+const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
+const NO_EVENTS: SessionEvent[] = [];
+Object.freeze(NO_EVENTS);
+
+export class SessionCore {
+  state: SessionState = 'idle';
+  /** Build log lines (set by the driver when someone listens). */
+  logging = false;
+  /**
+   * Where log lines go at once instead of the event queue: the client sets it while it runs
+   * callbacks, so what a callback sends is logged before the next received packet's line, as
+   * paho (one packet at a time) logs it.
+   */
+  logTarget: { log(level: number, text: string): void } | null = null;
+  // Driver state kept here for now (the driver sets and reads it):
+  /**
+   * Set by the driver: the PUBACK (QoS 1) or PUBCOMP (QoS 2) of a delivered message is not sent
+   * with its delivery; the driver sends each after its handler: ackNow() (a sync handler, no
+   * bookkeeping), or holdAck() then ackMessage()/ack() later (async handlers, manual ack).
+   * PUBREC always goes out on receipt, as paho sends it.
+   */
+  holdAcks = false;
+  /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
+  writeBlocked = false;
+  /** Packets received, counted for the driver's read batching (which zeroes them): QoS 0 PUBLISHes, and all others. */
+  receivedQos0 = 0;
+  receivedOther = 0;
+
+  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
+  readonly ids = new PacketIds();
+  /** Store updates that failed (see journal()). */
+  storeErrors = 0;
+  /** 'message' events in `events`: their acks come after the driver ran them. */
+  messagesQueued = 0;
+  /** Set by the close transition: nothing received counts any more on this connection. */
+  protected closeRequested = false;
+  protected out: Buffer[] = [];
+  protected outBytes = 0;
+  protected events: SessionEvent[] = [];
+
+  constructor(readonly config: SessionConfig) {}
+
+  get pendingOutgoingBytes(): number {
+    return this.outBytes;
+  }
+
+  send(p: Packet, now: number): void {
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
+    const buf = encode(p, this.config.protocol);
+    this.out.push(buf);
+    this.outBytes += buf.length;
+    void now;
+  }
+
+  /** From the packet's fields into the output; a payload over 4 KB is queued by reference, not copied. */
+  sendPublish(p: PublishPacket): void {
+    this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+  }
+
+  /** Queues an event for the driver. */
+  pushEvent(ev: SessionEvent): void {
+    this.events.push(ev);
+  }
+
+  /** Queues a message for delivery (its handler runs before its ack goes out: messagesQueued). */
+  pushMessage(message: MQTTMessage): void {
+    this.events.push({ kind: 'message', message });
+    this.messagesQueued++;
+  }
+
+  takeEvents(): SessionEvent[] {
+    this.messagesQueued = 0;
+    if (this.events.length === 0) return NO_EVENTS;
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  log(level: number, text: string): void {
+    if (!this.logging) return;
+    if (this.logTarget !== null) this.logTarget.log(level, text);
+    else this.events.push({ kind: 'log', level, text });
+  }
+
+  /**
+   * A store update in the middle of a protocol flow. If the store fails (disk full, I/O
+   * error), the flow in memory stays right and the connection goes on; the failure is
+   * reported, and the store's copy may lag (at worst a resend after a restart).
+   */
+  journal(update: () => void): void {
+    try {
+      update();
+    } catch (e) {
+      this.storeErrors++;
+      this.events.push({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
+    }
+  }
+
+  /**
+   * The one close transition: the driver is asked, once, to close the connection (after
+   * writing what is queued), and no further input counts. Every end the session decides on
+   * (refusal, protocol violation, keepalive, the server's DISCONNECT) goes through here.
+   */
+  closeConnection(ev: CloseEvent): void {
+    if (!this.closeRequested) {
+      this.closeRequested = true;
+      this.events.push(ev);
+    }
+    this.state = 'disconnecting';
+  }
+
+  /**
+   * Bad input from the server: a log line, DISCONNECT with the reason on MQTT 5, the close.
+   * `unknownType`: the packet type number no packet has; paho logs its own line for that one.
+   */
+  protocolViolation(reason: string, reasonCode: number, now: number, unknownType?: number): void {
+    this.log(MQTT_LOG_ERR, unknownType !== undefined ? unrecognisedCommand(unknownType) : `Protocol error from the broker: ${reason}`);
+    // 3.1/3.1.1: just close (a DISCONNECT would cancel our will). 5.0: say why first.
+    if (this.config.protocol === 5) {
+      this.send({ type: 'disconnect', reasonCode: DISCONNECT_REASONS.has(reasonCode) ? reasonCode : 0x81 }, now);
+    }
+    this.closeConnection({ kind: 'close', rc: MQTT_ERR_PROTOCOL, reason });
+  }
+}
