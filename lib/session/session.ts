@@ -71,8 +71,12 @@ export class Session extends SessionCore implements SessionHost {
   private readonly incomingFlow = new IncomingFlow(this);
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
   private readonly requests = new PendingRequests(this);
-  /** MQTT 5 enhanced authentication state of this connection (auth.ts). */
-  private readonly auth = new AuthExchange(this);
+  /**
+   * MQTT 5 enhanced authentication state (auth.ts), made by the first CONNECT that names an
+   * Authentication Method: most connections never use it (idle memory per connection is a
+   * measured limit). Without it, a throwaway exchange with no method answers as one would.
+   */
+  private auth: AuthExchange | null = null;
 
   private lastSent = 0;
   /** `now` of the last bytes received (keepalive; deferred acks count as sent then). */
@@ -80,7 +84,6 @@ export class Session extends SessionCore implements SessionHost {
   private pingSentAt = 0;
   private connectStartedAt = 0;
   /** A CONNACK arrived on the current (or last) connection. */
-  connackReceived = false;
   /** The keepalive in force: ours, or the broker's Server Keep Alive (MQTT 5). */
   private keepaliveMs = 0;
   /** MQTT 5 Session Expiry Interval in force: CONNECT's, or the one CONNACK imposed. */
@@ -149,7 +152,6 @@ export class Session extends SessionCore implements SessionHost {
     this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined });
     this.state = 'connecting';
     this.closeRequested = false;
-    this.connackReceived = false;
     this.connectStartedAt = now;
     this.lastReceived = now;
     this.pingSentAt = 0;
@@ -158,7 +160,7 @@ export class Session extends SessionCore implements SessionHost {
     this.incomingFlow.connectionStarted();
     const props = connectProperties(c);
     this.sessionExpiryInterval = props?.SessionExpiryInterval ?? 0;
-    this.auth.start(props);
+    if (this.auth !== null || props?.AuthenticationMethod !== undefined) (this.auth ??= new AuthExchange(this)).start(props);
     if (c.cleanSession) {
       // The broker keeps nothing of ours: it will PUBREL none of the QoS 2 messages we kept,
       // and our own flows start again from PUBLISH (outgoingFlow.startClean()).
@@ -172,9 +174,8 @@ export class Session extends SessionCore implements SessionHost {
   }
 
   private onConnack(p: ConnackPacket, now: number): void {
-    this.connackReceived = true;
     const refused = connackRefuses(p, this.config);
-    const authProblem = refused ? null : this.auth.connackProblem(p.properties);
+    const authProblem = refused ? null : (this.auth?.connackProblem(p.properties) ?? null);
     if (authProblem !== null) {
       this.protocolViolation(authProblem, 0x82, now);
       return;
@@ -196,7 +197,7 @@ export class Session extends SessionCore implements SessionHost {
     }
     const props = p.properties;
     this.state = 'connected';
-    this.auth.connected();
+    this.auth?.connected();
     if (props !== undefined) {
       this.outgoingFlow.connackAccepted(props);
       if (props.ServerKeepAlive !== undefined) this.keepaliveMs = props.ServerKeepAlive * 1000;
@@ -282,12 +283,12 @@ export class Session extends SessionCore implements SessionHost {
 
   /** MQTT 5 enhanced authentication: answers the server's AUTH 0x18; null gives up. */
   continueAuth(properties: PacketProperties | null | undefined, now: number): number {
-    return this.auth.continueAuth(properties, now);
+    return this.auth === null ? MQTT_ERR_NO_CONN : this.auth.continueAuth(properties, now);
   }
 
   /** MQTT 5 re-authentication (AUTH 0x19). */
   reauthenticate(properties: PacketProperties | undefined, now: number): number {
-    return this.auth.reauthenticate(properties, now);
+    return (this.auth ?? new AuthExchange(this)).reauthenticate(properties, now);
   }
 
   /** SUBSCRIBE (pendingRequests.ts): [rc, mid]; not connected: [MQTT_ERR_NO_CONN, 0], as paho. */
@@ -343,7 +344,7 @@ export class Session extends SessionCore implements SessionHost {
       case 'suback': return this.requests.onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return this.requests.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
-      case 'auth': return this.auth.received(p, now);
+      case 'auth': return (this.auth ?? new AuthExchange(this)).received(p, now);
       case 'disconnect':
         this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
           reason: `server sent DISCONNECT (reason 0x${(p.reasonCode ?? 0).toString(16)}${reasonDetails(p.properties)})`,
