@@ -36,8 +36,8 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   private readonly server = new ServerLimits();
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private aliases: TopicAliases | null = null;
-  /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection. */
-  private readonly callerAliases = new CallerAliases();
+  /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection; made by the first such publish (idle memory). */
+  private callerAliases: CallerAliases | null = null;
   /**
    * QoS 0 messages handed to the writer since the last takeOutgoing(): published once written.
    * Null when none: made by the first one after a write, as the [] takeOutgoing() used to leave (idle memory).
@@ -99,7 +99,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
     for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
     this.requeueAll();
-    this.callerAliases.reset();
+    this.callerAliases = null;
   }
 
   /**
@@ -136,7 +136,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const alias = properties?.TopicAlias;
     if (alias !== undefined || topic === '') {
       // The caller's alias (paho's way): the message keeps its full topic and a snapshot of its properties.
-      topic = this.callerAliases.resolve(topic, alias, s.config.protocol === 5, s.state === 'connected' ? (this.aliases?.max ?? 0) : null);
+      topic = (this.callerAliases ??= new CallerAliases()).resolve(topic, alias, s.config.protocol === 5, s.state === 'connected' ? (this.aliases?.max ?? 0) : null);
       properties = { ...properties };
       if (s.state === 'connected') this.aliases?.useCallerScheme();
     }

@@ -75,4 +75,5 @@ export class PendingRequests {
   }
 }
 
-const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();
+/** The empty view of pending requests, shared (nothing is ever added to it). */
+export const NO_PENDING: ReadonlyMap<number, never> = new Map<number, never>();

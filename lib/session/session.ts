@@ -23,7 +23,7 @@ import { IncomingFlow } from './incomingFlow';
 import { describeReceived, reasonDetails } from './log';
 import type { OutgoingMessages } from './outgoing';
 import { OutgoingFlow } from './outgoingFlow';
-import { PendingRequests } from './pendingRequests';
+import { NO_PENDING, PendingRequests } from './pendingRequests';
 import type { SessionConfig, SessionHost, SessionState } from './types';
 
 export type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
@@ -70,7 +70,8 @@ export class Session extends SessionCore implements SessionHost {
   /** PUBLISH from the server through delivery and acknowledgement (incomingFlow.ts). */
   private readonly incomingFlow = new IncomingFlow(this);
   /** SUBSCRIBEs and UNSUBSCRIBEs waiting for their acks. */
-  private readonly requests = new PendingRequests(this);
+  /** SUBSCRIBE/UNSUBSCRIBE awaiting their acks; made by the first (publish-only connections never need it: idle memory). */
+  private requests: PendingRequests | null = null;
   /**
    * MQTT 5 enhanced authentication state (auth.ts), made by the first CONNECT that names an
    * Authentication Method: most connections never use it (idle memory per connection is a
@@ -132,12 +133,12 @@ export class Session extends SessionCore implements SessionHost {
 
   /** SUBSCRIBEs waiting for their SUBACK, by mid. */
   get pendingSubscribes(): ReadonlyMap<number, Subscription[]> {
-    return this.requests.pendingSubscribes;
+    return this.requests?.pendingSubscribes ?? NO_PENDING;
   }
 
   /** UNSUBSCRIBEs waiting for their UNSUBACK, by mid. */
   get pendingUnsubscribes(): ReadonlyMap<number, string[]> {
-    return this.requests.pendingUnsubscribes;
+    return this.requests?.pendingUnsubscribes ?? NO_PENDING;
   }
 
   get isConnected(): boolean {
@@ -226,7 +227,7 @@ export class Session extends SessionCore implements SessionHost {
     this.outgoingFlow.connectionLost();
     this.incomingFlow.connectionLost(); // held QoS 1 acks go; QoS 2 state stays for a resumed session
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
-    this.requests.connectionLost();
+    this.requests?.connectionLost();
   }
 
   /** Throws ValueError for DISCONNECT properties the spec forbids (connect.ts). Call before any side effect. */
@@ -293,12 +294,12 @@ export class Session extends SessionCore implements SessionHost {
 
   /** SUBSCRIBE (pendingRequests.ts): [rc, mid]; not connected: [MQTT_ERR_NO_CONN, 0], as paho. */
   subscribe(subscriptions: Subscription[], properties: PacketProperties | undefined, now: number): [number, number] {
-    return this.requests.subscribe(subscriptions, properties, now);
+    return (this.requests ??= new PendingRequests(this)).subscribe(subscriptions, properties, now);
   }
 
   /** UNSUBSCRIBE (pendingRequests.ts): [rc, mid], as subscribe(). */
   unsubscribe(topics: string[], properties: PacketProperties | undefined, now: number): [number, number] {
-    return this.requests.unsubscribe(topics, properties, now);
+    return (this.requests ??= new PendingRequests(this)).unsubscribe(topics, properties, now);
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -341,8 +342,8 @@ export class Session extends SessionCore implements SessionHost {
       case 'pubrel': return this.incomingFlow.onPubrel(p.packetId, now);
       case 'pubcomp': return this.outgoingFlow.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'connack': return this.onConnack(p, now);
-      case 'suback': return this.requests.onSuback(p.packetId, p.reasonCodes, p.properties);
-      case 'unsuback': return this.requests.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
+      case 'suback': return (this.requests ??= new PendingRequests(this)).onSuback(p.packetId, p.reasonCodes, p.properties);
+      case 'unsuback': return (this.requests ??= new PendingRequests(this)).onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp': this.pingSentAt = 0; return;
       case 'auth': return (this.auth ?? new AuthExchange(this)).received(p, now);
       case 'disconnect':
