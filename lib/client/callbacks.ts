@@ -21,7 +21,12 @@ export type SlotName = typeof SLOTS[number];
  * The Client as user code sees it: its slots, its events and suppressExceptions (all public).
  * Callbacks read the slots from it and pass it as the first argument, as paho passes `self`.
  */
-export type CallbackSource = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean };
+/**
+ * The facade as its collaborators see it: the callback slots and events user code is called
+ * through, and its public reconnect(), which background reconnects call as paho's loops call
+ * self.reconnect() (so a subclass that overrides it sees them).
+ */
+export type CallbackSource = EventEmitter & { [K in SlotName]: Fn | null } & { suppressExceptions: boolean; reconnect(): Promise<number> };
 
 /** Told when a callback failed with suppressExceptions false: loopForever() ends with the error (reconnect.ts). */
 export interface CallbackFailureSink {

@@ -217,7 +217,7 @@ export class Connector {
       d.session.config.protocol = MQTTv31;
     }
     d.dropTransport();
-    const retry = this.reconnect().then(() => {
+    const retry = this.driver.callbacks.owner.reconnect().then(() => {
       if (this.background !== 'none') d.pump.schedulePump();
     }, (e) => {
       // In the background modes it counts as a failed attempt, retried as loop_forever retries one.
@@ -242,7 +242,7 @@ export class Connector {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.background === 'none' || this.userDisconnect) return;
-      this.reconnect().then(() => this.driver.pump.schedulePump(), (e) => {
+      this.driver.callbacks.owner.reconnect().then(() => this.driver.pump.schedulePump(), (e) => {
         if (this.background === 'none' || this.userDisconnect || isSuperseded(e)) return;
         this.attemptFailed();
       });
@@ -305,7 +305,7 @@ export class Connector {
       this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.background = 'forever';
       if (this.driver.transport === null && !retryFirstConnection) {
-        this.reconnect().then(() => this.resumeBackground(), (e) => {
+        this.driver.callbacks.owner.reconnect().then(() => this.resumeBackground(), (e) => {
           if (!isSuperseded(e)) this.driver.callbacks.fire('on_connect_fail', 'connect_fail');
           this.endForever(e);
         });

@@ -20,6 +20,39 @@ class Broker extends MemoryBroker {
 useFakeClock();
 
 describe('reconnect backoff (reconnectDelaySet)', () => {
+  test('reconnects go through the public reconnect(), so a subclass that overrides it sees them (paho\'s loops call self.reconnect())', async () => {
+    const broker = new Broker();
+    const calls: number[] = [];
+    class Counting extends Client {
+      override reconnect(): Promise<number> {
+        calls.push(Date.now());
+        return super.reconnect();
+      }
+    }
+    // An empty client id refused with CONNACK 2: paho's immediate retry with a generated id.
+    broker.connackCode = 2;
+    broker.onPacket = (p) => { if (p.type === 'connect') broker.connackCode = 0; };
+    const c = new Counting({ clientId: '', clock: () => Date.now(), createTransport: () => broker.listener.createTransport() });
+    await c.connect('broker', 1883, 0);
+    expect(calls).toHaveLength(1); // connect() itself
+    expect(c.loopStart()).toBe(MQTT_ERR_SUCCESS);
+    await settle();
+    expect(c.isConnected()).toBe(true);
+    expect(broker.connects.map((p) => p.clientId === '')).toEqual([true, false]);
+    expect(calls).toHaveLength(2); // the retry after CONNACK 2
+
+    // A lost connection: the background reconnect after the backoff delay.
+    const lostAt = Date.now();
+    broker.peer.close();
+    await settle();
+    await advance(1000);
+    await settle();
+    expect(c.isConnected()).toBe(true);
+    expect(calls).toEqual([expect.any(Number), expect.any(Number), lostAt + 1000]);
+    c.disconnect();
+    await c.loopStop();
+  });
+
   test('waits min, then doubles per failed attempt up to max, and starts over after a CONNACK', async () => {
     const broker = new Broker();
     const c = broker.client();
