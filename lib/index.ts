@@ -34,6 +34,7 @@ export type Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue, 
   ClientClass<V, P, U>;
 export type { ClientOptions, ConnectTarget, Logger } from './client';
 export type { QueuePolicy } from './session/queueLimits';
+export type { Jitter, ReconnectDelayOptions } from './client/backoff';
 export { Properties } from './mqtt5/properties';
 export { PacketTypes } from './mqtt5/packetTypes';
 export { SubscribeOptions } from './mqtt5/subscribeOptions';

@@ -52,6 +52,8 @@ export interface ClientOptions {
   createTransport?: (target: ConnectTarget) => Transport;
   /** Advanced: a monotonic clock in milliseconds (default performance.now). */
   clock?: () => number;
+  /** Advanced: a random source in [0, 1) for the reconnect jitter (default Math.random); a seeded one makes delays repeatable. */
+  random?: () => number;
   /**
    * Largest packet accepted from the broker, in bytes (default 0: no limit). On MQTT 5 it is
    * announced in CONNECT as Maximum Packet Size, so the broker does not send larger messages
@@ -69,7 +71,7 @@ export interface ClientOptions {
 /** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
 const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
   'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
-  'store', 'createTransport', 'clock', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
+  'store', 'createTransport', 'clock', 'random', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
 ]);
 
 /**
@@ -127,6 +129,7 @@ export interface ResolvedOptions {
   reconnectOnFailure: boolean;
   userdata: unknown;
   clock: () => number;
+  random: () => number;
   store: OutgoingStore | undefined;
   createTransport: ((target: ConnectTarget) => Transport) | undefined;
 }
@@ -159,11 +162,12 @@ export function resolveClientOptions(o: ClientOptions): ResolvedOptions {
   if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
   if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
   if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
+  if (o.random !== undefined && typeof o.random !== 'function') throw new ValueError(`random: must be a function returning a number in [0, 1), got ${typeof o.random}`);
   return {
     mode: callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2),
     protocol: protocol as ProtocolLevel, transport, cleanSession, clientId, maxPacketSize,
     manualAck: o.manualAck === true, autoTopicAlias: o.autoTopicAlias ?? true, reconnectOnFailure: o.reconnectOnFailure !== false,
-    userdata: o.userdata ?? null, clock: o.clock ?? monotonicMs, store: o.store, createTransport: o.createTransport,
+    userdata: o.userdata ?? null, clock: o.clock ?? monotonicMs, random: o.random ?? Math.random, store: o.store, createTransport: o.createTransport,
   };
 }
 

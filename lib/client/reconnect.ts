@@ -2,7 +2,8 @@
  * Connecting and staying connected: the target of connect(), each connection attempt
  * (reconnect()), paho's immediate retry after a refused empty client id or protocol level, and
  * the background modes: loopStart() and loopForever() reconnect after a lost connection with
- * paho's backoff (min_delay, doubled per failed attempt up to max_delay, reset on CONNACK).
+ * paho's backoff (min_delay, doubled per failed attempt up to max_delay, reset on CONNACK),
+ * spread by the jitter reconnectDelaySet() chose (backoff.ts).
  * loopForever()'s promise and what it resolves with (foreverResult.ts) live here too.
  */
 import { MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_INVAL, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTTv31 } from '../constants';
@@ -10,6 +11,7 @@ import { ValueError } from '../errors';
 import type { Session } from '../session/session';
 import type { Transport } from '../transport/types';
 import { generatedClientId } from './args';
+import { Jitter, jittered, nextDelay } from './backoff';
 import type { CallbackMode } from './callbackArgs';
 import type { Callbacks } from './callbacks';
 import { logRetrying } from './connectionLog';
@@ -74,6 +76,10 @@ export class Connector {
   private minDelay = 1;
   private maxDelay = 120;
   private delay: number | null = null;
+  /** How the wait is spread around `delay`; the doubling itself is paho's. */
+  private jitter: Jitter = 'none';
+  /** The constructor's `random` (default Math.random), for the jitter. */
+  private random: () => number = Math.random;
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   /** What loopForever() resolves with when it ends now (foreverResult.ts). */
   foreverRc = FOREVER_RC_NO_CONNECTION;
@@ -88,6 +94,7 @@ export class Connector {
     this.transportKind = o.transport;
     this.transportFactory = o.createTransport;
     this.reconnectOnFailure = o.reconnectOnFailure;
+    this.random = o.random;
   }
 
   /** Back to the constructed state (reinitialise(), after teardown()). */
@@ -96,20 +103,21 @@ export class Connector {
     this.targetHost = '';
     this.wantConnect = false;
     this.userDisconnect = false;
-    this.reconnectDelaySet(1, 120);
+    this.reconnectDelaySet(1, 120, 'none');
   }
 
-  /** Backoff for automatic reconnects, in seconds (checked by the facade). */
-  reconnectDelaySet(minDelay: number, maxDelay: number): void {
+  /** Backoff for automatic reconnects, in seconds, and its jitter (checked by the facade). */
+  reconnectDelaySet(minDelay: number, maxDelay: number, jitter: Jitter): void {
     this.minDelay = minDelay;
     this.maxDelay = maxDelay;
+    this.jitter = jitter;
     this.delay = null;
   }
 
-  /** Seconds to wait before the next attempt. */
+  /** Seconds to wait before the next attempt: paho's doubling delay, spread by the jitter. */
   private nextDelay(): number {
-    this.delay = this.delay === null ? this.minDelay : Math.min(this.delay * 2, this.maxDelay);
-    return this.delay;
+    this.delay = nextDelay(this.delay, this.minDelay, this.maxDelay);
+    return jittered(this.delay, this.jitter, this.random);
   }
 
   get reconnectTimerArmed(): boolean {

@@ -17,6 +17,7 @@ import type { ProxyArgs } from '../transport/proxyArgs';
 import type { TlsSetOptions } from '../transport/tlsOptions';
 import type { WsHeaders } from '../transport/websocket';
 import { checkInt, checkNumber, checkQos } from './args';
+import { checkReconnectDelayOptions, ReconnectDelayOptions } from './backoff';
 import type { CallbackMode } from './callbackArgs';
 import type { CallbackSource } from './callbacks';
 import type { ClientEvents } from './callbackSignatures';
@@ -232,12 +233,20 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
     this.driver.config.will = undefined;
   }
 
-  /** Backoff for automatic reconnects: min_delay, doubled per failed attempt up to max_delay, reset on CONNACK. */
-  reconnectDelaySet(minDelay = 1, maxDelay = 120): void {
+  /**
+   * Backoff for automatic reconnects (loopStart/loopForever), in seconds: minDelay, doubled per
+   * failed attempt up to maxDelay, reset on CONNACK, as paho. `jitter` spreads each wait `d`:
+   * 'full' waits uniform in [0, d], 'equal' d/2 + uniform in [0, d/2], 'none' exactly d.
+   * The default is 'none', paho's exact delays, so a ported paho program keeps its timing; a
+   * fleet of clients that lose the same broker together should pass `{ jitter: 'full' }`, or
+   * they all come back in the same instant. Each call sets all three (no options: 'none').
+   */
+  reconnectDelaySet(minDelay = 1, maxDelay = 120, options?: ReconnectDelayOptions): void {
     checkNumber(minDelay, 'minDelay', 0);
     checkNumber(maxDelay, 'maxDelay', 0);
     if (minDelay > maxDelay) throw new ValueError(`minDelay: ${minDelay} is more than maxDelay ${maxDelay}`);
-    this.driver.connector.reconnectDelaySet(minDelay, maxDelay);
+    const jitter = checkReconnectDelayOptions(options);
+    this.driver.connector.reconnectDelaySet(minDelay, maxDelay, jitter);
   }
 
   enableLogger(logger?: Logger): void {
