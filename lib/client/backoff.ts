@@ -1,6 +1,7 @@
 /**
  * The reconnect backoff as pure functions: paho's doubling delay, the jitter spread over it, and
- * the check of reconnectDelaySet()'s options. The Connector (reconnect.ts) keeps the state.
+ * the check of reconnectDelaySet()'s options; and the settings they read. The Connector
+ * (reconnect.ts) keeps the current delay.
  */
 import { didYouMean } from '../closestName';
 import { ValueError } from '../errors';
@@ -18,6 +19,25 @@ export type Jitter = 'full' | 'equal' | 'none';
 export interface ReconnectDelayOptions {
   /** Default 'none' (paho's exact delays). */
   jitter?: Jitter;
+}
+
+/** reconnectDelaySet()'s values and the constructor's random source, as the Connector reads them. */
+export interface BackoffSettings {
+  readonly minDelay: number;
+  readonly maxDelay: number;
+  readonly jitter: Jitter;
+  /** A number in [0, 1), as Math.random (the constructor's `random`). */
+  readonly random: () => number;
+}
+
+/** paho's defaults, one object shared by every client that keeps them: an idle client holds no settings of its own. */
+export const DEFAULT_BACKOFF: BackoffSettings = Object.freeze({ minDelay: 1, maxDelay: 120, jitter: 'none', random: Math.random });
+
+/** Settings with these values: the shared defaults when they are the defaults. */
+export function backoffSettings(minDelay: number, maxDelay: number, jitter: Jitter, random: () => number): BackoffSettings {
+  const d = DEFAULT_BACKOFF;
+  if (minDelay === d.minDelay && maxDelay === d.maxDelay && jitter === d.jitter && random === d.random) return d;
+  return { minDelay, maxDelay, jitter, random };
 }
 
 const JITTERS: ReadonlySet<string> = new Set<Jitter>(['full', 'equal', 'none']);

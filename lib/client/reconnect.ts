@@ -11,7 +11,7 @@ import { ValueError } from '../errors';
 import type { Session } from '../session/session';
 import type { Transport } from '../transport/types';
 import { generatedClientId } from './args';
-import { Jitter, jittered, nextDelay } from './backoff';
+import { BackoffSettings, backoffSettings, DEFAULT_BACKOFF, Jitter, jittered, nextDelay } from './backoff';
 import type { CallbackMode } from './callbackArgs';
 import type { Callbacks } from './callbacks';
 import { logRetrying } from './connectionLog';
@@ -72,14 +72,10 @@ export class Connector {
   /** Who runs the pump: the caller (loop()), loopStart() or loopForever(). */
   background: 'none' | 'start' | 'forever' = 'none';
   private reconnectTimer: NodeJS.Timeout | null = null;
-  // paho's backoff: the delay of the next attempt; null until a first failure.
-  private minDelay = 1;
-  private maxDelay = 120;
+  /** reconnectDelaySet()'s values, the jitter and the random source (shared while they are the defaults). */
+  private backoff: BackoffSettings = DEFAULT_BACKOFF;
+  /** paho's backoff: the delay of the last attempt before the jitter; null until a first failure. */
   private delay: number | null = null;
-  /** How the wait is spread around `delay`; the doubling itself is paho's. */
-  private jitter: Jitter = 'none';
-  /** The constructor's `random` (default Math.random), for the jitter. */
-  private random: () => number = Math.random;
   private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   /** What loopForever() resolves with when it ends now (foreverResult.ts). */
   foreverRc = FOREVER_RC_NO_CONNECTION;
@@ -94,7 +90,8 @@ export class Connector {
     this.transportKind = o.transport;
     this.transportFactory = o.createTransport;
     this.reconnectOnFailure = o.reconnectOnFailure;
-    this.random = o.random;
+    const b = this.backoff;
+    this.backoff = backoffSettings(b.minDelay, b.maxDelay, b.jitter, o.random);
   }
 
   /** Back to the constructed state (reinitialise(), after teardown()). */
@@ -108,16 +105,15 @@ export class Connector {
 
   /** Backoff for automatic reconnects, in seconds, and its jitter (checked by the facade). */
   reconnectDelaySet(minDelay: number, maxDelay: number, jitter: Jitter): void {
-    this.minDelay = minDelay;
-    this.maxDelay = maxDelay;
-    this.jitter = jitter;
+    this.backoff = backoffSettings(minDelay, maxDelay, jitter, this.backoff.random);
     this.delay = null;
   }
 
   /** Seconds to wait before the next attempt: paho's doubling delay, spread by the jitter. */
   private nextDelay(): number {
-    this.delay = nextDelay(this.delay, this.minDelay, this.maxDelay);
-    return jittered(this.delay, this.jitter, this.random);
+    const b = this.backoff;
+    this.delay = nextDelay(this.delay, b.minDelay, b.maxDelay);
+    return jittered(this.delay, b.jitter, b.random);
   }
 
   get reconnectTimerArmed(): boolean {

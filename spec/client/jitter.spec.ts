@@ -108,6 +108,31 @@ describe('reconnectDelaySet(min, max, { jitter })', () => {
     await c.loopStop();
   });
 
+  test('reinitialise() goes back to no jitter, with the random source its options give', async () => {
+    const broker = new MemoryBroker(4, { clientId: 'jitter', clock: () => Date.now(), random: () => 0.5 });
+    const c = broker.client();
+    c.reconnectDelaySet(1, 8, { jitter: 'full' });
+    c.reinitialise({ ...broker.clientDefaults, createTransport: () => broker.listener.createTransport() });
+    await c.connect('broker', 1883, 0);
+    c.loopStart();
+    await settle();
+    let lostAt = Date.now();
+    broker.peer.close();
+    await settle();
+    await advance(1000);
+    expect(broker.attempts.slice(1)).toEqual([lostAt + 1000]);
+
+    // The random source came through reinitialise(): 'full' now waits half of min.
+    c.reconnectDelaySet(1, 8, { jitter: 'full' });
+    lostAt = Date.now();
+    broker.peer.close();
+    await settle();
+    await advance(1000);
+    expect(broker.attempts.slice(2)).toEqual([lostAt + 500]);
+    c.disconnect();
+    await c.loopStop();
+  });
+
   test('bad options throw ValueError naming them, at the call', () => {
     const c = new Client('bad');
     const bad: Array<[unknown, RegExp]> = [
