@@ -17,6 +17,19 @@ describe('crc32', () => {
     expect(crc32).toBe(native);
   });
 
+  it('falls back to the table on a Node whose zlib has no crc32', () => {
+    jest.isolateModules(() => {
+      jest.doMock('zlib', () => {
+        const { crc32: _dropped, ...rest } = jest.requireActual<typeof zlib>('zlib');
+        return rest;
+      });
+      const fresh = jest.requireActual<typeof import('../../lib/store/crc32')>('../../lib/store/crc32');
+      expect(fresh.crc32).toBe(fresh.tableCrc32);
+      expect(fresh.crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    });
+    jest.dontMock('zlib');
+  });
+
   it('equals zlib.crc32 on random buffers, from 0 and from a running value', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), fc.nat({ max: 0xffffffff }), (bytes, start) => {
