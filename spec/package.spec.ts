@@ -253,5 +253,5 @@ describe('the packed package', () => {
     fs.writeFileSync(path.join(app, 'program.cts'), CJS_PROGRAM);
     fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: STRICT, files: ['prelude.mts', 'program.mts', 'program.cts'] }));
     run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
-  });
+  }, 120_000);
 });
