@@ -22,9 +22,9 @@
  * end of the file (a torn write) ends the replay. Each is reported, and the records around
  * it are kept.
  */
-import * as zlib from 'zlib';
 import type { PacketProperties, QoS } from '../protocol/types';
 import type { OutgoingState, StoredMessage } from './types';
+import { crc32 } from './crc32';
 
 /** What `onCorrupt` and `FileStore.warnings` report about one damaged stretch of the journal. */
 export interface CorruptRecord {
@@ -57,8 +57,6 @@ const T_CLEAR = 4;
 const PUT_FIXED = 1 + SEQ_BYTES + 2 + 1 + 1 + 1 + 2; // up to the topic
 const STATES: OutgoingState[] = ['queued', 'sent', 'released'];
 const EMPTY = Buffer.alloc(0);
-
-const crc32: (data: Buffer, value?: number) => number = zlib.crc32;
 
 // ---- writing ---------------------------------------------------------------------------------------
 

@@ -41,8 +41,9 @@ export interface OutgoingStore {
    * Incoming QoS 2 messages PUBREC'd and not yet released to the application, for a durable
    * store only (the session keeps them in memory across reconnects already): a process killed
    * between PUBREC and PUBREL would otherwise lose them. Made durable by `flush()` too.
+   * `| undefined` lets a store declare it absent, under exactOptionalPropertyTypes too.
    */
-  incoming?: IncomingStore;
+  incoming?: IncomingStore | undefined;
 }
 
 /** What a durable store keeps of an incoming QoS 2 message awaiting its PUBREL. */
