@@ -8,23 +8,12 @@ import { Client, ValueError } from '../../lib';
 import { checkReconnectDelayOptions, Jitter, jittered, nextDelay } from '../../lib/client/backoff';
 import { MemoryBroker } from '../support/memoryBroker';
 import { advance, settle, useFakeClock } from '../support/wait';
+import { seeded } from '../support/random';
 
 useFakeClock();
 
 /** The real monotonic clock, taken before the fake one replaces performance.now: what the fleet costs. */
 const realNow = performance.now.bind(performance);
-
-/** A seeded random source in [0, 1) (mulberry32): the same sequence on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random source that returns `values` in turn. */
 function scripted(values: number[]): () => number {

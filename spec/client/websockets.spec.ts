@@ -17,6 +17,7 @@ import { encode, Packet, Parser } from '../../lib/protocol';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { roundTrip, start } from '../support/transports';
 import { useClients, waitFor } from './support';
+import { seeded } from '../support/random';
 
 describeWithMosquitto('Client over WebSockets [mosquitto]', () => {
   let broker: MosquittoBroker;
@@ -57,18 +58,6 @@ describeWithMosquitto('Client over WebSockets [mosquitto]', () => {
 
 // ---------------------------------------------------------------------------------------------
 // A scripted broker over WebSockets
-
-/** mulberry32: seeded, so a failing chunking can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cuts `bytes` at random boundaries: chunks of 1 to 2*avg bytes. */
 function rechunk(bytes: Buffer, random: () => number, avg: number): Buffer[] {

@@ -11,22 +11,11 @@ import { connected, useClients } from '../client/support';
 import { startEmbeddedBroker } from '../support/embeddedBroker';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
+import { seeded } from '../support/random';
 
 // The real module object: lib/transport/srv.ts reads dns.promises.resolveSrv at call time.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dnsModule: typeof dns = require('dns');
-
-/** mulberry32: a small seeded PRNG, so the statistics below are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rec = (name: string, port: number, priority: number, weight: number): SrvRecord => ({ name, port, priority, weight });
 
