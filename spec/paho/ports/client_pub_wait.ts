@@ -9,6 +9,8 @@ async function main() {
   const PREFIX = process.argv[4];
 
   const published: number[] = [];
+  // Set once on_connect has printed (paho's original waits on a threading.Event).
+  let connected = false;
 
   function on_publish(client: mqtt.Client, userdata: unknown, mid: number, reason_code: mqtt.ReasonCodes, properties: mqtt.Properties) {
     published.push(mid);
@@ -16,6 +18,7 @@ async function main() {
 
   function on_connect(client: mqtt.Client, userdata: unknown, flags: mqtt.ConnectFlags, reason_code: mqtt.ReasonCodes, properties: mqtt.Properties) {
     print('connected', reason_code);
+    connected = true;
   }
 
   const mqttc = new mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, { clientId: PREFIX + '-pub' });
@@ -24,7 +27,7 @@ async function main() {
   await mqttc.connect(HOST, PORT, 60);
   mqttc.loopStart();
 
-  while (!mqttc.isConnected()) {
+  while (!connected) {
     await sleep(0.05);
   }
 

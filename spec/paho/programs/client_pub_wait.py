@@ -1,7 +1,7 @@
 # Publishes from the main thread with the network loop in the background, waiting for each
 # message to be acknowledged (wait_for_publish), and reports on_publish.
 import sys
-import time
+import threading
 import paho.mqtt.client as mqtt
 
 HOST = sys.argv[1]
@@ -9,6 +9,9 @@ PORT = int(sys.argv[2])
 PREFIX = sys.argv[3]
 
 published = []
+# Set once on_connect has printed: its line comes from the loop thread, and waiting on
+# is_connected() alone would let the main thread's next print interleave with it.
+connected = threading.Event()
 
 
 def on_publish(client, userdata, mid, reason_code, properties):
@@ -17,6 +20,7 @@ def on_publish(client, userdata, mid, reason_code, properties):
 
 def on_connect(client, userdata, flags, reason_code, properties):
     print("connected", reason_code)
+    connected.set()
 
 
 mqttc = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=PREFIX + "-pub")
@@ -25,8 +29,7 @@ mqttc.on_connect = on_connect
 mqttc.connect(HOST, PORT, 60)
 mqttc.loop_start()
 
-while not mqttc.is_connected():
-    time.sleep(0.05)
+connected.wait()
 
 for qos in [0, 1, 2]:
     msg_info = mqttc.publish(PREFIX + "/wait", "qos " + str(qos), qos)
