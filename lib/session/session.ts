@@ -106,7 +106,7 @@ export class Session extends SessionCore implements SessionHost {
     return this.outgoingFlow;
   }
 
-  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked) or offline (offlineQos0), bounded by limits. */
   get qos0Waiting(): { readonly length: number; readonly bytes: number } {
     return this.outgoingFlow.bounds.qos0Waiting;
   }
@@ -210,7 +210,8 @@ export class Session extends SessionCore implements SessionHost {
     // may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still go out (the broker
     // answers them, 0x92 on MQTT 5) so those flows complete.
     if (!p.sessionPresent) this.incomingFlow.forget();
-    this.outgoingFlow.sendQueued(now);
+    // QoS 0 queued offline (offlineQos0) first, in order, then the QoS 1/2 queue as the window allows.
+    if (!this.writeBlocked) this.outgoingFlow.writeUnblocked(now);
   }
 
   /**
@@ -255,6 +256,11 @@ export class Session extends SessionCore implements SessionHost {
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
     this.outgoingFlow.abandonPending(rc);
+  }
+
+  /** QoS 0 messages still waiting to be written fail with `rc` (disconnect() with offlineQos0). */
+  dropWaitingQos0(rc: number): void {
+    this.outgoingFlow.dropWaitingQos0(rc);
   }
 
   /** holdAcks: the handler of `m` returned at once; its PUBACK/PUBCOMP goes out now. */
