@@ -266,6 +266,8 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * your own CA instead; `certfile`/`keyfile` (+ `keyfilePassword`) authenticate the client;
    * `certReqs: CERT_NONE` turns verification off entirely. Files are read now: a missing file,
    * a wrong password or a bad option throws ValueError here. Call once, before connect().
+   * `reloadOnReconnect: true` reads the files again for each connection attempt (rotated
+   * certificates without a restart); one unreadable then fails that attempt (MQTT_ERR_TLS).
    */
   tlsSet(opts?: TlsSetOptions): void {
     this.driver.connector.transports.setTls(opts);
