@@ -3,7 +3,7 @@
  * one place that turns them into Node's tls.connect options and Node's TLS errors into
  * errors that say what failed.
  *
- * What is verified (user-pain 13):
+ * What is verified:
  * - by default, the broker's certificate chain (against the system CAs, or `caCerts`) AND the
  *   host name;
  * - `tlsInsecureSet(true)` skips the host-name check ONLY: the chain is still verified;
