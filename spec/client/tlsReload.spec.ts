@@ -121,6 +121,8 @@ describeWithMosquitto('tlsSet({ reloadOnReconnect }) with a rotated client certi
     expect(err.rc).toBe(MQTT_ERR_TLS);
     expect(err.message).toMatch(/^TLS files could not be read again for this connection attempt \(reloadOnReconnect\): keyfile: cannot read '.*client\.key': ENOENT$/);
     expect(h.tlsErrors).toContain(`TLS error with 127.0.0.1:${broker.tlsPort}: ${err.message}`);
+    // paho's reconnect() is an attempt too: the files are read again, and still missing.
+    await expect(c.reconnect()).rejects.toMatchObject({ rc: MQTT_ERR_TLS, code: 'ERR_TLS_RELOAD' });
 
     c.loopStart(); // connect() kept the target: loopStart() retries it with backoff
     await waitFor(() => h.fails >= 2, 5000, 'failed attempts while the key is missing');
