@@ -306,8 +306,9 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   // ---- messages ----------------------------------------------------------------------------------
 
   /**
-   * Publishes a message. QoS 0 needs a connection (else rc MQTT_ERR_NO_CONN); QoS 1/2 is
-   * queued while offline and sent after connecting. Returns an MQTTMessageInfo.
+   * Publishes a message. QoS 0 needs a connection (else rc MQTT_ERR_NO_CONN; with the option
+   * offlineQos0 it is queued until CONNACK); QoS 1/2 is queued while offline and sent after
+   * connecting. Returns an MQTTMessageInfo.
    * MQTT 5 topic aliases, paho's way: properties.TopicAlias with a topic maps the alias on this
    * connection; with an empty topic it stands for that topic (session/callerAliases.ts).
    */

@@ -19,6 +19,7 @@
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR } from '../constants';
 import type { PacketProperties } from '../protocol/types';
 import { defaultSessionConfig, Session, SessionConfig } from '../session/session';
+import { defaultOutgoingLimits } from '../session/queueLimits';
 import type { Transport } from '../transport/types';
 import { Backpressure } from './backpressure';
 import { CallbackMode, callbackMode } from './callbackArgs';
@@ -97,6 +98,7 @@ export class ClientDriver {
     if (o.store) config.store = o.store;
     config.autoTopicAlias = o.autoTopicAlias;
     config.maxPacketSize = o.maxPacketSize; // config.limits: made by the first setter
+    if (o.offlineQos0) (config.limits = defaultOutgoingLimits()).offlineQos0 = true;
     this.session = new Session(config);
     this.session.holdAcks = true; // acks go out after the handler (or ack() with manualAckSet)
   }
@@ -179,6 +181,8 @@ export class ClientDriver {
     this.session.checkDisconnect(props);
     this.connector.disconnectRequested();
     if (this.session.config.cleanSession) this.session.abandonPending(MQTT_ERR_NO_CONN);
+    // QoS 0 has no session state to resume: what offlineQos0 still holds goes with the user's disconnect.
+    if (this.session.config.limits?.offlineQos0) this.session.dropWaitingQos0(MQTT_ERR_NO_CONN);
     if (this.transport === null) {
       this.connector.settleForever();
       return MQTT_ERR_NO_CONN;

@@ -66,12 +66,22 @@ export interface ClientOptions {
    * sets none (default true). false sends aliases only where the caller sets them, as paho does.
    */
   autoTopicAlias?: boolean;
+  /**
+   * Opt-in (default false: paho's MQTT_ERR_NO_CONN). QoS 0 published with no accepted connection
+   * (before the first connect, during a reconnect's backoff, before CONNACK) is queued within the
+   * maxQueuedQos0Set() bounds and its queue-full policy, and sent in order right after CONNACK,
+   * ahead of later publishes. publish() returns rc MQTT_ERR_SUCCESS for a queued message (its
+   * info is published once written) and MQTT_ERR_QUEUE_SIZE when the queue is full. A
+   * connection lost keeps what is still queued; disconnect() drops it (rc MQTT_ERR_NO_CONN).
+   */
+  offlineQos0?: boolean;
 }
 
 /** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
 const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
   'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
   'store', 'createTransport', 'clock', 'random', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
+  'offlineQos0',
 ]);
 
 /**
@@ -132,6 +142,7 @@ export interface ResolvedOptions {
   random: () => number;
   store: OutgoingStore | undefined;
   createTransport: ((target: ConnectTarget) => Transport) | undefined;
+  offlineQos0: boolean;
 }
 
 /** Checks the constructor's options (a ValueError naming the first bad one) before anything is set. */
@@ -162,12 +173,14 @@ export function resolveClientOptions(o: ClientOptions): ResolvedOptions {
   if (maxPacketSize !== 0) checkInt(maxPacketSize, 'maxPacketSize', 2, 268435460);
   if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
   if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
+  if (o.offlineQos0 !== undefined && typeof o.offlineQos0 !== 'boolean') throw new ValueError(`offlineQos0: must be true or false, got ${typeof o.offlineQos0}`);
   if (o.random !== undefined && typeof o.random !== 'function') throw new ValueError(`random: must be a function returning a number in [0, 1), got ${typeof o.random}`);
   return {
     mode: callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2),
     protocol: protocol as ProtocolLevel, transport, cleanSession, clientId, maxPacketSize,
     manualAck: o.manualAck === true, autoTopicAlias: o.autoTopicAlias ?? true, reconnectOnFailure: o.reconnectOnFailure !== false,
     userdata: o.userdata ?? null, clock: o.clock ?? monotonicMs, random: o.random ?? Math.random, store: o.store, createTransport: o.createTransport,
+    offlineQos0: o.offlineQos0 === true,
   };
 }
 

@@ -77,7 +77,8 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   /**
    * Bound on QoS 0 messages waiting while the transport is over its write high-water mark
    * (defaults 10,000 messages and 16 MiB; 0 = unlimited). QoS 0 is otherwise written at once,
-   * and refused with MQTT_ERR_NO_CONN while offline, as paho.
+   * and refused with MQTT_ERR_NO_CONN while offline, as paho; with the option offlineQos0 it
+   * waits in the same bounded queue while offline, until CONNACK.
    */
   maxQueuedQos0Set(messages: number, bytes?: number): void {
     const m = checkInt(messages, 'messages', 0, Number.MAX_SAFE_INTEGER);
@@ -265,6 +266,8 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * your own CA instead; `certfile`/`keyfile` (+ `keyfilePassword`) authenticate the client;
    * `certReqs: CERT_NONE` turns verification off entirely. Files are read now: a missing file,
    * a wrong password or a bad option throws ValueError here. Call once, before connect().
+   * `reloadOnReconnect: true` reads the files again for each connection attempt (rotated
+   * certificates without a restart); one unreadable then fails that attempt (MQTT_ERR_TLS).
    */
   tlsSet(opts?: TlsSetOptions): void {
     this.driver.connector.transports.setTls(opts);

@@ -14,7 +14,9 @@ import { proxyFromEnvironment } from '../transport/proxyEnv';
 import { TcpTransport } from '../transport/tcp';
 import { TlsTransport } from '../transport/tls';
 import { UnixTransport } from '../transport/unix';
-import { buildTlsConnectOptions, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext } from '../transport/tlsOptions';
+import {
+  buildTlsConnectOptions, reloadedTlsSettings, TlsSetOptions, TlsSettings, tlsSettingsFrom, tlsSettingsFromContext,
+} from '../transport/tlsOptions';
 import { WebSocketTransport, WsHeaders } from '../transport/websocket';
 import type { Transport } from '../transport/types';
 import type { ConnectTarget } from './options';
@@ -74,18 +76,30 @@ export class TransportSettings {
   /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set (proxySet or the environment). */
   build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
     if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
+    // reloadOnReconnect: the TLS files as they are now, read before any socket (a failure ends this attempt).
+    const tlsNow = this.tls?.reload !== undefined ? this.reloadTls(target, log) : this.tls;
     // Without proxySet(), paho takes mqtt_proxy / no_proxy from the environment, read at each attempt.
     const proxy = this.proxy ?? proxyFromEnvironment(target.host);
-    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs);
+    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs, tlsNow);
     const { host, port, bindAddress, bindPort, connectTimeoutMs } = target;
     return new ProxiedTransport(proxy, { host, port, bindAddress, bindPort, connectTimeoutMs },
-      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs));
+      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs, tlsNow));
+  }
+
+  /** tlsSet({ reloadOnReconnect: true }): the files read again; a TLSError (logged) when they cannot be. */
+  private reloadTls(target: ConnectTarget, log: (level: number, text: string) => void): TlsSettings {
+    try {
+      return reloadedTlsSettings(this.tls!);
+    } catch (e) {
+      log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   /** TCP, TLS or WebSockets to the target: connecting, or over `tunnel` when given. */
   private direct(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void,
-    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined): Transport {
-    const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
+    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined, tlsNow: TlsSettings | null): Transport {
+    const tlsOpts = tlsNow === null ? undefined : buildTlsConnectOptions(tlsNow, target.host);
     const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
     const common = {
       host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,

@@ -89,7 +89,8 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   }
 
   /**
-   * The transport closed: QoS 0 messages not known written fail with MQTT_ERR_CONN_LOST;
+   * The transport closed: QoS 0 messages not known written fail with MQTT_ERR_CONN_LOST (those
+   * still waiting stay for the next connection with offlineQos0: they were never written);
    * unfinished QoS 1/2 messages go back in the queue, for the next connection, clean session
    * or not (paho does; startClean() says how); the caller's aliases go with the connection.
    */
@@ -97,7 +98,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const written = this.qos0Written;
     this.qos0Written = null;
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
-    for (const w of this.bounds.takeQos0Waiting()) w.info._fail(MQTT_ERR_CONN_LOST);
+    if (!this.bounds.offlineQos0) this.dropWaitingQos0(MQTT_ERR_CONN_LOST);
     this.requeueAll();
     this.callerAliases = null;
   }
@@ -117,6 +118,11 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     }
   }
 
+  /** QoS 0 messages still waiting to be written fail with `rc` (the connection is gone, or disconnect()). */
+  dropWaitingQos0(rc: number): void {
+    for (const w of this.bounds.takeQos0Waiting()) w.info._fail(rc);
+  }
+
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
     for (const m of this.drain()) this.failMessage(m, rc);
@@ -128,7 +134,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
 
   /**
    * Accepts a message. QoS 0 is written at once if connected, else refused with
-   * MQTT_ERR_NO_CONN. QoS 1/2 is accepted whenever the queue bound allows, sent as soon as
+   * MQTT_ERR_NO_CONN, or with offlineQos0 queued (bounded) until CONNACK. QoS 1/2 is accepted whenever the queue bound allows, sent as soon as
    * the window and the connection allow, and resent until acknowledged.
    */
   publish(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PacketProperties | undefined, now: number): MQTTMessageInfo {
@@ -150,8 +156,12 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     }
     if (qos === 0) {
       const mid = s.ids.next(); // QoS 0 carries no id; paho still reports one
-      // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
-      if (s.state !== 'connected' && s.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
+      if (s.state !== 'connected') {
+        // offlineQos0: no accepted connection, so it waits for CONNACK, behind those waiting already.
+        if (this.bounds.offlineQos0) return this.bounds.queueQos0(topic, payload, retain, properties, mid);
+        // Written while CONNECT is outstanding too: the broker reads it after CONNECT, as with paho.
+        if (s.state !== 'connecting') return new MQTTMessageInfo(mid, MQTT_ERR_NO_CONN);
+      }
       if (s.writeBlocked) return this.bounds.queueQos0(topic, payload, retain, properties, mid);
       const packet: PublishPacket = { type: 'publish', topic, payload, qos: 0, retain, dup: false, properties };
       const info = new MQTTMessageInfo(mid);
@@ -189,14 +199,22 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   }
 
   /**
-   * The driver's writer is free again: QoS 0 messages that waited are encoded (in order) and
-   * go out with the next takeOutgoing().
+   * The driver's writer is free again, or (offlineQos0) CONNACK accepted the connection: QoS 0
+   * messages that waited are encoded (in order) and go out with the next takeOutgoing(), then
+   * the QoS 1/2 queue as the window allows. With offlineQos0 they wait on until CONNACK.
    */
   writeUnblocked(now: number): void {
     const s = this.session;
+    if (s.state !== 'connected' && this.bounds.qos0Waiting.length > 0 && this.bounds.offlineQos0) return;
     for (const w of this.bounds.takeQos0Waiting()) {
       if (s.state !== 'connected' && s.state !== 'connecting') {
         w.info._fail(MQTT_ERR_CONN_LOST);
+        continue;
+      }
+      const refused = this.unsupported(0, w.retain); // queued offline, before this broker said what it supports
+      if (refused !== null) {
+        s.log(MQTT_LOG_ERR, `Cannot publish to '${w.topic}': ${refused}`);
+        w.info._fail(MQTT_ERR_NOT_SUPPORTED);
         continue;
       }
       const packet: PublishPacket = { type: 'publish', topic: w.topic, payload: w.payload, qos: 0, retain: w.retain, dup: false, properties: w.properties };

@@ -1,7 +1,8 @@
 /**
  * Applying the outgoing bounds of queueLimits.ts when the session accepts a publish: room for
  * a QoS 1/2 message (the 'drop-oldest' policy drops the oldest never-sent ones), the bounded
- * QoS 0 queue while the writer is blocked, and the drop/refusal counters with their log lines.
+ * QoS 0 queue (while the writer is blocked, or offline with offlineQos0), and the drop/refusal
+ * counters with their log lines.
  */
 import { MQTT_ERR_QUEUE_SIZE, MQTT_LOG_WARNING } from '../constants';
 import { MQTTMessageInfo } from '../message';
@@ -20,7 +21,10 @@ export interface BoundsHost extends Pick<OutgoingMessages, 'size' | 'bytes' | 'm
 }
 
 export class QueueBounds {
-  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits; made by the first (idle connections stay small). */
+  /**
+   * QoS 0 messages accepted while the writer is blocked (writeBlocked) or, with offlineQos0, while
+   * offline, bounded by limits; made by the first (idle connections stay small).
+   */
   private qos0: Qos0Queue | null = null;
   /** Outgoing messages dropped by the 'drop-oldest' policy, and publishes refused by a full queue. */
   droppedMessages = 0;
@@ -42,7 +46,12 @@ export class QueueBounds {
     return q.clear();
   }
 
-  /** QoS 0 while the writer is blocked: wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
+  /** offlineQos0: QoS 0 published with no accepted connection waits for the next CONNACK. */
+  get offlineQos0(): boolean {
+    return this.limits().offlineQos0;
+  }
+
+  /** QoS 0 while the writer is blocked (or offline, with offlineQos0): wait in the bounded QoS 0 queue, or be refused/drop the oldest. */
   queueQos0(topic: string, payload: Buffer, retain: boolean, properties: PacketProperties | undefined, mid: number): MQTTMessageInfo {
     const lim = this.limits();
     const bytes = payload.length + topic.length;

@@ -7,8 +7,10 @@
  * This file, the Session: the connection life cycle, its deadlines (CONNACK, keepalive), and
  * dispatch of each received packet by type through the table below (which packets each state
  * accepts). Beside it: core.ts (what all parts share: state, output, the close transition),
- * outgoingFlow.ts and incomingFlow.ts (the QoS flows each way), pendingRequests.ts (SUBSCRIBE,
- * UNSUBSCRIBE), auth.ts (MQTT 5 AUTH), connect.ts (CONNECT/CONNACK rules), types.ts.
+ * outgoingFlow.ts and incomingFlow.ts (the QoS flows each way), queueLimits.ts and
+ * queueBounds.ts (what may wait to be sent: QoS 1/2, and QoS 0 behind a blocked writer or, with
+ * offlineQos0, until CONNACK), pendingRequests.ts (SUBSCRIBE, UNSUBSCRIBE), auth.ts (MQTT 5
+ * AUTH), connect.ts (CONNECT/CONNACK rules), types.ts.
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG } from '../constants';
 import type { MQTTMessage, MQTTMessageInfo } from '../message';
@@ -106,7 +108,7 @@ export class Session extends SessionCore implements SessionHost {
     return this.outgoingFlow;
   }
 
-  /** QoS 0 messages accepted while the writer is blocked (writeBlocked), bounded by limits. */
+  /** QoS 0 messages accepted while the writer is blocked (writeBlocked) or offline (offlineQos0), bounded by limits. */
   get qos0Waiting(): { readonly length: number; readonly bytes: number } {
     return this.outgoingFlow.bounds.qos0Waiting;
   }
@@ -210,7 +212,8 @@ export class Session extends SessionCore implements SessionHost {
     // may have been delivered: a re-delivery, [MQTT-3.3.1-1]); PUBRELs still go out (the broker
     // answers them, 0x92 on MQTT 5) so those flows complete.
     if (!p.sessionPresent) this.incomingFlow.forget();
-    this.outgoingFlow.sendQueued(now);
+    // QoS 0 queued offline (offlineQos0) first, in order, then the QoS 1/2 queue as the window allows.
+    if (!this.writeBlocked) this.outgoingFlow.writeUnblocked(now);
   }
 
   /**
@@ -255,6 +258,11 @@ export class Session extends SessionCore implements SessionHost {
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
   abandonPending(rc: number): void {
     this.outgoingFlow.abandonPending(rc);
+  }
+
+  /** QoS 0 messages still waiting to be written fail with `rc` (disconnect() with offlineQos0). */
+  dropWaitingQos0(rc: number): void {
+    this.outgoingFlow.dropWaitingQos0(rc);
   }
 
   /** holdAcks: the handler of `m` returned at once; its PUBACK/PUBCOMP goes out now. */

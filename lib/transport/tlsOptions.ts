@@ -3,7 +3,7 @@
  * one place that turns them into Node's tls.connect options and Node's TLS errors into
  * errors that say what failed.
  *
- * What is verified (user-pain 13):
+ * What is verified:
  * - by default, the broker's certificate chain (against the system CAs, or `caCerts`) AND the
  *   host name;
  * - `tlsInsecureSet(true)` skips the host-name check ONLY: the chain is still verified;
@@ -11,8 +11,11 @@
  *
  * Files are read when tlsSet() is called, and the secure context is built then, so a missing
  * file, a wrong key password or an unknown cipher is a ValueError at the call (as paho's
- * tls_set raises at the call), not a failure at every connect. Key material and passwords
- * never appear in errors or logs.
+ * tls_set raises at the call), not a failure at every connect. With `reloadOnReconnect` they
+ * are read again for each connection attempt (reloadedTlsSettings()): a rotated certificate is
+ * picked up without a restart, and a file unreadable then fails that attempt with a TLSError
+ * (the old contents are never used instead). Key material and passwords never appear in
+ * errors or logs.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -50,6 +53,14 @@ export interface TlsSetOptions {
   ciphers?: string | null;
   /** ALPN protocol names to offer, in order of preference (e.g. ['x-amzn-mqtt-ca']). */
   alpnProtocols?: string[] | null;
+  /**
+   * Read `caCerts`, `certfile` and `keyfile` again for each connection attempt (the first connect
+   * and every reconnect), so rotated certificates are used without a restart (default false:
+   * read once, here). They are still read and checked at tlsSet(); a file missing or unreadable
+   * at an attempt fails that attempt with a TLSError (rc MQTT_ERR_TLS), and the client keeps
+   * retrying as after any failed attempt.
+   */
+  reloadOnReconnect?: boolean | null;
 }
 
 /** What the Client stores once TLS is configured. */
@@ -63,10 +74,13 @@ export interface TlsSettings {
   /** true after tlsInsecureSet(true) (or with CERT_NONE): the host-name check is skipped. */
   insecure: boolean;
   alpnProtocols?: string[];
+  /** reloadOnReconnect: the options to read the files again from at each attempt; absent: read once. */
+  reload?: TlsSetOptions;
 }
 
 const TLS_SET_KEYS = new Set([
   'caCerts', 'certfile', 'keyfile', 'keyfilePassword', 'certReqs', 'tlsVersion', 'ciphers', 'alpnProtocols',
+  'reloadOnReconnect',
 ]);
 
 function absent(v: unknown): v is null | undefined {
@@ -160,6 +174,9 @@ export function tlsSettingsFrom(args?: TlsSetOptions | null): TlsSettings {
     alpnProtocols = [...list] as string[];
   }
   if (!absent(a.keyfile) && absent(a.certfile)) throw new ValueError('certfile: required when keyfile is given');
+  if (!absent(a.reloadOnReconnect) && typeof a.reloadOnReconnect !== 'boolean') {
+    throw new ValueError(`reloadOnReconnect: must be true or false, got ${typeof a.reloadOnReconnect}`);
+  }
 
   const base: tls.SecureContextOptions = { minVersion: tlsVersion };
   if (!absent(a.ciphers)) base.ciphers = a.ciphers as string;
@@ -193,7 +210,24 @@ export function tlsSettingsFrom(args?: TlsSetOptions | null): TlsSettings {
   }
   const secureContext = trySecureContext(full, 'caCerts');
   const verify = certReqs !== CERT_NONE;
-  return { secureContext, options: {}, verify, insecure: !verify, alpnProtocols };
+  const settings: TlsSettings = { secureContext, options: {}, verify, insecure: !verify, alpnProtocols };
+  if (a.reloadOnReconnect === true) settings.reload = { ...(a as TlsSetOptions), alpnProtocols };
+  return settings;
+}
+
+/**
+ * reloadOnReconnect: `settings` with a secure context built from the files as they are now
+ * (tlsInsecureSet()'s choice kept). A file that cannot be read or loaded any more is a
+ * TLSError (rc MQTT_ERR_TLS) that names it, for this attempt to fail with.
+ */
+export function reloadedTlsSettings(settings: TlsSettings): TlsSettings {
+  let fresh: TlsSettings;
+  try {
+    fresh = tlsSettingsFrom(settings.reload);
+  } catch (e) {
+    throw new TLSError(`TLS files could not be read again for this connection attempt (reloadOnReconnect): ${(e as Error).message}`, 'ERR_TLS_RELOAD', e);
+  }
+  return { ...settings, secureContext: fresh.secureContext };
 }
 
 const SecureContextClass = (tls as unknown as { SecureContext?: new (...args: unknown[]) => tls.SecureContext }).SecureContext;

@@ -7,8 +7,9 @@
  *   timeout, listeners, teardown, error helpers); stream.ts: its net.Socket half;
  * - tcp.ts, unix.ts, tls.ts, websocket.ts (+ wsHandshake.ts): only what differs, how to dial
  *   and how to write (for ws, the framing);
- * - tlsOptions.ts: tlsSet's settings and TLS errors in words; proxied.ts, proxyDial.ts,
- *   proxyArgs.ts, proxyEnv.ts: connecting through a proxy; srv.ts: DNS SRV lookup;
+ * - tlsOptions.ts: tlsSet's settings (read again per attempt with reloadOnReconnect) and TLS
+ *   errors in words; proxied.ts, proxyDial.ts, proxyArgs.ts, proxyEnv.ts: connecting through a
+ *   proxy; srv.ts: DNS SRV lookup;
  * - memory.ts: an in-memory pair for tests.
  */
 
