@@ -13,6 +13,7 @@ import { checkInt, generatedClientId } from './args';
 import { CallbackMode, callbackMode } from './callbackArgs';
 import type { OutgoingStore } from '../store/types';
 import type { Transport } from '../transport/types';
+import { checkServers, Server, ServerOption } from './servers';
 
 /** Where and how to connect; passed to a custom `createTransport`. */
 export interface ConnectTarget {
@@ -66,12 +67,28 @@ export interface ClientOptions {
    * sets none (default true). false sends aliases only where the caller sets them, as paho does.
    */
   autoTopicAlias?: boolean;
+  /**
+   * A failover list: each connection attempt, the first and every reconnect, takes the next
+   * server, wrapping; `client.host`/`client.port` say which one is in use. Entries are
+   * `{ host, port?, transport?, tls? }` or URLs: 'mqtt://h:1883', 'mqtts://h:8883', 'ws://h:80/mqtt',
+   * 'wss://h', 'unix:///path/to/socket'. connect() with no host then uses the list; connect(host)
+   * connects to that one server instead. In the background modes a failed attempt moves to
+   * the next server at once, and the reconnect delay is waited once a whole round of the list
+   * has failed. See README "Failover".
+   */
+  servers?: ReadonlyArray<ServerOption | string>;
+  /**
+   * MQTT 5: when a CONNACK or DISCONNECT says 0x9C Use another server or 0x9D Server moved with
+   * a Server Reference, the next attempt goes to that server (default false: not followed).
+   */
+  followServerReference?: boolean;
 }
 
 /** Every key ClientOptions has: anything else is a typo (paho's constructor raises TypeError for it). */
 const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
   'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
   'store', 'createTransport', 'clock', 'random', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
+  'servers', 'followServerReference',
 ]);
 
 /**
@@ -132,6 +149,9 @@ export interface ResolvedOptions {
   random: () => number;
   store: OutgoingStore | undefined;
   createTransport: ((target: ConnectTarget) => Transport) | undefined;
+  /** The failover list; null: connect()'s host only. */
+  servers: Server[] | null;
+  followServerReference: boolean;
 }
 
 /** Checks the constructor's options (a ValueError naming the first bad one) before anything is set. */
@@ -163,7 +183,12 @@ export function resolveClientOptions(o: ClientOptions): ResolvedOptions {
   if (o.manualAck !== undefined && typeof o.manualAck !== 'boolean') throw new ValueError(`manualAck: must be true or false, got ${typeof o.manualAck}`);
   if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
   if (o.random !== undefined && typeof o.random !== 'function') throw new ValueError(`random: must be a function returning a number in [0, 1), got ${typeof o.random}`);
+  const servers = o.servers === undefined ? null : checkServers(o.servers);
+  if (o.followServerReference !== undefined && typeof o.followServerReference !== 'boolean') {
+    throw new ValueError(`followServerReference: must be true or false, got ${typeof o.followServerReference}`);
+  }
   return {
+    servers, followServerReference: o.followServerReference === true,
     mode: callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2),
     protocol: protocol as ProtocolLevel, transport, cleanSession, clientId, maxPacketSize,
     manualAck: o.manualAck === true, autoTopicAlias: o.autoTopicAlias ?? true, reconnectOnFailure: o.reconnectOnFailure !== false,

@@ -19,6 +19,12 @@ import { WebSocketTransport, WsHeaders } from '../transport/websocket';
 import type { Transport } from '../transport/types';
 import type { ConnectTarget } from './options';
 
+/** One server's own choices (the `servers` list): its TLS (null: none; undefined: the client's) and WebSocket path. */
+export interface ServerOverrides {
+  tls: TlsSettings | null | undefined;
+  wsPath: string | undefined;
+}
+
 export class TransportSettings {
   /** TLS settings (tlsSet/tlsSetContext); null: plain TCP / ws://. */
   tls: TlsSettings | null = null;
@@ -72,20 +78,21 @@ export class TransportSettings {
   }
 
   /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set (proxySet or the environment). */
-  build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
+  build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void, server?: ServerOverrides): Transport {
     if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
     // Without proxySet(), paho takes mqtt_proxy / no_proxy from the environment, read at each attempt.
     const proxy = this.proxy ?? proxyFromEnvironment(target.host);
-    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs);
+    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs, server);
     const { host, port, bindAddress, bindPort, connectTimeoutMs } = target;
     return new ProxiedTransport(proxy, { host, port, bindAddress, bindPort, connectTimeoutMs },
-      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs));
+      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs, server));
   }
 
   /** TCP, TLS or WebSockets to the target: connecting, or over `tunnel` when given. */
   private direct(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void,
-    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined): Transport {
-    const tlsOpts = this.tls === null ? undefined : buildTlsConnectOptions(this.tls, target.host);
+    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined, server?: ServerOverrides): Transport {
+    const tlsSettings = server?.tls !== undefined ? server.tls : this.tls;
+    const tlsOpts = tlsSettings === null ? undefined : buildTlsConnectOptions(tlsSettings, target.host);
     const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
     const common = {
       host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
@@ -93,7 +100,7 @@ export class TransportSettings {
     };
     if (target.transport === 'websockets') {
       return new WebSocketTransport({
-        ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
+        ...common, path: server?.wsPath ?? this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
       });
     }
     return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });
