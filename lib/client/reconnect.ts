@@ -300,6 +300,7 @@ export class Connector {
       d.session.config.protocol = MQTTv31;
     }
     d.dropTransport();
+    this.rotation?.retrySame();
     const retry = this.driver.callbacks.owner.reconnect().then(() => {
       if (this.background !== 'none') d.pump.schedulePump();
     }, (e) => {

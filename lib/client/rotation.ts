@@ -19,6 +19,8 @@ export class ServerRotation {
   private roundFailures = 0;
   /** A Server Reference to follow: the next attempt's server. */
   private referral: Server | null = null;
+  /** The next attempt goes to the same server again (paho's immediate retry after some refusals). */
+  private repeat = false;
   /** The server of the current (or last) attempt when it came from the list or a reference; null: connect()'s host. */
   current: Server | null = null;
 
@@ -39,7 +41,13 @@ export class ServerRotation {
     this.useList = useList && this.servers !== null;
     this.current = null;
     this.referral = null;
+    this.repeat = false;
     this.roundFailures = 0;
+  }
+
+  /** The next attempt goes to the server in use again: paho's retry with a generated client id or MQTT 3.1 answers that server. */
+  retrySame(): void {
+    this.repeat = true;
   }
 
   /** A round: the servers one connect() tries before it gives up, and the failures before a backoff. */
@@ -50,7 +58,9 @@ export class ServerRotation {
   /** The attempt starting: its server (logged), or null for connect()'s host. */
   choose(log: LogSink, clientTransport: Server['transport']): Server | null {
     const list = this.servers;
-    if (this.referral !== null) {
+    if (this.repeat) {
+      this.repeat = false;
+    } else if (this.referral !== null) {
       this.current = this.referral;
       this.referral = null;
       log.log(MQTT_LOG_NOTICE, `Following Server Reference to ${serverName(this.current)}`);

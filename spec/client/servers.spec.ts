@@ -163,6 +163,21 @@ describe('servers: which server each attempt takes', () => {
     expect(f.attempts().map(([h]) => h)).toEqual(['x', 'x', 'a']);
   });
 
+  test("paho's immediate retry after a refused empty client id goes to the same server", async () => {
+    const f = fleet(['a', 'b']);
+    f.brokers.a.connackCode = 2;
+    f.brokers.a.onPacket = (p) => {
+      if (p.type === 'connect') f.brokers.a.connackCode = 0;
+    };
+    const c = f.client({ clientId: '', servers: ['mqtt://a', 'mqtt://b'] });
+    await c.connect();
+    await c.loop(0.1);
+    await c.loop(0.1);
+    expect(f.attempts().map(([h]) => h)).toEqual(['a', 'a']);
+    expect(f.brokers.a.connects.map((p) => p.clientId.length)).toEqual([0, 22]);
+    expect([c.isConnected(), c.host]).toEqual([true, 'a']);
+  });
+
   test('without servers, connect() needs a host as before', () => {
     const c = new Client();
     expect(() => c.connect()).toThrow(/^host: must be a non-empty string/);
