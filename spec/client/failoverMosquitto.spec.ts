@@ -4,7 +4,7 @@
  * false; MQTT 5 Session Expiry) and subscribes again in on_connect; it publishes its own
  * numbered QoS 1 and QoS 2 stream and receives a publisher's (the publisher has the same
  * list). Broker a is killed (SIGKILL, by its pid) in the middle of both streams. The real
- * clock; the figures are printed.
+ * clock; the figures are printed. Then each server's own transport and TLS on real listeners.
  *
  * "Nothing lost", as precisely as two brokers that share nothing allow:
  * - outgoing: every message the client published completes (on_publish), and every one a did
@@ -17,7 +17,7 @@
  *   PUBREC reaching the publisher goes again, to b.)
  */
 import { performance } from 'node:perf_hooks';
-import { Client, MQTTMessage, MQTTv311, MQTTv5 } from '../../lib';
+import { Client, ClientOptions, MQTTMessage, MQTTv311, MQTTv5 } from '../../lib';
 import { describeWithMosquitto, MosquittoBroker, startMosquitto } from '../support/mosquitto';
 import { sleep, waitFor } from '../support/wait';
 
@@ -185,5 +185,56 @@ describeWithMosquitto('failover between two mosquitto brokers [mosquitto]', () =
       `publisher published ${pubSent.length}: ${dueFromB.length} through b after the client's SUBACK, all received; client received ${received.length} in all`,
     ].join('\n'));
     expect(inFlightAtKill.length).toBeGreaterThan(0); // the kill did catch messages in flight
+  });
+});
+
+describeWithMosquitto("each server's own transport and TLS, on real listeners [mosquitto]", () => {
+  let broker: MosquittoBroker;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    broker = await startMosquitto({ tls: true, websockets: true });
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  /** connect() with no host: the list; resolves with the host:port it reached and the TLS errors logged on the way. */
+  async function reach(servers: ClientOptions['servers'], setup?: (c: Client) => void): Promise<{ reached: string; tlsErrors: number }> {
+    const c = new Client({ clientId: 'fo-tls', servers });
+    clients.push(c);
+    let tlsErrors = 0;
+    c.on_log = (_c, _u, _level, buf) => {
+      if (buf.startsWith('TLS error')) tlsErrors++;
+    };
+    setup?.(c);
+    await c.connect();
+    for (let i = 0; i < 50 && !c.isConnected(); i++) await c.loop(0.1);
+    expect(c.isConnected()).toBe(true);
+    return { reached: `${c.host}:${c.port}`, tlsErrors };
+  }
+
+  test('mqtts:// without tlsSet() verifies against the system CAs: the test CA is refused, and the list moves on', async () => {
+    const r = await reach([`mqtts://localhost:${broker.tlsPort}`, `mqtt://127.0.0.1:${broker.port}`]);
+    expect(r).toEqual({ reached: `127.0.0.1:${broker.port}`, tlsErrors: 1 });
+  });
+
+  test("a server's own tls options (its CA) connect over TLS; tls: false stays plain even with tlsSet()", async () => {
+    expect(await reach([{ host: 'localhost', port: broker.tlsPort, tls: { caCerts: broker.certs!.caFile } }]))
+      .toEqual({ reached: `localhost:${broker.tlsPort}`, tlsErrors: 0 });
+    expect(await reach([{ host: '127.0.0.1', port: broker.port, tls: false }], (c) => c.tlsSet({ caCerts: broker.certs!.caFile })))
+      .toEqual({ reached: `127.0.0.1:${broker.port}`, tlsErrors: 0 });
+  });
+
+  test("mqtts:// and wss:// take tlsSet()'s CA; ws:// is WebSockets without TLS", async () => {
+    const ca = (c: Client): void => c.tlsSet({ caCerts: broker.certs!.caFile });
+    expect(await reach([`mqtts://localhost:${broker.tlsPort}`], ca)).toEqual({ reached: `localhost:${broker.tlsPort}`, tlsErrors: 0 });
+    expect(await reach([`wss://localhost:${broker.wssPort}/mqtt`], ca)).toEqual({ reached: `localhost:${broker.wssPort}`, tlsErrors: 0 });
+    expect(await reach([`ws://127.0.0.1:${broker.wsPort}/`])).toEqual({ reached: `127.0.0.1:${broker.wsPort}`, tlsErrors: 0 });
   });
 });
