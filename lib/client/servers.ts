@@ -54,12 +54,16 @@ function serverFromUrl(url: string, name: string): Server {
     if (!unix[1].startsWith('/')) throw new ValueError(`${name}: '${url}': a unix:// URL names an absolute socket path (unix:///run/mosquitto.sock)`);
     return { host: unix[1], port: 1883, transport: 'unix', tls: false, wsPath: undefined, referred: false };
   }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(url)?.[1].toLowerCase();
+  if (scheme !== undefined && !['mqtt', 'mqtts', 'ws', 'wss'].includes(scheme)) {
+    throw new ValueError(`${name}: unsupported scheme '${scheme}' (use mqtt, mqtts, ws, wss or unix)`);
+  }
   let u;
   try {
     u = parseBrokerUri(url);
   } catch (e) {
     // parseBrokerUri never echoes a password; neither do we (the entry is named by its index).
-    throw new ValueError(`${name}: ${(e as Error).message.replace(/^uri: /, '')}${/unsupported scheme/.test((e as Error).message) ? ' or unix' : ''}`);
+    throw new ValueError(`${name}: ${(e as Error).message.replace(/^uri: /, '')}`);
   }
   if (u.username !== undefined) throw new ValueError(`${name}: no user name or password in a server URL; give them to usernamePwSet()`);
   return {

@@ -73,7 +73,7 @@ describe('servers: checked at construction', () => {
   test.each([
     [[], /^servers: the list is empty/],
     ['mqtt://a', /^servers: must be a list/],
-    [['mqtt://a', 'tcp://b:1883'], /^servers\[1\]: unsupported scheme 'tcp'/],
+    [['mqtt://a', 'tcp://b:1883'], /^servers\[1\]: unsupported scheme 'tcp' \(use mqtt, mqtts, ws, wss or unix\)$/],
     [['mqtt://a:0'], /^servers\[0\]: port must be from 1 to 65535/],
     [['mqtt://a:70000'], /^servers\[0\]: not a valid mqtt:\/\/ URI/],
     [[{ host: 'a', port: 0 }], /^servers\[0\]\.port: must be an integer from 1 to 65535, got 0/],
