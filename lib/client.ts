@@ -170,14 +170,19 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
    * sent; rejects on socket/DNS errors. CONNACK arrives through the loop (on_connect).
    * With `transport: 'unix'`, `host` is the socket's path and `port` is not used.
    *
+   * With the `servers` option, `host` may be left out (undefined): each server of the list is
+   * tried in turn, from the next one, until a socket opens (rejecting with the last error), and
+   * reconnects rotate through the list; `port` is then each server's. A host given means that
+   * one server, instead of the list.
+   *
    * MQTT 5 only: `cleanStart` true, false, or MQTT_CLEAN_START_FIRST_ONLY (default: a clean
    * start on the first connection, resuming the session on every reconnect), and CONNECT
    * `properties` (PacketTypes.CONNECT), both kept for reconnects. Either with MQTT 3.x is a ValueError.
    */
-  connect(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
+  connect(host?: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
     cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): Promise<number> {
     this.setTarget(host, port, keepalive, bindAddress, bindPort, cleanStart, properties);
-    return this.reconnect();
+    return host === undefined ? this.driver.connector.connectAny() : this.reconnect();
   }
 
   /**
@@ -214,16 +219,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     throw last;
   }
 
-  /** As connect(), but the connection is made by loopStart()/loopForever(). */
-  connectAsync(host: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
+  /** As connect() (`host` left out: the `servers` list), but the connection is made by loopStart()/loopForever(). */
+  connectAsync(host?: string, port = 1883, keepalive = 60, bindAddress = '', bindPort = 0,
     cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY, properties?: PacketProperties): void {
     this.setTarget(host, port, keepalive, bindAddress, bindPort, cleanStart, properties);
     this.driver.connector.connectAsync();
   }
 
-  private setTarget(host: string, port: number, keepalive: number, bindAddress: string, bindPort: number,
+  private setTarget(host: string | undefined, port: number, keepalive: number, bindAddress: string, bindPort: number,
     cleanStart: boolean | number, properties: PacketProperties | undefined): void {
-    if (typeof host !== 'string' || host.length === 0) throw new ValueError('host: must be a non-empty string');
+    const fromList = host === undefined && this.driver.connector.hasServers;
+    if (!fromList && (typeof host !== 'string' || host.length === 0)) throw new ValueError('host: must be a non-empty string');
     checkInt(port, 'port', 1, 65535);
     checkInt(keepalive, 'keepalive', 0, 65535);
     if (typeof bindAddress !== 'string') throw new ValueError('bindAddress: must be a string');
@@ -231,7 +237,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     const props = checkCleanStart(cleanStart, properties, this.mode.v5);
     if (this.mode.v5) this.driver.config.connectProperties = props;
     this.driver.config.keepalive = keepalive;
-    this.driver.connector.setTarget(host, port, bindAddress, bindPort, cleanStart);
+    this.driver.connector.setTarget(fromList ? null : host as string, port, bindAddress, bindPort, cleanStart);
   }
 
   /** Opens a new connection to the last host given (closing the current one, without callbacks). */
@@ -270,14 +276,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.driver.reauthenticate(props);
   }
 
-  /** The broker host (or Unix socket path) of the last connect() call; '' before. */
+  /**
+   * The broker host (or Unix socket path) in use: of the last connect() call, or with the
+   * `servers` list the server of the current (or last) attempt; '' before.
+   */
   get host(): string {
-    return this.driver.connector.targetHost;
+    return this.driver.connector.host;
   }
 
-  /** The broker port of the last connect() call (1883 before). */
+  /** The broker port in use: of the last connect() call, or the `servers` list's current server (1883 before). */
   get port(): number {
-    return this.driver.connector.targetPort;
+    return this.driver.connector.port;
   }
 
   /** The keepalive in seconds sent in CONNECT (60 until connect() sets it). */

@@ -8,7 +8,7 @@ import { MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import { CERT_NONE } from '../transport/tlsOptions';
 import { readCa, ResolvedConfig } from './config';
-import { BrokerUri, parseBrokerUri } from './uri';
+import { BrokerUri, parseBrokerUri } from '../transport/uri';
 
 export interface Target {
   uri: BrokerUri;

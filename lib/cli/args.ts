@@ -3,7 +3,7 @@
  * mosquitto_pub / mosquitto_sub's flags where they overlap. A mistake throws UsageError; the
  * caller prints it with the usage text and exits 2.
  */
-import { parseBrokerUri } from '../aio/uri';
+import { parseBrokerUri } from '../transport/uri';
 import { MQTTv31, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 

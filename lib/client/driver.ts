@@ -436,7 +436,7 @@ export class ClientDriver {
     // socket that could not be opened.
     fireDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
     this.socketHooks.closing();
-    this.connector.afterConnectionLost(expected);
+    this.connector.afterConnectionLost(expected, serverReason, properties);
   }
 
   /** Closes the connection without callbacks (reinitialise, reconnect). */

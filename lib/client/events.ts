@@ -31,7 +31,7 @@ export interface EventsHost extends ClientLink {
 
 /** What the events tell the connector (reconnect.ts). */
 export interface ConnectionEvents {
-  connackReceived(reasonCode: number): void;
+  connackReceived(reasonCode: number, properties?: PacketProperties): void;
   retriesRefusals(): boolean;
   retryRefused(kind: 'generatedId' | 'mqtt31'): void;
 }
@@ -65,7 +65,7 @@ function handleEvent(d: EventsHost, ev: SessionEvent): void {
       if (!mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
       return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
     case 'connack':
-      d.connector.connackReceived(ev.reasonCode);
+      d.connector.connackReceived(ev.reasonCode, ev.properties);
       return d.callbacks.fireArgs('on_connect', 'connect', connectArgs(mode, ev.sessionPresent, ev.reasonCode, ev.properties));
     case 'subscribed': return d.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));
     case 'unsubscribed': return d.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));

@@ -13,6 +13,7 @@ import { checkInt, generatedClientId } from './args';
 import { CallbackMode, callbackMode } from './callbackArgs';
 import type { OutgoingStore } from '../store/types';
 import type { Transport } from '../transport/types';
+import { checkServers, Server, ServerOption } from './servers';
 
 /** Where and how to connect; passed to a custom `createTransport`. */
 export interface ConnectTarget {
@@ -67,6 +68,21 @@ export interface ClientOptions {
    */
   autoTopicAlias?: boolean;
   /**
+   * A failover list: each connection attempt, the first and every reconnect, takes the next
+   * server, wrapping; `client.host`/`client.port` say which one is in use. Entries are
+   * `{ host, port?, transport?, tls? }` or URLs: 'mqtt://h:1883', 'mqtts://h:8883', 'ws://h:80/mqtt',
+   * 'wss://h', 'unix:///path/to/socket'. connect() with no host then uses the list; connect(host)
+   * connects to that one server instead. In the background modes a failed attempt moves to
+   * the next server at once, and the reconnect delay is waited once a whole round of the list
+   * has failed. See README "Operating a fleet".
+   */
+  servers?: ReadonlyArray<ServerOption | string>;
+  /**
+   * MQTT 5: when a CONNACK or DISCONNECT says 0x9C Use another server or 0x9D Server moved with
+   * a Server Reference, the next attempt goes to that server (default false: not followed).
+   */
+  followServerReference?: boolean;
+  /**
    * Opt-in (default false: paho's MQTT_ERR_NO_CONN). QoS 0 published with no accepted connection
    * (before the first connect, during a reconnect's backoff, before CONNACK) is queued within the
    * maxQueuedQos0Set() bounds and its queue-full policy, and sent in order right after CONNACK,
@@ -81,7 +97,7 @@ export interface ClientOptions {
 const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set<keyof ClientOptions>([
   'clientId', 'cleanSession', 'callbackApiVersion', 'userdata', 'protocol', 'transport', 'reconnectOnFailure',
   'store', 'createTransport', 'clock', 'random', 'maxPacketSize', 'manualAck', 'autoTopicAlias',
-  'offlineQos0',
+  'servers', 'followServerReference', 'offlineQos0',
 ]);
 
 /**
@@ -142,6 +158,9 @@ export interface ResolvedOptions {
   random: () => number;
   store: OutgoingStore | undefined;
   createTransport: ((target: ConnectTarget) => Transport) | undefined;
+  /** The failover list; null: connect()'s host only. */
+  servers: Server[] | null;
+  followServerReference: boolean;
   offlineQos0: boolean;
 }
 
@@ -175,7 +194,12 @@ export function resolveClientOptions(o: ClientOptions): ResolvedOptions {
   if (o.autoTopicAlias !== undefined && typeof o.autoTopicAlias !== 'boolean') throw new ValueError(`autoTopicAlias: must be true or false, got ${typeof o.autoTopicAlias}`);
   if (o.offlineQos0 !== undefined && typeof o.offlineQos0 !== 'boolean') throw new ValueError(`offlineQos0: must be true or false, got ${typeof o.offlineQos0}`);
   if (o.random !== undefined && typeof o.random !== 'function') throw new ValueError(`random: must be a function returning a number in [0, 1), got ${typeof o.random}`);
+  const servers = o.servers === undefined ? null : checkServers(o.servers);
+  if (o.followServerReference !== undefined && typeof o.followServerReference !== 'boolean') {
+    throw new ValueError(`followServerReference: must be true or false, got ${typeof o.followServerReference}`);
+  }
   return {
+    servers, followServerReference: o.followServerReference === true,
     mode: callbackMode(protocol === MQTTv5, api === CallbackAPIVersion.VERSION2),
     protocol: protocol as ProtocolLevel, transport, cleanSession, clientId, maxPacketSize,
     manualAck: o.manualAck === true, autoTopicAlias: o.autoTopicAlias ?? true, reconnectOnFailure: o.reconnectOnFailure !== false,

@@ -1,14 +1,18 @@
 /**
- * Connecting and staying connected: the target of connect(), each connection attempt
- * (reconnect()), paho's immediate retry after a refused empty client id or protocol level, and
- * the background modes: loopStart() and loopForever() reconnect after a lost connection with
- * paho's backoff (min_delay, doubled per failed attempt up to max_delay, reset on CONNACK),
- * spread by the jitter reconnectDelaySet() chose (backoff.ts).
+ * Connecting and staying connected: the target of connect() (one host, or the `servers` list:
+ * each attempt takes the next server, and a followed MQTT 5 Server Reference takes the one
+ * after it), each connection attempt (reconnect()), paho's immediate retry after a refused
+ * empty client id or protocol level, and the background modes: loopStart() and loopForever()
+ * reconnect after a lost connection with paho's backoff (min_delay, doubled per failed attempt
+ * up to max_delay, reset on CONNACK), spread by the jitter reconnectDelaySet() chose
+ * (backoff.ts). With a list, the backoff is waited once per failed round of the list, not per server.
  * loopForever()'s promise and what it resolves with (foreverResult.ts) live here too.
  */
-import { MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_INVAL, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTTv31 } from '../constants';
+import { MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_INVAL, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG, MQTT_LOG_INFO, MQTTv31 } from '../constants';
 import { ValueError } from '../errors';
+import type { PacketProperties } from '../protocol/types';
 import type { Session } from '../session/session';
+import { tlsSettingsFrom } from '../transport/tlsOptions';
 import type { Transport } from '../transport/types';
 import { generatedClientId } from './args';
 import { BackoffSettings, backoffSettings, DEFAULT_BACKOFF, Jitter, jittered, nextDelay } from './backoff';
@@ -18,6 +22,8 @@ import { logRetrying } from './connectionLog';
 import { FOREVER_RC_NO_CONNECTION } from './foreverResult';
 import type { ConnectTarget, ResolvedOptions } from './options';
 import type { PumpScheduler } from './pumpScheduler';
+import { ServerRotation } from './rotation';
+import { Server, serverName } from './servers';
 import { ClientTransportHandlers, TransportEvents } from './transportHandlers';
 import { TransportSettings } from './transportSettings';
 
@@ -81,6 +87,8 @@ export class Connector {
   foreverRc = FOREVER_RC_NO_CONNECTION;
   /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
   idRetry: Promise<void> | null = null;
+  /** The `servers` list and Server References; null without both (idle memory): connect()'s host each time. */
+  private rotation: ServerRotation | null = null;
 
   constructor(private readonly driver: ConnectorHost) {}
 
@@ -90,6 +98,7 @@ export class Connector {
     this.transportKind = o.transport;
     this.transportFactory = o.createTransport;
     this.reconnectOnFailure = o.reconnectOnFailure;
+    this.rotation = o.servers !== null || o.followServerReference ? new ServerRotation(o.servers, o.followServerReference) : null;
     const b = this.backoff;
     this.backoff = backoffSettings(b.minDelay, b.maxDelay, b.jitter, o.random);
   }
@@ -125,11 +134,32 @@ export class Connector {
     this.transports.setProxy(args, this.transportKind);
   }
 
-  /** connect()/connectAsync()'s arguments, checked by the facade; kept for reconnects. */
-  setTarget(host: string, port: number, bindAddress: string, bindPort: number, cleanStart: boolean | number): void {
+  /** The host (or socket path) of the server in use, or of the last attempt; '' before any. */
+  get host(): string {
+    return this.rotation?.current?.host ?? this.targetHost;
+  }
+
+  /** The port of the server in use, or of the last attempt. */
+  get port(): number {
+    return this.rotation?.current?.port ?? this.targetPort;
+  }
+
+  /** A `servers` list was given: connect() may be called without a host. */
+  get hasServers(): boolean {
+    return this.rotation?.hasList === true;
+  }
+
+  /**
+   * connect()/connectAsync()'s arguments, checked by the facade; kept for reconnects. `host`
+   * null: the `servers` list (hasServers); a host: that one server, instead of the list.
+   */
+  setTarget(host: string | null, port: number, bindAddress: string, bindPort: number, cleanStart: boolean | number): void {
     this.cleanStart = cleanStart;
-    this.targetHost = host;
-    this.targetPort = port;
+    this.rotation?.restart(host === null);
+    if (host !== null) {
+      this.targetHost = host;
+      this.targetPort = port;
+    }
     this.bindAddress = bindAddress;
     this.bindPort = bindPort;
   }
@@ -142,8 +172,9 @@ export class Connector {
 
   /** Opens a new connection to the last host given (closing the current one, without callbacks). */
   async reconnect(): Promise<number> {
-    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
+    if (!this.hasTarget()) throw new ValueError('host: connect() or connectAsync() first');
     const attempt = ++this.attempt;
+    const server = this.rotation?.choose(this.driver, this.transportKind) ?? null;
     this.userDisconnect = false;
     this.wantConnect = true;
     this.clearReconnectTimer();
@@ -151,7 +182,7 @@ export class Connector {
     d.dropTransport();
     if (d.mode.v5) d.session.config.cleanSession = this.cleanStart === true || (this.cleanStart !== false && this.firstConnect);
     d.callbacks.fire('on_pre_connect', 'pre_connect');
-    const transport = this.createTransport();
+    const transport = this.createTransport(server);
     // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
     await transport.open(new ClientTransportHandlers(d, transport));
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
@@ -162,13 +193,44 @@ export class Connector {
     return MQTT_ERR_SUCCESS;
   }
 
-  private createTransport(): Transport {
+  private hasTarget(): boolean {
+    return this.rotation?.usesList === true || this.targetHost !== '';
+  }
+
+  /** The transport for an attempt to `s` (null: connect()'s host with the client's settings). */
+  private createTransport(s: Server | null): Transport {
     const target: ConnectTarget = {
-      host: this.targetHost, port: this.targetPort, bindAddress: this.bindAddress, bindPort: this.bindPort,
-      transport: this.transportKind, connectTimeoutMs: this.driver.connectTimeoutSeconds() * 1000,
+      host: s?.host ?? this.targetHost, port: s?.port ?? this.targetPort, bindAddress: this.bindAddress, bindPort: this.bindPort,
+      transport: s?.transport ?? this.transportKind, connectTimeoutMs: this.driver.connectTimeoutSeconds() * 1000,
     };
     if (this.transportFactory) return this.transportFactory(target);
-    return this.transports.build(target, this.driver.session.config.protocol, (level, text) => this.driver.log(level, text));
+    const log = (level: number, text: string): void => this.driver.log(level, text);
+    if (s === null) return this.transports.build(target, this.driver.session.config.protocol, log);
+    // A server's own TLS choice: true takes tlsSet()'s settings, or the secure defaults without them.
+    const t = s.tls;
+    const tls = t === undefined ? undefined : t === false ? null : t === true ? this.transports.tls ?? tlsSettingsFrom() : t;
+    return this.transports.build(target, this.driver.session.config.protocol, log, { tls, wsPath: s.wsPath });
+  }
+
+  /**
+   * connect() with the `servers` list: each server in turn, from the next one, until a socket
+   * opens (as connectSrv() tries its targets); rejects with the last error when none did.
+   * With connect()'s host, one attempt, as reconnect().
+   */
+  async connectAny(): Promise<number> {
+    const tries = this.rotation?.roundLength ?? 1;
+    let last: unknown;
+    for (let i = 0; i < tries; i++) {
+      try {
+        return await this.driver.callbacks.owner.reconnect();
+      } catch (e) {
+        if (isSuperseded(e) || this.userDisconnect) throw e;
+        last = e;
+        const name = serverName({ host: this.host, port: this.port, transport: this.rotation?.current?.transport ?? this.transportKind });
+        if (i + 1 < tries) this.driver.log(MQTT_LOG_INFO, `Connection to ${name} failed: ${(e as Error).message}`);
+      }
+    }
+    throw last;
   }
 
   /** disconnect() was called: no more attempts, and the one under way is superseded. */
@@ -184,21 +246,38 @@ export class Connector {
    * either as the first connect): with MQTT_CLEAN_START_FIRST_ONLY later connections resume the
    * session, so from now on the session keeps its state across a lost connection, as it will ask for it back.
    */
-  connackReceived(reasonCode: number): void {
-    if (reasonCode === 0) this.delay = null;
+  connackReceived(reasonCode: number, properties?: PacketProperties): void {
+    if (reasonCode === 0) {
+      this.delay = null;
+      this.rotation?.accepted();
+    }
+    this.rotation?.noteReference(reasonCode, properties, this.targetHost, this.targetPort);
     if (!this.driver.mode.v5) return;
     this.firstConnect = false;
     this.driver.session.config.cleanSession = this.cleanStart === true;
   }
 
-  /** The connection was lost (after on_disconnect): end loopForever(), or reconnect in the background modes. */
-  afterConnectionLost(expected: boolean): void {
+  /**
+   * The connection was lost (after on_disconnect): end loopForever(), or reconnect in the
+   * background modes. `serverReason`/`properties`: the broker's DISCONNECT, if it sent one.
+   */
+  afterConnectionLost(expected: boolean, serverReason?: number, properties?: PacketProperties): void {
+    this.rotation?.noteReference(serverReason, properties, this.targetHost, this.targetPort);
     if (expected || !this.wantConnect) {
       this.settleForever();
     } else if (this.background !== 'none') {
       if (!this.reconnectOnFailure) this.settleForever();
-      else this.startReconnect(this.nextDelay());
+      else this.startReconnect(this.delayAfterFailure());
     }
+  }
+
+  /**
+   * Seconds before the attempt after a failed one (a socket that did not open, or a lost
+   * connection): with a list, at once until a round of it has failed (rotation.ts); otherwise
+   * paho's backoff, as for one server every time.
+   */
+  private delayAfterFailure(): number {
+    return this.rotation?.retryAtOnce() === true ? 0 : this.nextDelay();
   }
 
   /** Whether a CONNACK refusal paho retries at once is retried (retryRefused). */
@@ -221,6 +300,7 @@ export class Connector {
       d.session.config.protocol = MQTTv31;
     }
     d.dropTransport();
+    this.rotation?.retrySame();
     const retry = this.driver.callbacks.owner.reconnect().then(() => {
       if (this.background !== 'none') d.pump.schedulePump();
     }, (e) => {
@@ -238,7 +318,7 @@ export class Connector {
     this.foreverRc = FOREVER_RC_NO_CONNECTION;
     this.driver.callbacks.fire('on_connect_fail', 'connect_fail');
     logRetrying(this.driver);
-    this.startReconnect(this.nextDelay());
+    this.startReconnect(this.delayAfterFailure());
   }
 
   private startReconnect(delaySeconds: number): void {
@@ -303,13 +383,13 @@ export class Connector {
   loopForever(retryFirstConnection: boolean): Promise<number> {
     if (this.background !== 'none') return Promise.resolve(MQTT_ERR_INVAL);
     if (this.userDisconnect && this.driver.transport === null) return Promise.resolve(FOREVER_RC_NO_CONNECTION);
-    if (this.targetHost === '') throw new ValueError('host: connect() or connectAsync() first');
+    if (!this.hasTarget()) throw new ValueError('host: connect() or connectAsync() first');
     return new Promise<number>((resolve, reject) => {
       this.forever = { resolve, reject };
       this.foreverRc = FOREVER_RC_NO_CONNECTION;
       this.background = 'forever';
       if (this.driver.transport === null && !retryFirstConnection) {
-        this.driver.callbacks.owner.reconnect().then(() => this.resumeBackground(), (e) => {
+        this.connectAny().then(() => this.resumeBackground(), (e) => {
           if (!isSuperseded(e)) this.driver.callbacks.fire('on_connect_fail', 'connect_fail');
           this.endForever(e);
         });

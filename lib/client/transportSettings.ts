@@ -21,6 +21,12 @@ import { WebSocketTransport, WsHeaders } from '../transport/websocket';
 import type { Transport } from '../transport/types';
 import type { ConnectTarget } from './options';
 
+/** One server's own choices (the `servers` list): its TLS (null: none; undefined: the client's) and WebSocket path. */
+export interface ServerOverrides {
+  tls: TlsSettings | null | undefined;
+  wsPath: string | undefined;
+}
+
 export class TransportSettings {
   /** TLS settings (tlsSet/tlsSetContext); null: plain TCP / ws://. */
   tls: TlsSettings | null = null;
@@ -74,22 +80,24 @@ export class TransportSettings {
   }
 
   /** The transport for one attempt: TCP, TLS or WebSockets (ws:// or wss://), from the options and tlsSet; through the proxy when one is set (proxySet or the environment). */
-  build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void): Transport {
+  build(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void, server?: ServerOverrides): Transport {
     if (target.transport === 'unix') return new UnixTransport({ path: target.host, connectTimeoutMs: target.connectTimeoutMs });
+    // A server of the failover list may carry its own TLS choice; otherwise tlsSet's.
+    const tls = server?.tls !== undefined ? server.tls : this.tls;
     // reloadOnReconnect: the TLS files as they are now, read before any socket (a failure ends this attempt).
-    const tlsNow = this.tls?.reload !== undefined ? this.reloadTls(target, log) : this.tls;
+    const tlsNow = tls?.reload !== undefined ? this.reloadTls(tls, target, log) : tls;
     // Without proxySet(), paho takes mqtt_proxy / no_proxy from the environment, read at each attempt.
     const proxy = this.proxy ?? proxyFromEnvironment(target.host);
-    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs, tlsNow);
+    if (proxy === null) return this.direct(target, protocolLevel, log, undefined, target.connectTimeoutMs, tlsNow, server);
     const { host, port, bindAddress, bindPort, connectTimeoutMs } = target;
     return new ProxiedTransport(proxy, { host, port, bindAddress, bindPort, connectTimeoutMs },
-      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs, tlsNow));
+      (tunnel, timeoutMs) => this.direct(target, protocolLevel, log, tunnel, timeoutMs, tlsNow, server));
   }
 
   /** tlsSet({ reloadOnReconnect: true }): the files read again; a TLSError (logged) when they cannot be. */
-  private reloadTls(target: ConnectTarget, log: (level: number, text: string) => void): TlsSettings {
+  private reloadTls(tls: TlsSettings, target: ConnectTarget, log: (level: number, text: string) => void): TlsSettings {
     try {
-      return reloadedTlsSettings(this.tls!);
+      return reloadedTlsSettings(tls);
     } catch (e) {
       log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${(e as Error).message}`);
       throw e;
@@ -98,7 +106,7 @@ export class TransportSettings {
 
   /** TCP, TLS or WebSockets to the target: connecting, or over `tunnel` when given. */
   private direct(target: ConnectTarget, protocolLevel: number | undefined, log: (level: number, text: string) => void,
-    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined, tlsNow: TlsSettings | null): Transport {
+    tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined, tlsNow: TlsSettings | null, server?: ServerOverrides): Transport {
     const tlsOpts = tlsNow === null ? undefined : buildTlsConnectOptions(tlsNow, target.host);
     const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
     const common = {
@@ -107,7 +115,7 @@ export class TransportSettings {
     };
     if (target.transport === 'websockets') {
       return new WebSocketTransport({
-        ...common, path: this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
+        ...common, path: server?.wsPath ?? this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,
       });
     }
     return tlsOpts === undefined ? new TcpTransport(common) : new TlsTransport({ ...common, tls: tlsOpts, onTlsError });

@@ -1,12 +1,12 @@
 /*
- * Broker URIs (lib/aio/uri.ts) and the CONNACK texts of the promise API (lib/aio/errors.ts):
+ * Broker URIs (lib/transport/uri.ts) and the CONNACK texts of the promise API (lib/aio/errors.ts):
  * plain function tables, no broker.
  */
 import { ClientError, ConnectError, MQTTv311, MQTTv5, TimeoutError, ValueError } from '../../lib';
 import { connackReason, connackRefused } from '../../lib/aio/errors';
 import { ApplicationMessage } from '../../lib/aio/message';
 import { BoundedQueue } from '../../lib/aio/queue';
-import { parseBrokerUri } from '../../lib/aio/uri';
+import { parseBrokerUri } from '../../lib/transport/uri';
 
 describe('parseBrokerUri', () => {
   test.each([

@@ -1,5 +1,6 @@
 /**
- * Broker URIs as amqtt takes them: `mqtt://`, `mqtts://`, `ws://`, `wss://`, with optional
+ * Broker URIs, as MQTTClient.connect(uri), the CLI's --url and the Client's `servers` list take
+ * them (amqtt's forms): `mqtt://`, `mqtts://`, `ws://`, `wss://`, with optional
  * `user:password@` (percent-decoded) and port. Default ports: mqtt 1883, mqtts 8883, ws 80,
  * wss 443. For ws/wss the path (and query) is the WebSocket request path ('/' when absent);
  * for mqtt/mqtts the path is ignored.
