@@ -19,6 +19,8 @@
  * `returnCode` the code), with ClientError when the connection is lost before every message
  * is through (no silent partial success), and with ValueError for bad arguments, before
  * connecting.
+ *
+ * @module mqttloop/publish
  */
 import { checkQos } from '../client/args';
 import { closeClient } from '../client/close';
