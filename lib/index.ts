@@ -77,6 +77,7 @@ export { ProxyError } from './transport/proxyDial';
 export type { ProxyArgs, ProxyType } from './transport/proxyArgs';
 export { MQTTClient } from './aio/mqttClient';
 export type { MQTTClientConfig, MQTTClientWill, MQTTClientBroker } from './aio/mqttClient';
+export type { MQTTClientTopic, AmqttConfigKeys } from './aio/mqttClient';
 export { ClientError, ConnectError, TimeoutError } from './aio/errors';
 export { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './aio/message';
 export type { PublishPacketView, PublishFixedHeader } from './aio/message';
