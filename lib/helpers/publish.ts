@@ -41,9 +41,13 @@ export { ClientError, ConnectError } from '../aio/errors';
 
 /** A message for multiple() as a dict (paho's form): only `topic` is required. */
 export interface PublishMessageDict {
+  /** Topic to publish to. */
   topic: string;
+  /** Payload (default empty). */
   payload?: PayloadLike;
+  /** QoS (default 0). */
   qos?: number;
+  /** Retain flag (default false). */
   retain?: boolean;
   /** MQTT 5: the message's properties (a Properties of PacketTypes.PUBLISH). */
   properties?: PacketProperties;
