@@ -137,6 +137,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     this.driver.delivery.addFilter(sub, callback);
   }
 
+  /** Removes the callback messageCallbackAdd() registered for `sub`. */
   messageCallbackRemove(sub: string): void {
     validateTopicFilter(sub, 'sub');
     this.driver.delivery.filtered?.delete(sub);
@@ -144,18 +145,31 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
 
   // ---- paho 2.x decorators: `client.connectCallback()(fn)` sets on_connect and returns fn (lib/client/decorators.ts) ----
 
+  /** Decorator form of on_connect: `client.connectCallback()(fn)` sets it and returns fn. */
   connectCallback(): CallbackDecorator<Slots<V, P, U>['on_connect']> { return slotDecorator(this, 'on_connect'); }
+  /** Decorator form of on_connect_fail: `client.connectFailCallback()(fn)` sets it and returns fn. */
   connectFailCallback(): CallbackDecorator<Slots<V, P, U>['on_connect_fail']> { return slotDecorator(this, 'on_connect_fail'); }
+  /** Decorator form of on_disconnect: `client.disconnectCallback()(fn)` sets it and returns fn. */
   disconnectCallback(): CallbackDecorator<Slots<V, P, U>['on_disconnect']> { return slotDecorator(this, 'on_disconnect'); }
+  /** Decorator form of on_log: `client.logCallback()(fn)` sets it and returns fn. */
   logCallback(): CallbackDecorator<Slots<V, P, U>['on_log']> { return slotDecorator(this, 'on_log'); }
+  /** Decorator form of on_message: `client.messageCallback()(fn)` sets it and returns fn. */
   messageCallback(): CallbackDecorator<Slots<V, P, U>['on_message']> { return slotDecorator(this, 'on_message'); }
+  /** Decorator form of on_pre_connect: `client.preConnectCallback()(fn)` sets it and returns fn. */
   preConnectCallback(): CallbackDecorator<Slots<V, P, U>['on_pre_connect']> { return slotDecorator(this, 'on_pre_connect'); }
+  /** Decorator form of on_publish: `client.publishCallback()(fn)` sets it and returns fn. */
   publishCallback(): CallbackDecorator<Slots<V, P, U>['on_publish']> { return slotDecorator(this, 'on_publish'); }
+  /** Decorator form of on_subscribe: `client.subscribeCallback()(fn)` sets it and returns fn. */
   subscribeCallback(): CallbackDecorator<Slots<V, P, U>['on_subscribe']> { return slotDecorator(this, 'on_subscribe'); }
+  /** Decorator form of on_unsubscribe: `client.unsubscribeCallback()(fn)` sets it and returns fn. */
   unsubscribeCallback(): CallbackDecorator<Slots<V, P, U>['on_unsubscribe']> { return slotDecorator(this, 'on_unsubscribe'); }
+  /** Decorator form of on_socket_open: `client.socketOpenCallback()(fn)` sets it and returns fn. */
   socketOpenCallback(): CallbackDecorator<Slots<V, P, U>['on_socket_open']> { return slotDecorator(this, 'on_socket_open'); }
+  /** Decorator form of on_socket_close: `client.socketCloseCallback()(fn)` sets it and returns fn. */
   socketCloseCallback(): CallbackDecorator<Slots<V, P, U>['on_socket_close']> { return slotDecorator(this, 'on_socket_close'); }
+  /** Decorator form of on_socket_register_write: `client.socketRegisterWriteCallback()(fn)` sets it and returns fn. */
   socketRegisterWriteCallback(): CallbackDecorator<Slots<V, P, U>['on_socket_register_write']> { return slotDecorator(this, 'on_socket_register_write'); }
+  /** Decorator form of on_socket_unregister_write: `client.socketUnregisterWriteCallback()(fn)` sets it and returns fn. */
   socketUnregisterWriteCallback(): CallbackDecorator<Slots<V, P, U>['on_socket_unregister_write']> { return slotDecorator(this, 'on_socket_unregister_write'); }
   /** messageCallbackAdd(sub, fn) as a decorator; `sub` is checked here already. */
   topicCallback(sub: string): CallbackDecorator<CallbackOnMessage<Client<V, P, U>, U>> {
@@ -298,6 +312,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   get transport(): 'tcp' | 'websockets' | 'unix' {
     return this.driver.connector.transportKind;
   }
+  /** Sets the transport (ValueError while connecting or connected). */
   set transport(value: 'tcp' | 'websockets' | 'unix') {
     checkSettable(this.driver.connectionClosed(), 'transport');
     this.driver.connector.transportKind = checkTransport(value);
@@ -308,6 +323,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.driver.config.protocol;
   }
 
+  /** True between CONNACK and the end of the connection, as paho's is_connected(). */
   isConnected(): boolean {
     return this.driver.isConnected();
   }
@@ -341,6 +357,7 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
     return this.driver.subscribe(subs, props);
   }
 
+  /** paho's unsubscribe(): one filter or a list; with MQTT 5, `properties` (PacketTypes.UNSUBSCRIBE) go along. Returns [rc, mid]. */
   unsubscribe(topic: string | string[], properties?: PacketProperties): [number, number] {
     const topics = normalizeUnsubscribe(topic);
     const props = checkProperties(properties, PacketTypes.UNSUBSCRIBE, this.mode.v5);

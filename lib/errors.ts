@@ -4,6 +4,7 @@
  * `qos: must be 0, 1 or 2, got 3`.
  */
 export class ValueError extends Error {
+  /** An Error named ValueError; `message` names the argument. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ValueError';

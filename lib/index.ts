@@ -13,6 +13,8 @@
  *   protocol/    the packet codec, topic rules, v5 property rules: pure functions (mqttloop/protocol)
  *   transport/   tcp, tls, unix, websocket and in-memory transports behind one interface
  *   store/       outgoing-message stores: memory (the default) and file
+ *
+ * @module mqttloop
  */
 export * from './constants';
 export { ValueError } from './errors';
@@ -28,6 +30,10 @@ import type { ClientConstructor, ProtocolVersionValue } from './client/callbackT
  * The paho-style Client. `new Client(opts)` infers the callback API version, protocol and
  * userdata types from the options (default VERSION1, MQTTv311, as at run time), which type the
  * callback slots and events; `Client` as a type without arguments is a Client of any mode.
+ *
+ * For TypeDoc, this export is the class in lib/client.ts (its comment and members).
+ *
+ * @reexport
  */
 export const Client: ClientConstructor = ClientClass;
 export type Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue, P extends number = ProtocolVersionValue, U = unknown> =
@@ -72,6 +78,7 @@ export { ProxyError } from './transport/proxyDial';
 export type { ProxyArgs, ProxyType } from './transport/proxyArgs';
 export { MQTTClient } from './aio/mqttClient';
 export type { MQTTClientConfig, MQTTClientWill, MQTTClientBroker } from './aio/mqttClient';
+export type { MQTTClientTopic, AmqttConfigKeys } from './aio/mqttClient';
 export { ClientError, ConnectError, TimeoutError } from './aio/errors';
 export { ApplicationMessage, IncomingApplicationMessage, OutgoingApplicationMessage } from './aio/message';
 export type { PublishPacketView, PublishFixedHeader } from './aio/message';

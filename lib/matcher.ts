@@ -16,6 +16,7 @@ import { TopicTree } from './topicTree';
 
 type Stored<V> = readonly [filter: string, value: V];
 
+/** paho's MQTTMatcher: topic filters mapped to values; iterMatch(topic) yields the values of the filters that match. */
 export class MQTTMatcher<V = unknown> {
   private readonly tree = new TopicTree<Stored<V>>(true);
 

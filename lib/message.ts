@@ -12,12 +12,15 @@ import { Properties } from './mqtt5/properties';
 
 /** A received message, as paho's MQTTMessage. */
 export class MQTTMessage {
+  /** Made by the Client for each received PUBLISH. */
   constructor(
     /** The topic the message was published to. */
     readonly topic: string,
     /** The payload, a Buffer (a view of the received bytes). */
     readonly payload: Buffer,
+    /** QoS of the delivery. */
     readonly qos: QoS,
+    /** True for a retained message the broker replays on subscribing (as paho). */
     readonly retain: boolean,
     /** The packet identifier (0 for QoS 0). */
     readonly mid: number,
@@ -48,7 +51,13 @@ export class MQTTMessage {
 
 /** The error a failed publish rejects with; `rc` is the MQTT_ERR_* code. */
 export class PublishError extends Error {
-  constructor(readonly rc: number, readonly mid: number) {
+  /** `rc`: the MQTT_ERR_* code; `mid`: the message's id. */
+  constructor(
+    /** The MQTT_ERR_* code: why the message was not published. */
+    readonly rc: number,
+    /** The message id. */
+    readonly mid: number,
+  ) {
     super(`message ${mid} was not published: ${errorString(rc)}`);
     this.name = 'PublishError';
   }
@@ -66,6 +75,7 @@ export class MQTTMessageInfo implements Iterable<number> {
   /** Refused at the call because the queue was full (not dropped later by the drop-oldest policy). */
   private readonly refusedFull: boolean;
 
+  /** Made by publish(). */
   constructor(
     /** The packet identifier, or 0 when the call was refused before one was given. */
     readonly mid: number,
@@ -76,6 +86,7 @@ export class MQTTMessageInfo implements Iterable<number> {
     this.refusedFull = rc === MQTT_ERR_QUEUE_SIZE;
   }
 
+  /** `[rc, mid]`, as paho's tuple unpacking. */
   *[Symbol.iterator](): Iterator<number> {
     yield this.rc;
     yield this.mid;

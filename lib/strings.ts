@@ -14,6 +14,8 @@ import {
 /**
  * A code, or anything carrying one in `value` (e.g. an MQTT 5 `ReasonCodes`): paho's
  * `ReasonCodes` compares equal to its integer value, so `connack_string(reasonCode)` works there.
+ *
+ * @inline
  */
 export type CodeLike = number | { readonly value: number };
 

@@ -17,14 +17,19 @@ import type { OutgoingStore } from '../store/types';
 
 /** The will, as amqtt's config: `{ topic, message, qos, retain }`. */
 export interface MQTTClientWill {
+  /** Topic of the will. */
   topic: string;
+  /** Payload of the will (default empty). */
   message?: PayloadLike;
+  /** QoS of the will (default 0). */
   qos?: number;
+  /** Publish the will retained (default false). */
   retain?: boolean;
 }
 
 /** Default broker, as amqtt's `broker` config section. */
 export interface MQTTClientBroker {
+  /** Broker URI connect() uses when given none: `mqtt://`, `mqtts://`, `ws://` or `wss://`. */
   uri?: string;
   /** CA certificate file (PEM) to verify the broker with (mqtts/wss). */
   cafile?: string;
@@ -40,7 +45,9 @@ export interface MQTTClientBroker {
 
 /** Per-topic publish defaults, as amqtt's `topics` section: `{ 'a/b': { qos: 1, retain: true } }`. */
 export interface MQTTClientTopic {
+  /** QoS of publish() to this topic when none is given. */
   qos?: number;
+  /** Retain flag of publish() to this topic when none is given. */
   retain?: boolean;
 }
 
@@ -72,7 +79,9 @@ export interface MQTTClientConfig {
   reconnectRetries?: number;
   /** Clean session flag of CONNECT (default true). */
   cleansession?: boolean;
+  /** The will the client connects with (amqtt's `will` section). */
   will?: MQTTClientWill;
+  /** The default broker and its TLS files (amqtt's `broker` section). */
   broker?: MQTTClientBroker;
   /** Client certificate (PEM file), for brokers that authenticate clients by certificate. */
   certfile?: string;

@@ -11,15 +11,25 @@ import type { MQTTClientBroker, MQTTClientConfig } from './config';
 
 /** amqtt's spellings of the config keys, so a config dict ported from Python type-checks as it is. */
 export interface AmqttConfigKeys {
+  /** amqtt's spelling of `keepAlive`. */
   keep_alive?: number;
+  /** amqtt's spelling of `pingDelay`. */
   ping_delay?: number;
+  /** amqtt's spelling of `defaultQos`. */
   default_qos?: number;
+  /** amqtt's spelling of `defaultRetain`. */
   default_retain?: boolean;
+  /** amqtt's spelling of `autoReconnect`. */
   auto_reconnect?: boolean;
+  /** amqtt's spelling of `reconnectMaxInterval`. */
   reconnect_max_interval?: number;
+  /** amqtt's spelling of `reconnectRetries`. */
   reconnect_retries?: number;
+  /** amqtt's spelling of `connectionTimeout`. */
   connection_timeout?: number;
+  /** amqtt's spelling of `checkHostname`. */
   check_hostname?: boolean;
+  /** amqtt's spelling of `verifyCert`. */
   verify_cert?: boolean;
   /** amqtt ≥ 0.11's name of `broker`. */
   connection?: MQTTClientBroker;

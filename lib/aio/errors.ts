@@ -10,6 +10,7 @@ import { connackString } from '../strings';
 export class ClientError extends Error {
   /** The MQTT_ERR_* code behind the failure, when there is one (e.g. MQTT_ERR_CONN_LOST). */
   readonly rc?: number;
+  /** `options.rc`: the MQTT_ERR_* code behind the failure. */
   constructor(message: string, options?: ErrorOptions & { rc?: number }) {
     super(message, options);
     this.name = 'ClientError';
@@ -25,6 +26,7 @@ export class ClientError extends Error {
 export class ConnectError extends ClientError {
   /** The CONNACK return code when the broker refused; undefined when it never answered. */
   readonly returnCode?: number;
+  /** `options.returnCode`: the CONNACK return code of a refusal. */
   constructor(message: string, options?: ErrorOptions & { returnCode?: number; rc?: number }) {
     super(message, options);
     this.name = 'ConnectError';
@@ -34,6 +36,7 @@ export class ConnectError extends ClientError {
 
 /** A wait ran out of time: deliverMessage(timeout), publish(..., ackTimeout). */
 export class TimeoutError extends Error {
+  /** An Error named TimeoutError. */
   constructor(message = 'timed out', options?: ErrorOptions) {
     super(message, options);
     this.name = 'TimeoutError';

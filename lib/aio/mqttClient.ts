@@ -82,6 +82,7 @@ export class MQTTClient {
   private readonly reconnection: Reconnection;
 
   /**
+   * amqtt's `MQTTClient(client_id, config)`: checks the configuration; connect() opens the connection.
    * @param clientId MQTT client id; absent or empty: a random one.
    * @param config amqtt's client configuration, with amqtt's keys (`keep_alive`) or camelCased ones (see MQTTClientConfig).
    */

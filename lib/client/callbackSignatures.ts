@@ -27,7 +27,10 @@ import type { ClientOptions } from './options';
 type Bivariant<A extends unknown[], R = void> = { bivarianceHack(...args: A): R }['bivarianceHack'];
 
 /** on_connect's flags under VERSION2, where paho 2.x's `session_present` is always there. */
-export type ConnectFlagsV2 = ConnectFlags & { session_present: boolean };
+export type ConnectFlagsV2 = ConnectFlags & {
+  /** The server resumed a session it held for this client id. */
+  session_present: boolean;
+};
 
 // ---- paho 2.1's callback types, as the runtime calls them ------------------------------------
 
@@ -138,24 +141,38 @@ type ByMode<V, P, V1M3, V1M5, V1Any, V2, Any> =
  * registration (`connectCallback()`) and typed wrappers can look slots up here.
  */
 export interface SlotHandlers<V extends CallbackAPIVersionValue, P extends number, U, C> {
+  /** When the broker answers CONNECT. */
   on_connect: ByMode<V, P, CallbackOnConnect_v1_mqtt3<C, U>, CallbackOnConnect_v1_mqtt5<C, U>,
     CallbackOnConnect_v1<C, U>, CallbackOnConnect_v2<C, U>, CallbackOnConnect<C, U>>;
+  /** When the loop cannot open the socket of a connection attempt. */
   on_connect_fail: CallbackOnConnectFail<C, U>;
+  /** When the connection ends. */
   on_disconnect: ByMode<V, P, CallbackOnDisconnect_v1_mqtt3<C, U>, CallbackOnDisconnect_v1_mqtt5<C, U>,
     CallbackOnDisconnect_v1<C, U>, CallbackOnDisconnect_v2<C, U>, CallbackOnDisconnect<C, U>>;
+  /** For each message no messageCallbackAdd() filter matched. */
   on_message: CallbackOnMessage<C, U>;
+  /** When a message has been sent (QoS 0) or acknowledged (QoS 1/2). */
   on_publish: ByMode<V, P, CallbackOnPublish_v1<C, U>, CallbackOnPublish_v1<C, U>,
     CallbackOnPublish_v1<C, U>, CallbackOnPublish_v2<C, U>, CallbackOnPublish<C, U>>;
+  /** On SUBACK. */
   on_subscribe: ByMode<V, P, CallbackOnSubscribe_v1_mqtt3<C, U>, CallbackOnSubscribe_v1_mqtt5<C, U>,
     CallbackOnSubscribe_v1<C, U>, CallbackOnSubscribe_v2<C, U>, CallbackOnSubscribe<C, U>>;
+  /** On UNSUBACK. */
   on_unsubscribe: ByMode<V, P, CallbackOnUnsubscribe_v1_mqtt3<C, U>, CallbackOnUnsubscribe_v1_mqtt5<C, U>,
     CallbackOnUnsubscribe_v1<C, U>, CallbackOnUnsubscribe_v2<C, U>, CallbackOnUnsubscribe<C, U>>;
+  /** With each log line. */
   on_log: CallbackOnLog<C, U>;
+  /** Just before each connection attempt opens its socket. */
   on_pre_connect: CallbackOnPreConnect<C, U>;
+  /** MQTT 5 enhanced authentication: when the server sends AUTH. */
   on_auth: CallbackOnAuth<C, U>;
+  /** When the socket has been opened. */
   on_socket_open: CallbackOnSocket<C, U>;
+  /** When the socket is about to be closed. */
   on_socket_close: CallbackOnSocket<C, U>;
+  /** When data is waiting to be written. */
   on_socket_register_write: CallbackOnSocket<C, U>;
+  /** When nothing waits to be written any more. */
   on_socket_unregister_write: CallbackOnSocket<C, U>;
 }
 
@@ -168,20 +185,35 @@ type EventArgs<F> = F extends (client: never, userdata: never, ...rest: infer R)
  * callback threw.
  */
 export interface ClientEvents<V extends CallbackAPIVersionValue, P extends number, U> {
+  /** on_connect's arguments after `client, userdata`. */
   connect: EventArgs<SlotHandlers<V, P, U, unknown>['on_connect']>;
+  /** on_connect_fail: no arguments. */
   connect_fail: [];
+  /** on_disconnect's arguments after `client, userdata`. */
   disconnect: EventArgs<SlotHandlers<V, P, U, unknown>['on_disconnect']>;
+  /** A message no messageCallbackAdd() filter matched. */
   message: [message: MQTTMessage];
+  /** on_publish's arguments after `client, userdata`. */
   publish: EventArgs<SlotHandlers<V, P, U, unknown>['on_publish']>;
+  /** on_subscribe's arguments after `client, userdata`. */
   subscribe: EventArgs<SlotHandlers<V, P, U, unknown>['on_subscribe']>;
+  /** on_unsubscribe's arguments after `client, userdata`. */
   unsubscribe: EventArgs<SlotHandlers<V, P, U, unknown>['on_unsubscribe']>;
+  /** A log line and its MQTT_LOG_* level. */
   log: [level: number, buf: string];
+  /** on_pre_connect: no arguments. */
   pre_connect: [];
+  /** on_auth's arguments after `client, userdata` (the answer is the slot's only). */
   auth: [reasonCode: number, properties: Properties];
+  /** The socket that opened. */
   socket_open: [sock: SocketLike];
+  /** The socket about to close. */
   socket_close: [sock: SocketLike];
+  /** The socket with data waiting to be written. */
   socket_register_write: [sock: SocketLike];
+  /** The socket with nothing left to write. */
   socket_unregister_write: [sock: SocketLike];
+  /** What a callback threw (with suppressExceptions on). */
   error: [error: unknown];
 }
 
@@ -189,4 +221,11 @@ export interface ClientEvents<V extends CallbackAPIVersionValue, P extends numbe
 
 /** Constructor options with the version, protocol and userdata as inferable types. */
 export type TypedClientOptions<V extends CallbackAPIVersionValue, P extends number, U> =
-  Omit<ClientOptions, 'callbackApiVersion' | 'protocol' | 'userdata'> & { callbackApiVersion?: V; protocol?: P; userdata?: U };
+  Omit<ClientOptions, 'callbackApiVersion' | 'protocol' | 'userdata'> & {
+    /** CallbackAPIVersion.VERSION1 (default) or VERSION2: which callback signatures the Client calls. */
+    callbackApiVersion?: V;
+    /** MQTTv31, MQTTv311 (default) or MQTTv5. */
+    protocol?: P;
+    /** Passed to every callback as its second argument (paho's userdata). */
+    userdata?: U;
+  };

@@ -13,7 +13,11 @@
 import { ValueError } from '../errors';
 import type { Fn } from './callbacks';
 
-/** The function a decorator method returns: registers `fn`, returns it unchanged. */
+/**
+ * The function a decorator method returns: registers `fn`, returns it unchanged.
+ *
+ * @inline
+ */
 export type CallbackDecorator<H = Fn> = <F extends H>(fn: F) => F;
 
 /** A decorator that assigns its function to the callback slot `slot` of `client`, as paho's `self.on_x = func`. */

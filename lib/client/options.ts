@@ -17,14 +17,21 @@ import { checkServers, Server, ServerOption } from './servers';
 
 /** Where and how to connect; passed to a custom `createTransport`. */
 export interface ConnectTarget {
+  /** Broker host name or address (the socket path for 'unix'). */
   host: string;
+  /** Broker port. */
   port: number;
+  /** Local address to bind to ('' for any). */
   bindAddress: string;
+  /** Local port to bind to (0 for any). */
   bindPort: number;
+  /** 'tcp', 'websockets' or 'unix'. */
   transport: ClientOptions['transport'];
+  /** How long opening the connection may take, in milliseconds. */
   connectTimeoutMs: number;
 }
 
+/** new Client()'s options: paho's constructor arguments, camelCased, and mqttloop's own. */
 export interface ClientOptions {
   /** Empty or absent: CONNECT carries an empty id and the broker assigns one (MQTT 3.1: a random id); then `cleanSession: false` is refused. */
   clientId?: string;
@@ -38,6 +45,7 @@ export interface ClientOptions {
    * (the same for every protocol). See README "MQTT 5".
    */
   callbackApiVersion?: CallbackAPIVersionValue;
+  /** Passed to every callback as its second argument (paho's userdata; default null). */
   userdata?: unknown;
   /** MQTTv31 (3), MQTTv311 (4, default) or MQTTv5 (5). */
   protocol?: number;
@@ -119,10 +127,15 @@ export function checkTransport(value: unknown): 'tcp' | 'websockets' | 'unix' {
   return transport;
 }
 
+/** Where enableLogger() sends log lines: `console`, or any object with these four methods (pino, winston, ...). */
 export interface Logger {
+  /** MQTT_LOG_DEBUG lines. */
   debug(...args: unknown[]): void;
+  /** MQTT_LOG_INFO and MQTT_LOG_NOTICE lines. */
   info(...args: unknown[]): void;
+  /** MQTT_LOG_WARNING lines. */
   warn(...args: unknown[]): void;
+  /** MQTT_LOG_ERR lines. */
   error(...args: unknown[]): void;
 }
 

@@ -3,7 +3,11 @@ import { MAX_REMAINING_LENGTH } from '../protocol/types';
 
 const EMPTY = Buffer.alloc(0);
 
-/** A payload as paho accepts it: str, bytes, int/float (sent as decimal text), or None (empty). */
+/**
+ * A payload as paho accepts it: str, bytes, int/float (sent as decimal text), or None (empty).
+ *
+ * @inline
+ */
 export type PayloadLike = string | Buffer | Uint8Array | number | null | undefined;
 
 /** Converts a payload argument to bytes; throws ValueError naming `argName` for anything else. */

@@ -197,11 +197,13 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   set connectTimeout(seconds: number) {
     this.driver.config.connackTimeout = checkNumber(seconds, 'connectTimeout', 0);
   }
+  /** Seconds to wait for CONNACK in force. */
   get connectTimeout(): number {
     const c = this.driver.config;
     return c.connackTimeout > 0 ? c.connackTimeout : c.keepalive > 0 ? c.keepalive : 30;
   }
 
+  /** Credentials for the next CONNECT (paho's username_pw_set()); null clears them. */
   usernamePwSet(username: string | null, password?: string | Buffer | null): void {
     if (username !== null && username !== undefined && typeof username !== 'string') {
       throw new ValueError(`username: must be a string or null, got ${typeof username}`);
@@ -211,6 +213,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
     c.password = password === null || password === undefined ? undefined : toPayload(password, 'password');
   }
 
+  /** Sets the userdata passed to callbacks (paho's user_data_set()). */
   userDataSet(userdata: U): void {
     this.driver.callbacks.userdata = userdata;
   }
@@ -230,6 +233,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
     this.driver.config.will = { topic, payload: p, qos: q, retain: !!retain, properties: props };
   }
 
+  /** Removes the will set by willSet(). */
   willClear(): void {
     this.driver.config.will = undefined;
   }
@@ -250,10 +254,12 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
     this.driver.connector.reconnectDelaySet(minDelay, maxDelay, jitter);
   }
 
+  /** Sends log lines to `logger` (default: console), as paho's enable_logger(); on_log is still called. */
   enableLogger(logger?: Logger): void {
     this.driver.callbacks.logger = logger ?? console;
   }
 
+  /** Stops sending log lines to the logger (paho's disable_logger()). */
   disableLogger(): void {
     this.driver.callbacks.logger = null;
   }
@@ -315,6 +321,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   get logger(): Logger | null {
     return this.driver.callbacks.logger;
   }
+  /** Sets the logger; null turns it off. */
   set logger(value: Logger | null) {
     this.driver.callbacks.logger = checkLogger(value);
   }
@@ -323,6 +330,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   get maxInflightMessages(): number {
     return this.driver.config.maxInflight;
   }
+  /** Sets it (ValueError while connecting or connected). */
   set maxInflightMessages(value: number) {
     checkSettable(this.driver.connectionClosed(), 'maxInflightMessages');
     this.driver.config.maxInflight = checkInt(value, 'maxInflightMessages', 0, 65535);
@@ -332,6 +340,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   get maxQueuedMessages(): number {
     return this.driver.config.maxQueued;
   }
+  /** Sets it (ValueError while connecting or connected). */
   set maxQueuedMessages(value: number) {
     checkSettable(this.driver.connectionClosed(), 'maxQueuedMessages');
     this.driver.config.maxQueued = checkInt(value, 'maxQueuedMessages', 0, Number.MAX_SAFE_INTEGER);
@@ -341,6 +350,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   get username(): string | null {
     return decodedOrNull(this.driver.config.username);
   }
+  /** Sets it (ValueError while connecting or connected). */
   set username(value: string | null) {
     checkSettable(this.driver.connectionClosed(), 'username');
     if (value !== null && typeof value !== 'string') throw new ValueError(`username: must be a string or null, got ${typeof value}`);
@@ -351,6 +361,7 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
   get password(): string | null {
     return decodedOrNull(this.driver.config.password);
   }
+  /** Sets it (ValueError while connecting or connected). */
   set password(value: string | Buffer | null) {
     checkSettable(this.driver.connectionClosed(), 'password');
     this.driver.config.password = value === null ? undefined : toPayload(value, 'password');

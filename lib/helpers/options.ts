@@ -18,9 +18,13 @@ import { codeValue, connackReason, connackRefused, ConnectError } from '../aio/e
 
 /** The will: `{ topic, payload?, qos?, retain?, properties? }` (paho's `will` dict: will_set()'s arguments). */
 export interface HelperWill {
+  /** Topic of the will. */
   topic: string;
+  /** Payload of the will (default empty). */
   payload?: PayloadLike;
+  /** QoS of the will (default 0). */
   qos?: number;
+  /** Publish the will retained (default false). */
   retain?: boolean;
   /** MQTT 5: the will's properties (a Properties of PacketTypes.WILLMESSAGE). */
   properties?: PacketProperties;
@@ -28,7 +32,9 @@ export interface HelperWill {
 
 /** Credentials (paho's `auth` dict); `username` is required. */
 export interface HelperAuth {
+  /** User name. */
   username: string;
+  /** Password (default none). */
   password?: string | Buffer | null;
 }
 
@@ -48,13 +54,18 @@ export interface HelperOptions {
   clientId?: string;
   /** Keepalive in seconds (default 60). */
   keepalive?: number;
+  /** A will to set (paho's `will` dict); default none. */
   will?: HelperWill | null;
+  /** Credentials (paho's `auth` dict); default none. */
   auth?: HelperAuth | null;
   /**
    * TLS: tlsSet() options plus `insecure` (paho's dict); or a ready tls.SecureContext (paho's
    * SSLContext, given to tlsSetContext); or `{ context }` holding a tls.SecureContext or tls.ConnectionOptions.
    */
-  tls?: HelperTls | tls.SecureContext | { context: tls.SecureContext | tls.ConnectionOptions } | null;
+  tls?: HelperTls | tls.SecureContext | {
+    /** A tls.SecureContext or tls.ConnectionOptions, given to tlsSetContext(). */
+    context: tls.SecureContext | tls.ConnectionOptions;
+  } | null;
   /** MQTTv31, MQTTv311 (default) or MQTTv5. */
   protocol?: number;
   /** 'tcp' (default), 'websockets', or 'unix' (then `hostname` is the socket's path), in any case. */

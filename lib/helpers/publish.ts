@@ -19,6 +19,8 @@
  * `returnCode` the code), with ClientError when the connection is lost before every message
  * is through (no silent partial success), and with ValueError for bad arguments, before
  * connecting.
+ *
+ * @module mqttloop/publish
  */
 import { checkQos } from '../client/args';
 import { closeClient } from '../client/close';
@@ -39,9 +41,13 @@ export { ClientError, ConnectError } from '../aio/errors';
 
 /** A message for multiple() as a dict (paho's form): only `topic` is required. */
 export interface PublishMessageDict {
+  /** Topic to publish to. */
   topic: string;
+  /** Payload (default empty). */
   payload?: PayloadLike;
+  /** QoS (default 0). */
   qos?: number;
+  /** Retain flag (default false). */
   retain?: boolean;
   /** MQTT 5: the message's properties (a Properties of PacketTypes.PUBLISH). */
   properties?: PacketProperties;

@@ -19,6 +19,8 @@
  * a connection that cannot be opened at all rejects with ConnectError. An `AbortSignal` in
  * `opts.signal` stops them (disconnect, reject with the signal's reason): without one, like
  * paho's, they wait as long as it takes.
+ *
+ * @module mqttloop/subscribe
  */
 import { Client } from '../client';
 import { checkQos, normalizeUnsubscribe } from '../client/args';

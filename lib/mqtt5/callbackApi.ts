@@ -13,9 +13,12 @@
  * differ between MQTT 3.x and 5.0. VERSION2: paho 2.x's, the same for every protocol.
  */
 export const CallbackAPIVersion = {
+  /** paho 1.x's callback signatures (the default). */
   VERSION1: 1,
+  /** paho 2.x's callback signatures. */
   VERSION2: 2,
 } as const;
+/** CallbackAPIVersion.VERSION1 (1) or VERSION2 (2). */
 export type CallbackAPIVersionValue = typeof CallbackAPIVersion[keyof typeof CallbackAPIVersion];
 /** The type of a CallbackAPIVersion member (paho's enum used as a type). */
 export type CallbackAPIVersion = CallbackAPIVersionValue;
@@ -35,6 +38,7 @@ export class ConnectFlags {
   /** paho 1.x's dict key: 1 or 0. */
   readonly 'session present': 0 | 1;
 
+  /** Made by the Client from CONNACK's session-present flag. */
   constructor(sessionPresent: boolean) {
     const b = sessionPresent === true;
     this.sessionPresent = b;
@@ -54,6 +58,7 @@ export class DisconnectFlags {
   /** paho's spelling of the same. */
   readonly is_disconnect_packet_from_server: boolean;
 
+  /** Made by the Client: true when the server sent DISCONNECT. */
   constructor(isDisconnectPacketFromServer: boolean) {
     const b = isDisconnectPacketFromServer === true;
     this.isDisconnectPacketFromServer = b;

@@ -102,6 +102,7 @@ const handler: ProxyHandler<Properties> = {
  * list on assignment (appended, as above) and always read back as a list.
  */
 export interface Properties extends Omit<PacketProperties, 'UserProperty' | 'SubscriptionIdentifier'> {
+  /** The `[key, value]` pairs, in order, duplicates kept. */
   get UserProperty(): [string, string][] | undefined;
   /** One `[key, value]` pair (paho's `("k", "v")`) or a list of them; appended to the list already there. */
   set UserProperty(value: readonly [string, string] | readonly (readonly [string, string])[] | undefined);
@@ -111,6 +112,7 @@ export interface Properties extends Omit<PacketProperties, 'UserProperty' | 'Sub
   set SubscriptionIdentifier(value: number | readonly number[] | undefined);
 }
 
+/** The MQTT 5 properties of one packet, as paho's Properties: attributes checked on assignment. */
 export class Properties {
   /** @internal */
   declare [PACKET_TYPE]: number;

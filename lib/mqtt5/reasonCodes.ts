@@ -72,6 +72,7 @@ function idFor(packetType: number, name: string): number | undefined {
   return undefined;
 }
 
+/** An MQTT 5 reason code with its packet type and name, as paho's ReasonCodes; compares with numbers. */
 export class ReasonCodes {
   /** The packet type this code belongs to (PacketTypes.CONNACK, ...). */
   readonly packetType: number;
@@ -160,10 +161,12 @@ export class ReasonCodes {
     return this.getName();
   }
 
+  /** JSON.stringify() gives the name, as paho's json(). */
   toJSON(): string {
     return this.getName();
   }
 
+  /** The number in arithmetic and comparisons; the name where a string is asked for (`${rc}`, String(rc)). */
   [Symbol.toPrimitive](hint: string): number | string {
     return hint === 'string' ? this.getName() : this.value;
   }

@@ -5,6 +5,7 @@
 import { ValueError } from '../errors';
 import type { QoS } from '../protocol/types';
 
+/** The MQTT 5 options of one subscription (paho's SubscribeOptions); subscribe() takes one in place of a qos. */
 export class SubscribeOptions {
   /** Send retained messages when the subscription is made (the default). */
   static readonly RETAIN_SEND_ON_SUBSCRIBE = 0;
@@ -13,12 +14,18 @@ export class SubscribeOptions {
   /** Never send retained messages for this subscription. */
   static readonly RETAIN_DO_NOT_SEND = 2;
 
+  /** The most the broker sends on this subscription: 0, 1 or 2. */
   readonly QoS: QoS;
+  /** The broker does not send this client its own publications. */
   readonly noLocal: boolean;
+  /** Forwarded messages keep the retain flag they were published with. */
   readonly retainAsPublished: boolean;
+  /** RETAIN_SEND_ON_SUBSCRIBE (0), RETAIN_SEND_IF_NEW_SUB (1) or RETAIN_DO_NOT_SEND (2). */
   readonly retainHandling: 0 | 1 | 2;
 
   /**
+   * Checks each option (ValueError naming the bad one).
+   *
    * @param qos 0, 1 or 2: the most the broker sends on this subscription.
    * @param noLocal true: the broker does not send this client its own publications.
    * @param retainAsPublished true: forwarded messages keep the retain flag they were published with.
@@ -43,10 +50,20 @@ export class SubscribeOptions {
   }
 
   /** paho's json(): the four options by name. */
-  json(): { QoS: number; noLocal: boolean; retainAsPublished: boolean; retainHandling: number } {
+  json(): {
+    /** See {@link SubscribeOptions.QoS}. */
+    QoS: number;
+    /** See {@link SubscribeOptions.noLocal}. */
+    noLocal: boolean;
+    /** See {@link SubscribeOptions.retainAsPublished}. */
+    retainAsPublished: boolean;
+    /** See {@link SubscribeOptions.retainHandling}. */
+    retainHandling: number;
+  } {
     return { QoS: this.QoS, noLocal: this.noLocal, retainAsPublished: this.retainAsPublished, retainHandling: this.retainHandling };
   }
 
+  /** paho's str(): `{QoS=1, noLocal=False, retainAsPublished=False, retainHandling=0}`. */
   toString(): string {
     return `{QoS=${this.QoS}, noLocal=${this.noLocal ? 'True' : 'False'}, retainAsPublished=${this.retainAsPublished ? 'True' : 'False'}, retainHandling=${this.retainHandling}}`;
   }

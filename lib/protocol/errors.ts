@@ -8,14 +8,24 @@ export class ProtocolError extends Error {
   packets: unknown[] = [];
   /** The fixed header's packet type number, for 'unknown-packet-type' from the decoder. */
   packetType?: number;
-  constructor(readonly rule: ProtocolRule, message: string, readonly reasonCode: number = MALFORMED_PACKET) {
+  /** The message is prefixed with the rule: `invalid-qos: ...`. */
+  constructor(
+    /** Which rule was broken (stable, for programs). */
+    readonly rule: ProtocolRule,
+    message: string,
+    /** The MQTT 5 reason code a peer would send for it. */
+    readonly reasonCode: number = MALFORMED_PACKET,
+  ) {
     super(`${rule}: ${message}`);
     this.name = 'ProtocolError';
   }
 }
 
+/** MQTT 5 reason code 0x81 Malformed Packet. */
 export const MALFORMED_PACKET = 0x81;
+/** MQTT 5 reason code 0x82 Protocol Error. */
 export const PROTOCOL_ERROR = 0x82;
+/** MQTT 5 reason code 0x95 Packet too large. */
 export const PACKET_TOO_LARGE = 0x95;
 
 /**

@@ -11,6 +11,8 @@
  *   encode(packet, level)  -> Buffer                          (encode.ts)
  *   new Parser(opts).feed(chunk) -> Packet[]                  (parser.ts frames, decode.ts decodes)
  *   ProtocolError with a stable `rule`                        (errors.ts)
+ *
+ * @module mqttloop/protocol
  */
 export { encode } from './encode';
 export { Parser } from './parser';

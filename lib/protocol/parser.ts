@@ -14,6 +14,7 @@ import { ProtocolError, PACKET_TOO_LARGE } from './errors';
 import { Reader } from './reader';
 import { MAX_REMAINING_LENGTH, Packet, ProtocolLevel } from './types';
 
+/** Options of `new Parser()`. */
 export interface ParserOptions {
   /** Protocol level of the connection: 3, 4 (default) or 5. A decoded CONNECT sets it. */
   protocolVersion?: ProtocolLevel;
@@ -24,8 +25,11 @@ export interface ParserOptions {
 /** Largest packet the protocol can express: 1 type byte + 4 length bytes + 268435455. */
 const PROTOCOL_MAX_PACKET = 1 + 4 + MAX_REMAINING_LENGTH;
 
+/** The incremental decoder: `feed(chunk)` returns the packets completed so far and keeps the rest. */
 export class Parser {
+  /** Protocol level the packets are decoded at; a decoded CONNECT sets it. */
   protocolVersion: ProtocolLevel;
+  /** Largest whole packet accepted, in bytes; a larger one is a 'packet-too-large' ProtocolError. */
   maxPacketSize: number;
 
   private readonly reader = new Reader();
@@ -39,6 +43,7 @@ export class Parser {
   private partialFill = 0;
   private failure: ProtocolError | null = null;
 
+  /** A parser for one connection (level 4 and the protocol's largest packet by default). */
   constructor(opts: ParserOptions = {}) {
     this.protocolVersion = opts.protocolVersion ?? 4;
     this.maxPacketSize = Math.min(opts.maxPacketSize ?? PROTOCOL_MAX_PACKET, PROTOCOL_MAX_PACKET);

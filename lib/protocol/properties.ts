@@ -99,6 +99,7 @@ export function propertyNamesFor(kind: number): PropertyName[] {
   return SPECS.filter((s) => (s.allowed & (1 << kind)) !== 0).map((s) => s.name);
 }
 
+/** True when the MQTT 5 property `name` may appear on packet kind `kind`: a packet type number 1..15, or 16 (WILL) for will properties. */
 export function isPropertyAllowed(name: string, kind: number): boolean {
   const spec = BY_NAME.get(name);
   return spec !== undefined && (spec.allowed & (1 << kind)) !== 0;

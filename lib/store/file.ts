@@ -41,6 +41,7 @@ const INCOMING_JOURNAL = 'incoming.journal';
  * `close()` releases the lock (a later `load()` takes it again and re-reads the journals).
  */
 export class FileStore extends FileJournal implements OutgoingStore {
+  /** Path of the directory's lock file. */
   readonly lockFile: string;
   /** Incoming QoS 2 messages awaiting PUBREL. */
   incoming: FileIncomingStore | undefined;
@@ -48,6 +49,7 @@ export class FileStore extends FileJournal implements OutgoingStore {
   private lockToken = '';
   private readonly opts: FileStoreOptions;
 
+  /** Opens the store in `dir` (created if missing): takes the lock, replays the journals. */
   constructor(dir: string, opts: FileStoreOptions = {}) {
     super(resolveDir(dir), JOURNAL, opts);
     this.lockFile = path.join(this.dir, LOCK);

@@ -17,6 +17,7 @@ import {
 } from './fileRecords';
 import type { OutgoingState, StoredMessage } from './types';
 
+/** Options of fileStore() and `new FileStore()`. */
 export interface FileStoreOptions {
   /**
    * fdatasync the journal after every write (put/setState/delete/clear): a QoS 1/2
@@ -48,7 +49,9 @@ interface Live {
 
 /** One journal file and the live messages it holds. Opened by `FileJournal.openAt` or by a subclass. */
 export class FileJournal {
+  /** The store's directory (resolved). */
   readonly dir: string;
+  /** Path of the journal file. */
   readonly file: string;
   /** Damage found by the last read of the journal (also passed to `onCorrupt`). */
   warnings: CorruptRecord[] = [];

@@ -8,12 +8,19 @@ export type OutgoingState =
 
 /** What a store keeps of an unacknowledged outgoing message: enough to resend it after a restart. */
 export interface StoredMessage {
+  /** The message id (mid), also its packet identifier. */
   mid: number;
+  /** Topic of the message. */
   topic: string;
+  /** Payload of the message. */
   payload: Buffer;
+  /** QoS 1 or 2. */
   qos: QoS;
+  /** Retain flag. */
   retain: boolean;
+  /** MQTT 5 PUBLISH properties. */
   properties?: PacketProperties;
+  /** Where the message stands in its flow. */
   state: OutgoingState;
   /** Sent at least once (a resend carries DUP=1). */
   everSent: boolean;
@@ -29,13 +36,17 @@ export interface StoredMessage {
 export interface OutgoingStore {
   /** Messages left from an earlier run, in publish order (empty for a memory store). */
   load(): StoredMessage[];
+  /** Records a message accepted by publish(). */
   put(msg: StoredMessage): void;
+  /** Records a step of a message's flow. */
   setState(mid: number, state: OutgoingState, everSent: boolean): void;
+  /** Forgets a message whose flow completed. */
   delete(mid: number): void;
   /** Forget everything (a clean session). */
   clear(): void;
   /** Make what was written so far durable. */
   flush(): void;
+  /** Makes pending writes durable and releases the store (a file store's lock); reinitialise() calls it. */
   close(): void;
   /**
    * Incoming QoS 2 messages PUBREC'd and not yet released to the application, for a durable
@@ -50,10 +61,15 @@ export interface OutgoingStore {
 export interface StoredIncoming {
   /** The broker's packet id. */
   mid: number;
+  /** Topic of the message. */
   topic: string;
+  /** Payload of the message. */
   payload: Buffer;
+  /** Retain flag as received. */
   retain: boolean;
+  /** DUP flag as received. */
   dup: boolean;
+  /** MQTT 5 PUBLISH properties. */
   properties?: PacketProperties;
 }
 
@@ -67,6 +83,8 @@ export interface IncomingStore {
   load(): StoredIncoming[];
   /** A resend of a kept id replaces it. */
   put(msg: StoredIncoming): void;
+  /** Forgets a message the application is done with. */
   delete(mid: number): void;
+  /** Forgets every message (the broker kept no session). */
   clear(): void;
 }

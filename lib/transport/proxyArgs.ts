@@ -10,6 +10,7 @@
 import * as net from 'node:net';
 import { ValueError } from '../errors';
 
+/** The proxy protocols proxySet() takes: SOCKS5, SOCKS4 or HTTP CONNECT. */
 export type ProxyType = 'socks5' | 'socks4' | 'http';
 
 /** PySocks' constants (socks.SOCKS4 = 1, socks.SOCKS5 = 2, socks.HTTP = 3), accepted as proxy_type so ported code keeps its numbers. */

@@ -24,7 +24,9 @@ import { describeProxy, type ProxySettings } from './proxyArgs';
  * answered but did not open the tunnel (refused, authentication failed, not a proxy).
  */
 export class ProxyError extends Error {
+  /** ECONNREFUSED, ETIMEDOUT, ERR_PROXY, ... (see above). */
   readonly code: string;
+  /** An Error named ProxyError with its `code`. */
   constructor(message: string, code: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ProxyError';

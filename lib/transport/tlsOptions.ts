@@ -277,8 +277,11 @@ export function buildTlsConnectOptions(settings: TlsSettings, host: string): tls
 
 /** A TLS failure: `rc` MQTT_ERR_TLS, Node's `code` kept, Node's error as `cause`. */
 export class TLSError extends Error {
+  /** Always MQTT_ERR_TLS. */
   readonly rc = MQTT_ERR_TLS;
+  /** Node's error code (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...), when it had one. */
   readonly code: string | undefined;
+  /** Wraps Node's TLS error (`cause`). */
   constructor(message: string, code: string | undefined, cause: unknown) {
     super(message, { cause });
     this.name = 'TLSError';

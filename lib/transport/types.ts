@@ -26,6 +26,7 @@ export interface TransportHandlers {
   drain?(): void;
 }
 
+/** A byte stream to the broker (TCP, TLS, Unix socket, WebSocket, in-memory); a custom `createTransport` returns one. */
 export interface Transport {
   /**
    * Opens the connection; rejects (and cleans up) on failure. Handlers are set before open.
@@ -42,6 +43,7 @@ export interface Transport {
   destroy(): void;
   /** Stops data() calls until resume(); bytes wait in the OS buffer (TCP flow control). */
   pause(): void;
+  /** Lets data() calls flow again after pause(). */
   resume(): void;
   /** True from a successful open() until end(), destroy() or the connection closing. */
   readonly isOpen: boolean;

@@ -18,6 +18,7 @@ const HANDSHAKE_OWNED = new Set(['upgrade', 'connection', 'sec-websocket-key', '
  * `catch (e) { if (e instanceof WebsocketConnectionError) ... }` ports paho's `except`.
  */
 export class WebsocketConnectionError extends Error {
+  /** An Error named WebsocketConnectionError. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'WebsocketConnectionError';
@@ -28,7 +29,13 @@ export class WebsocketConnectionError extends Error {
 export class WebSocketHandshakeError extends WebsocketConnectionError {
   /** 'ERR_WEBSOCKET_HANDSHAKE', or the socket's code (ECONNRESET, ...) when the connection dropped during the upgrade. */
   readonly code: string;
-  constructor(message: string, readonly status?: number, options?: ErrorOptions & { code?: string }) {
+  /** `options.code` defaults to 'ERR_WEBSOCKET_HANDSHAKE'. */
+  constructor(
+    message: string,
+    /** The HTTP status of the refused upgrade, when there was one. */
+    readonly status?: number,
+    options?: ErrorOptions & { code?: string },
+  ) {
     super(message, options);
     this.name = 'WebSocketHandshakeError';
     this.code = options?.code ?? 'ERR_WEBSOCKET_HANDSHAKE';
