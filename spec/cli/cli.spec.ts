@@ -179,7 +179,7 @@ describeWithMosquitto('mqttloop CLI', () => {
     /** Starts `mqttloop sub -d ...` and resolves once it has its SUBACK. */
     async function startSub(args: string[]): Promise<Proc> {
       const p = mqttloop(['sub', ...conn(broker()), '-d', ...args]);
-      await waitFor(() => p.stderr().includes('Received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().includes('received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
       return p;
     }
 
@@ -213,7 +213,7 @@ describeWithMosquitto('mqttloop CLI', () => {
       const b = broker();
       const t = unique('cli/wss');
       const p = mqttloop(['sub', '-L', `wss://u:p@127.0.0.1:${b.wssPort}/${t}`, '--cafile', b.certs!.caFile, '-d']);
-      await waitFor(() => p.stderr().includes('Received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().includes('received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
       expect(await mosquittoPub(['-t', t, '-m', 'secure', '-q', '1'])).toBe(0);
       await waitFor(() => p.stdout() === 'secure\n', 5000, () => `the message; stdout: ${JSON.stringify(p.stdout())}`);
       p.child.kill('SIGTERM');
@@ -227,7 +227,7 @@ describeWithMosquitto('mqttloop CLI', () => {
       await b.kill9();
       await waitFor(() => p.stderr().includes('reconnecting.'), 5000, () => `the reconnection; stderr: ${p.stderr()}`);
       await b.restart();
-      await waitFor(() => p.stderr().split('Received SUBACK').length === 3, 10_000, () => `a second SUBACK; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().split('received SUBACK').length === 3, 10_000, () => `a second SUBACK; stderr: ${p.stderr()}`);
       expect(await mosquittoPub(['-t', t, '-m', 'after the restart', '-q', '1'])).toBe(0);
       expect(await within(p.exit, 10_000, 'mqttloop sub to exit')).toBe(0);
       expect(p.stdout()).toBe('after the restart\n');
@@ -279,16 +279,16 @@ describe('mqttloop CLI usage', () => {
     [['sub', '-t', 'a', '-W', '0'], /^Error: Invalid value for -W: must be from 1/],
     [['frobnicate'], /^Error: unknown command 'frobnicate'\.\n\nmqttloop: MQTT command line client\./],
     [[], /^mqttloop: MQTT command line client\.\n\nUsage: mqttloop pub/],
-  ])('%j: usage on stderr, exit 2', async (args, stderr) => {
+  ])('%j: usage on stderr, exit 1 (as mosquitto)', async (args, stderr) => {
     const r = await inProcess(args);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(stderr);
   });
 
-  test('as a process: a bad flag prints the usage and exits 2', async () => {
+  test('as a process: a bad flag prints the usage and exits 1 (as mosquitto)', async () => {
     const r = await run(['pub', '--bogus']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^Error: Unknown option '--bogus'\.\n\nmqttloop pub: publish a message on a topic and exit\.\n\nUsage: mqttloop pub /);
   });
