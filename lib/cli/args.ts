@@ -10,7 +10,6 @@ import { validateTopicFilter } from '../protocol/topics';
 import { compileFormat, CompiledFormat, FormatError } from './format';
 import { addProperty, CommandProperties, PropertyError } from './properties';
 
-export { usage } from './usage';
 
 export type Command = 'pub' | 'sub';
 

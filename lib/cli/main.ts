@@ -22,9 +22,10 @@ import { MQTTv5 } from '../constants';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { topicMatchesSub } from '../protocol/topics';
 import type { PacketProperties } from '../protocol/types';
-import { brokerUri, CliOptions, Command, parseArgs, usage, UsageError } from './args';
+import { brokerUri, CliOptions, Command, parseArgs, UsageError } from './args';
 import { MosquittoDebugLog } from './debug';
 import { now, renderMessage } from './format';
+import { usage } from './usage';
 
 export interface CliIo {
   stdin: Readable;
