@@ -15,7 +15,8 @@ export interface SubscribeLine {
   options: number;
 }
 
-const PUBLISH_SENT = /^Sending PUBLISH \(d(\d), q(\d), r(\d), m(\d+)\), '(b(['"])[\s\S]*\6)'(?:, properties=[\s\S]*?)?(?: \(NULL payload\)|, \.\.\. \((\d+) bytes\))$/;
+const PUBLISH_SENT = /^Sending PUBLISH \(d(\d), q(\d), r(\d), m(\d+)\), '(b(['"])[\s\S]*\6)'(, properties=[\s\S]*?)?(?: \(NULL payload\)|, \.\.\. \((\d+) bytes\))$/;
+const TOPIC_ALIAS = /[[ ]TopicAlias : (\d+)[,\]]/;
 const PUBLISH_RECEIVED = /^Received PUBLISH \(d(\d), q(\d), r(\d), m(\d+)\), '([\s\S]*?)'(?:, properties=[\s\S]*)?, \.\.\. {2}\((\d+) bytes\)$/;
 const ACK = /^(Sending|Received) (PUBACK|PUBREC|PUBREL|PUBCOMP|UNSUBACK) \(Mid: (\d+)\)$/;
 const CONNACK = /^Received CONNACK \(\d, ([^)]+)\)/;
@@ -47,6 +48,8 @@ export class MosquittoDebugLog implements Logger {
   private readonly subscribes: SubscribeLine[][] = [];
   private readonly unsubscribes: string[][] = [];
   private lastSubscribe: SubscribeLine[] = [];
+  /** Topic aliases the client set up (a PUBLISH that uses one has an empty topic; mosquitto prints the topic). */
+  private readonly aliases = new Map<string, string>();
 
   /** The id the lines name (set once the client has one). */
   clientId = '(null)';
@@ -82,7 +85,13 @@ export class MosquittoDebugLog implements Logger {
     if (line.startsWith('Sending CONNECT ')) return ['sending CONNECT'];
     if ((m = CONNACK.exec(line)) !== null) return [`received CONNACK (${/^\d+$/.test(m[1]) ? m[1] : m[1] === 'Success' ? 0 : m[1]})`];
     if ((m = PUBLISH_SENT.exec(line)) !== null) {
-      return [`sending PUBLISH (d${m[1]}, q${m[2]}, r${m[3]}, m${m[4]}, '${unrepr(m[5])}', ... (${m[7] ?? 0} bytes))`];
+      let topic = unrepr(m[5]);
+      const alias = m[7] === undefined ? null : TOPIC_ALIAS.exec(m[7]);
+      if (alias !== null) {
+        if (topic === '') topic = this.aliases.get(alias[1]) ?? '';
+        else this.aliases.set(alias[1], topic);
+      }
+      return [`sending PUBLISH (d${m[1]}, q${m[2]}, r${m[3]}, m${m[4]}, '${topic}', ... (${m[8] ?? 0} bytes))`];
     }
     if ((m = PUBLISH_RECEIVED.exec(line)) !== null) {
       return [`received PUBLISH (d${m[1]}, q${m[2]}, r${m[3]}, m${m[4]}, '${m[5]}', ... (${m[6]} bytes))`];
