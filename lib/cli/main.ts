@@ -125,12 +125,15 @@ async function publish(client: MQTTClient, o: CliOptions, io: CliIo, err: (t: st
     p.catch(() => undefined); // reported below, once
     pending.push(p);
   };
-  /** --repeat: the same message N times, --repeat-delay seconds apart (after each is sent, as mosquitto_pub). */
+  /**
+   * --repeat: the same message N times; as mosquitto_pub, each once the one before has completed
+   * its QoS flow, and --repeat-delay seconds after that.
+   */
   const repeat = async (payload: Buffer | string): Promise<void> => {
     for (let i = 0; i < o.repeat; i++) {
-      if (i > 0 && o.repeatDelay > 0) {
+      if (i > 0) {
         await Promise.all(pending);
-        await sleep(o.repeatDelay * 1000);
+        if (o.repeatDelay > 0) await sleep(o.repeatDelay * 1000);
       }
       send(payload);
     }
