@@ -186,7 +186,7 @@ function subscriptionOf(o: CliOptions): number | SubscribeOptions {
 /** SUBSCRIBE (all -t in one packet) and one UNSUBSCRIBE per -U, sent together as mosquitto_sub does. */
 async function subscribeAll(client: MQTTClient, o: CliOptions, debug: MosquittoDebugLog | undefined): Promise<number[]> {
   const sub = subscriptionOf(o);
-  const options = o.noRetained ? SubscribeOptions.RETAIN_DO_NOT_SEND << 4 : 0; // what mosquitto's -d line shows
+  const options = typeof sub === 'number' ? 0 : SubscribeOptions.RETAIN_DO_NOT_SEND << 4; // what mosquitto's -d line shows
   debug?.expectSubscribe(o.topics.map((topic) => ({ topic, qos: o.qos, options })));
   const v5 = o.protocol === MQTTv5;
   const subscribed = client.subscribe(o.topics.map((t) => [t, sub] as [string, number | SubscribeOptions]), v5 ? o.properties.subscribe : null);

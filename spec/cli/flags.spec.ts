@@ -144,12 +144,12 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
   /** -d lines with the client id masked: mosquitto_sub/pub write them to stdout, mqttloop to stderr. */
   const debugLines = (text: string, id: string) => text.split('\n').filter((l) => l.startsWith('Client ') || l.startsWith('Subscribed')).map((l) => l.split(id).join('ID'));
 
-  test('-d: pub prints mosquitto_pub\'s lines for QoS 0, 1 and 2', async () => {
+  test('-d: pub prints mosquitto_pub\'s lines for QoS 0, 1 and 2, MQTT 3.1.1 and 5', async () => {
     const t = unique('cli/d');
-    for (const qos of ['0', '1', '2']) {
+    for (const [qos, ...version] of [['0'], ['1'], ['2'], ['2', '-V', 'mqttv5']]) {
       const [theirs, ours] = await Promise.all(TOOLS.map(async (tool) => {
         const id = unique(`d-${tool}`);
-        const r = await outcome(pub(tool, ['-d', '-i', id, '-t', t, '-m', 'debug me', '-q', qos, '-r', '--repeat', '2']));
+        const r = await outcome(pub(tool, ['-d', '-i', id, '-t', t, '-m', 'debug me', '-q', qos, '-r', '--repeat', '2', ...version]));
         expect(r.code).toBe(0);
         return debugLines(tool === 'mosquitto' ? r.stdout : r.stderr, id);
       }));
@@ -159,10 +159,10 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     await mosquittoPub(['-t', t, '-n', '-r']);
   });
 
-  test('-d: sub prints mosquitto_sub\'s lines (CONNECT, SUBSCRIBE, SUBACK, PUBLISH and its acks, DISCONNECT)', async () => {
+  test.each([[[]], [['-R']], [['-V', 'mqttv5', '-R']]])('-d %j: sub prints mosquitto_sub\'s lines (CONNECT, SUBSCRIBE, SUBACK, PUBLISH and its acks, DISCONNECT)', async (extra) => {
     const t = unique('cli/dsub');
     const ids = TOOLS.map((tool) => unique(`dsub-${tool}`));
-    const subs = await Promise.all(TOOLS.map((tool, i) => subscribed(tool, ids[i], ['-d', '-t', `${t}/#`, '-t', `${t}/x`, '-q', '2', '-C', '3'])));
+    const subs = await Promise.all(TOOLS.map((tool, i) => subscribed(tool, ids[i], ['-d', '-t', `${t}/#`, '-t', `${t}/x`, '-q', '2', '-C', '3', ...extra])));
     await mosquittoPub(['-t', `${t}/a`, '-m', 'one', '-q', '1']);
     await mosquittoPub(['-t', `${t}/b`, '-m', 'two', '-q', '2']);
     await mosquittoPub(['-t', `${t}/c`, '-m', 'three']);
