@@ -66,14 +66,37 @@ export class MosquittoDebugLog implements Logger {
     this.unsubscribes.push(topics);
   }
 
-  /** A line of the CLI's own (mosquitto_sub's "Subscribed (mid: 1): 0"). */
-  note(text: string): void {
-    this.out.write(`${text}\n`);
+  /**
+   * mosquitto_sub prints "Subscribed (mid: 1): 0" as the SUBACK arrives; the CLI learns the
+   * granted QoS a little later, so lines after the first SUBACK wait here for subscribed().
+   */
+  private held: string[] | null = null;
+  private awaitingSuback = false;
+
+  /** The CLI is about to subscribe: hold the lines after its SUBACK until subscribed(). */
+  holdAfterSuback(): void {
+    this.awaitingSuback = true;
+  }
+
+  /** mosquitto_sub's "Subscribed (mid: 1): 0", then the lines held since the SUBACK. */
+  subscribed(codes: number[] | null): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.awaitingSuback = false;
+    if (codes !== null) held.unshift(`Subscribed (mid: ${this.lastSubscribeMid}): ${codes.join(', ')}\n`);
+    if (held.length > 0) this.out.write(held.join(''));
   }
 
   debug(...args: unknown[]): void {
     const lines = this.translate(String(args[0]));
-    if (lines.length > 0) this.out.write(lines.map((l) => `Client ${this.clientId} ${l}\n`).join(''));
+    if (lines.length === 0) return;
+    const text = lines.map((l) => `Client ${this.clientId} ${l}\n`).join('');
+    if (this.held !== null) this.held.push(text);
+    else this.out.write(text);
+    if (this.awaitingSuback && lines[0] === 'received SUBACK') {
+      this.awaitingSuback = false;
+      this.held = [];
+    }
   }
 
   info(): void {}

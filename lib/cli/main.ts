@@ -194,9 +194,14 @@ async function subscribeAll(client: MQTTClient, o: CliOptions, debug: MosquittoD
     debug?.expectUnsubscribe([t]);
     return client.unsubscribe(t);
   });
-  const [codes] = await Promise.all([subscribed, ...unsubscribed]);
-  debug?.note(`Subscribed (mid: ${debug.lastSubscribeMid}): ${codes.join(', ')}`);
-  return codes;
+  debug?.holdAfterSuback();
+  let codes: number[] | null = null;
+  try {
+    [codes] = await Promise.all([subscribed, ...unsubscribed]);
+    return codes;
+  } finally {
+    debug?.subscribed(codes);
+  }
 }
 
 /** What mosquitto_sub prints for a message (nothing for an empty payload without -F or -v). */

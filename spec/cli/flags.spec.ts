@@ -159,7 +159,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     await mosquittoPub(['-t', t, '-n', '-r']);
   });
 
-  test.each([[[]], [['-R']], [['-V', 'mqttv5', '-R']]])('-d %j: sub prints mosquitto_sub\'s lines (CONNECT, SUBSCRIBE, SUBACK, PUBLISH and its acks, DISCONNECT)', async (extra) => {
+  test.each([[[]], [['-R']], [['-V', 'mqttv5', '-R']], [['-U', 'x/y', '-U', 'x/z']]])('-d %j: sub prints mosquitto_sub\'s lines (CONNECT, SUBSCRIBE, SUBACK, PUBLISH and its acks, DISCONNECT)', async (extra) => {
     const t = unique('cli/dsub');
     const ids = TOOLS.map((tool) => unique(`dsub-${tool}`));
     const subs = await Promise.all(TOOLS.map((tool, i) => subscribed(tool, ids[i], ['-d', '-t', `${t}/#`, '-t', `${t}/x`, '-q', '2', '-C', '3', ...extra])));
