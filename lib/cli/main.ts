@@ -19,6 +19,7 @@ import { ClientError, ConnectError } from '../aio/errors';
 import type { ApplicationMessage } from '../aio/message';
 import { MQTTClient, MQTTClientConfig } from '../aio/mqttClient';
 import { MQTTv5 } from '../constants';
+import { ReasonCodes } from '../mqtt5/reasonCodes';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { topicMatchesSub } from '../protocol/topics';
 import type { PacketProperties } from '../protocol/types';
@@ -37,6 +38,9 @@ export interface CliIo {
 
 /** Exit code of `sub -W` running out, as mosquitto_sub. */
 export const EXIT_TIMED_OUT = 27;
+
+/** CONNACK's packet type, for its reason code names. */
+const CONNACK = 2;
 
 /** Exit code of a command-line mistake, as mosquitto_pub / mosquitto_sub. */
 export const EXIT_USAGE = 1;
@@ -74,7 +78,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   try {
     await client.connect(brokerUri(opts), opts.cleanSession, opts.cafile, opts.capath, null, null, connectProperties(opts));
   } catch (e) {
-    const code = reportConnectFailure(e, err);
+    const code = reportConnectFailure(e, err, opts.protocol);
     await client.disconnect();
     return code;
   }
@@ -104,9 +108,11 @@ function clientConfig(o: CliOptions, debug: MosquittoDebugLog | undefined): MQTT
   return cfg;
 }
 
-function reportConnectFailure(e: unknown, err: (text: string) => void): number {
+function reportConnectFailure(e: unknown, err: (text: string) => void, protocol: number): number {
   if (e instanceof ConnectError && e.returnCode !== undefined) {
-    err(`Connection error: ${e.message}`);
+    // MQTT 5: mosquitto names the reason code alone ("Connection error: Not authorized").
+    const v5Reason = protocol === MQTTv5 && e.returnCode >= 0x80 ? ReasonCodes._received(CONNACK, e.returnCode).getName() : undefined;
+    err(`Connection error: ${v5Reason ?? e.message}`);
     return e.returnCode > 0 && e.returnCode < 256 ? e.returnCode : 1;
   }
   err(`Error: ${e instanceof ConnectError && e.cause instanceof Error ? e.cause.message : (e as Error).message}`);

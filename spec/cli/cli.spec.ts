@@ -237,6 +237,16 @@ describeWithMosquitto('mqttloop CLI', () => {
       const r = await run(['sub', '-h', '127.0.0.1', '-p', String(broker().port), '-u', 'u', '-P', 'bad', '-t', 'a']);
       expect(r).toEqual({ code: 5, stdout: '', stderr: 'Connection error: Connection Refused: not authorised.\n' });
     });
+
+    test('MQTT 5: a refused connection prints the reason and exits with the reason code, as mosquitto_sub', async () => {
+      const args = ['-h', '127.0.0.1', '-p', String(broker().port), '-u', 'u', '-P', 'bad', '-t', 'a', '-V', 'mqttv5'];
+      const theirs = start('/usr/bin/mosquitto_sub', args);
+      live.push(theirs);
+      const theirCode = await within(theirs.exit, 10_000, 'mosquitto_sub');
+      expect({ code: theirCode, stderr: theirs.stderr() }).toEqual({ code: 135, stderr: 'Connection error: Not authorized\n' });
+      const r = await run(['sub', ...args]);
+      expect(r).toEqual({ code: 135, stdout: '', stderr: 'Connection error: Not authorized\n' });
+    });
   });
 
   test('nothing listening: "Error: ..." and exit 1', async () => {
