@@ -287,6 +287,8 @@ describe('mqttloop CLI usage', () => {
     [['sub', '-t', 'a', '-L', 'http://h/t'], /^Error: Invalid URL for -L: unsupported scheme 'http'/],
     [['sub', '-t', 'a', '-V', 'mqttv4'], /^Error: Invalid protocol version 'mqttv4'/],
     [['sub', '-t', 'a', '-W', '0'], /^Error: Invalid value for -W: must be from 1/],
+    [['pub', '-t', 'a', '-m', 'x', '-D', 'will', 'content-type', 'x'], /^Error: -D will: properties of the will are not supported by mqttloop\./],
+    [['sub', '-t', 'a', '-D', 'unsubscribe', 'user-property', 'k', 'v'], /^Error: -D unsubscribe: properties of UNSUBSCRIBE are not supported/],
     [['frobnicate'], /^Error: unknown command 'frobnicate'\.\n\nmqttloop: MQTT command line client\./],
     [[], /^mqttloop: MQTT command line client\.\n\nUsage: mqttloop pub/],
   ])('%j: usage on stderr, exit 1 (as mosquitto)', async (args, stderr) => {

@@ -6,7 +6,7 @@
 import { freePort } from '../support/ports';
 import { unique, useMosquitto, waitFor } from '../aio/support';
 import {
-  describeWithMosquittoClients, endProcessesAfterEach, inProcess, MOSQUITTO_PUB, MOSQUITTO_SUB, mqttloop, outcome, Outcome, Proc,
+  describeWithMosquittoClients, endProcessesAfterEach, inProcess, MOSQUITTO_PUB, MOSQUITTO_SUB, mqttloop, outcome, SLOW_TEST_MS, Outcome, Proc,
   start,
 } from './support';
 
@@ -26,7 +26,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
   /** A subscriber with client id `id`, once the broker has sent its SUBACK. */
   async function subscribed(tool: Tool, id: string, args: string[]): Promise<Proc> {
     const p = sub(tool, ['-i', id, ...args]);
-    await waitFor(() => broker().log().includes(`Sending SUBACK to ${id}`), 10_000, () => `${tool} sub ${id} to subscribe; stderr: ${p.stderr()}`);
+    await waitFor(() => broker().log().includes(`Sending SUBACK to ${id}`), 30_000, () => `${tool} sub ${id} to subscribe; stderr: ${p.stderr()}`);
     return p;
   }
 
@@ -52,20 +52,20 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     const [theirs, ours] = await Promise.all(subs.map((p) => outcome(p)));
     expect(theirs).toEqual({ code: 0, stdout: `${t}/keep1 keep1\n${t}/a/x/y a/x/y\n`, stderr: '' });
     expect(ours).toEqual(theirs);
-  });
+  }, SLOW_TEST_MS);
 
   test('--retained-only prints the retained messages and exits at the first live one', async () => {
     const t = unique('cli/ro');
     await mosquittoPub(['-t', `${t}/1`, '-m', 'one', '-r', '-q', '1']);
     await mosquittoPub(['-t', `${t}/2`, '-m', 'two', '-r', '-q', '1']);
     const subs = await Promise.all(TOOLS.map((tool) => subscribed(tool, unique(`ro-${tool}`), ['-t', `${t}/#`, '--retained-only', '-v', '-q', '1'])));
-    await waitFor(() => subs.every((p) => p.stdout().toString().split('\n').length === 3), 5000, 'the retained messages');
+    await waitFor(() => subs.every((p) => p.stdout().toString().split('\n').length === 3), 30_000, 'the retained messages');
     await mosquittoPub(['-t', `${t}/3`, '-m', 'live', '-q', '1']);
     const [theirs, ours] = await Promise.all(subs.map((p) => outcome(p)));
     expect(theirs).toEqual({ code: 0, stdout: `${t}/1 one\n${t}/2 two\n`, stderr: '' });
     expect(ours).toEqual(theirs);
     for (const n of [1, 2]) await mosquittoPub(['-t', `${t}/${n}`, '-n', '-r']);
-  });
+  }, SLOW_TEST_MS);
 
   test('-E exits once subscribed; -U unsubscribes a persistent session from a topic at start', async () => {
     const results = await same(async (tool) => {
@@ -82,7 +82,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     expect(results).toEqual([
       { code: 0, stdout: '', stderr: '' }, { code: 0, stdout: '', stderr: '' }, { code: 0, stdout: 'T/other kept\n', stderr: '' },
     ]);
-  });
+  }, SLOW_TEST_MS);
 
   test('-x (and -D connect session-expiry-interval) keep an MQTT 5 session after the client goes; without, it ends', async () => {
     const results = await same(async (tool) => {
@@ -98,7 +98,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     });
     const ok = { code: 0, stdout: '', stderr: '' };
     expect(results).toEqual([ok, { ...ok, stdout: 'queued\n' }, ok, { ...ok, stdout: 'queued\n' }, ok, { code: 27, stdout: '', stderr: 'Timed out\n' }]);
-  });
+  }, SLOW_TEST_MS);
 
   test('--repeat and --repeat-delay publish the message N times, spaced', async () => {
     const t = unique('cli/repeat');
@@ -111,7 +111,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     }
     const lines = (await outcome(watcher)).stdout.split('\n');
     expect(lines).toEqual([...Array(3).fill('mosquitto! 1 10'), ...Array(3).fill('mqttloop! 1 9'), '']);
-  });
+  }, SLOW_TEST_MS);
 
   test('-D publish: the same MQTT 5 properties reach a subscriber (and -D alone means MQTT 5)', async () => {
     const t = unique('cli/D');
@@ -125,7 +125,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     const lines = (await outcome(watcher)).stdout.split('\n');
     expect(lines[0]).toBe('props|k1:v1 k1:v2|a/b|id-42|600|1|reply/here');
     expect(lines[1]).toBe(lines[0]);
-  });
+  }, SLOW_TEST_MS);
 
   test('--will-topic, --will-payload, --will-qos, --will-retain: the broker publishes the same will', async () => {
     const t = unique('cli/will');
@@ -139,7 +139,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     const retained = await outcome(sub('mosquitto', ['-t', `${t}/#`, '-C', '2', '-W', '5', '-F', '%t %p %r']));
     expect(retained.stdout.split('\n').sort()).toEqual(['', `${t}/mosquitto gone away 1`, `${t}/mqttloop gone away 1`]);
     for (const tool of TOOLS) await mosquittoPub(['-t', `${t}/${tool}`, '-n', '-r']);
-  });
+  }, SLOW_TEST_MS);
 
   /** -d lines with the client id masked: mosquitto_sub/pub write them to stdout, mqttloop to stderr. */
   const debugLines = (text: string, id: string) => text.split('\n').filter((l) => l.startsWith('Client ') || l.startsWith('Subscribed')).map((l) => l.split(id).join('ID'));
@@ -157,7 +157,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
       expect(ours).toEqual(theirs);
     }
     await mosquittoPub(['-t', t, '-n', '-r']);
-  });
+  }, SLOW_TEST_MS);
 
   test.each([[[]], [['-R']], [['-V', 'mqttv5', '-R']], [['-U', 'x/y', '-U', 'x/z']]])('-d %j: sub prints mosquitto_sub\'s lines (CONNECT, SUBSCRIBE, SUBACK, PUBLISH and its acks, DISCONNECT)', async (extra) => {
     const t = unique('cli/dsub');
@@ -170,7 +170,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     expect(ours.code).toBe(theirs.code);
     expect(ours.stdout).toBe('one\ntwo\nthree\n');
     expect(debugLines(ours.stderr, ids[1])).toEqual(debugLines(theirs.stdout, ids[0]));
-  });
+  }, SLOW_TEST_MS);
 
   test('exit codes: nothing listening, 1 for both', async () => {
     const port = String(await freePort());
@@ -180,7 +180,7 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     ]);
     expect(theirs.code).toBe(1);
     expect(ours.code).toBe(1);
-  });
+  }, SLOW_TEST_MS);
 });
 
 describeWithMosquittoClients('mqttloop pub/sub bad command lines against mosquitto_pub/sub', () => {
@@ -225,5 +225,5 @@ describeWithMosquittoClients('mqttloop pub/sub bad command lines against mosquit
     const first = (o: Outcome) => o.stderr.split('\n')[0];
     expect(first(ours)).toMatch(/^Error: ./);
     if (sameText) expect(first(ours)).toBe(first(theirs));
-  });
+  }, SLOW_TEST_MS);
 });

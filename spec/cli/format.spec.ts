@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { unique, useMosquitto, waitFor } from '../aio/support';
 import {
-  describeWithMosquittoClients, endProcessesAfterEach, inProcess, MOSQUITTO_PUB, MOSQUITTO_SUB, mqttloop, outcome, Proc, start,
+  describeWithMosquittoClients, endProcessesAfterEach, inProcess, MOSQUITTO_PUB, MOSQUITTO_SUB, mqttloop, outcome, SLOW_TEST_MS, Proc, start,
 } from './support';
 
 /** Each field is printed between separators, so a difference names its field. */
@@ -39,7 +39,7 @@ describeWithMosquittoClients('mqttloop sub -F against mosquitto_sub -F', () => {
     const id = unique(`fmt-${tool}`);
     const all = [...conn(), '-i', id, ...args];
     const p = tool === 'mosquitto' ? start(MOSQUITTO_SUB, all) : mqttloop(['sub', ...all]);
-    await waitFor(() => broker().log().includes(`Sending SUBACK to ${id}`), 10_000, () => `${tool} sub to subscribe; stderr: ${p.stderr()}`);
+    await waitFor(() => broker().log().includes(`Sending SUBACK to ${id}`), 30_000, () => `${tool} sub to subscribe; stderr: ${p.stderr()}`);
     return p;
   }
 
@@ -89,7 +89,7 @@ describeWithMosquittoClients('mqttloop sub -F against mosquitto_sub -F', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, SLOW_TEST_MS);
 
   test('@ time conversions (strftime), --pretty JSON, -N and -v without -F', async () => {
     const t = unique('cli/time');
@@ -123,7 +123,7 @@ describeWithMosquittoClients('mqttloop sub -F against mosquitto_sub -F', () => {
       }
       expect({ args: runs[i], out: b, err: ours.stderr, code: ours.code }).toEqual({ args: runs[i], out: a, err: theirs.stderr, code: theirs.code });
     }
-  });
+  }, SLOW_TEST_MS);
 
   test.each([
     ['%'], ['%0'], ['%-'], ['%1'], ['%.'], ['%.1'], ['%Z'], ['%c'], ['%k'], ['@'], ['\\'], ['\\Z'], ['a%10.2'], ['ok %t %z'],
@@ -133,5 +133,5 @@ describeWithMosquittoClients('mqttloop sub -F against mosquitto_sub -F', () => {
     expect(theirs.code).toBe(1);
     expect(ours.code).toBe(1);
     expect(ours.stderr.split('\n')[0]).toBe(theirs.stderr.split('\n')[0]);
-  });
+  }, SLOW_TEST_MS);
 });

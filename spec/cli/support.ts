@@ -11,6 +11,11 @@ import { main } from '../../lib/cli/main';
 import { mosquittoAvailable } from '../support/mosquitto';
 
 export const ROOT = path.resolve(__dirname, '../..');
+/**
+ * Per-test limit: a node process with tsx takes seconds to start on a loaded machine, and some
+ * scenarios run several one after the other.
+ */
+export const SLOW_TEST_MS = 120_000;
 const CLI = ['--import', 'tsx', path.join(ROOT, 'lib/cli/main.ts')];
 
 function findTool(name: string): string | undefined {
@@ -63,7 +68,7 @@ export function start(file: string, args: string[], input?: string | Buffer): Pr
   let err = '';
   child.stdout!.on('data', (d: Buffer) => out.push(d));
   child.stderr!.setEncoding('utf8').on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000); // never outlive the test
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000); // never outlive the test
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => {
     clearTimeout(timer);
     resolve(code);
@@ -84,7 +89,7 @@ export interface Outcome {
   stderr: string;
 }
 
-export async function outcome(p: Proc, ms = 20_000): Promise<Outcome> {
+export async function outcome(p: Proc, ms = 45_000): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     p.exit,
