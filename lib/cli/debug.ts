@@ -7,6 +7,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Logger } from '../client';
+import { ReasonCodes } from '../mqtt5/reasonCodes';
 
 export interface SubscribeLine {
   topic: string;
@@ -106,7 +107,7 @@ export class MosquittoDebugLog implements Logger {
   private translate(line: string): string[] {
     let m: RegExpExecArray | null;
     if (line.startsWith('Sending CONNECT ')) return ['sending CONNECT'];
-    if ((m = CONNACK.exec(line)) !== null) return [`received CONNACK (${/^\d+$/.test(m[1]) ? m[1] : m[1] === 'Success' ? 0 : m[1]})`];
+    if ((m = CONNACK.exec(line)) !== null) return [`received CONNACK (${/^\d+$/.test(m[1]) ? m[1] : connackCode(m[1])})`];
     if ((m = PUBLISH_SENT.exec(line)) !== null) {
       let topic = unrepr(m[5]);
       const alias = m[7] === undefined ? null : TOPIC_ALIAS.exec(m[7]);
@@ -138,6 +139,15 @@ export class MosquittoDebugLog implements Logger {
     if (line.startsWith('Sending DISCONNECT')) return ['sending DISCONNECT'];
     if (line.startsWith('Received DISCONNECT')) return ['received DISCONNECT'];
     return [];
+  }
+}
+
+/** An MQTT 5 CONNACK reason code from its name in the log line (mosquitto prints the number). */
+function connackCode(name: string): number | string {
+  try {
+    return new ReasonCodes(2, name).value;
+  } catch {
+    return name;
   }
 }
 

@@ -246,6 +246,14 @@ describeWithMosquitto('mqttloop CLI', () => {
       expect({ code: theirCode, stderr: theirs.stderr() }).toEqual({ code: 135, stderr: 'Connection error: Not authorized\n' });
       const r = await run(['sub', ...args]);
       expect(r).toEqual({ code: 135, stdout: '', stderr: 'Connection error: Not authorized\n' });
+      // -d: the CONNACK line carries the reason code's number (mosquitto_sub writes it to stdout, mqttloop to stderr).
+      const theirDebug = start('/usr/bin/mosquitto_sub', [...args, '-d', '-i', 'refused-d']);
+      live.push(theirDebug);
+      await within(theirDebug.exit, 10_000, 'mosquitto_sub -d');
+      const ourDebug = await run(['sub', ...args, '-d', '-i', 'refused-d']);
+      const connack = (text: string) => text.split('\n').filter((l) => l.includes('CONNACK'));
+      expect(connack(theirDebug.stdout())).toEqual(['Client refused-d received CONNACK (135)']);
+      expect(connack(ourDebug.stderr)).toEqual(connack(theirDebug.stdout()));
     });
   });
 
