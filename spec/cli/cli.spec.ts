@@ -293,6 +293,8 @@ describe('mqttloop CLI usage', () => {
     [['sub', '-v'], /^Error: You must specify a topic to subscribe to \(-t\)\.\n\nmqttloop sub: /],
     [['sub', '-t', 'a', '-L', 'mqtt://h:1883'], /^Error: Invalid URL for -L: topic missing/],
     [['sub', '-t', 'a', '-L', 'http://h/t'], /^Error: Invalid URL for -L: unsupported scheme 'http'/],
+    [['sub', '--url', 'mqtt://h:1883'], /^Error: Invalid URL for -L: topic missing/], // mosquitto's long forms
+    [['pub', '--topic', 'a', '--message', 'x', '--qos', '3'], /^Error: Invalid QoS given with -q: 3\./],
     [['sub', '-t', 'a', '-V', 'mqttv4'], /^Error: Invalid protocol version 'mqttv4'/],
     [['sub', '-t', 'a', '-W', '0'], /^Error: Invalid value for -W: must be from 1/],
     [['pub', '-t', 'a', '-m', 'x', '-D', 'will', 'content-type', 'x'], /^Error: -D will: properties of the will are not supported by mqttloop\./],
