@@ -1,11 +1,15 @@
 /**
  * Command-line parsing for `mqttloop pub` / `mqttloop sub`, by hand (no dependency), with
- * mosquitto_pub / mosquitto_sub's flags where they overlap. A mistake throws UsageError; the
- * caller prints it with the usage text and exits 2.
+ * mosquitto_pub / mosquitto_sub 2.0's flags and meanings (long forms too: --topic, --qos, ...).
+ * A mistake throws UsageError; the caller prints it with the usage text and exits 1, as mosquitto.
  */
 import { parseBrokerUri } from '../transport/uri';
 import { MQTTv31, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
+import { validateTopicFilter } from '../protocol/topics';
+import { compileFormat, CompiledFormat, FormatError } from './format';
+import { addProperty, CommandProperties, PropertyError } from './properties';
+
 
 export type Command = 'pub' | 'sub';
 
@@ -42,17 +46,48 @@ export interface CliOptions {
   debug: boolean;
   quiet: boolean;
   will?: { topic: string; payload?: string; qos: 0 | 1 | 2; retain: boolean };
+  /** -x: CONNECT's session-expiry-interval (MQTT 5); absent: 0, or "never" with -c. */
+  sessionExpiry?: number;
+  /** -D: MQTT 5 properties by packet. */
+  properties: CommandProperties;
   // pub
   /** Where the payload comes from: -m, -f, -l, -n, -s. */
   source?: { kind: 'm'; message: string } | { kind: 'f'; file: string } | { kind: 'l' } | { kind: 'n' } | { kind: 's' };
   retain: boolean;
+  /** --repeat: how many times the message is published. */
+  repeat: number;
+  /** --repeat-delay, in seconds. */
+  repeatDelay: number;
   // sub
   count?: number;
   verbose: boolean;
   noRetained: boolean;
   timeout?: number;
   noNewline: boolean;
+  /** -F */
+  format?: CompiledFormat;
+  /** --pretty: JSON of %j / %J indented. */
+  pretty: boolean;
+  /** -T: topic filters left out of the output. */
+  filterOut: string[];
+  /** -U: topic filters unsubscribed from at start. */
+  unsubscribe: string[];
+  /** -E: exit once subscribed. */
+  exitAfterSubscribe: boolean;
+  /** --retained-only */
+  retainedOnly: boolean;
 }
+
+/** Long forms of the flags (mosquitto's). */
+const LONG: Record<string, string> = {
+  '--host': '-h', '--port': '-p', '--topic': '-t', '--qos': '-q', '--id': '-i', '--id-prefix': '-I',
+  '--username': '-u', '--pw': '-P', '--keepalive': '-k', '--protocol-version': '-V', '--url': '-L', '--debug': '-d',
+  '--disable-clean-session': '-c', '--message': '-m', '--file': '-f', '--stdin-line': '-l', '--null-message': '-n',
+  '--stdin-file': '-s', '--retain': '-r', '--verbose': '-v', '--filter-out': '-T', '--unsubscribe': '-U', '--property': '-D',
+};
+
+/** "Session expires never" in -x: -1, ∞ or 4294967295. */
+export const SESSION_NEVER_EXPIRES = 0xffffffff;
 
 /** Flags taking a value, and the commands they belong to. */
 const VALUE_FLAGS: Record<string, Command[]> = {
@@ -60,13 +95,15 @@ const VALUE_FLAGS: Record<string, Command[]> = {
   '-I': ['pub', 'sub'], '-u': ['pub', 'sub'], '-P': ['pub', 'sub'], '-k': ['pub', 'sub'], '-V': ['pub', 'sub'],
   '-L': ['pub', 'sub'], '--cafile': ['pub', 'sub'], '--capath': ['pub', 'sub'], '--cert': ['pub', 'sub'],
   '--key': ['pub', 'sub'], '--will-topic': ['pub', 'sub'], '--will-payload': ['pub', 'sub'], '--will-qos': ['pub', 'sub'],
-  '-m': ['pub'], '-f': ['pub'], '-C': ['sub'], '-W': ['sub'],
+  '-x': ['pub', 'sub'],
+  '-m': ['pub'], '-f': ['pub'], '--repeat': ['pub'], '--repeat-delay': ['pub'],
+  '-C': ['sub'], '-W': ['sub'], '-F': ['sub'], '-T': ['sub'], '-U': ['sub'],
 };
 const BOOL_FLAGS: Record<string, Command[]> = {
   '-c': ['pub', 'sub'], '-d': ['pub', 'sub'], '--insecure': ['pub', 'sub'], '--ws': ['pub', 'sub'], '--quiet': ['pub', 'sub'],
   '--help': ['pub', 'sub'], '--will-retain': ['pub', 'sub'],
   '-l': ['pub'], '-n': ['pub'], '-s': ['pub'], '-r': ['pub'],
-  '-v': ['sub'], '-R': ['sub'], '-N': ['sub'],
+  '-v': ['sub'], '-R': ['sub'], '-N': ['sub'], '-E': ['sub'], '--retained-only': ['sub'], '--pretty': ['sub'],
 };
 
 function int(flag: string, value: string, min: number, max: number): number {
@@ -79,6 +116,22 @@ function int(flag: string, value: string, min: number, max: number): number {
 function qosOf(flag: string, value: string): 0 | 1 | 2 {
   if (value !== '0' && value !== '1' && value !== '2') throw new UsageError(`Invalid QoS given with ${flag}: ${value}.`);
   return Number(value) as 0 | 1 | 2;
+}
+
+function sessionExpiryOf(value: string): number {
+  if (value === '-1' || value === '\u221e') return SESSION_NEVER_EXPIRES;
+  if (!/^\d+$/.test(value) || Number(value) > SESSION_NEVER_EXPIRES) throw new UsageError('session-expiry-interval not a number.');
+  return Number(value);
+}
+
+/** A -T / -U topic filter, checked as mosquitto checks it. */
+function filterOf(what: 'filter' | 'unsubscribe', value: string): string {
+  try {
+    validateTopicFilter(value);
+  } catch {
+    throw new UsageError(`Invalid ${what} topic '${value}', are all '+' and '#' wildcards correct?`);
+  }
+  return value;
 }
 
 function protocolOf(value: string): number {
@@ -95,7 +148,8 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
   const o: CliOptions = {
     command, help: false, host: 'localhost', topics: [], qos: 0, keepalive: 60, cleanSession: true, protocol: MQTTv311,
     tls: false, insecure: false, ws: false, debug: false, quiet: false, retain: false, verbose: false, noRetained: false,
-    noNewline: false,
+    noNewline: false, properties: {}, repeat: 1, repeatDelay: 0, pretty: false, filterOut: [], unsubscribe: [],
+    exitAfterSubscribe: false, retainedOnly: false,
   };
   let willPayload: string | undefined;
   let willQos: 0 | 1 | 2 = 0;
@@ -106,7 +160,17 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
     o.source = s;
   };
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
+    const flag = LONG[argv[i]] ?? argv[i];
+    if (flag === '-D') {
+      try {
+        i += addProperty(o.properties, argv.slice(i + 1));
+      } catch (e) {
+        if (e instanceof PropertyError) throw new UsageError(e.message);
+        throw e;
+      }
+      o.protocol = MQTTv5; // as mosquitto: properties mean MQTT 5 (a later -V may still change it)
+      continue;
+    }
     const takes = VALUE_FLAGS[flag];
     if (takes?.includes(command)) {
       if (i + 1 >= argv.length) throw new UsageError(`${flag} argument given but no value specified.`);
@@ -137,6 +201,25 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
         case '-f': setSource({ kind: 'f', file: v }); break;
         case '-C': o.count = int(flag, v, 1, Number.MAX_SAFE_INTEGER); break;
         case '-W': o.timeout = int(flag, v, 1, 3_600_000); break;
+        case '-x': o.sessionExpiry = sessionExpiryOf(v); break;
+        case '--repeat':
+          if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError('--repeat argument must be >0.');
+          o.repeat = Number(v);
+          break;
+        case '--repeat-delay':
+          if (!/^\d*\.?\d+$|^\d+\.$/.test(v)) throw new UsageError('--repeat-delay argument must be >=0.0.');
+          o.repeatDelay = Number(v);
+          break;
+        case '-F':
+          try {
+            o.format = compileFormat(v);
+          } catch (e) {
+            if (e instanceof FormatError) throw new UsageError(e.message);
+            throw e;
+          }
+          break;
+        case '-T': o.filterOut.push(filterOf('filter', v)); break;
+        case '-U': o.unsubscribe.push(filterOf('unsubscribe', v)); break;
       }
       continue;
     }
@@ -156,6 +239,9 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
         case '-v': o.verbose = true; break;
         case '-R': o.noRetained = true; break;
         case '-N': o.noNewline = true; break;
+        case '-E': o.exitAfterSubscribe = true; break;
+        case '--retained-only': o.retainedOnly = true; break;
+        case '--pretty': o.pretty = true; break;
       }
       continue;
     }
@@ -168,9 +254,20 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
   if (o.password !== undefined && o.username === undefined) throw new UsageError('-P given without -u: a password needs a user name.');
   if (o.key !== undefined && o.cert === undefined) throw new UsageError('--key given without --cert.');
   if (o.cert !== undefined && o.key === undefined) throw new UsageError('--cert given without --key.');
-  if (!o.cleanSession && (o.clientId === undefined || o.clientId === '')) {
+  if (o.protocol === MQTTv5) {
+    // As mosquitto: -c without -x keeps the session for good.
+    if (!o.cleanSession && o.sessionExpiry === undefined) o.sessionExpiry = SESSION_NEVER_EXPIRES;
+    if (o.sessionExpiry === SESSION_NEVER_EXPIRES && (o.clientId === undefined || o.clientId === '')) {
+      throw new UsageError('You must provide a client id if you are using an infinite session expiry interval.');
+    }
+  } else if (!o.cleanSession && (o.clientId === undefined || o.clientId === '')) {
     throw new UsageError('You must provide a client id with -i if you are using the -c option.');
   }
+  for (const c of ['unsubscribe', 'disconnect', 'will'] as const) {
+    // MQTTClient, which the CLI drives, has no properties for these packets yet.
+    if (o.properties[c] !== undefined) throw new UsageError(`-D ${c}: properties of ${c === 'will' ? 'the will' : c.toUpperCase()} are not supported by mqttloop.`);
+  }
+  if (o.noRetained && o.retainedOnly) throw new UsageError("Combining '-R' and '--retained-only' makes no sense.");
   if (o.clientId !== undefined && o.idPrefix !== undefined) throw new UsageError('-i and -I cannot be used together.');
   if (command === 'pub') {
     if (o.topics.length === 0 || o.source === undefined) throw new UsageError('Both topic and message must be supplied.');
@@ -212,74 +309,4 @@ export function brokerUri(o: CliOptions): string {
     auth += '@';
   }
   return `${scheme}://${auth}${host}:${port}${o.ws ? '/mqtt' : '/'}`;
-}
-
-export function usage(command?: Command): string {
-  const common = [
-    ' -h : mqtt host to connect to. Defaults to localhost.',
-    ' -p : network port to connect to. Defaults to 1883 for plain MQTT and 8883 for MQTT over TLS',
-    '      (80 / 443 with --ws).',
-    ' -t : mqtt topic' + (command === 'sub' ? ' to subscribe to. May be repeated.' : ' to publish to.'),
-    ' -q : quality of service level to use. Defaults to 0.',
-    ' -i : id to use for this client. Defaults to a random id.',
-    ' -I : define the client id as id_prefix appended with the process id.',
-    ' -u : provide a username.',
-    ' -P : provide a password.',
-    ' -k : keep alive in seconds for this client. Defaults to 60.',
-    ' -c : disable clean session/enable persistent client mode (needs -i).',
-    ' -V : MQTT protocol version: mqttv5, mqttv311 or mqttv31. Defaults to mqttv311.',
-    ' -L : user, password, host, port and topic as a URL: mqtt(s)://[username[:password]@]host[:port]/topic',
-    ' -d : enable debug messages (on stderr).',
-    ' --cafile : path to a file of trusted CA certificates (turns TLS on).',
-    ' --capath : path to a directory of trusted CA certificates (turns TLS on).',
-    ' --cert : client certificate for authentication, with --key.',
-    ' --key : client private key for authentication, with --cert.',
-    ' --insecure : do not check that the server certificate hostname matches the remote hostname.',
-    ' --ws : connect over WebSockets (ws://, or wss:// with TLS), path /mqtt.',
-    ' --will-topic, --will-payload, --will-qos, --will-retain : the client Will.',
-    " --quiet : don't print error messages.",
-    ' --help : display this message.',
-  ];
-  const pub = [
-    'mqttloop pub: publish a message on a topic and exit.',
-    '',
-    'Usage: mqttloop pub {[-h host] [-p port] [-u username] [-P password] -t topic | -L URL}',
-    '                    {-f file | -l | -n | -m message | -s}',
-    '                    [-c] [-k keepalive] [-q qos] [-r] [-i id] [-I id_prefix] [-V version]',
-    '                    [--cafile file | --capath dir] [--cert file --key file] [--insecure] [--ws]',
-    '                    [-d] [--quiet] [--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]',
-    '',
-    ' -m : message payload to send.',
-    ' -f : send the contents of a file as the message.',
-    ' -l : read messages from stdin, sending a separate message for each line (blank lines are skipped).',
-    ' -n : send a null (zero length) message.',
-    ' -s : read message from stdin, sending the entire input as a message.',
-    ' -r : message should be retained.',
-    ...common,
-  ];
-  const sub = [
-    'mqttloop sub: subscribe to topics and print the messages received.',
-    '',
-    'Usage: mqttloop sub {[-h host] [-p port] [-u username] [-P password] -t topic ... | -L URL [-t topic]}',
-    '                    [-c] [-k keepalive] [-q qos] [-C msg_count] [-R] [-W timeout_secs] [-N] [-v]',
-    '                    [-i id] [-I id_prefix] [-V version]',
-    '                    [--cafile file | --capath dir] [--cert file --key file] [--insecure] [--ws]',
-    '                    [-d] [--quiet] [--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]',
-    '',
-    ' -C : disconnect and exit after receiving the msg_count messages.',
-    ' -v : print published messages verbosely: "topic payload".',
-    ' -R : do not print stale messages (those with retain set).',
-    ' -W : stop and exit (code 27) if no -C count was reached after this many seconds.',
-    ' -N : do not add an end of line character when printing the payload.',
-    ...common,
-  ];
-  if (command === 'pub') return pub.join('\n') + '\n';
-  if (command === 'sub') return sub.join('\n') + '\n';
-  return [
-    'mqttloop: MQTT command line client.',
-    '',
-    'Usage: mqttloop pub [options]   publish a message (see mqttloop pub --help)',
-    '       mqttloop sub [options]   subscribe and print messages (see mqttloop sub --help)',
-    '',
-  ].join('\n');
 }

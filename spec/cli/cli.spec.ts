@@ -179,7 +179,7 @@ describeWithMosquitto('mqttloop CLI', () => {
     /** Starts `mqttloop sub -d ...` and resolves once it has its SUBACK. */
     async function startSub(args: string[]): Promise<Proc> {
       const p = mqttloop(['sub', ...conn(broker()), '-d', ...args]);
-      await waitFor(() => p.stderr().includes('Received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().includes('received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
       return p;
     }
 
@@ -213,7 +213,7 @@ describeWithMosquitto('mqttloop CLI', () => {
       const b = broker();
       const t = unique('cli/wss');
       const p = mqttloop(['sub', '-L', `wss://u:p@127.0.0.1:${b.wssPort}/${t}`, '--cafile', b.certs!.caFile, '-d']);
-      await waitFor(() => p.stderr().includes('Received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().includes('received SUBACK'), 10_000, () => `mqttloop sub to subscribe; stderr: ${p.stderr()}`);
       expect(await mosquittoPub(['-t', t, '-m', 'secure', '-q', '1'])).toBe(0);
       await waitFor(() => p.stdout() === 'secure\n', 5000, () => `the message; stdout: ${JSON.stringify(p.stdout())}`);
       p.child.kill('SIGTERM');
@@ -227,7 +227,7 @@ describeWithMosquitto('mqttloop CLI', () => {
       await b.kill9();
       await waitFor(() => p.stderr().includes('reconnecting.'), 5000, () => `the reconnection; stderr: ${p.stderr()}`);
       await b.restart();
-      await waitFor(() => p.stderr().split('Received SUBACK').length === 3, 10_000, () => `a second SUBACK; stderr: ${p.stderr()}`);
+      await waitFor(() => p.stderr().split('received SUBACK').length === 3, 10_000, () => `a second SUBACK; stderr: ${p.stderr()}`);
       expect(await mosquittoPub(['-t', t, '-m', 'after the restart', '-q', '1'])).toBe(0);
       expect(await within(p.exit, 10_000, 'mqttloop sub to exit')).toBe(0);
       expect(p.stdout()).toBe('after the restart\n');
@@ -236,6 +236,24 @@ describeWithMosquitto('mqttloop CLI', () => {
     test('a refused connection prints the CONNACK reason and exits with its code', async () => {
       const r = await run(['sub', '-h', '127.0.0.1', '-p', String(broker().port), '-u', 'u', '-P', 'bad', '-t', 'a']);
       expect(r).toEqual({ code: 5, stdout: '', stderr: 'Connection error: Connection Refused: not authorised.\n' });
+    });
+
+    test('MQTT 5: a refused connection prints the reason and exits with the reason code, as mosquitto_sub', async () => {
+      const args = ['-h', '127.0.0.1', '-p', String(broker().port), '-u', 'u', '-P', 'bad', '-t', 'a', '-V', 'mqttv5'];
+      const theirs = start('/usr/bin/mosquitto_sub', args);
+      live.push(theirs);
+      const theirCode = await within(theirs.exit, 10_000, 'mosquitto_sub');
+      expect({ code: theirCode, stderr: theirs.stderr() }).toEqual({ code: 135, stderr: 'Connection error: Not authorized\n' });
+      const r = await run(['sub', ...args]);
+      expect(r).toEqual({ code: 135, stdout: '', stderr: 'Connection error: Not authorized\n' });
+      // -d: the CONNACK line carries the reason code's number (mosquitto_sub writes it to stdout, mqttloop to stderr).
+      const theirDebug = start('/usr/bin/mosquitto_sub', [...args, '-d', '-i', 'refused-d']);
+      live.push(theirDebug);
+      await within(theirDebug.exit, 10_000, 'mosquitto_sub -d');
+      const ourDebug = await run(['sub', ...args, '-d', '-i', 'refused-d']);
+      const connack = (text: string) => text.split('\n').filter((l) => l.includes('CONNACK'));
+      expect(connack(theirDebug.stdout())).toEqual(['Client refused-d received CONNACK (135)']);
+      expect(connack(ourDebug.stderr)).toEqual(connack(theirDebug.stdout()));
     });
   });
 
@@ -275,20 +293,24 @@ describe('mqttloop CLI usage', () => {
     [['sub', '-v'], /^Error: You must specify a topic to subscribe to \(-t\)\.\n\nmqttloop sub: /],
     [['sub', '-t', 'a', '-L', 'mqtt://h:1883'], /^Error: Invalid URL for -L: topic missing/],
     [['sub', '-t', 'a', '-L', 'http://h/t'], /^Error: Invalid URL for -L: unsupported scheme 'http'/],
+    [['sub', '--url', 'mqtt://h:1883'], /^Error: Invalid URL for -L: topic missing/], // mosquitto's long forms
+    [['pub', '--topic', 'a', '--message', 'x', '--qos', '3'], /^Error: Invalid QoS given with -q: 3\./],
     [['sub', '-t', 'a', '-V', 'mqttv4'], /^Error: Invalid protocol version 'mqttv4'/],
     [['sub', '-t', 'a', '-W', '0'], /^Error: Invalid value for -W: must be from 1/],
+    [['pub', '-t', 'a', '-m', 'x', '-D', 'will', 'content-type', 'x'], /^Error: -D will: properties of the will are not supported by mqttloop\./],
+    [['sub', '-t', 'a', '-D', 'unsubscribe', 'user-property', 'k', 'v'], /^Error: -D unsubscribe: properties of UNSUBSCRIBE are not supported/],
     [['frobnicate'], /^Error: unknown command 'frobnicate'\.\n\nmqttloop: MQTT command line client\./],
     [[], /^mqttloop: MQTT command line client\.\n\nUsage: mqttloop pub/],
-  ])('%j: usage on stderr, exit 2', async (args, stderr) => {
+  ])('%j: usage on stderr, exit 1 (as mosquitto)', async (args, stderr) => {
     const r = await inProcess(args);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(stderr);
   });
 
-  test('as a process: a bad flag prints the usage and exits 2', async () => {
+  test('as a process: a bad flag prints the usage and exits 1 (as mosquitto)', async () => {
     const r = await run(['pub', '--bogus']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^Error: Unknown option '--bogus'\.\n\nmqttloop pub: publish a message on a topic and exit\.\n\nUsage: mqttloop pub /);
   });
