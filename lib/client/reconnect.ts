@@ -153,7 +153,7 @@ export class Connector {
     d.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport();
     // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
-    await transport.open(new ClientTransportHandlers(d, transport));
+    await transport.open(new ClientTransportHandlers(d, transport)).catch((e: unknown) => d.session.traffic.openFailed(e));
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
       transport.destroy();
       throw new Error(SUPERSEDED);

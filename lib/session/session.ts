@@ -150,7 +150,8 @@ export class Session extends SessionCore implements SessionHost {
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined });
+    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined, counter: this.traffic });
+    this.traffic.attempts++;
     this.state = 'connecting';
     this.closeRequested = false;
     this.connectStartedAt = now;
@@ -198,6 +199,7 @@ export class Session extends SessionCore implements SessionHost {
     }
     const props = p.properties;
     this.state = 'connected';
+    this.traffic.connected(now);
     this.auth?.connected();
     if (props !== undefined) {
       this.outgoingFlow.connackAccepted(props);
@@ -220,6 +222,7 @@ export class Session extends SessionCore implements SessionHost {
   connectionLost(): void {
     if (this.state === 'idle') return;
     this.state = 'idle';
+    this.traffic.connectionEnded();
     this.out = [];
     this.outBytes = 0;
     this.pingSentAt = 0;
@@ -344,7 +347,10 @@ export class Session extends SessionCore implements SessionHost {
       case 'connack': return this.onConnack(p, now);
       case 'suback': return (this.requests ??= new PendingRequests(this)).onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return (this.requests ??= new PendingRequests(this)).onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
-      case 'pingresp': this.pingSentAt = 0; return;
+      case 'pingresp':
+        if (this.pingSentAt > 0) this.traffic.pingRoundTrip = now - this.pingSentAt;
+        this.pingSentAt = 0;
+        return;
       case 'auth': return (this.auth ?? new AuthExchange(this)).received(p, now);
       case 'disconnect':
         this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,

@@ -1,0 +1,151 @@
+/**
+ * Client.stats(): a plain-object snapshot of the counters the client keeps anyway, for a health
+ * endpoint or a metrics exporter. Counting happens elsewhere, as increments at points where the
+ * numbers are already at hand (the session's traffic.ts, the backpressure's read pauses, the
+ * outgoing queue's bounds); this module only reads them, when stats() is called.
+ */
+import { BYTES_IN, BYTES_OUT, PACKETS_IN, PACKETS_OUT, PUBLISH_IN_BY_QOS, PUBLISH_OUT_BY_QOS } from '../session/traffic';
+import type { ClientDriver } from './driver';
+
+/** Counts by MQTT packet type (one field per type, every field present), and their sum. */
+export interface PacketTypeCounts {
+  /** The sum over all types. */
+  total: number;
+  connect: number;
+  connack: number;
+  publish: number;
+  puback: number;
+  pubrec: number;
+  pubrel: number;
+  pubcomp: number;
+  subscribe: number;
+  suback: number;
+  unsubscribe: number;
+  unsuback: number;
+  pingreq: number;
+  pingresp: number;
+  disconnect: number;
+  /** MQTT 5 AUTH. */
+  auth: number;
+}
+
+/** Counts of PUBLISH packets by QoS. */
+export interface QosCounts {
+  qos0: number;
+  qos1: number;
+  qos2: number;
+}
+
+/**
+ * What `Client.stats()` returns: a fresh plain object each call (only numbers, strings, booleans
+ * and null, nested in plain objects), so it can be serialised with JSON.stringify or kept and
+ * compared with a later one. Counters start at 0 when the Client is constructed (and again after
+ * reinitialise()) and only grow; they survive reconnects.
+ */
+export interface ClientStats {
+  /**
+   * The connection's state: 'idle' (no connection), 'connecting' (CONNECT sent, CONNACK awaited),
+   * 'connected' (CONNACK accepted), 'disconnecting' (DISCONNECT sent, or the close under way).
+   */
+  state: 'idle' | 'connecting' | 'connected' | 'disconnecting';
+  /** The server of the last connection attempt (as `client.host`, `client.port`, `client.transport`). */
+  server: { host: string; port: number; transport: 'tcp' | 'websockets' | 'unix' };
+  /** Connection attempts: each socket opened for a CONNECT, and each socket that could not be opened. */
+  attempts: number;
+  /** Connections the broker accepted (successful CONNACK). */
+  connects: number;
+  /** Accepted connections after the first one (`connects - 1`, or 0). */
+  reconnects: number;
+  /**
+   * Attempts that did not end in an accepted connection: the socket could not be opened (refused,
+   * DNS, TLS), the broker refused the CONNECT, or the connection closed or timed out before CONNACK.
+   */
+  failures: number;
+  /**
+   * Packets received, by type: counted as each is framed from the received bytes (a malformed
+   * packet that closes the connection is counted too).
+   */
+  packetsIn: PacketTypeCounts;
+  /** Packets sent, by type: counted when encoded for the wire (resends included). */
+  packetsOut: PacketTypeCounts;
+  /** Bytes of the packets in `packetsIn` (whole packets, fixed header included), by type. */
+  bytesIn: PacketTypeCounts;
+  /** Bytes of the packets in `packetsOut`, by type. */
+  bytesOut: PacketTypeCounts;
+  /** PUBLISH packets received, by QoS (a broker's redelivery with DUP counts again). */
+  messagesIn: QosCounts;
+  /** PUBLISH packets sent, by QoS (a resend with DUP counts again). */
+  messagesOut: QosCounts;
+  /** Unfinished exchanges on the current connection. */
+  inFlight: {
+    /** Outgoing QoS 1/2 messages sent and awaiting PUBACK / PUBCOMP. */
+    out: number;
+    /** Incoming QoS 2 messages PUBREC'd and awaiting the broker's PUBREL. */
+    in: number;
+  };
+  /**
+   * Outgoing messages the client holds (as `queuedMessages` and `queuedBytes`): unfinished
+   * QoS 1/2 messages (queued or in flight) and QoS 0 messages held back; bytes are payload + topic.
+   */
+  queued: { messages: number; bytes: number };
+  /** Outgoing messages dropped by the 'drop-oldest' queue policy (as `droppedMessages`). */
+  dropped: number;
+  /** publish() calls refused with MQTT_ERR_QUEUE_SIZE because a queue was full (as `rejectedMessages`). */
+  rejected: number;
+  /** The last PINGREQ's round trip to its PINGRESP, in ms; null before the first PINGRESP. */
+  pingRoundTripMs: number | null;
+  /** ms since the current connection's CONNACK; null while not connected. */
+  connectedMs: number | null;
+  /** How many times reading was paused because received messages waited past the high-water marks (messageConcurrencySet, incoming limits). */
+  readPauses: number;
+  /** Reading is paused right now (as `readingPaused`). */
+  readingPaused: boolean;
+}
+
+/** Packet type names by MQTT packet type code (1..15). */
+const TYPE_NAMES = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'subscribe', 'suback',
+  'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect', 'auth'] as const;
+
+/** The snapshot of `d`'s counters at its clock's now. */
+export function clientStats(d: ClientDriver): ClientStats {
+  const s = d.session;
+  const t = s.traffic;
+  const c = t.counts;
+  const connector = d.connector;
+  return {
+    state: s.state,
+    server: { host: connector.targetHost, port: connector.targetPort, transport: connector.transportKind },
+    attempts: t.attempts,
+    connects: t.connects,
+    reconnects: Math.max(0, t.connects - 1),
+    failures: t.failures,
+    packetsIn: byType(c, PACKETS_IN),
+    packetsOut: byType(c, PACKETS_OUT),
+    bytesIn: byType(c, BYTES_IN),
+    bytesOut: byType(c, BYTES_OUT),
+    messagesIn: byQos(c, PUBLISH_IN_BY_QOS),
+    messagesOut: byQos(c, PUBLISH_OUT_BY_QOS),
+    inFlight: { out: s.outgoing.inflight, in: s.incomingQos2.size },
+    queued: { messages: s.outgoing.size + s.qos0Waiting.length, bytes: s.outgoing.bytes + s.qos0Waiting.bytes },
+    dropped: s.droppedMessages,
+    rejected: s.rejectedMessages,
+    pingRoundTripMs: t.pingRoundTrip < 0 ? null : t.pingRoundTrip,
+    connectedMs: t.connectedAt < 0 ? null : d.clock() - t.connectedAt,
+    readPauses: d.backpressure.readPauses,
+    readingPaused: d.flow.readPaused,
+  };
+}
+
+function byType(c: readonly number[], offset: number): PacketTypeCounts {
+  const out = { total: 0 } as PacketTypeCounts;
+  for (let type = 1; type < TYPE_NAMES.length; type++) {
+    const n = c[offset + type];
+    out[TYPE_NAMES[type] as Exclude<typeof TYPE_NAMES[number], ''>] = n;
+    out.total += n;
+  }
+  return out;
+}
+
+function byQos(c: readonly number[], offset: number): QosCounts {
+  return { qos0: c[offset], qos1: c[offset + 1], qos2: c[offset + 2] };
+}
