@@ -4,7 +4,7 @@
  * numbers are already at hand (the session's traffic.ts, the backpressure's read pauses, the
  * outgoing queue's bounds); this module only reads them, when stats() is called.
  */
-import { BYTES_IN, BYTES_OUT, PACKETS_IN, PACKETS_OUT, PUBLISH_IN_BY_QOS, PUBLISH_OUT_BY_QOS } from '../session/traffic';
+import type { Traffic } from '../session/traffic';
 import type { ClientDriver } from './driver';
 
 /** Counts by MQTT packet type (one field per type, every field present), and their sum. */
@@ -110,8 +110,9 @@ const TYPE_NAMES = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pu
 export function clientStats(d: ClientDriver): ClientStats {
   const s = d.session;
   const t = s.traffic;
-  const c = t.counts;
   const connector = d.connector;
+  const [packetsIn, packetsOut] = byType(t, false);
+  const [bytesIn, bytesOut] = byType(t, true);
   return {
     state: s.state,
     server: { host: connector.targetHost, port: connector.targetPort, transport: connector.transportKind },
@@ -119,12 +120,12 @@ export function clientStats(d: ClientDriver): ClientStats {
     connects: t.connects,
     reconnects: Math.max(0, t.connects - 1),
     failures: t.failures,
-    packetsIn: byType(c, PACKETS_IN),
-    packetsOut: byType(c, PACKETS_OUT),
-    bytesIn: byType(c, BYTES_IN),
-    bytesOut: byType(c, BYTES_OUT),
-    messagesIn: byQos(c, PUBLISH_IN_BY_QOS),
-    messagesOut: byQos(c, PUBLISH_OUT_BY_QOS),
+    packetsIn,
+    packetsOut,
+    bytesIn,
+    bytesOut,
+    messagesIn: byQos(t.publishByQos(false)),
+    messagesOut: byQos(t.publishByQos(true)),
     inFlight: { out: s.outgoing.inflight, in: s.incomingQos2.size },
     queued: { messages: s.outgoing.size + s.qos0Waiting.length, bytes: s.outgoing.bytes + s.qos0Waiting.bytes },
     dropped: s.droppedMessages,
@@ -136,16 +137,21 @@ export function clientStats(d: ClientDriver): ClientStats {
   };
 }
 
-function byType(c: readonly number[], offset: number): PacketTypeCounts {
-  const out = { total: 0 } as PacketTypeCounts;
+/** Packet counts (or, `bytes`, their bytes) by type: [received, sent]. */
+function byType(t: Traffic, bytes: boolean): [PacketTypeCounts, PacketTypeCounts] {
+  const received = { total: 0 } as PacketTypeCounts;
+  const sent = { total: 0 } as PacketTypeCounts;
   for (let type = 1; type < TYPE_NAMES.length; type++) {
-    const n = c[offset + type];
-    out[TYPE_NAMES[type] as Exclude<typeof TYPE_NAMES[number], ''>] = n;
-    out.total += n;
+    const name = TYPE_NAMES[type] as Exclude<typeof TYPE_NAMES[number], ''>;
+    const [i, o] = t.count(type, bytes);
+    received[name] = i;
+    sent[name] = o;
+    received.total += i;
+    sent.total += o;
   }
-  return out;
+  return [received, sent];
 }
 
-function byQos(c: readonly number[], offset: number): QosCounts {
-  return { qos0: c[offset], qos1: c[offset + 1], qos2: c[offset + 2] };
+function byQos([qos0, qos1, qos2]: [number, number, number]): QosCounts {
+  return { qos0, qos1, qos2 };
 }

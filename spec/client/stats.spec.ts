@@ -7,6 +7,7 @@
 import { Client, ClientStats, MQTTMessage, MQTT_ERR_QUEUE_SIZE, MQTT_ERR_SUCCESS, MQTTv311 } from '../../lib';
 import { encode, Packet } from '../../lib/protocol';
 import type { MemoryPeer } from '../../lib/transport/memory';
+import { sessionOf } from '../support/clientInternals';
 import { MemoryBroker, publishPacket } from '../support/memoryBroker';
 import { advance, deferred, settle, started, useFakeClock } from '../support/wait';
 
@@ -178,6 +179,26 @@ describe('Client.stats()', () => {
     expect([s.attempts, s.connects, s.reconnects, s.failures]).toEqual([4, 2, 1, 2]);
     expect(s.packetsOut.connect).toBe(3); // the refused socket sent nothing
     expect(b.attempts.length).toBe(4);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('idle memory: a connection that only connects and pings makes no counter table; the first other packet makes it', async () => {
+    const b = new CountingBroker();
+    const c = b.client();
+    await started(c, 10);
+    await advance(10_000);
+    await advance(10_000);
+    let s = c.stats();
+    expect([s.packetsOut.pingreq, s.packetsIn.pingresp, s.bytesOut.pingreq, s.bytesIn.pingresp]).toEqual([2, 2, 4, 4]);
+    expect([s.packetsOut.total, s.packetsIn.total]).toEqual([3, 3]);
+    expect(sessionOf(c).traffic.table).toBeNull();
+    c.publish('t', 'x', 0);
+    await settle();
+    expect(sessionOf(c).traffic.table).not.toBeNull();
+    s = c.stats();
+    expect([s.packetsOut.publish, s.packetsOut.pingreq, s.packetsOut.connect, s.messagesOut.qos0]).toEqual([1, 2, 1, 1]);
+    expect(s.bytesOut.total).toBe(b.bytesFromClient());
     c.disconnect();
     await c.loopStop();
   });
