@@ -9,6 +9,7 @@
  *    handlers, incoming flow control, read pausing and write blocking, read batching;
  *  - pumpScheduler.ts: when pump turns run; socketHooks.ts: paho's on_socket_* hooks;
  *  - auth.ts (MQTT 5 AUTH answers), transportSettings.ts (TLS, WebSockets, proxies);
+ *  - stats.ts (Client.stats()'s snapshot), tracing.ts (the node:diagnostics_channel channels);
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
  *  - callbackArgs.ts, callbackSignatures.ts, callbackTypes.ts: callback arguments and their types.
  *

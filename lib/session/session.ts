@@ -8,7 +8,8 @@
  * dispatch of each received packet by type through the table below (which packets each state
  * accepts). Beside it: core.ts (what all parts share: state, output, the close transition),
  * outgoingFlow.ts and incomingFlow.ts (the QoS flows each way), pendingRequests.ts (SUBSCRIBE,
- * UNSUBSCRIBE), auth.ts (MQTT 5 AUTH), connect.ts (CONNECT/CONNACK rules), types.ts.
+ * UNSUBSCRIBE), auth.ts (MQTT 5 AUTH), connect.ts (CONNECT/CONNACK rules), traffic.ts (the
+ * counters behind Client.stats()), types.ts.
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG } from '../constants';
 import type { MQTTMessage, MQTTMessageInfo } from '../message';
