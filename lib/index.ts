@@ -36,6 +36,7 @@ export type { ClientOptions, ConnectTarget, Logger } from './client';
 export type { QueuePolicy } from './session/queueLimits';
 export type { Jitter, ReconnectDelayOptions } from './client/backoff';
 export type { ClientStats, PacketTypeCounts, QosCounts } from './client/stats';
+export type { ConnectTrace, DisconnectTrace, MessageTrace, PublishTrace } from './client/tracing';
 export { Properties } from './mqtt5/properties';
 export { PacketTypes } from './mqtt5/packetTypes';
 export { SubscribeOptions } from './mqtt5/subscribeOptions';

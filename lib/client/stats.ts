@@ -11,28 +11,45 @@ import type { ClientDriver } from './driver';
 export interface PacketTypeCounts {
   /** The sum over all types. */
   total: number;
+  /** CONNECT (sent). */
   connect: number;
+  /** CONNACK (received). */
   connack: number;
+  /** PUBLISH (both ways). */
   publish: number;
+  /** PUBACK (both ways). */
   puback: number;
+  /** PUBREC (both ways). */
   pubrec: number;
+  /** PUBREL (both ways). */
   pubrel: number;
+  /** PUBCOMP (both ways). */
   pubcomp: number;
+  /** SUBSCRIBE (sent). */
   subscribe: number;
+  /** SUBACK (received). */
   suback: number;
+  /** UNSUBSCRIBE (sent). */
   unsubscribe: number;
+  /** UNSUBACK (received). */
   unsuback: number;
+  /** PINGREQ (sent). */
   pingreq: number;
+  /** PINGRESP (received). */
   pingresp: number;
+  /** DISCONNECT (both ways on MQTT 5; sent on 3.x). */
   disconnect: number;
-  /** MQTT 5 AUTH. */
+  /** AUTH (MQTT 5, both ways). */
   auth: number;
 }
 
 /** Counts of PUBLISH packets by QoS. */
 export interface QosCounts {
+  /** At most once. */
   qos0: number;
+  /** At least once. */
   qos1: number;
+  /** Exactly once. */
   qos2: number;
 }
 
@@ -49,7 +66,14 @@ export interface ClientStats {
    */
   state: 'idle' | 'connecting' | 'connected' | 'disconnecting';
   /** The server of the last connection attempt (as `client.host`, `client.port`, `client.transport`). */
-  server: { host: string; port: number; transport: 'tcp' | 'websockets' | 'unix' };
+  server: {
+    /** Host name or address (for 'unix': the socket's path); '' before connect(). */
+    host: string;
+    /** TCP port (1883 before connect()). */
+    port: number;
+    /** The transport kind. */
+    transport: 'tcp' | 'websockets' | 'unix';
+  };
   /** Connection attempts: each socket opened for a CONNECT, and each socket that could not be opened. */
   attempts: number;
   /** Connections the broker accepted (successful CONNACK). */
@@ -87,7 +111,12 @@ export interface ClientStats {
    * Outgoing messages the client holds (as `queuedMessages` and `queuedBytes`): unfinished
    * QoS 1/2 messages (queued or in flight) and QoS 0 messages held back; bytes are payload + topic.
    */
-  queued: { messages: number; bytes: number };
+  queued: {
+    /** Messages held. */
+    messages: number;
+    /** Their payload + topic bytes. */
+    bytes: number;
+  };
   /** Outgoing messages dropped by the 'drop-oldest' queue policy (as `droppedMessages`). */
   dropped: number;
   /** publish() calls refused with MQTT_ERR_QUEUE_SIZE because a queue was full (as `rejectedMessages`). */

@@ -26,21 +26,27 @@ export const messageChannel = channel('mqttloop:message');
 export interface ConnectTrace {
   /** The Client (for MQTTClient: the Client it drives). */
   client: object;
-  /** The broker host (or Unix socket path) and port of this connection. */
+  /** The broker host (or Unix socket path) of this connection. */
   host: string;
+  /** The broker port of this connection. */
   port: number;
+  /** The client id the CONNECT carried. */
   clientId: string;
   /** The protocol level: 3 (MQTT 3.1), 4 (3.1.1) or 5. */
   protocol: number;
   /** The CONNACK's return code (MQTT 3.x) or reason code (MQTT 5): 0 is accepted. */
   reasonCode: number;
+  /** The CONNACK's Session Present flag. */
   sessionPresent: boolean;
 }
 
 /** The message on `mqttloop:disconnect`. */
 export interface DisconnectTrace {
+  /** The Client. */
   client: object;
+  /** The broker host (or Unix socket path) of the connection that ended. */
   host: string;
+  /** The broker port of the connection that ended. */
   port: number;
   /** The rc on_disconnect gets: 0 after disconnect(), else an MQTT_ERR_* code. */
   rc: number;
@@ -52,9 +58,13 @@ export interface DisconnectTrace {
 
 /** The message on `mqttloop:publish`. */
 export interface PublishTrace {
+  /** The Client. */
   client: object;
+  /** The topic published to. */
   topic: string;
+  /** The QoS asked for (0, 1 or 2). */
   qos: number;
+  /** The retain flag. */
   retain: boolean;
   /** The message id (on_publish reports the same mid when the message is sent or acknowledged). */
   mid: number;
@@ -62,22 +72,29 @@ export interface PublishTrace {
   rc: number;
   /** The payload (the client's own buffer: do not modify it). */
   payload: Buffer;
+  /** The payload's length in bytes. */
   payloadLength: number;
 }
 
 /** The message on `mqttloop:message`. */
 export interface MessageTrace {
+  /** The Client. */
   client: object;
+  /** The topic the message was published to. */
   topic: string;
+  /** Its QoS (0, 1 or 2). */
   qos: number;
+  /** The retain flag (set when the message comes from the broker's retained store). */
   retain: boolean;
+  /** The packet id (0 for QoS 0). */
   mid: number;
+  /** The payload (a view of the received bytes). */
   payload: Buffer;
   /** The MQTTMessage the handlers get (properties, dup, ...). */
   message: MQTTMessage;
 }
 
-/** What the hooks read of the driver. */
+/** What the hooks read of the driver (internal). */
 export interface TraceSource {
   readonly callbacks: { readonly owner: object };
   readonly session: { readonly config: { readonly clientId: string; readonly protocol: number } };
