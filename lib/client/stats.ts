@@ -148,7 +148,7 @@ export function clientStats(d: ClientDriver): ClientStats {
     attempts: t.attempts,
     connects: t.connects,
     reconnects: Math.max(0, t.connects - 1),
-    failures: t.failures,
+    failures: t.failures(s.state !== 'idle' && t.connackDelay < 0),
     packetsIn,
     packetsOut,
     bytesIn,
@@ -160,7 +160,7 @@ export function clientStats(d: ClientDriver): ClientStats {
     dropped: s.droppedMessages,
     rejected: s.rejectedMessages,
     pingRoundTripMs: t.pingRoundTrip < 0 ? null : t.pingRoundTrip,
-    connectedMs: t.connectedAt < 0 ? null : d.clock() - t.connectedAt,
+    connectedMs: s.connectedFor(d.clock()),
     readPauses: d.backpressure.readPauses,
     readingPaused: d.flow.readPaused,
   };

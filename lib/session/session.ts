@@ -152,7 +152,6 @@ export class Session extends SessionCore implements SessionHost {
   startConnection(now: number): void {
     const c = this.config;
     this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined, counter: this.traffic });
-    this.traffic.attempts++;
     this.state = 'connecting';
     this.closeRequested = false;
     this.connectStartedAt = now;
@@ -200,7 +199,7 @@ export class Session extends SessionCore implements SessionHost {
     }
     const props = p.properties;
     this.state = 'connected';
-    this.traffic.connected(now);
+    this.traffic.connected(now - this.connectStartedAt);
     this.auth?.connected();
     if (props !== undefined) {
       this.outgoingFlow.connackAccepted(props);
@@ -378,6 +377,12 @@ export class Session extends SessionCore implements SessionHost {
   noteReceived(now: number): void {
     if (now > this.lastReceived) this.lastReceived = now;
     this.pingSentAt = 0;
+  }
+
+  /** ms since the current connection's accepted CONNACK; null while not connected (Client.stats()). */
+  connectedFor(now: number): number | null {
+    const delay = this.traffic.connackDelay;
+    return delay < 0 ? null : now - this.connectStartedAt - delay;
   }
 
   /** The next `now` at which tick() has work, or Infinity. */

@@ -31,16 +31,18 @@ const PING_BYTES = 2;
 export class Traffic {
   /** Counts of the other packet types, laid out by the offsets above; made by the first such packet. */
   table: Float64Array | null = null;
-  /** Connection attempts: each socket opened for a CONNECT, and each that could not be opened. */
-  attempts = 0;
+  /** Sockets that could not be opened (connection attempts that sent no CONNECT). */
+  openFailures = 0;
   /** Connections the broker accepted (CONNACK success). */
   connects = 0;
-  /** Attempts that ended without an accepted CONNACK: socket not opened, refused, closed or timed out before CONNACK. */
-  failures = 0;
-  /** `now` of the accepted CONNACK of the current connection; -1 while not connected. */
-  connectedAt = -1;
+  /**
+   * ms from the current connection's CONNECT to its accepted CONNACK; -1 while not connected.
+   * (A delay, not a timestamp: a small integer, where a clock value would be a boxed number.)
+   */
+  connackDelay = -1;
   /** The last PINGREQ's round trip in ms; -1 before the first PINGRESP. */
   pingRoundTrip = -1;
+  /** CONNECTs sent: one per socket opened for a connection attempt. */
   connectsSent = 0;
   connectBytes = 0;
   connacksReceived = 0;
@@ -99,23 +101,34 @@ export class Traffic {
     return [t[o], t[o + 1], t[o + 2]];
   }
 
+  /** Connection attempts: each socket opened for a CONNECT, and each that could not be opened. */
+  get attempts(): number {
+    return this.connectsSent + this.openFailures;
+  }
+
+  /**
+   * Attempts that ended without an accepted CONNACK (socket not opened, refused, closed or timed
+   * out before CONNACK): every attempt is accepted, failed, or the one `inProgress`.
+   */
+  failures(inProgress: boolean): number {
+    return this.attempts - this.connects - (inProgress ? 1 : 0);
+  }
+
   /** A socket could not be opened: a failed attempt (rethrows, for use as a promise's catch). */
   openFailed(e: unknown): never {
-    this.attempts++;
-    this.failures++;
+    this.openFailures++;
     throw e;
   }
 
-  /** The broker accepted the connection at `now`. */
-  connected(now: number): void {
+  /** The broker accepted the connection, `delay` ms after its CONNECT. */
+  connected(delay: number): void {
     this.connects++;
-    this.connectedAt = now;
+    this.connackDelay = delay;
   }
 
-  /** The connection ended: before an accepted CONNACK, it was a failed attempt. */
+  /** The connection ended. */
   connectionEnded(): void {
-    if (this.connectedAt < 0) this.failures++;
-    this.connectedAt = -1;
+    this.connackDelay = -1;
   }
 
   private makeTable(): Float64Array {
