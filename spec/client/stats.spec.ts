@@ -183,6 +183,21 @@ describe('Client.stats()', () => {
     await c.loopStop();
   });
 
+  test('an attempt waiting for its CONNACK is no failure yet; one that gets none in time is', async () => {
+    const b = new CountingBroker();
+    b.connackCode = null;
+    const c = b.client({ reconnectOnFailure: false });
+    await c.connect('broker', 1883, 5);
+    c.loopStart();
+    await settle();
+    let s = c.stats();
+    expect([s.state, s.attempts, s.connects, s.failures, s.connectedMs]).toEqual(['connecting', 1, 0, 0, null]);
+    await advance(5_000); // the CONNACK deadline (the keepalive)
+    s = c.stats();
+    expect([s.state, s.attempts, s.connects, s.failures]).toEqual(['idle', 1, 0, 1]);
+    await c.loopStop();
+  });
+
   test('idle memory: a connection that only connects and pings makes no counter table; the first other packet makes it', async () => {
     const b = new CountingBroker();
     const c = b.client();
