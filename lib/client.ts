@@ -14,6 +14,7 @@ import { checkCleanStart, checkDisconnectCode, checkProperties } from './client/
 import { SLOTS } from './client/callbacks';
 import { isSuperseded } from './client/reconnect';
 import { ClientSettings } from './client/settings';
+import { ClientStats, clientStats } from './client/stats';
 import { PayloadLike, toPayload } from './client/payload';
 import { CallbackDecorator, slotDecorator, topicDecorator } from './client/decorators';
 import { MQTT_CLEAN_START_FIRST_ONLY, MQTT_ERR_NOT_FOUND, MQTT_ERR_SUCCESS } from './constants';
@@ -321,6 +322,17 @@ export class Client<V extends CallbackAPIVersionValue = CallbackAPIVersionValue,
   /** The MQTT protocol version: MQTTv31, MQTTv311 or MQTTv5. */
   get protocol(): number {
     return this.driver.config.protocol;
+  }
+
+  /**
+   * A snapshot of the client's counters, for a health endpoint or a metrics exporter: state,
+   * server, connection attempts and failures, packets and bytes each way by type, messages by
+   * QoS, in flight, queued, dropped and refused messages, the last PINGREQ round trip, time
+   * connected, read pauses (fields: ClientStats). A fresh plain object each call, ready for
+   * JSON.stringify; reading it costs nothing while it is not called.
+   */
+  stats(): ClientStats {
+    return clientStats(this.driver);
   }
 
   /** True between CONNACK and the end of the connection, as paho's is_connected(). */

@@ -42,6 +42,8 @@ export type { ClientOptions, ConnectTarget, Logger } from './client';
 export type { QueuePolicy } from './session/queueLimits';
 export type { Jitter, ReconnectDelayOptions } from './client/backoff';
 export type { ServerOption } from './client/servers';
+export type { ClientStats, PacketTypeCounts, QosCounts } from './client/stats';
+export type { ConnectTrace, DisconnectTrace, MessageTrace, PublishTrace } from './client/tracing';
 export { Properties } from './mqtt5/properties';
 export { PacketTypes } from './mqtt5/packetTypes';
 export { SubscribeOptions } from './mqtt5/subscribeOptions';

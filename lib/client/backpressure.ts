@@ -11,6 +11,8 @@ import type { ClientLink } from './link';
 
 export class Backpressure {
   writeHighWater = DEFAULT_WRITE_HIGH_WATER;
+  /** Times reading was paused by the high-water marks (Client.stats()). */
+  readPauses = 0;
   /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
   private writeBlocked = false;
   /** Reading is paused by read batching (readBatching.ts) until batchTimer fires. */
@@ -34,6 +36,7 @@ export class Backpressure {
     if (!f.readPaused) {
       if (!f.overHigh()) return;
       f.readPaused = true;
+      this.readPauses++;
       t.pause();
       this.link.log(MQTT_LOG_DEBUG, `Reading paused: ${f.waiting} messages and ${f.inboxBytes} bytes wait undelivered`);
     } else if (f.underLow()) {

@@ -9,6 +9,7 @@
  *    handlers, incoming flow control, read pausing and write blocking, read batching;
  *  - pumpScheduler.ts: when pump turns run; socketHooks.ts: paho's on_socket_* hooks;
  *  - auth.ts (MQTT 5 AUTH answers), transportSettings.ts (TLS, WebSockets, proxies);
+ *  - stats.ts (Client.stats()'s snapshot), tracing.ts (the node:diagnostics_channel channels);
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
  *  - callbackArgs.ts, callbackSignatures.ts, callbackTypes.ts: callback arguments and their types.
  *
@@ -34,6 +35,7 @@ import { PumpScheduler } from './pumpScheduler';
 import { ReadBatching } from './readBatching';
 import { Connector } from './reconnect';
 import { SocketHooks } from './socketHooks';
+import { disconnectChannel, publishChannel, traceDisconnect, tracePublish } from './tracing';
 
 export class ClientDriver {
   /** The engine; a new one per configure() (construction, reinitialise()). */
@@ -144,6 +146,7 @@ export class ClientDriver {
 
   publish(topic: string, body: Buffer, qos: 0 | 1 | 2, retain: boolean, props: PacketProperties | undefined): ReturnType<Session['publish']> {
     const info = this.session.publish(topic, body, qos, retain, props, this.clock());
+    if (publishChannel.hasSubscribers) tracePublish(this, topic, body, qos, retain, info.mid, info.rc);
     this.scheduleFlush();
     return info;
   }
@@ -434,6 +437,7 @@ export class ClientDriver {
     // Before CONNACK too (closed, malformed or refusing CONNACK, none in time): as paho, a
     // connection whose socket opened ends with on_disconnect; on_connect_fail is only for a
     // socket that could not be opened.
+    if (disconnectChannel.hasSubscribers) traceDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, serverReason, error);
     fireDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
     this.socketHooks.closing();
     this.connector.afterConnectionLost(expected, serverReason, properties);

@@ -13,6 +13,7 @@ import { CallbackMode, connectArgs, disconnectArgs, publishArgs, subscribeArgs, 
 import type { Callbacks } from './callbacks';
 import type { Delivery } from './delivery';
 import type { ClientLink } from './link';
+import { connectChannel, messageChannel, traceConnect, traceMessage } from './tracing';
 
 /** What the events need of the driver, beyond its link: its collaborators and its callback mode. */
 export interface EventsHost extends ClientLink {
@@ -31,6 +32,9 @@ export interface EventsHost extends ClientLink {
 
 /** What the events tell the connector (reconnect.ts). */
 export interface ConnectionEvents {
+  /** The server in use (the tracing channels report it). */
+  readonly host: string;
+  readonly port: number;
   connackReceived(reasonCode: number, properties?: PacketProperties): void;
   retriesRefusals(): boolean;
   retryRefused(kind: 'generatedId' | 'mqtt31'): void;
@@ -60,12 +64,14 @@ function handleEvent(d: EventsHost, ev: SessionEvent): void {
   switch (ev.kind) {
     case 'message':
       if (mode.v5) ev.message._v5 = true;
+      if (messageChannel.hasSubscribers) traceMessage(d, ev.message);
       return d.delivery.deliver(ev.message);
     case 'published':
       if (!mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
       return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
     case 'connack':
       d.connector.connackReceived(ev.reasonCode, ev.properties);
+      if (connectChannel.hasSubscribers) traceConnect(d, ev.reasonCode, ev.sessionPresent);
       return d.callbacks.fireArgs('on_connect', 'connect', connectArgs(mode, ev.sessionPresent, ev.reasonCode, ev.properties));
     case 'subscribed': return d.callbacks.fireArgs('on_subscribe', 'subscribe', subscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));
     case 'unsubscribed': return d.callbacks.fireArgs('on_unsubscribe', 'unsubscribe', unsubscribeArgs(mode, ev.mid, ev.reasonCodes, ev.properties));

@@ -144,6 +144,11 @@ export class Connector {
     return this.rotation?.current?.port ?? this.targetPort;
   }
 
+  /** The transport of the server in use, or of the last attempt. */
+  get transportInUse(): 'tcp' | 'websockets' | 'unix' {
+    return this.rotation?.current?.transport ?? this.transportKind;
+  }
+
   /** A `servers` list was given: connect() may be called without a host. */
   get hasServers(): boolean {
     return this.rotation?.hasList === true;
@@ -184,7 +189,7 @@ export class Connector {
     d.callbacks.fire('on_pre_connect', 'pre_connect');
     const transport = this.createTransport(server);
     // A socket that cannot be opened: the error rejects, as paho raises it, and no line is logged.
-    await transport.open(new ClientTransportHandlers(d, transport));
+    await transport.open(new ClientTransportHandlers(d, transport)).catch((e: unknown) => d.session.traffic.openFailed(e));
     if (attempt !== this.attempt) { // superseded by another reconnect() or disconnect() meanwhile
       transport.destroy();
       throw new Error(SUPERSEDED);

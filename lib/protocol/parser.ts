@@ -20,6 +20,13 @@ export interface ParserOptions {
   protocolVersion?: ProtocolLevel;
   /** Largest whole packet accepted, in bytes (fixed header included). Default: no limit beyond the protocol's. */
   maxPacketSize?: number;
+  /** Told of every decoded packet (its first byte and whole length): the session's traffic counters. */
+  counter?: PacketCounter;
+}
+
+/** What counts decoded packets (lib/session/traffic.ts). */
+export interface PacketCounter {
+  received(byte1: number, bytes: number): void;
 }
 
 /** Largest packet the protocol can express: 1 type byte + 4 length bytes + 268435455. */
@@ -42,10 +49,12 @@ export class Parser {
   private partialTotal = 0;
   private partialFill = 0;
   private failure: ProtocolError | null = null;
+  private readonly counter: PacketCounter | null;
 
   /** A parser for one connection (level 4 and the protocol's largest packet by default). */
   constructor(opts: ParserOptions = {}) {
     this.protocolVersion = opts.protocolVersion ?? 4;
+    this.counter = opts.counter ?? null;
     this.maxPacketSize = Math.min(opts.maxPacketSize ?? PROTOCOL_MAX_PACKET, PROTOCOL_MAX_PACKET);
   }
 
@@ -119,7 +128,7 @@ export class Parser {
       const total = i - pos + rem;
       this.checkSize(total);
       if (pos + total <= len) {
-        out.push(this.decode(chunk, byte1, i, pos + total));
+        out.push(this.decode(chunk, byte1, pos, i, pos + total));
         pos += total;
       } else {
         this.startPartial(total, chunk.subarray(pos, len), false);
@@ -176,7 +185,7 @@ export class Parser {
       this.partialFill = 0;
       let bodyStart = 1;
       while (partial[bodyStart] & 0x80) bodyStart++;
-      out.push(this.decode(partial, partial[0], bodyStart + 1, partial.length));
+      out.push(this.decode(partial, partial[0], 0, bodyStart + 1, partial.length));
     }
     return n;
   }
@@ -188,7 +197,9 @@ export class Parser {
     }
   }
 
-  private decode(buf: Buffer, byte1: number, start: number, end: number): Packet {
+  /** Decodes the packet in buf[frameStart..end] whose body starts at `start`. */
+  private decode(buf: Buffer, byte1: number, frameStart: number, start: number, end: number): Packet {
+    if (this.counter !== null) this.counter.received(byte1, end - frameStart);
     const r = this.reader;
     r.reset(buf, start, end);
     const p = decodeBody(r, byte1, this.protocolVersion);

@@ -11,6 +11,7 @@ import { encode, encodePublishTo } from '../protocol/encode';
 import type { Packet, PublishPacket } from '../protocol/types';
 import { describeSent, unrecognisedCommand } from './log';
 import { PacketIds } from './packetIds';
+import { Traffic } from './traffic';
 import type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './types';
 
 /** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */
@@ -44,6 +45,8 @@ export class SessionCore {
 
   /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
   readonly ids = new PacketIds();
+  /** Packets, bytes and connections counted for Client.stats() (traffic.ts). */
+  readonly traffic = new Traffic();
   /** Store updates that failed (see journal()). */
   storeErrors = 0;
   /** 'message' events in `events`: their acks come after the driver ran them. */
@@ -65,12 +68,15 @@ export class SessionCore {
     const buf = encode(p, this.config.protocol);
     this.out.push(buf);
     this.outBytes += buf.length;
+    this.traffic.sent(buf[0], buf.length);
     void now;
   }
 
   /** From the packet's fields into the output; a payload over 4 KB is queued by reference, not copied. */
   sendPublish(p: PublishPacket): void {
-    this.outBytes += encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+    const bytes = encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+    this.outBytes += bytes;
+    this.traffic.sent(0x30 | (p.qos << 1), bytes);
   }
 
   /** Queues an event for the driver. */

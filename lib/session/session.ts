@@ -10,7 +10,8 @@
  * outgoingFlow.ts and incomingFlow.ts (the QoS flows each way), queueLimits.ts and
  * queueBounds.ts (what may wait to be sent: QoS 1/2, and QoS 0 behind a blocked writer or, with
  * offlineQos0, until CONNACK), pendingRequests.ts (SUBSCRIBE, UNSUBSCRIBE), auth.ts (MQTT 5
- * AUTH), connect.ts (CONNECT/CONNACK rules), types.ts.
+ * AUTH), connect.ts (CONNECT/CONNACK rules), traffic.ts (the counters behind
+ * Client.stats()), types.ts.
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_DEBUG } from '../constants';
 import type { MQTTMessage, MQTTMessageInfo } from '../message';
@@ -152,7 +153,7 @@ export class Session extends SessionCore implements SessionHost {
   /** The transport is open: queue CONNECT and start waiting for CONNACK. */
   startConnection(now: number): void {
     const c = this.config;
-    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined });
+    this.parser = new Parser({ protocolVersion: c.protocol, maxPacketSize: clientMaxPacketSize(c) || undefined, counter: this.traffic });
     this.state = 'connecting';
     this.closeRequested = false;
     this.connectStartedAt = now;
@@ -200,6 +201,7 @@ export class Session extends SessionCore implements SessionHost {
     }
     const props = p.properties;
     this.state = 'connected';
+    this.traffic.connected(now - this.connectStartedAt);
     this.auth?.connected();
     if (props !== undefined) {
       this.outgoingFlow.connackAccepted(props);
@@ -223,6 +225,7 @@ export class Session extends SessionCore implements SessionHost {
   connectionLost(): void {
     if (this.state === 'idle') return;
     this.state = 'idle';
+    this.traffic.connectionEnded();
     this.out = [];
     this.outBytes = 0;
     this.pingSentAt = 0;
@@ -352,7 +355,10 @@ export class Session extends SessionCore implements SessionHost {
       case 'connack': return this.onConnack(p, now);
       case 'suback': return (this.requests ??= new PendingRequests(this)).onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return (this.requests ??= new PendingRequests(this)).onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
-      case 'pingresp': this.pingSentAt = 0; return;
+      case 'pingresp':
+        if (this.pingSentAt > 0) this.traffic.pingRoundTrip = now - this.pingSentAt;
+        this.pingSentAt = 0;
+        return;
       case 'auth': return (this.auth ?? new AuthExchange(this)).received(p, now);
       case 'disconnect':
         this.closeConnection({ kind: 'close', rc: MQTT_ERR_CONN_LOST,
@@ -379,6 +385,12 @@ export class Session extends SessionCore implements SessionHost {
   noteReceived(now: number): void {
     if (now > this.lastReceived) this.lastReceived = now;
     this.pingSentAt = 0;
+  }
+
+  /** ms since the current connection's accepted CONNACK; null while not connected (Client.stats()). */
+  connectedFor(now: number): number | null {
+    const delay = this.traffic.connackDelay;
+    return delay < 0 ? null : now - this.connectStartedAt - delay;
   }
 
   /** The next `now` at which tick() has work, or Infinity. */
