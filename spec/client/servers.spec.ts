@@ -4,7 +4,9 @@
  * jest's fake clock: which server each attempt takes, host/port, the waits between attempts,
  * the checks of the list at construction, and each server's own transport and TLS.
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import { Client, MQTT_ERR_CONN_LOST, MQTTv5, ValueError } from '../../lib';
+import type { ConnectTrace } from '../../lib';
 import type { ClientOptions, ConnectTarget } from '../../lib/client';
 import { ServerRotation } from '../../lib/client/rotation';
 import { checkServers, referredServer, Server } from '../../lib/client/servers';
@@ -231,6 +233,25 @@ describe('servers: failover in the background modes (fake clock)', () => {
     expect(await c.loopForever()).toBe(MQTT_ERR_CONN_LOST); // paho's rc after disconnect()
     expect(fails).toBe(0);
     expect(c.host).toBe('b');
+  });
+
+  test('stats() and the mqttloop:connect trace name the server in use, with its transport', async () => {
+    const f = fleet(['a', 'b']);
+    f.brokers.a.refuseSockets = Infinity;
+    const c = f.client({ servers: ['mqtt://a', 'ws://b:8080/mqtt'] });
+    const traced: Array<[string, number]> = [];
+    const onConnect = (m: unknown): void => { const t = m as ConnectTrace; if (t.client === c) traced.push([t.host, t.port]); };
+    diagnostics.subscribe('mqttloop:connect', onConnect);
+    try {
+      c.on_connect = (cl) => cl.disconnect();
+      c.connectAsync();
+      await c.loopForever();
+    } finally {
+      diagnostics.unsubscribe('mqttloop:connect', onConnect);
+    }
+    expect(traced).toEqual([['b', 8080]]);
+    expect(c.stats().server).toEqual({ host: 'b', port: 8080, transport: 'websockets' });
+    expect(c.stats().failures).toBe(1);
   });
 
   test('one server, or connect(host): paho\'s backoff before every attempt, as before', async () => {
