@@ -12,12 +12,14 @@
 import { Client, ConnectFlags } from '../client';
 import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from '../client/args';
 import { closeClient } from '../client/close';
+import { checkProperties } from '../client/mqtt5Args';
 import { PayloadLike, toPayload } from '../client/payload';
 import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { MQTTMessage } from '../message';
 import { validateTopicName } from '../protocol/topics';
 import type { PacketProperties } from '../protocol/types';
+import { PacketTypes } from '../mqtt5/packetTypes';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
 import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, ResolvedConfig, stripUndefined } from './config';
@@ -261,13 +263,17 @@ export class MQTTClient {
    * Sends DISCONNECT and closes the connection (amqtt's disconnect). Everything still waiting
    * settles: deliverMessage() and pending publish/subscribe calls reject with ClientError,
    * messages() iterators end.
+   *
+   * @param properties MQTT 5 DISCONNECT properties (e.g. a SessionExpiryInterval, a UserProperty);
+   *   on MQTT 3.x a ValueError, and the client stays as it is.
    */
-  async disconnect(): Promise<void> {
+  async disconnect(properties?: PacketProperties | null): Promise<void> {
+    const props = checkProperties(properties, PacketTypes.DISCONNECT, this.config.protocol === MQTTv5);
     this.closedByUser = true;
     this.state = 'disconnected';
     const err = new ClientError('disconnected', { rc: MQTT_ERR_NO_CONN });
     this.reconnection.cancel(err);
-    if (this.client !== null) await closeClient(this.client);
+    if (this.client !== null) await closeClient(this.client, undefined, props);
     this.giveUp(err);
     this.timers.clearAll();
   }
@@ -333,11 +339,15 @@ export class MQTTClient {
     return requestSubscribe(this.client!, this.ackWaiters, this.subscriptions, subs, properties ?? undefined);
   }
 
-  /** Unsubscribes and resolves once the broker's UNSUBACK arrives. @param topics filters, e.g. `['a/#']`. */
-  async unsubscribe(topics: string[] | string): Promise<void> {
+  /**
+   * Unsubscribes and resolves once the broker's UNSUBACK arrives.
+   * @param topics filters, e.g. `['a/#']`.
+   * @param properties MQTT 5 UNSUBSCRIBE properties (e.g. a UserProperty); on MQTT 3.x a ValueError.
+   */
+  async unsubscribe(topics: string[] | string, properties?: PacketProperties | null): Promise<void> {
     const list = normalizeUnsubscribe(topics);
     await this.ensureConnected('unsubscribe');
-    await requestUnsubscribe(this.client!, this.ackWaiters, this.subscriptions, list);
+    await requestUnsubscribe(this.client!, this.ackWaiters, this.subscriptions, list, properties ?? undefined);
   }
 
   /**
