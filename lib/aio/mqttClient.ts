@@ -370,19 +370,8 @@ export class MQTTClient {
    * not connected or when the connection is lost for good. Several iterators share one
    * stream: each message goes to one of them.
    */
-  async *messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
-    for (;;) {
-      const buffered = this.inbox.take();
-      if (buffered !== undefined) {
-        yield buffered;
-        continue;
-      }
-      if (this.closedByUser) return;
-      if (!this.connectedOrConnecting()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
-      const next = await this.inbox.nextOrEnd();
-      if (next === null) return;
-      yield next;
-    }
+  messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
+    return this.inbox.stream(() => this.closedByUser, () => this.connectedOrConnecting());
   }
 
   /**
