@@ -15,7 +15,7 @@ import { ValueError } from '../errors';
 import { validateTopicName } from '../protocol/topics';
 import type { OutgoingStore } from '../store/types';
 
-/** The will, as amqtt's config: `{ topic, message, qos, retain }`. */
+/** The will, as amqtt's config: `{ topic, message, qos, retain }`, plus MQTT 5 `properties`. */
 export interface MQTTClientWill {
   /** Topic of the will. */
   topic: string;
@@ -25,6 +25,11 @@ export interface MQTTClientWill {
   qos?: number;
   /** Publish the will retained (default false). */
   retain?: boolean;
+  /**
+   * MQTT 5 will properties (PacketTypes.WILLMESSAGE: e.g. WillDelayInterval, MessageExpiryInterval,
+   * ContentType, UserProperty); with MQTT 3.x a ValueError.
+   */
+  properties?: PacketProperties | null;
 }
 
 /** Default broker, as amqtt's `broker` config section. */
@@ -169,6 +174,9 @@ export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T):
     }
     validateTopicName(c.will.topic, 'will.topic');
     checkQos(c.will.qos ?? 0, 'will.qos');
+    if (c.will.properties !== undefined && c.will.properties !== null && c.protocol !== MQTTv5) {
+      throw new ValueError('will.properties: MQTT 5 only; this client uses MQTT 3.1/3.1.1 (protocol option)');
+    }
   }
   return c;
 }

@@ -63,7 +63,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   qos1PubackTimeout: 'not supported: give publish() an ackTimeout instead',
 };
 
-const WILL_KEYS = ['topic', 'message', 'qos', 'retain'];
+const WILL_KEYS = ['topic', 'message', 'qos', 'retain', 'properties'];
 /** amqtt's `broker` section, also named `connection` since amqtt 0.11 (with the client's certfile/keyfile). */
 const BROKER_KEYS = ['uri', 'cafile', 'capath', 'cadata', 'certfile', 'keyfile'];
 const TOPIC_KEYS = ['qos', 'retain'];

@@ -6,8 +6,9 @@
  * takes one.
  */
 import type { Logger } from '../client';
+import { MQTT_ERR_NO_CONN } from '../constants';
 import type { MQTTMessage } from '../message';
-import { TimeoutError } from './errors';
+import { ClientError, TimeoutError } from './errors';
 import { ApplicationMessage, IncomingApplicationMessage } from './message';
 import { BoundedQueue } from './queue';
 import type { Settler, Timers } from './waiters';
@@ -89,6 +90,25 @@ export class Inbox {
     return new Promise<ApplicationMessage | null>((resolve, reject) => {
       this.readers.push({ iterator: true, resolve, reject });
     });
+  }
+
+  /**
+   * messages()'s stream: buffered messages first, then each one as it arrives. Ends once
+   * `closedByUser()` (disconnect()) and the buffer is empty; throws ClientError when not `live()`.
+   */
+  async *stream(closedByUser: () => boolean, live: () => boolean): AsyncGenerator<ApplicationMessage, void, undefined> {
+    for (;;) {
+      const buffered = this.take();
+      if (buffered !== undefined) {
+        yield buffered;
+        continue;
+      }
+      if (closedByUser()) return;
+      if (!live()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
+      const next = await this.nextOrEnd();
+      if (next === null) return;
+      yield next;
+    }
   }
 
   /** deliverMessage() readers reject; messages() readers end (`endIterators`) or reject. */

@@ -5,29 +5,32 @@
  * completion, its timeout, disconnect(), cancelTasks(), or a connection lost for good).
  * This file: the connection state machine and the public API. Beside it: target.ts (the broker
  * and the Client set up for it), reconnect.ts (the reconnection loop and backoff), waiters.ts
- * (pending promises and timers), acks.ts (SUBACK/UNSUBACK waits), inbox.ts (received messages,
- * with backpressure), publishWait.ts (a publish's QoS flow), and amqtt's configuration, URIs,
- * messages and errors (config.ts, configKeys.ts, uri.ts, message.ts, queue.ts, errors.ts).
+ * (pending promises and timers), requests.ts (SUBSCRIBE/UNSUBSCRIBE and the live subscriptions),
+ * acks.ts (SUBACK/UNSUBACK waits), inbox.ts (received messages, with backpressure),
+ * publishWait.ts (a publish's QoS flow), and amqtt's configuration, URIs, messages and errors (config.ts, configKeys.ts, uri.ts, message.ts, queue.ts, errors.ts).
  */
 import { Client, ConnectFlags } from '../client';
 import { checkNumber, checkQos, normalizeSubscriptions, normalizeUnsubscribe, randomClientId } from '../client/args';
 import { closeClient } from '../client/close';
+import { checkProperties } from '../client/mqtt5Args';
 import { PayloadLike, toPayload } from '../client/payload';
 import { CONNACK_ACCEPTED, MQTT_ERR_CONN_LOST, MQTT_ERR_CONN_REFUSED, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
 import type { MQTTMessage } from '../message';
 import { validateTopicName } from '../protocol/topics';
-import type { PacketProperties, Subscription } from '../protocol/types';
+import type { PacketProperties } from '../protocol/types';
+import { PacketTypes } from '../mqtt5/packetTypes';
 import { SubscribeOptions } from '../mqtt5/subscribeOptions';
 import { errorString } from '../strings';
 import { checkConfig, connectKeepalive, DEFAULTS, MQTTClientConfig, publishDefaults, ResolvedConfig, stripUndefined } from './config';
 import { AmqttConfigKeys, inCallersWords, readConfigKeys } from './configKeys';
 import { asClientError, ClientError, codeValue, connackReason, connackRefused, ConnectError } from './errors';
 import { ApplicationMessage, OutgoingApplicationMessage } from './message';
-import { AckWaits, subscribeQos, unsubackCodes } from './acks';
+import { AckWaits, unsubackCodes } from './acks';
 import { Inbox } from './inbox';
 import { PublishWaits } from './publishWait';
 import { Reconnection } from './reconnect';
+import { LiveSubscriptions, requestSubscribe, requestUnsubscribe } from './requests';
 import { clientFor, resolveTarget, Target } from './target';
 import { Settler, Timers, Waiters } from './waiters';
 
@@ -69,7 +72,7 @@ export class MQTTClient {
   /** MQTT 5 CONNECT properties of the current connect() (sent again on reconnects). */
   private connectProperties: PacketProperties | undefined = undefined;
   /** topic filter -> QoS of the live subscriptions, re-issued after a reconnect without a session. */
-  private readonly subscriptions = new Map<string, number>();
+  private readonly subscriptions: LiveSubscriptions = new Map();
   /** Received messages and the readers waiting for them. */
   private readonly inbox: Inbox;
   /** subscribe()/unsubscribe()/ping() calls by packet id. */
@@ -225,7 +228,7 @@ export class MQTTClient {
     if (isReconnect && !flags.sessionPresent && this.subscriptions.size > 0) {
       const subs = [...this.subscriptions].map(([topic, qos]) => ({ topic, qos: qos as 0 | 1 | 2 }));
       this.log('info', `No session on the broker: re-subscribing to ${subs.length} topic filter(s)`);
-      await this.sendSubscribe(subs);
+      await requestSubscribe(client, this.ackWaiters, this.subscriptions, subs);
     }
     if (this.client !== client || this.closedByUser) throw new ClientError('connection attempt superseded');
     this.state = 'connected';
@@ -260,13 +263,17 @@ export class MQTTClient {
    * Sends DISCONNECT and closes the connection (amqtt's disconnect). Everything still waiting
    * settles: deliverMessage() and pending publish/subscribe calls reject with ClientError,
    * messages() iterators end.
+   *
+   * @param properties MQTT 5 DISCONNECT properties (e.g. a SessionExpiryInterval, a UserProperty);
+   *   on MQTT 3.x a ValueError, and the client stays as it is.
    */
-  async disconnect(): Promise<void> {
+  async disconnect(properties?: PacketProperties | null): Promise<void> {
+    const props = checkProperties(properties, PacketTypes.DISCONNECT, this.config.protocol === MQTTv5);
     this.closedByUser = true;
     this.state = 'disconnected';
     const err = new ClientError('disconnected', { rc: MQTT_ERR_NO_CONN });
     this.reconnection.cancel(err);
-    if (this.client !== null) await closeClient(this.client);
+    if (this.client !== null) await closeClient(this.client, undefined, props);
     this.giveUp(err);
     this.timers.clearAll();
   }
@@ -329,28 +336,18 @@ export class MQTTClient {
   async subscribe(topics: Array<[string, number | SubscribeOptions]> | [string, number | SubscribeOptions], properties?: PacketProperties | null): Promise<number[]> {
     const subs = normalizeSubscriptions(topics, 0, this.config.protocol === MQTTv5);
     await this.ensureConnected('subscribe');
-    return this.sendSubscribe(subs, properties ?? undefined);
+    return requestSubscribe(this.client!, this.ackWaiters, this.subscriptions, subs, properties ?? undefined);
   }
 
-  private async sendSubscribe(subs: Subscription[], properties?: PacketProperties): Promise<number[]> {
-    const [rc, mid] = this.client!.subscribe(subs.map((s) => [s.topic, subscribeQos(s)] as [string, number | SubscribeOptions]), 0, properties);
-    if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`subscribe: ${errorString(rc)}`, { rc });
-    const codes = await this.ackWaiters.wait(mid, 'subscribe');
-    subs.forEach((s, i) => {
-      const code = codes[i];
-      if (code !== undefined && code < 0x80) this.subscriptions.set(s.topic, s.qos);
-    });
-    return codes;
-  }
-
-  /** Unsubscribes and resolves once the broker's UNSUBACK arrives. @param topics filters, e.g. `['a/#']`. */
-  async unsubscribe(topics: string[] | string): Promise<void> {
+  /**
+   * Unsubscribes and resolves once the broker's UNSUBACK arrives.
+   * @param topics filters, e.g. `['a/#']`.
+   * @param properties MQTT 5 UNSUBSCRIBE properties (e.g. a UserProperty); on MQTT 3.x a ValueError.
+   */
+  async unsubscribe(topics: string[] | string, properties?: PacketProperties | null): Promise<void> {
     const list = normalizeUnsubscribe(topics);
     await this.ensureConnected('unsubscribe');
-    const [rc, mid] = this.client!.unsubscribe(list);
-    if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`unsubscribe: ${errorString(rc)}`, { rc });
-    await this.ackWaiters.wait(mid, 'unsubscribe');
-    for (const t of list) this.subscriptions.delete(t);
+    await requestUnsubscribe(this.client!, this.ackWaiters, this.subscriptions, list, properties ?? undefined);
   }
 
   /**
@@ -373,19 +370,8 @@ export class MQTTClient {
    * not connected or when the connection is lost for good. Several iterators share one
    * stream: each message goes to one of them.
    */
-  async *messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
-    for (;;) {
-      const buffered = this.inbox.take();
-      if (buffered !== undefined) {
-        yield buffered;
-        continue;
-      }
-      if (this.closedByUser) return;
-      if (!this.connectedOrConnecting()) throw new ClientError('messages: not connected', { rc: MQTT_ERR_NO_CONN });
-      const next = await this.inbox.nextOrEnd();
-      if (next === null) return;
-      yield next;
-    }
+  messages(): AsyncGenerator<ApplicationMessage, void, undefined> {
+    return this.inbox.stream(() => this.closedByUser, () => this.connectedOrConnecting());
   }
 
   /**
@@ -398,9 +384,7 @@ export class MQTTClient {
   async ping(): Promise<void> {
     await this.ensureConnected('ping');
     const filter = `mqttloop/ping/${randomClientId().slice(9)}`;
-    const [rc, mid] = this.client!.unsubscribe(filter);
-    if (rc !== MQTT_ERR_SUCCESS) throw new ClientError(`ping: ${errorString(rc)}`, { rc });
-    await this.ackWaiters.wait(mid, 'unsubscribe');
+    await requestUnsubscribe(this.client!, this.ackWaiters, this.subscriptions, [filter], undefined, 'ping');
   }
 
   // ---- internals: the Client -------------------------------------------------------------------

@@ -49,7 +49,7 @@ export function clientFor(clientId: string, cfg: Readonly<ResolvedConfig>, targe
   client.maxInflightMessagesSet(cfg.maxInflightMessages);
   if (cfg.connectionTimeout !== undefined) client.connectTimeout = cfg.connectionTimeout;
   if (uri.username !== undefined) client.usernamePwSet(uri.username, uri.password ?? null);
-  if (cfg.will) client.willSet(cfg.will.topic, cfg.will.message, cfg.will.qos ?? 0, cfg.will.retain ?? false);
+  if (cfg.will) client.willSet(cfg.will.topic, cfg.will.message, cfg.will.qos ?? 0, cfg.will.retain ?? false, cfg.will.properties ?? undefined);
   if (uri.secure) {
     client.tlsSet({ caCerts: target.ca ?? null, certfile: cfg.certfile ?? null, keyfile: cfg.keyfile ?? null, certReqs: cfg.verifyCert === false ? CERT_NONE : null });
     if (cfg.checkHostname === false) client.tlsInsecureSet(true);

@@ -263,10 +263,6 @@ export function parseArgs(command: Command, argv: string[]): CliOptions {
   } else if (!o.cleanSession && (o.clientId === undefined || o.clientId === '')) {
     throw new UsageError('You must provide a client id with -i if you are using the -c option.');
   }
-  for (const c of ['unsubscribe', 'disconnect', 'will'] as const) {
-    // MQTTClient, which the CLI drives, has no properties for these packets yet.
-    if (o.properties[c] !== undefined) throw new UsageError(`-D ${c}: properties of ${c === 'will' ? 'the will' : c.toUpperCase()} are not supported by mqttloop.`);
-  }
   if (o.noRetained && o.retainedOnly) throw new UsageError("Combining '-R' and '--retained-only' makes no sense.");
   if (o.clientId !== undefined && o.idPrefix !== undefined) throw new UsageError('-i and -I cannot be used together.');
   if (command === 'pub') {

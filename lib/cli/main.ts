@@ -26,6 +26,7 @@ import type { PacketProperties } from '../protocol/types';
 import { brokerUri, CliOptions, Command, parseArgs, UsageError } from './args';
 import { MosquittoDebugLog } from './debug';
 import { now, renderMessage } from './format';
+import type { PropertyCommand } from './properties';
 import { usage } from './usage';
 
 export interface CliIo {
@@ -85,8 +86,13 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   try {
     return command === 'pub' ? await publish(client, opts, io, err) : await subscribe(client, opts, io, err, debug);
   } finally {
-    await client.disconnect();
+    await client.disconnect(v5Properties(opts, 'disconnect'));
   }
+}
+
+/** The -D properties of one packet, sent only with MQTT 5 (as mosquitto: a later -V 311 drops them). */
+function v5Properties(o: CliOptions, command: PropertyCommand): PacketProperties | null {
+  return o.protocol === MQTTv5 ? o.properties[command] ?? null : null;
 }
 
 /** CONNECT's MQTT 5 properties: -D connect, and -x's session-expiry-interval. */
@@ -103,7 +109,7 @@ function clientConfig(o: CliOptions, debug: MosquittoDebugLog | undefined): MQTT
     keepAlive: o.keepalive, pingDelay: 0, autoReconnect: false, reconnectRetries: -1, protocol: o.protocol,
     checkHostname: !o.insecure, certfile: o.cert, keyfile: o.key,
   };
-  if (o.will) cfg.will = { topic: o.will.topic, message: o.will.payload ?? null, qos: o.will.qos, retain: o.will.retain };
+  if (o.will) cfg.will = { topic: o.will.topic, message: o.will.payload ?? null, qos: o.will.qos, retain: o.will.retain, properties: v5Properties(o, 'will') };
   if (debug !== undefined) cfg.logger = debug;
   return cfg;
 }
@@ -198,7 +204,7 @@ async function subscribeAll(client: MQTTClient, o: CliOptions, debug: MosquittoD
   const subscribed = client.subscribe(o.topics.map((t) => [t, sub] as [string, number | SubscribeOptions]), v5 ? o.properties.subscribe : null);
   const unsubscribed = o.unsubscribe.map((t) => {
     debug?.expectUnsubscribe([t]);
-    return client.unsubscribe(t);
+    return client.unsubscribe(t, v5Properties(o, 'unsubscribe'));
   });
   debug?.holdAfterSuback();
   let codes: number[] | null = null;
@@ -236,7 +242,7 @@ async function subscribe(client: MQTTClient, o: CliOptions, io: CliIo, err: (t: 
   let stopped = false;
   const stop = (): void => {
     stopped = true;
-    void client.disconnect(); // ends the messages() iteration below
+    void client.disconnect(v5Properties(o, 'disconnect')); // ends the messages() iteration below
   };
   const timer = o.timeout !== undefined ? setTimeout(() => { timedOut = true; stop(); }, o.timeout * 1000) : undefined;
   const signals = io.signals === undefined ? process : io.signals;

@@ -21,7 +21,7 @@ export function usage(command?: Command): string {
     ' -L : user, password, host, port and topic as a URL: mqtt(s)://[username[:password]@]host[:port]/topic',
     ' -d : enable debug messages: the packets sent and received, in mosquitto\'s words (on stderr).',
     ' -D : define an MQTT v5 property: -D command name value, e.g. -D publish user-property key value',
-    '      (implies -V mqttv5). Commands: connect, publish, subscribe (not yet: unsubscribe, disconnect, will).',
+    '      (implies -V mqttv5). Commands: connect, publish, subscribe, unsubscribe, disconnect, will.',
     ' -x : session-expiry-interval of the CONNECT (MQTT v5): 0-4294967294 seconds, or -1, 4294967295 or',
     '      \u221e for a session that does not expire. Defaults to -1 with -c, else 0.',
     ' --cafile : path to a file of trusted CA certificates (turns TLS on).',

@@ -4,15 +4,17 @@
  */
 import type { Client } from '../client';
 import { MQTT_ERR_SUCCESS } from '../constants';
+import type { PacketProperties } from '../protocol/types';
 
 /** Longest wait for the broker to close the connection after DISCONNECT, in ms. */
 export const DISCONNECT_WAIT_MS = 5000;
 
 /**
  * Sends DISCONNECT (if connected), resolves once the connection is closed ('disconnect' or
- * 'connect_fail', at most `ms` later: 5 s by default), then stops the loop.
+ * 'connect_fail', at most `ms` later: 5 s by default), then stops the loop. `properties`: the
+ * MQTT 5 DISCONNECT properties, checked by the caller (a throw here would leave the timer).
  */
-export async function closeClient(client: Client, ms = DISCONNECT_WAIT_MS): Promise<void> {
+export async function closeClient(client: Client, ms = DISCONNECT_WAIT_MS, properties?: PacketProperties): Promise<void> {
   await new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
     function done(): void {
@@ -23,7 +25,7 @@ export async function closeClient(client: Client, ms = DISCONNECT_WAIT_MS): Prom
     }
     client.on('disconnect', done);
     client.on('connect_fail', done);
-    if (client.disconnect() !== MQTT_ERR_SUCCESS) done();
+    if (client.disconnect(undefined, properties) !== MQTT_ERR_SUCCESS) done();
   });
   await client.loopStop();
 }

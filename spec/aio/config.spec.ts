@@ -63,7 +63,7 @@ describe('MQTTClient config keys', () => {
   });
 
   test('unknown keys inside will, broker/connection and topics are refused too', () => {
-    expect(refused({ will: { topic: 'w', payload: 'x' } })).toBe("will: unknown key 'payload'; keys are topic, message, qos, retain");
+    expect(refused({ will: { topic: 'w', payload: 'x' } })).toBe("will: unknown key 'payload'; keys are topic, message, qos, retain, properties");
     expect(refused({ will: { topic: 'w', qoss: 1 } })).toMatch(/^will: unknown key 'qoss' \(did you mean 'qos'\?\)/);
     expect(refused({ broker: { url: 'mqtt://a/' } })).toMatch(/^broker: unknown key 'url' \(did you mean 'uri'\?\)/);
     expect(refused({ connection: { ca_file: '/x' } })).toMatch(/^connection: unknown key 'ca_file' \(did you mean 'cafile'\?\)/);

@@ -297,8 +297,9 @@ describe('mqttloop CLI usage', () => {
     [['pub', '--topic', 'a', '--message', 'x', '--qos', '3'], /^Error: Invalid QoS given with -q: 3\./],
     [['sub', '-t', 'a', '-V', 'mqttv4'], /^Error: Invalid protocol version 'mqttv4'/],
     [['sub', '-t', 'a', '-W', '0'], /^Error: Invalid value for -W: must be from 1/],
-    [['pub', '-t', 'a', '-m', 'x', '-D', 'will', 'content-type', 'x'], /^Error: -D will: properties of the will are not supported by mqttloop\./],
-    [['sub', '-t', 'a', '-D', 'unsubscribe', 'user-property', 'k', 'v'], /^Error: -D unsubscribe: properties of UNSUBSCRIBE are not supported/],
+    [['pub', '-t', 'a', '-m', 'x', '-D', 'will', 'topic-alias', '1'], /^Error: topic-alias property not allowed for will in --property argument\./],
+    [['sub', '-t', 'a', '-D', 'unsubscribe', 'reason-string', 'x'], /^Error: reason-string property not allowed for unsubscribe in --property/],
+    [['sub', '-t', 'a', '-D', 'disconnect', 'server-reference'], /^Error: --property argument given but not enough arguments specified\./],
     [['frobnicate'], /^Error: unknown command 'frobnicate'\.\n\nmqttloop: MQTT command line client\./],
     [[], /^mqttloop: MQTT command line client\.\n\nUsage: mqttloop pub/],
   ])('%j: usage on stderr, exit 1 (as mosquitto)', async (args, stderr) => {

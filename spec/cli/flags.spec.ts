@@ -3,6 +3,8 @@
  * mosquitto_sub on one broker: the same scenario with both tools must give the same output and
  * exit code (topics and client ids name the tool; they are normalised before comparing).
  */
+import * as net from 'net';
+import { encode, Packet, Parser } from '../../lib/protocol';
 import { freePort } from '../support/ports';
 import { unique, useMosquitto, waitFor } from '../aio/support';
 import {
@@ -141,6 +143,57 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     for (const tool of TOOLS) await mosquittoPub(['-t', `${t}/${tool}`, '-n', '-r']);
   }, SLOW_TEST_MS);
 
+  test('-D will: the broker publishes the will with the same MQTT 5 properties', async () => {
+    const t = unique('cli/Dwill');
+    const watcher = await subscribed('mosquitto', unique('Dwill-watch'), ['-V', 'mqttv5', '-t', `${t}/#`, '-q', '1', '-C', '2', '-F', '%t|%p|%P|%C|%D|%E|%F|%R']);
+    const props = [
+      '-D', 'will', 'user-property', 'k1', 'v1', '-D', 'will', 'user-property', 'k1', 'v2', '-D', 'will', 'content-type', 'a/b',
+      '-D', 'will', 'correlation-data', 'id-42', '-D', 'will', 'message-expiry-interval', '600',
+      '-D', 'will', 'payload-format-indicator', '1', '-D', 'will', 'response-topic', 'reply/here', '-D', 'will', 'will-delay-interval', '0',
+    ];
+    const clients = await Promise.all(TOOLS.map((tool) => subscribed(tool, unique(`Dwill-${tool}`), [
+      '-t', `${t}/nothing`, '--will-topic', `${t}/${tool}`, '--will-payload', 'gone', '--will-qos', '1', ...props,
+    ])));
+    for (const p of clients) p.child.kill('SIGKILL');
+    const lines = (await outcome(watcher)).stdout.split('\n').sort();
+    expect(lines).toEqual(['', ...TOOLS.map((tool) => `${t}/${tool}|gone|k1:v1 k1:v2|a/b|id-42|600|1|reply/here`)]);
+  }, SLOW_TEST_MS);
+
+  test('-D unsubscribe: -U with UNSUBSCRIBE properties unsubscribes a persistent MQTT 5 session', async () => {
+    const results = await same(async (tool) => {
+      const t = unique(`cli/DU/${tool}`);
+      const id = unique(`DU-${tool}`);
+      const v5 = ['-V', 'mqttv5', '-c', '-x', '60', '-i', id, '-q', '1'];
+      const steps: Outcome[] = [];
+      steps.push(await outcome(sub(tool, [...v5, '-t', `${t}/u`, '-E'])));
+      steps.push(await outcome(sub(tool, [...v5, '-t', `${t}/other`, '-U', `${t}/u`, '-D', 'unsubscribe', 'user-property', 'why', 'test', '-E'])));
+      await mosquittoPub(['-t', `${t}/u`, '-m', 'gone', '-q', '1']);
+      await mosquittoPub(['-t', `${t}/other`, '-m', 'kept', '-q', '1']);
+      steps.push(await outcome(sub(tool, [...v5, '-t', `${t}/other`, '-C', '1', '-W', '5', '-v'])));
+      return steps.map((s) => ({ ...s, stdout: s.stdout.replace(t, 'T') }));
+    });
+    expect(results).toEqual([
+      { code: 0, stdout: '', stderr: '' }, { code: 0, stdout: '', stderr: '' }, { code: 0, stdout: 'T/other kept\n', stderr: '' },
+    ]);
+  }, SLOW_TEST_MS);
+
+  test('-D disconnect session-expiry-interval keeps a session that -x 1 would have ended', async () => {
+    const results = await same(async (tool) => {
+      const steps: Outcome[] = [];
+      for (const keep of [['-D', 'disconnect', 'session-expiry-interval', '60', '-D', 'disconnect', 'user-property', 'k', 'v'], []]) {
+        const t = unique(`cli/Dd/${tool}`);
+        const id = unique(`Dd-${tool}`);
+        steps.push(await outcome(sub(tool, ['-V', 'mqttv5', '-i', id, '-x', '1', ...keep, '-q', '1', '-t', t, '-E'])));
+        await new Promise((r) => setTimeout(r, 2500)); // past -x 1
+        await mosquittoPub(['-t', t, '-m', 'queued', '-q', '1']);
+        steps.push(await outcome(sub(tool, ['-V', 'mqttv5', '-c', '-x', '60', '-i', id, '-q', '1', '-t', t, '-C', '1', '-W', '2'])));
+      }
+      return steps;
+    });
+    const ok = { code: 0, stdout: '', stderr: '' };
+    expect(results).toEqual([ok, { ...ok, stdout: 'queued\n' }, ok, { code: 27, stdout: '', stderr: 'Timed out\n' }]);
+  }, SLOW_TEST_MS);
+
   /** -d lines with the client id masked: mosquitto_sub/pub write them to stdout, mqttloop to stderr. */
   const debugLines = (text: string, id: string) => text.split('\n').filter((l) => l.startsWith('Client ') || l.startsWith('Subscribed')).map((l) => l.split(id).join('ID'));
 
@@ -183,6 +236,67 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
   }, SLOW_TEST_MS);
 });
 
+/**
+ * A scripted MQTT 5 broker that records the packets it receives: CONNACK, SUBACK (granted QoS 0),
+ * UNSUBACK (success), and a closed socket after DISCONNECT. It shows what a tool puts on the wire.
+ */
+async function recordingBroker(): Promise<{ port: number; received: Packet[]; close(): Promise<void> }> {
+  const received: Packet[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => undefined);
+    const parser = new Parser({ protocolVersion: 5 });
+    sock.on('data', (chunk) => {
+      for (const p of parser.feed(chunk)) {
+        received.push(p);
+        if (p.type === 'connect') sock.write(encode({ type: 'connack', sessionPresent: false, reasonCode: 0 }, 5));
+        if (p.type === 'subscribe') sock.write(encode({ type: 'suback', packetId: p.packetId, reasonCodes: p.subscriptions.map(() => 0) }, 5));
+        if (p.type === 'unsubscribe') sock.write(encode({ type: 'unsuback', packetId: p.packetId, reasonCodes: p.topics.map(() => 0) }, 5));
+        if (p.type === 'disconnect') sock.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describeWithMosquittoClients('mqttloop sub -D unsubscribe/disconnect on the wire, against mosquitto_sub', () => {
+  endProcessesAfterEach();
+
+  test('UNSUBSCRIBE and DISCONNECT carry the same -D properties as mosquitto_sub sends', async () => {
+    const args = [
+      '-V', 'mqttv5', '-t', 'a', '-U', 'b', '-E', '-D', 'unsubscribe', 'user-property', 'k', 'v', '-D', 'unsubscribe', 'user-property', 'k', 'w',
+      '-D', 'disconnect', 'user-property', 'bye', 'now', '-D', 'disconnect', 'reason-string', 'done',
+    ];
+    const seen = [];
+    for (const tool of TOOLS) {
+      const b = await recordingBroker();
+      try {
+        const conn = ['-h', '127.0.0.1', '-p', String(b.port)];
+        const r = await outcome(tool === 'mosquitto' ? start(MOSQUITTO_SUB, [...conn, ...args]) : mqttloop(['sub', ...conn, ...args]));
+        expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+        seen.push(b.received.filter((p) => p.type === 'unsubscribe' || p.type === 'disconnect').map((p) => [p.type, { ...(p as { properties?: object }).properties }]));
+      } finally {
+        await b.close();
+      }
+    }
+    expect(seen[0]).toEqual([
+      ['unsubscribe', { UserProperty: [['k', 'v'], ['k', 'w']] }],
+      ['disconnect', { UserProperty: [['bye', 'now']], ReasonString: 'done' }],
+    ]);
+    expect(seen[1]).toEqual(seen[0]);
+  }, SLOW_TEST_MS);
+});
+
 describeWithMosquittoClients('mqttloop pub/sub bad command lines against mosquitto_pub/sub', () => {
   endProcessesAfterEach();
 
@@ -215,6 +329,10 @@ describeWithMosquittoClients('mqttloop pub/sub bad command lines against mosquit
     ['pub', ['-t', 'a', '-m', 'x', '-F', '%t'], true],
     ['pub', ['-t', 'a', '-m', 'x', '-T', 'b'], true],
     ['pub', ['-t', 'a', '-m', 'x', '-D', 'will', 'bogus', 'x'], true],
+    ['pub', ['-t', 'a', '-m', 'x', '-D', 'will', 'topic-alias', '1'], true],
+    ['sub', ['-t', 'a', '-D', 'unsubscribe', 'reason-string', 'x'], true],
+    ['sub', ['-t', 'a', '-D', 'disconnect', 'will-delay-interval', '1'], true],
+    ['pub', ['-t', 'a', '-m', 'x', '-D', 'disconnect', 'topic-alias', '1'], true],
     ['pub', ['-t', 'a', '-m', 'x', '-q', '3'], false],
   ] as Array<['pub' | 'sub', string[], boolean]>)('%s %j: exit 1 with an error, as mosquitto', async (command, args, sameText) => {
     const theirs = await outcome(start(command === 'pub' ? MOSQUITTO_PUB : MOSQUITTO_SUB, args));
