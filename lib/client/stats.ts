@@ -159,7 +159,7 @@ export function clientStats(d: ClientDriver): ClientStats {
     queued: { messages: s.outgoing.size + s.qos0Waiting.length, bytes: s.outgoing.bytes + s.qos0Waiting.bytes },
     dropped: s.droppedMessages,
     rejected: s.rejectedMessages,
-    pingRoundTripMs: t.pingRoundTrip < 0 ? null : t.pingRoundTrip,
+    pingRoundTripMs: t.pingRoundTripUs < 0 ? null : t.pingRoundTripUs / 1000,
     connectedMs: s.connectedFor(d.clock()),
     readPauses: d.backpressure.readPauses,
     readingPaused: d.flow.readPaused,

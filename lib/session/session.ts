@@ -356,7 +356,7 @@ export class Session extends SessionCore implements SessionHost {
       case 'suback': return (this.requests ??= new PendingRequests(this)).onSuback(p.packetId, p.reasonCodes, p.properties);
       case 'unsuback': return (this.requests ??= new PendingRequests(this)).onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
       case 'pingresp':
-        if (this.pingSentAt > 0) this.traffic.pingRoundTrip = now - this.pingSentAt;
+        if (this.pingSentAt > 0) this.traffic.pinged(now - this.pingSentAt);
         this.pingSentAt = 0;
         return;
       case 'auth': return (this.auth ?? new AuthExchange(this)).received(p, now);

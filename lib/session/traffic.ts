@@ -40,8 +40,8 @@ export class Traffic {
    * (A delay, not a timestamp: a small integer, where a clock value would be a boxed number.)
    */
   connackDelay = -1;
-  /** The last PINGREQ's round trip in ms; -1 before the first PINGRESP. */
-  pingRoundTrip = -1;
+  /** The last PINGREQ's round trip in whole microseconds (an integer stays unboxed); -1 before the first PINGRESP. */
+  pingRoundTripUs = -1;
   /** CONNECTs sent: one per socket opened for a connection attempt. */
   connectsSent = 0;
   connectBytes = 0;
@@ -123,7 +123,13 @@ export class Traffic {
   /** The broker accepted the connection, `delay` ms after its CONNECT. */
   connected(delay: number): void {
     this.connects++;
-    this.connackDelay = delay;
+    // Whole milliseconds: a fractional clock difference would make the field a boxed double.
+    this.connackDelay = Math.round(delay);
+  }
+
+  /** A PINGRESP answered the PINGREQ sent `ms` ago. */
+  pinged(ms: number): void {
+    this.pingRoundTripUs = Math.round(ms * 1000);
   }
 
   /** The connection ended. */
