@@ -20,7 +20,10 @@ export interface ParserOptions {
   protocolVersion?: ProtocolLevel;
   /** Largest whole packet accepted, in bytes (fixed header included). Default: no limit beyond the protocol's. */
   maxPacketSize?: number;
-  /** Told of every decoded packet (its first byte and whole length): the session's traffic counters. */
+  /**
+   * Told of every decoded packet (its first byte and whole length): the session's traffic counters.
+   * @internal
+   */
   counter?: PacketCounter;
 }
 

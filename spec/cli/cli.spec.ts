@@ -3,7 +3,7 @@
  * TypeScript source, so the spec does not depend on a build in dist/), checked against
  * mosquitto_sub / mosquitto_pub on the other side.
  */
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +13,7 @@ import { unique, useMosquitto, waitFor, within } from '../aio/support';
 import type { MosquittoBroker } from '../support/mosquitto';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
+import { start as startProcess } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = ['--import', 'tsx', path.join(ROOT, 'lib/cli/main.ts')];
@@ -24,21 +25,10 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
+/** A process of the suite's shared runner (support.ts), its stdout read as text. */
 function start(file: string, args: string[], input?: string | Buffer): Proc {
-  const child = spawn(file, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000); // never outlive the test
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    resolve(code);
-  }));
-  child.stdin!.on('error', () => undefined);
-  if (input !== undefined) child.stdin!.end(input);
-  else child.stdin!.end();
-  return { child, stdout: () => out, stderr: () => err, exit };
+  const p = startProcess(file, args, input);
+  return { child: p.child, stdout: () => p.stdout().toString('utf8'), stderr: p.stderr, exit: p.exit };
 }
 
 const live: Proc[] = [];
