@@ -6,7 +6,7 @@
 import * as net from 'net';
 import { encode, Packet, Parser } from '../../lib/protocol';
 import { freePort } from '../support/ports';
-import { unique, useMosquitto, waitFor } from '../aio/support';
+import { unique, useMosquitto, waitFor, within } from '../aio/support';
 import {
   describeWithMosquittoClients, endProcessesAfterEach, inProcess, MOSQUITTO_PUB, MOSQUITTO_SUB, mqttloop, outcome, SLOW_TEST_MS, Outcome, Proc,
   start,
@@ -218,6 +218,10 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
     const subs = await Promise.all(TOOLS.map((tool, i) => subscribed(tool, ids[i], ['-d', '-t', `${t}/#`, '-t', `${t}/x`, '-q', '2', '-C', '3', ...extra])));
     await mosquittoPub(['-t', `${t}/a`, '-m', 'one', '-q', '1']);
     await mosquittoPub(['-t', `${t}/b`, '-m', 'two', '-q', '2']);
+    // The QoS 0 message goes once both subscribers finished the QoS 2 flow: where it would land
+    // among PUBREL and PUBCOMP is the broker's timing, not the tool's.
+    const debugText = (i: number): string => (TOOLS[i] === 'mosquitto' ? subs[i].stdout().toString() : subs[i].stderr());
+    await waitFor(() => [0, 1].every((i) => debugText(i).includes('sending PUBCOMP')), 20_000, () => `both PUBCOMPs: ${JSON.stringify([0, 1].map(debugText))}`);
     await mosquittoPub(['-t', `${t}/c`, '-m', 'three']);
     const [theirs, ours] = await Promise.all(subs.map((p) => outcome(p)));
     expect(ours.code).toBe(theirs.code);
@@ -240,12 +244,18 @@ describeWithMosquittoClients('mqttloop pub/sub flags against mosquitto_pub/sub',
  * A scripted MQTT 5 broker that records the packets it receives: CONNACK, SUBACK (granted QoS 0),
  * UNSUBACK (success), and a closed socket after DISCONNECT. It shows what a tool puts on the wire.
  */
-async function recordingBroker(): Promise<{ port: number; received: Packet[]; close(): Promise<void> }> {
+async function recordingBroker(): Promise<{ port: number; received: Packet[]; closed: Promise<void>; close(): Promise<void> }> {
   const received: Packet[] = [];
   const sockets = new Set<net.Socket>();
+  // The first connection's close: every byte it carried has been read by then.
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
   const server = net.createServer((sock) => {
     sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
+    sock.on('close', () => {
+      sockets.delete(sock);
+      markClosed();
+    });
     sock.on('error', () => undefined);
     const parser = new Parser({ protocolVersion: 5 });
     sock.on('data', (chunk) => {
@@ -262,6 +272,7 @@ async function recordingBroker(): Promise<{ port: number; received: Packet[]; cl
   return {
     port: (server.address() as net.AddressInfo).port,
     received,
+    closed,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
@@ -284,6 +295,7 @@ describeWithMosquittoClients('mqttloop sub -D unsubscribe/disconnect on the wire
         const conn = ['-h', '127.0.0.1', '-p', String(b.port)];
         const r = await outcome(tool === 'mosquitto' ? start(MOSQUITTO_SUB, [...conn, ...args]) : mqttloop(['sub', ...conn, ...args]));
         expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+        await within(b.closed, 10_000, 'the tool\'s connection to close');
         seen.push(b.received.filter((p) => p.type === 'unsubscribe' || p.type === 'disconnect').map((p) => [p.type, { ...(p as { properties?: object }).properties }]));
       } finally {
         await b.close();
