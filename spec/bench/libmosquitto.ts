@@ -35,7 +35,7 @@ export function cUnavailable(): string | undefined {
       const cc = process.env.CC ?? 'cc';
       const r = spawnSync(cc, ['-O2', '-o', BIN, SRC, '-lmosquitto', '-lpthread'], { encoding: 'utf8' });
       state = r.status === 0 ? { ok: true }
-        : { ok: false, why: r.error ? `${cc}: ${r.error.message}` : (r.stderr.trim().split('\n')[0] ?? `${cc} failed`) };
+        : { ok: false, why: r.error ? `${cc}: ${r.error.message}` : (r.stderr.trim().split('\n')[0] || `${cc} exited ${r.status}`) };
     }
   }
   return state.ok ? undefined : state.why;

@@ -206,12 +206,13 @@ function rateRow(id: string, label: string, a?: number, b?: number, note?: strin
   });
 }
 
+const cVersion = (res: Map<string, Measure[]>): string => String(res.get(C_SIDE)?.[0]?.extra?.version ?? '');
 /** Under a throughput row: mqttloop against libmosquitto, the C client, in the same rounds; ratio mqttloop / C. */
 function cRow(id: string, res: Map<string, Measure[]>): void {
   const a = med(id, 'mqttloop');
   const c = med(id, C_SIDE);
   if (c === undefined) return;
-  printRow({ id: `${id}-c`, scenario: '  vs libmosquitto (C client, threaded loop)', mqttloop: a === undefined ? '-' : fmtRate(a),
+  printRow({ id: `${id}-c`, scenario: `  vs libmosquitto ${cVersion(res)} (C, threaded loop)`, mqttloop: a === undefined ? '-' : fmtRate(a),
     other: `C ${fmtRate(c)}`, ratio: a === undefined ? null : a / c, note: `ratio = mqttloop / C; ${cpuNote(res, 'mqttloop', C_SIDE)}` });
 }
 
@@ -304,7 +305,7 @@ async function latencyScenario(): Promise<void> {
   for (const key of c === undefined ? [] : ['p50', 'p99'] as const) {
     const x = medOf(a, key);
     const y = medOf(c, key);
-    printRow({ id: `${id}-${key}-c`, scenario: `  vs libmosquitto (C client, threaded loop), ${key}`, mqttloop: x === undefined ? '-' : fmtMs(x),
+    printRow({ id: `${id}-${key}-c`, scenario: `  vs libmosquitto ${cVersion(res)} (C, threaded loop), ${key}`, mqttloop: x === undefined ? '-' : fmtMs(x),
       other: `C ${fmtMs(y ?? NaN)}`, ratio: x === undefined || y === undefined ? null : y / x, note: 'ratio = C / mqttloop (> 1: mqttloop faster)' });
   }
 }
@@ -430,6 +431,8 @@ function goalsVsMqttjs(): Goal[] {
     g('QoS 0 throughput >= 1.3x MQTT.js', 'qos0', 1.3, x, ceiling('qos0-raw', 'bare sockets reach')),
     g('QoS 1, 100 in flight >= 1.2x MQTT.js', 'qos1-100', 1.2, x, ceiling('qos1-100-raw', 'bare sockets reach')),
     g('QoS 2, 100 in flight >= 1.2x MQTT.js', 'qos2-100', 1.2, x),
+    ...(['qos1-20', 'qos1-100', 'qos2-20', 'qos2-100'] as const).map((id) =>
+      g(`QoS ${id[3]}, ${id.slice(5)} in flight >= 1.0x libmosquitto`, `${id}-c`, 1.0, x)),
     g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
       rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
     g('idle RSS/conn <= 0.35x MQTT.js', 'idle', 1 / 0.35, (r) => `${(1 / r).toFixed(2)}x of MQTT.js`, heapVs('mqttjs', 'MQTT.js')),
