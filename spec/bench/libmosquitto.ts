@@ -72,6 +72,7 @@ function runC(args: string[], n: number): Promise<{ r: Record<string, number>; b
     child.stderr.on('data', (d) => { err += d; });
     child.stdin.on('error', () => undefined); // a child that died early: its output says why
     const limit = setTimeout(() => child.kill('SIGKILL'), ACK_MS + n);
+    child.on('error', (e) => { err += `${e.message}\n`; });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(limit);
     const line = out.trim().split('\n').pop() ?? '';

@@ -9,7 +9,9 @@
  * duplicated: a failed check aborts the bench). Throughput rows also give each side's CPU
  * time per message in this process and how busy the broker was; reference rows ("bare
  * sockets": pre-encoded packets, no client library) show the broker's and the machine's own
- * limits, against which the goals can be judged.
+ * limits, against which the goals can be judged. Under the QoS 0/1/2 throughput and latency rows,
+ * "vs libmosquitto" rows put mqttloop against the C client doing the same work in the same rounds
+ * (libmosquitto.ts; ratio > 1: mqttloop better).
  *
  * With --baseline DIR the other side is not MQTT.js but another build of mqttloop (DIR: a built
  * dist/ directory, e.g. main's before a change) in every row that can run it (Client
