@@ -66,6 +66,12 @@ export function start(): bigint {
   return now();
 }
 
+/** The broker's CPU time (µs) since start(): for runs whose client work is another process's (libmosquitto.ts). */
+export function brokerUsSinceStart(): number {
+  const b = brokerCpuUs();
+  return b >= 0 && brokerCpuAtStart >= 0 ? b - brokerCpuAtStart : NaN;
+}
+
 /**
  * msg/s from t0 to `end`, plus this process's CPU time per message over the run (publisher
  * and subscriber together; user + system), which contention on the machine disturbs less

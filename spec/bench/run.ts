@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --json FILE] [-- --only NAME[,NAME]] [-- --lib mqttloop|mqttjs|baseline]
- *               [-- --rounds N] [-- --baseline DIR]
+ *               [-- --rounds N] [-- --baseline DIR] [-- --no-c]
  *
  * mqttloop against MQTT.js 5.16, both doing the same work in the same run, each
  * measurement against a fresh mosquitto on a free loopback port (set_tcp_nodelay, unlimited
@@ -9,7 +9,9 @@
  * duplicated: a failed check aborts the bench). Throughput rows also give each side's CPU
  * time per message in this process and how busy the broker was; reference rows ("bare
  * sockets": pre-encoded packets, no client library) show the broker's and the machine's own
- * limits, against which the goals can be judged.
+ * limits, against which the goals can be judged. Under the QoS 0/1/2 throughput and latency rows,
+ * "vs libmosquitto" rows put mqttloop against the C client doing the same work in the same rounds
+ * (libmosquitto.ts; ratio > 1: mqttloop better).
  *
  * With --baseline DIR the other side is not MQTT.js but another build of mqttloop (DIR: a built
  * dist/ directory, e.g. main's before a change) in every row that can run it (Client
@@ -25,6 +27,8 @@
  *   --lib LIB      run one side only (profiling): mqttloop, mqttjs or baseline
  *   --rounds N     repetitions of each side (default 3 for runs of seconds, 5 for short ones; 3 with --quick)
  *   --baseline DIR compare with the mqttloop build in DIR instead of MQTT.js
+ *   --no-c         leave out the libmosquitto (C client) rows (libmosquitto.ts: compiled on first use,
+ *                  left out with a note when libmosquitto-dev or a C compiler is missing)
  *
  * Run the built library: `npm run bench` builds first (imports come from dist/).
  */
@@ -32,6 +36,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
 import type { Measure } from './measure';
+import { C_SIDE, cLatency, cSides, cThroughput } from './libmosquitto';
 import { rawLatency, rawQos0, rawQos1 } from './reference';
 import { aioThroughput, AioKind, dispatch, idleMemory, IdleKind, latency, throughput, ThroughputOpts } from './scenarios';
 import { BenchError, fmtKB, fmtMs, fmtRate, median, mosquittoVersion, PUBLISH_CHUNK } from './support';
@@ -50,12 +55,13 @@ function fail(msg: string): never {
   console.error(`bench: ${msg}`);
   process.exit(2);
 }
-const known = new Set(['--quick', '--json', '--only', '--lib', '--rounds', '--baseline']);
+const known = new Set(['--quick', '--json', '--only', '--lib', '--rounds', '--baseline', '--no-c']);
 for (let i = 0; i < argv.length; i++) {
   if (!argv[i].startsWith('--')) continue;
   if (!known.has(argv[i])) fail(`unknown option ${argv[i]} (known: ${[...known].join(' ')})`);
 }
 const QUICK = argv.includes('--quick');
+const WITH_C = !argv.includes('--no-c');
 const JSON_FILE = option('--json');
 const ONLY = option('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
 const BASELINE = option('--baseline');
@@ -202,6 +208,16 @@ function rateRow(id: string, label: string, a?: number, b?: number, note?: strin
   });
 }
 
+const cVersion = (res: Map<string, Measure[]>): string => String(res.get(C_SIDE)?.[0]?.extra?.version ?? '');
+/** Under a throughput row: mqttloop against libmosquitto, the C client, in the same rounds; ratio mqttloop / C. */
+function cRow(id: string, res: Map<string, Measure[]>): void {
+  const a = med(id, 'mqttloop');
+  const c = med(id, C_SIDE);
+  if (c === undefined) return;
+  printRow({ id: `${id}-c`, scenario: `  vs libmosquitto ${cVersion(res)} (C, threaded loop)`, mqttloop: a === undefined ? '-' : fmtRate(a),
+    other: `C ${fmtRate(c)}`, ratio: a === undefined ? null : a / c, note: `ratio = mqttloop / C; ${cpuNote(res, 'mqttloop', C_SIDE)}` });
+}
+
 // ---- scenarios ---------------------------------------------------------------------------------------
 
 /** This build and the other side (MQTT.js or the baseline build), doing the same work. */
@@ -215,7 +231,7 @@ async function qos0(): Promise<void> {
   if (!selected(id)) return;
   const n = scale(200_000);
   const sides = bothSides((lib, k) => throughput(lib, { n: k, size: 64, qos: 0 }));
-  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos0(k, 64) });
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos0(k, 64) }, ...cSides(WITH_C, (k) => cThroughput({ n: k, size: 64, qos: 0 })));
   const res = await series(id, 'msg/s', sides, n, 3);
   rateRow(id, `QoS 0 throughput, ${n.toLocaleString('en')} x 64 B`, med(id, 'mqttloop'), med(id, OTHER.lib),
     cpuNote(res, 'mqttloop', OTHER.lib), noiseOf(id));
@@ -228,6 +244,7 @@ async function qos0(): Promise<void> {
       note: `the broker's ceiling for a reader woken by every message; ratio = raw / ${OTHER.label}; ${cpuNote(res, 'raw', OTHER.lib)}`,
     });
   }
+  cRow(id, res);
 }
 
 async function qosWindow(qos: 1 | 2, window: number): Promise<void> {
@@ -237,6 +254,7 @@ async function qosWindow(qos: 1 | 2, window: number): Promise<void> {
   const o = (k: number): ThroughputOpts => ({ n: k, size: 64, qos, inflight: window, driver: 'window' });
   const sides = bothSides((lib, k) => throughput(lib, o(k)));
   if (qos === 1 && window === 100) sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos1(k, 64, window) });
+  sides.push(...cSides(WITH_C, (k) => cThroughput(o(k))));
   const res = await series(id, 'msg/s', sides, n, 5);
   const label = `QoS ${qos} throughput, ${n.toLocaleString('en')} x 64 B, ${window} in flight${window === 20 ? ' (dflt)' : ''}`;
   rateRow(id, label, med(id, 'mqttloop'), med(id, OTHER.lib), cpuNote(res, 'mqttloop', OTHER.lib), noiseOf(id));
@@ -249,6 +267,7 @@ async function qosWindow(qos: 1 | 2, window: number): Promise<void> {
       note: `the broker's ceiling; ratio = raw / ${OTHER.label}; ${cpuNote(res, 'raw', OTHER.lib)}`,
     });
   }
+  cRow(id, res);
 }
 
 async function latencyScenario(): Promise<void> {
@@ -257,7 +276,8 @@ async function latencyScenario(): Promise<void> {
   const n = scale(5_000);
   const warmup = scale(1_000);
   const sides = bothSides((lib, k) => latency(lib, { n: k, warmup, rateHz: 2000, size: 64 }));
-  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawLatency({ n: k, warmup, rateHz: 2000, size: 64 }) });
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => rawLatency({ n: k, warmup, rateHz: 2000, size: 64 }) },
+    ...cSides(WITH_C, (k) => cLatency({ n: k, warmup, rateHz: 2000, size: 64 })));
   const res = await series(id, 'ms p99', sides, n, 5); // p99 of 5,000 samples is noisy here: 5 rounds
   const a = res.get('mqttloop');
   const b = res.get(OTHER.lib);
@@ -282,6 +302,13 @@ async function latencyScenario(): Promise<void> {
       mqttloop: f(raw), other: b === undefined ? '-' : f(b), ratio: b === undefined ? null : (medOf(b, 'p99') ?? NaN) / (medOf(raw, 'p99') ?? NaN),
       note: `the floor on this machine; ratio = ${OTHER.label} p99 / raw p99`,
     });
+  }
+  const c = res.get(C_SIDE);
+  for (const key of c === undefined ? [] : ['p50', 'p99'] as const) {
+    const x = medOf(a, key);
+    const y = medOf(c, key);
+    printRow({ id: `${id}-${key}-c`, scenario: `  vs libmosquitto ${cVersion(res)} (C, threaded loop), ${key}`, mqttloop: x === undefined ? '-' : fmtMs(x),
+      other: `C ${fmtMs(y ?? NaN)}`, ratio: x === undefined || y === undefined ? null : y / x, note: 'ratio = C / mqttloop (> 1: mqttloop faster)' });
   }
 }
 
@@ -406,6 +433,8 @@ function goalsVsMqttjs(): Goal[] {
     g('QoS 0 throughput >= 1.3x MQTT.js', 'qos0', 1.3, x, ceiling('qos0-raw', 'bare sockets reach')),
     g('QoS 1, 100 in flight >= 1.2x MQTT.js', 'qos1-100', 1.2, x, ceiling('qos1-100-raw', 'bare sockets reach')),
     g('QoS 2, 100 in flight >= 1.2x MQTT.js', 'qos2-100', 1.2, x),
+    ...(['qos1-20', 'qos1-100', 'qos2-20', 'qos2-100'] as const).map((id) =>
+      g(`QoS ${id[3]}, ${id.slice(5)} in flight >= 1.0x libmosquitto`, `${id}-c`, 1.0, x)),
     g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
       rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
     g('idle RSS/conn <= 0.35x MQTT.js', 'idle', 1 / 0.35, (r) => `${(1 / r).toFixed(2)}x of MQTT.js`, heapVs('mqttjs', 'MQTT.js')),
