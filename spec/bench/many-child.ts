@@ -3,14 +3,14 @@
  * two libraries never share a heap; many.ts starts it):
  *
  *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 --import tsx \
- *     spec/bench/many-child.ts KIND PORT COUNT KEEPALIVE_S FANOUTS IDLE_PERIODS [DIR]
+ *     spec/bench/many-child.ts KIND PORT COUNT BATCH KEEPALIVE_S FANOUTS IDLE_PERIODS [DIR]
  *
  * KIND: mqttloop (Client + loopStart), baseline (the same, build in DIR), mqttjs (mqtt.connect).
  * The young generation is pinned at V8's default maximum (16 MiB semi-spaces): a constant,
  * the same for both libraries, instead of growing and shrinking at moments of its own.
  *
- * 1. connect: opens one client first (one-time costs), then COUNT clients, 200 at a time (the
- *    listen backlog is not the test), each MQTT 3.1.1, clean session, keepalive KEEPALIVE_S,
+ * 1. connect: opens one client first (one-time costs), then COUNT clients, BATCH at a time
+ *    (many.ts: no more than mosquitto's listen backlog), each MQTT 3.1.1, clean session, keepalive KEEPALIVE_S,
  *    subscribed at QoS 0 to one topic, the same for all. connectMs: the time until the last
  *    SUBACK, summed over the four quarters (the GC pauses between them excluded).
  * 2. memory: after each quarter, GC and read RSS and the V8 heap (idle.ts's method): bytes per
@@ -25,7 +25,7 @@
 import * as v8 from 'v8';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs';
-const [kind, portArg, countArg, kaArg, fanArg, periodsArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string | undefined];
+const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string | undefined];
 const port = Number(portArg);
 const count = Number(countArg);
 const keepalive = Number(kaArg);
@@ -33,7 +33,7 @@ const fanouts = Number(fanArg);
 const periods = Number(periodsArg);
 const HOST = '127.0.0.1';
 const TOPIC = 'bench/many';
-const BATCH = 200;
+const BATCH = Number(batchArg);
 const DEADLINE_MS = 300_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
