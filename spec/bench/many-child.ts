@@ -3,7 +3,7 @@
  * two libraries never share a heap; many.ts starts it):
  *
  *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 --import tsx \
- *     spec/bench/many-child.ts KIND PORT COUNT BATCH KEEPALIVE_S FANOUTS IDLE_PERIODS [DIR]
+ *     spec/bench/many-child.ts KIND PORT COUNT BATCH KEEPALIVE_S FANOUTS IDLE_PERIODS BROKER_PID [DIR]
  *
  * KIND: mqttloop (Client + loopStart), baseline (the same, build in DIR), mqttjs (mqtt.connect).
  * The young generation is pinned at V8's default maximum (16 MiB semi-spaces): a constant,
@@ -17,15 +17,17 @@
  *    connection as the least-squares slope through the five points.
  * 3. fan-out: a separate client publishes one QoS 0 message, FANOUTS times, 300 ms apart; each
  *    time, the ms from publish() to the last of the COUNT message callbacks. Every client must
- *    get each message exactly once (payload = round number), or the run fails.
+ *    get each message exactly once (payload = round number), or the run fails. Also this
+ *    process's CPU time and the broker's (/proc/BROKER_PID/stat) over each of them.
  * 4. keepalive: idle for IDLE_PERIODS keepalive periods, this process's user + system CPU over
  *    that time, per connection per keepalive period; every client must still be connected.
  * Prints one JSON line.
  */
+import { readFileSync } from 'fs';
 import * as v8 from 'v8';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs';
-const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string | undefined];
+const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, brokerPid, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string, string | undefined];
 const port = Number(portArg);
 const count = Number(countArg);
 const keepalive = Number(kaArg);
@@ -36,6 +38,16 @@ const TOPIC = 'bench/many';
 const BATCH = Number(batchArg);
 const DEADLINE_MS = 300_000;
 
+/** The broker's user + system CPU time so far, in µs (NaN without /proc); USER_HZ is 100. */
+function brokerCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/${brokerPid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+  } catch {
+    return NaN;
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => process.hrtime.bigint();
 
@@ -173,17 +185,24 @@ async function main(): Promise<void> {
   const pub = await publisher();
   await sleep(300);
   const fanMs: number[] = [];
+  const fanCpuMs: number[] = [];
+  const fanBrokerCpuMs: number[] = [];
   for (round = 0; round < fanouts; round++) {
     received = 0;
     const all = new Promise<void>((resolve) => { onAll = resolve; });
     const payload = Buffer.alloc(4);
     payload.writeUInt32BE(round, 0);
+    const cpu0 = process.cpuUsage();
+    const broker0 = brokerCpuUs();
     const t0 = now();
     pub.publish(payload);
     await Promise.race([all, sleep(30_000)]);
     onAll = null;
     if (received !== count || bad !== 0) throw new Error(`fan-out ${round}: ${received} of ${count} clients got the message, ${bad} bad or duplicate deliveries`);
     fanMs.push(Number(lastAt - t0) / 1e6);
+    const cpu = process.cpuUsage(cpu0);
+    fanCpuMs.push((cpu.user + cpu.system) / 1000);
+    fanBrokerCpuMs.push((brokerCpuUs() - broker0) / 1000);
     await sleep(300);
   }
 
@@ -200,7 +219,7 @@ async function main(): Promise<void> {
   const periodsMeasured = idleMs / (keepalive * 1000);
   const cpuUs = cpu.user + cpu.system;
   console.log(JSON.stringify({
-    kind, count, keepalive, connectMs: Number(connectNs) / 1e6, fanMs,
+    kind, count, keepalive, connectMs: Number(connectNs) / 1e6, fanMs, fanCpuMs, fanBrokerCpuMs,
     rssPerConn: slope(points.map((p) => [p.n, p.rss])),
     heapPerConn: slope(points.map((p) => [p.n, p.heap])),
     nativePerConn: slope(points.map((p) => [p.n, p.rss - p.heapTotal])),

@@ -28,7 +28,7 @@ export function manyConnections(lib: Lib, count: number): Promise<Measure> {
   return withBroker(async (b) => {
     const script = path.join(__dirname, 'many-child.ts');
     const flags = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16', '--import', 'tsx'];
-    const args = [script, lib, String(b.port), String(count), String(MANY_BATCH), String(MANY_KEEPALIVE_S), String(MANY_FANOUTS), String(MANY_IDLE_PERIODS)];
+    const args = [script, lib, String(b.port), String(count), String(MANY_BATCH), String(MANY_KEEPALIVE_S), String(MANY_FANOUTS), String(MANY_IDLE_PERIODS), String(b.pid)];
     if (lib === 'baseline') args.push(baselineDir() ?? '');
     const child = spawn(process.execPath, [...flags, ...args], { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -37,7 +37,7 @@ export function manyConnections(lib: Lib, count: number): Promise<Measure> {
     child.stderr.on('data', (d) => { err += d; });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const line = out.trim().split('\n').pop() ?? '';
-    let r: { error?: string; count: number; connectMs: number; fanMs: number[]; rssPerConn: number; heapPerConn: number; keepaliveCpuUsPerConnPeriod: number };
+    let r: { error?: string; count: number; connectMs: number; fanMs: number[]; fanCpuMs: number[]; fanBrokerCpuMs: number[]; rssPerConn: number; heapPerConn: number; keepaliveCpuUsPerConnPeriod: number };
     try {
       r = JSON.parse(line);
     } catch {
@@ -48,6 +48,8 @@ export function manyConnections(lib: Lib, count: number): Promise<Measure> {
     return {
       value: median(r.fanMs), n: count,
       extra: {
+        /** Per fan-out, medians: this process's CPU per delivery (µs), the broker's CPU (ms). */
+        fanCpuUsPerDelivery: (median(r.fanCpuMs) * 1000) / count, fanBrokerCpuMs: median(r.fanBrokerCpuMs),
         connectMs: r.connectMs, rssPerConn: r.rssPerConn, heapPerConn: r.heapPerConn,
         keepaliveCpuUs: r.keepaliveCpuUsPerConnPeriod, child: r,
       },
@@ -83,4 +85,13 @@ export function manySubRows(mine: Measure[] | undefined, other: Measure[] | unde
     row('many-keepalive', `  keepalive CPU per conn per ${MANY_KEEPALIVE_S} s period`, 'keepaliveCpuUs', (v) => `${v.toFixed(1)} µs`,
       `this process's user+system over ${MANY_IDLE_PERIODS} idle periods`),
   ];
+}
+
+/** The fan-out row's note: what is timed, and the CPU of each side's process and of the broker per fan-out. */
+export function manyFanoutNote(mine: Measure[] | undefined, other: Measure[] | undefined): string {
+  const m = (ms: Measure[] | undefined, key: string, digits: number) =>
+    ms && ms.length > 0 ? median(ms.map((x) => Number(x.extra?.[key]))).toFixed(digits) : '-';
+  return `publish to the last callback, median of ${MANY_FANOUTS} a run; ` +
+    `CPU µs/delivery ${m(mine, 'fanCpuUsPerDelivery', 1)} vs ${m(other, 'fanCpuUsPerDelivery', 1)}, ` +
+    `broker CPU ms/fan-out ${m(mine, 'fanBrokerCpuMs', 0)} vs ${m(other, 'fanBrokerCpuMs', 0)}`;
 }

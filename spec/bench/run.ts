@@ -31,7 +31,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
-import { MANY_FANOUTS, MANY_HEAP_GOAL, manyConnections, manySubRows } from './many';
+import { MANY_HEAP_GOAL, manyConnections, manyFanoutNote, manySubRows } from './many';
 import type { Measure } from './measure';
 import { rawLatency, rawQos0, rawQos1 } from './reference';
 import { aioThroughput, AioKind, dispatch, idleMemory, IdleKind, latency, throughput, ThroughputOpts } from './scenarios';
@@ -390,7 +390,7 @@ async function manyScenario(): Promise<void> {
   printRow({
     id, scenario: `Fan-out, 1 msg to ${count.toLocaleString('en')} clients in 1 process`, mqttloop: a === undefined ? '-' : fmtMs(a),
     other: b === undefined ? '-' : fmtMs(b), ratio: a !== undefined && b !== undefined ? b / a : null, noise: noiseOf(id, true),
-    note: `publish to the last callback, median of ${MANY_FANOUTS} a run`,
+    note: manyFanoutNote(res.get('mqttloop'), res.get(OTHER.lib)),
   });
   medians.set('many-heap/mqttloop', medOf(res.get('mqttloop'), 'heapPerConn') ?? NaN);
   for (const row of manySubRows(res.get('mqttloop'), res.get(OTHER.lib), count)) printRow(row);
