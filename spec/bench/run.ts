@@ -20,10 +20,10 @@
  * hold: each row within the run's noise of the baseline (its best round reaches the baseline's
  * worst), idle heap per connection under a cap.
  *
- *   --quick        a tenth of each N (idle memory: 100 connections)
+ *   --quick        a tenth of each N (idle memory: 100 connections; many: 1,000 clients)
  *   --json FILE    every run's raw figures, the table and the goals
  *   --only NAME    scenarios whose id is NAME or starts with NAME- (qos0, qos1, qos1-100, qos2-20,
- *                  latency, idle, mqttclient, payload, dispatch); comma-separated list allowed
+ *                  latency, idle, mqttclient, payload, dispatch, many); comma-separated list allowed
  *   --lib LIB      run one side only (profiling): mqttloop, mqttjs or baseline
  *   --rounds N     repetitions of each side (default 3 for runs of seconds, 5 for short ones; 3 with --quick)
  *   --baseline DIR compare with the mqttloop build in DIR instead of MQTT.js
@@ -35,6 +35,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
+import { MANY_HEAP_GOAL, manyConnections, manyFanoutNote, manySubRows } from './many';
 import type { Measure } from './measure';
 import { C_SIDE, cLatency, cSides, cThroughput } from './libmosquitto';
 import { rawLatency, rawQos0, rawQos1 } from './reference';
@@ -407,6 +408,21 @@ async function dispatchScenario(): Promise<void> {
   }
 }
 
+async function manyScenario(): Promise<void> {
+  const id = 'many';
+  if (!selected(id)) return;
+  const count = scale(10_000);
+  const res = await series(id, 'ms fan-out', bothSides((lib, k) => manyConnections(lib, k)), count, 3);
+  const [a, b] = [med(id, 'mqttloop'), med(id, OTHER.lib)];
+  printRow({
+    id, scenario: `Fan-out, 1 msg to ${count.toLocaleString('en')} clients in 1 process`, mqttloop: a === undefined ? '-' : fmtMs(a),
+    other: b === undefined ? '-' : fmtMs(b), ratio: a !== undefined && b !== undefined ? b / a : null, noise: noiseOf(id, true),
+    note: manyFanoutNote(res.get('mqttloop'), res.get(OTHER.lib)),
+  });
+  medians.set('many-heap/mqttloop', medOf(res.get('mqttloop'), 'heapPerConn') ?? NaN);
+  for (const row of manySubRows(res.get('mqttloop'), res.get(OTHER.lib), count)) printRow(row);
+}
+
 // ---- goals: against MQTT.js, or the limits a change must hold against the baseline -----------------------
 
 interface Goal { goal: string; met: boolean | null; detail: string }
@@ -441,7 +457,16 @@ function goalsVsMqttjs(): Goal[] {
     g('idle RSS/conn within 1.3x of a bare socket', 'idle-socket', 1 / 1.3, (r) => `${(1 / r).toFixed(2)}x of the socket`, heapVs('socket', 'the socket')),
     g('MQTTClient >= 0.9x Client (QoS 1)', 'mqttclient-client', 0.9, x),
     g('dispatch, 10,000 filters within 2x of 1', 'dispatch-10000', 0.5, (r) => `${(1 / r).toFixed(2)}x the time per message of 1 filter`),
+    g('many: fan-out time <= 0.7x MQTT.js', 'many', 1 / 0.7, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's time`),
+    manyHeapGoal(),
   ];
+}
+
+/** The many-connections row's idle V8 heap per connection, against its goal (many.ts). */
+function manyHeapGoal(): Goal {
+  const heap = medians.get('many-heap/mqttloop');
+  const goal = `many: idle heap/conn <= ${(MANY_HEAP_GOAL / 1024).toFixed(0)} KB`;
+  return heap === undefined || !Number.isFinite(heap) ? { goal, met: null, detail: 'not measured' } : { goal, met: heap <= MANY_HEAP_GOAL, detail: `${(heap / 1024).toFixed(2)} KB` };
 }
 
 /** Idle V8 heap per connection a change may not exceed: a measured limit (shared/DESIGN.md, idle memory). */
@@ -516,7 +541,7 @@ async function main(): Promise<void> {
   const rule = '-'.repeat(W + W2 + 38);
   console.log(rule);
   const parts = [qos0, () => qosWindow(1, 20), () => qosWindow(1, 100), () => qosWindow(2, 20), () => qosWindow(2, 100),
-    latencyScenario, idleScenario, mqttclientScenario, payloadScenario, dispatchScenario];
+    latencyScenario, idleScenario, mqttclientScenario, payloadScenario, dispatchScenario, manyScenario];
   for (const part of parts) await part();
   console.log(rule);
   const gs = BASELINE === undefined ? goalsVsMqttjs() : limitsVsBaseline();
