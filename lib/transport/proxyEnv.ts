@@ -12,15 +12,22 @@ import { proxySettingsFrom, type ProxySettings } from './proxyArgs';
 
 type Env = Record<string, string | undefined>;
 
-/** `<scheme>_proxy` variables by scheme, lower-case names taking precedence (urllib's two passes). */
+/**
+ * `<scheme>_proxy` variables by scheme, lower-case names taking precedence (urllib's two passes).
+ * process.env is read through the C++ environment on every access, and this runs at every
+ * connection attempt: the names are listed once and only the `*_proxy` values are read.
+ */
 function proxiesFromEnv(env: Env): Map<string, string> {
+  const names = Object.keys(env).filter((name) => name.length > 6 && name.slice(-6).toLowerCase() === '_proxy');
   const out = new Map<string, string>();
-  for (const [name, value] of Object.entries(env)) {
-    const lower = name.toLowerCase();
-    if (value && lower.endsWith('_proxy')) out.set(lower.slice(0, -6), value);
+  if (names.length === 0) return out;
+  for (const name of names) {
+    const value = env[name];
+    if (value) out.set(name.toLowerCase().slice(0, -6), value);
   }
-  for (const [name, value] of Object.entries(env)) {
+  for (const name of names) {
     if (!name.endsWith('_proxy')) continue;
+    const value = env[name];
     const scheme = name.toLowerCase().slice(0, -6);
     if (value) out.set(scheme, value);
     else out.delete(scheme);
