@@ -19,6 +19,7 @@
  */
 import * as net from 'net';
 import * as v8 from 'v8';
+import { slope } from './slope';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs' | 'socket';
 const [kind, portArg, countArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string | undefined];
@@ -63,20 +64,6 @@ async function openSocket(i: number): Promise<void> {
   });
   sock.on('data', () => undefined); // keep reading (PINGRESP would land here)
   keep.push(sock);
-}
-
-/** Least-squares slope of y over x. */
-function slope(xy: Array<[number, number]>): number {
-  const n = xy.length;
-  const mx = xy.reduce((a, [x]) => a + x, 0) / n;
-  const my = xy.reduce((a, [, y]) => a + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of xy) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) * (x - mx);
-  }
-  return num / den;
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'fs';
 import * as v8 from 'v8';
+import { slope } from './slope';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs';
 const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, brokerPid, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string, string | undefined];
@@ -113,19 +114,6 @@ async function library(): Promise<{ open: Open; publisher: () => Promise<Publish
     return { open, publisher };
   }
   throw new Error(`unknown kind ${String(kind)}`);
-}
-
-function slope(xy: Array<[number, number]>): number {
-  const n = xy.length;
-  const mx = xy.reduce((a, [x]) => a + x, 0) / n;
-  const my = xy.reduce((a, [, y]) => a + y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of xy) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) * (x - mx);
-  }
-  return num / den;
 }
 
 async function settle(): Promise<NodeJS.MemoryUsage> {

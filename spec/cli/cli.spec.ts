@@ -7,13 +7,11 @@ import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PassThrough } from 'stream';
-import { main } from '../../lib/cli/main';
 import { unique, useMosquitto, waitFor, within } from '../aio/support';
 import type { MosquittoBroker } from '../support/mosquitto';
 import { describeWithMosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
-import { start as startProcess } from './support';
+import { inProcess, start as startProcess } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = ['--import', 'tsx', path.join(ROOT, 'lib/cli/main.ts')];
@@ -256,17 +254,6 @@ describeWithMosquitto('mqttloop CLI', () => {
 });
 
 describe('mqttloop CLI usage', () => {
-  /** main() in this process, with captured output: the parsing is pure, no need to spawn for each case. */
-  async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    const code = await main(args, { stdin: new PassThrough(), stdout, stderr, signals: null });
-    return { code, stdout: out, stderr: err };
-  }
 
   test.each([
     [['pub', '--bogus'], /^Error: Unknown option '--bogus'\.\n\nmqttloop pub: /],
