@@ -19,7 +19,7 @@
  */
 import * as net from 'net';
 import * as v8 from 'v8';
-import { slope } from './slope';
+import { settledMemory, slope } from './readings';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs' | 'socket';
 const [kind, portArg, countArg, baselineDir] = process.argv.slice(2) as [Kind, string, string, string | undefined];
@@ -104,15 +104,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown kind ${String(kind)}`);
   }
 
-  const settle = async () => {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (!g) throw new Error('run with --expose-gc');
-    for (let k = 0; k < 4; k++) {
-      g();
-      await sleep(50);
-    }
-    return process.memoryUsage();
-  };
+  const settle = settledMemory;
   const spaces = () => Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size]));
 
   await open(-1); // one-time costs stay out of the per-connection figure

@@ -25,7 +25,7 @@
  */
 import { readFileSync } from 'fs';
 import * as v8 from 'v8';
-import { slope } from './slope';
+import { settledMemory as settle, slope } from './readings';
 
 type Kind = 'mqttloop' | 'baseline' | 'mqttjs';
 const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, brokerPid, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string, string | undefined];
@@ -116,15 +116,6 @@ async function library(): Promise<{ open: Open; publisher: () => Promise<Publish
   throw new Error(`unknown kind ${String(kind)}`);
 }
 
-async function settle(): Promise<NodeJS.MemoryUsage> {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (!g) throw new Error('run with --expose-gc');
-  for (let k = 0; k < 4; k++) {
-    g();
-    await sleep(50);
-  }
-  return process.memoryUsage();
-}
 
 async function main(): Promise<void> {
   const { open, publisher } = await library();
