@@ -6,11 +6,11 @@
  * is the median fan-out time (ms from publish() to the last of COUNT message callbacks); the
  * connect time, memory and keepalive CPU ride in `extra`.
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import { baselineDir, Lib } from './builds';
 import { Measure, withBroker } from './measure';
-import { BenchError, median } from './support';
+import { runMeasuringChild } from './measuringChild';
+import { median } from './support';
 
 /** Keepalive of every client (s), and how many keepalive periods the idle phase lasts. */
 export const MANY_KEEPALIVE_S = 5;
@@ -28,23 +28,10 @@ export function manyConnections(lib: Lib, count: number): Promise<Measure> {
   return withBroker(async (b) => {
     const script = path.join(__dirname, 'many-child.ts');
     const flags = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16', '--import', 'tsx'];
-    const args = [script, lib, String(b.port), String(count), String(MANY_BATCH), String(MANY_KEEPALIVE_S), String(MANY_FANOUTS), String(MANY_IDLE_PERIODS), String(b.pid)];
+    const args = [lib, String(b.port), String(count), String(MANY_BATCH), String(MANY_KEEPALIVE_S), String(MANY_FANOUTS), String(MANY_IDLE_PERIODS), String(b.pid)];
     if (lib === 'baseline') args.push(baselineDir() ?? '');
-    const child = spawn(process.execPath, [...flags, ...args], { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    const line = out.trim().split('\n').pop() ?? '';
-    let r: { error?: string; count: number; connectMs: number; fanMs: number[]; fanCpuMs: number[]; fanBrokerCpuMs: number[]; rssPerConn: number; heapPerConn: number; keepaliveCpuUsPerConnPeriod: number };
-    try {
-      r = JSON.parse(line);
-    } catch {
-      throw new BenchError(`many ${lib}: child exited ${code} without a result\n${out}\n${err}`);
-    }
-    if (r.error) throw new BenchError(`many ${lib}: ${r.error}\n${err}`);
-    if (r.count !== count) throw new BenchError(`many ${lib}: ${r.count} of ${count} clients`);
+    const r = await runMeasuringChild<{ error?: string; count: number; connectMs: number; fanMs: number[]; fanCpuMs: number[]; fanBrokerCpuMs: number[]; rssPerConn: number; heapPerConn: number; keepaliveCpuUsPerConnPeriod: number }>(
+      `many ${lib}`, flags, script, args, count);
     return {
       value: median(r.fanMs), n: count,
       extra: {

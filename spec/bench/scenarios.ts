@@ -4,13 +4,13 @@
  * and checks by sequence number that every message arrived exactly once. The bare-socket
  * reference measurements are in reference.ts.
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import type { MqttClient } from 'mqtt';
 import type { Client, MQTTMessage } from '../../dist';
 import { baselineDir, Build, buildOf, Lib } from './builds';
 import { aioClose, aioConnect, mjClose, mjConnect, mjSubscribe, mlClose, mlConnect, mlSubscribe } from './clients';
 import { ACK_MS, latencyMeasure, Measure, now, QoS, result, STALL_MS, start, withBroker } from './measure';
+import { runMeasuringChild } from './measuringChild';
 import {
   BenchError, gc, makePayload, paced, payloadSentAt, payloadSeq, PUBLISH_CHUNK, SeqCheck, withTimeout, yieldNow,
 } from './support';
@@ -202,25 +202,10 @@ export function idleMemory(kind: IdleKind, count: number): Promise<Measure> {
     const script = path.join(__dirname, 'idle.ts');
     // Young generation pinned (see idle.ts): its growth is per process, not per connection.
     const flags = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1', '--import', 'tsx'];
-    const args = [script, kind, String(b.port), String(count)];
+    const args = [kind, String(b.port), String(count)];
     if (kind === 'baseline') args.push(baselineDir() ?? '');
-    const child = spawn(process.execPath, [...flags, ...args], {
-      cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    const line = out.trim().split('\n').pop() ?? '';
-    let r: { error?: string; count: number; rssPerConn: number; heapPerConn: number; nativePerConn: number; openMs: number };
-    try {
-      r = JSON.parse(line);
-    } catch {
-      throw new BenchError(`idle ${kind}: child exited ${code} without a result\n${out}\n${err}`);
-    }
-    if (r.error) throw new BenchError(`idle ${kind}: ${r.error}\n${err}`);
-    if (r.count !== count) throw new BenchError(`idle ${kind}: ${r.count} of ${count} connections opened`);
+    const r = await runMeasuringChild<{ error?: string; count: number; rssPerConn: number; heapPerConn: number; nativePerConn: number; openMs: number }>(
+      `idle ${kind}`, flags, script, args, count);
     return {
       value: r.rssPerConn, n: count,
       extra: { heapPerConn: r.heapPerConn, nativePerConn: r.nativePerConn, openMs: r.openMs, child: r },
