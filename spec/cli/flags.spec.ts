@@ -288,19 +288,24 @@ describeWithMosquittoClients('mqttloop sub -D unsubscribe/disconnect on the wire
       '-V', 'mqttv5', '-t', 'a', '-U', 'b', '-E', '-D', 'unsubscribe', 'user-property', 'k', 'v', '-D', 'unsubscribe', 'user-property', 'k', 'w',
       '-D', 'disconnect', 'user-property', 'bye', 'now', '-D', 'disconnect', 'reason-string', 'done',
     ];
-    const seen = [];
-    for (const tool of TOOLS) {
+    /** One run of a tool against a fresh recording broker: its UNSUBSCRIBE and DISCONNECT packets. */
+    const record = async (tool: Tool): Promise<unknown[]> => {
       const b = await recordingBroker();
       try {
         const conn = ['-h', '127.0.0.1', '-p', String(b.port)];
         const r = await outcome(tool === 'mosquitto' ? start(MOSQUITTO_SUB, [...conn, ...args]) : mqttloop(['sub', ...conn, ...args]));
         expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
         await within(b.closed, 10_000, 'the tool\'s connection to close');
-        seen.push(b.received.filter((p) => p.type === 'unsubscribe' || p.type === 'disconnect').map((p) => [p.type, { ...(p as { properties?: object }).properties }]));
+        return b.received.filter((p) => p.type === 'unsubscribe' || p.type === 'disconnect').map((p) => [p.type, { ...(p as { properties?: object }).properties }]);
       } finally {
         await b.close();
       }
-    }
+    };
+    // mosquitto_sub 2.0.11 with -E sometimes closes its socket without the DISCONNECT it queued
+    // (3 runs in 200 here, only with -U: the UNSUBACK that follows races it): the reference gets a few tries to show it; mqttloop gets one.
+    let theirs: unknown[] = [];
+    for (let attempt = 0; attempt < 5 && !theirs.some((p) => (p as [string])[0] === 'disconnect'); attempt++) theirs = await record('mosquitto');
+    const seen = [theirs, await record('mqttloop')];
     expect(seen[0]).toEqual([
       ['unsubscribe', { UserProperty: [['k', 'v'], ['k', 'w']] }],
       ['disconnect', { UserProperty: [['bye', 'now']], ReasonString: 'done' }],
