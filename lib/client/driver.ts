@@ -391,7 +391,7 @@ export class ClientDriver {
     const f = this.flow;
     f.inboxBytes += chunk.length;
     if (f.inboxBytes >= f.maxBytes || f.probing) this.backpressure.readReceived();
-    this.pump.wake();
+    this.pump.dataArrived();
   }
 
   /** A transport closed. */

@@ -1,6 +1,7 @@
 /**
- * When the driver's pump turns run (DESIGN.md "the pump"): a data event schedules one turn
- * (setImmediate, coalesced), a publish queues one flush at the end of the current task (a
+ * When the driver's pump turns run (DESIGN.md "the pump"): a data event runs one turn at the
+ * end of its task (a microtask, coalesced), other wake-ups schedule one turn (setImmediate,
+ * coalesced), a publish queues one flush at the end of the current task (a
  * microtask, so a burst of publishes is one write), one timer waits for the session's next
  * deadline, and loop() waits here for activity. No polling tick. What a turn does is the driver's.
  */
@@ -38,6 +39,30 @@ export class PumpScheduler {
   /** New input: run a pump turn (background) or end the wait of loop(). */
   wake(): void {
     if (this.steps.runsInBackground()) this.schedulePump();
+    this.endWait();
+  }
+
+  /**
+   * Bytes arrived (a transport's data event). In the background the turn runs at the end of
+   * this task (a microtask), not in a setImmediate of its own: that hop cost a QoS 0 message
+   * ~12 µs of its median latency here, and an Immediate per client when one message fans out
+   * to thousands of clients in one process. Chunks a stream emits together in one task still
+   * make one turn, and a turn already scheduled takes these bytes with it.
+   */
+  dataArrived(): void {
+    // Only on an accepted connection: while connecting, the attempt's own promise steps
+    // (connect, reconnect, loopForever's first connection) keep their order against the turn.
+    if (this.link.session.isConnected && this.steps.runsInBackground() && !this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(this.pumpTurn);
+    } else if (this.steps.runsInBackground()) {
+      this.schedulePump();
+    }
+    this.endWait();
+  }
+
+  /** Ends the wait of loop(), if it is waiting. */
+  private endWait(): void {
     const w = this.waiter;
     if (w !== null) {
       this.waiter = null;
