@@ -138,7 +138,7 @@ describe('the pump', () => {
     await c.loopStop();
   });
 
-  test('a message is dispatched without any timer: only the data event and one setImmediate turn', async () => {
+  test('a message on an accepted connection is dispatched at the end of its data event: no timer, no setImmediate turn', async () => {
     const broker = new Broker();
     const c = broker.client();
     const got: string[] = [];
@@ -148,9 +148,30 @@ describe('the pump', () => {
     await settle();
     broker.peer.write(encode({ type: 'publish', topic: 'a', payload: Buffer.from('now'), qos: 0, retain: false, dup: false }, 4));
     const before = Date.now();
-    await settle(); // promise jobs and setImmediate turns only: the fake clock does not move
+    await promiseJobs(); // the memory delivery and the microtasks after it: no setImmediate runs
     expect(got).toEqual(['now']);
     expect(Date.now()).toBe(before);
+    c.disconnect();
+    await c.loopStop();
+  });
+
+  test('chunks delivered together make one turn: the QoS 1 messages of three chunks are acknowledged in one write', async () => {
+    const broker = new Broker();
+    const c = broker.client();
+    const got: string[] = [];
+    c.on_message = (_c: Client, _u: unknown, m: MQTTMessage) => got.push(m.payload.toString());
+    await c.connect('broker', 1883, 60);
+    c.loopStart();
+    await settle();
+    broker.peer.takeReceived();
+    for (let i = 1; i <= 3; i++) {
+      broker.peer.write(encode({ type: 'publish', topic: 'a', payload: Buffer.from(`m${i}`), qos: 1, retain: false, dup: false, packetId: i }, 4));
+    }
+    await promiseJobs();
+    expect(got).toEqual(['m1', 'm2', 'm3']);
+    expect(broker.peer.received.length).toBe(1);
+    expect(new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]).map((p) => `${p.type} ${(p as { packetId?: number }).packetId}`))
+      .toEqual(['puback 1', 'puback 2', 'puback 3']);
     c.disconnect();
     await c.loopStop();
   });
