@@ -98,7 +98,7 @@ export class Reader {
       high |= c;
       h = (Math.imul(h, 31) + c) | 0;
     }
-    const hit = this.topics.get(h);
+    const hit = recentTopics.get(h);
     if (hit !== undefined && hit.bytes.length === len) {
       const b = hit.bytes;
       let i = 0;
@@ -110,19 +110,11 @@ export class Reader {
     else if (isUtf8(buf.subarray(s, e))) str = buf.utf8Slice(s, e);
     else throw new ProtocolError('invalid-utf8', `${what} is not well-formed UTF-8`);
     if (len <= MAX_CACHED_TOPIC) {
-      if (this.topics === NO_TOPICS) this.topics = new Map();
-      else if (this.topics.size >= TOPIC_CACHE_SIZE) this.topics.clear();
-      this.topics.set(h, { bytes: Buffer.from(buf.subarray(s, e)), str });
+      if (recentTopics.size >= TOPIC_CACHE_SIZE) recentTopics.clear();
+      recentTopics.set(h, { bytes: Buffer.from(buf.subarray(s, e)), str });
     }
     return str;
   }
-
-  /**
-   * Recently decoded topics by hash of their bytes; dropped whole when full. The shared empty
-   * NO_TOPICS until the first miss stores one: a connection that never receives a PUBLISH
-   * holds no Map of its own (idle memory per connection is a benchmarked goal).
-   */
-  private topics: Map<number, CachedTopic> = NO_TOPICS;
 }
 
 interface CachedTopic {
@@ -130,11 +122,16 @@ interface CachedTopic {
   str: string;
 }
 
-/** Never written to: a miss replaces it with the reader's own Map before storing. */
-const NO_TOPICS: Map<number, CachedTopic> = new Map();
+/**
+ * Recently decoded topics by hash of their bytes, shared by every connection of the process:
+ * a message fanned out to thousands of clients in one process is one topic for all of them
+ * (the first decodes it, the others reuse its string and allocate nothing), and an idle
+ * connection holds no cache of its own. Dropped whole when full.
+ */
+const recentTopics = new Map<number, CachedTopic>();
 
 const EMPTY = Buffer.alloc(0);
-const TOPIC_CACHE_SIZE = 1024;
+const TOPIC_CACHE_SIZE = 2048;
 const MAX_CACHED_TOPIC = 128;
 
 /**

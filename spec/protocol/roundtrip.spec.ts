@@ -641,3 +641,28 @@ describe('CONNECT bridge bit (the protocol level byte\'s top bit: mosquitto brid
     expect(new Parser({ protocolVersion: level }).feed(plain)[0]).not.toHaveProperty('bridge');
   });
 });
+
+describe('received topic names: one cache for every connection of the process', () => {
+  const publish = (topic: string) => encode({ type: 'publish', topic, payload: Buffer.from('x'), qos: 0, retain: false, dup: false }, 4);
+  const topicOf = (parser: Parser, topic: string) => {
+    const [p] = parser.feed(publish(topic));
+    return (p as { topic: string }).topic;
+  };
+  afterEach(() => jest.restoreAllMocks());
+
+  test('a second connection receiving the same topic reuses the first one\'s string: no UTF-8 decoding', () => {
+    const topic = `fan/out/${'é'.repeat(3)}/${Date.now()}`;
+    const decodes = jest.spyOn(Buffer.prototype as unknown as { utf8Slice: (s: number, e: number) => string }, 'utf8Slice');
+    expect(topicOf(new Parser({ protocolVersion: 4 }), topic)).toBe(topic);
+    const first = decodes.mock.calls.length;
+    expect(first).toBeGreaterThan(0);
+    expect(topicOf(new Parser({ protocolVersion: 4 }), topic)).toBe(topic);
+    expect(decodes.mock.calls.length).toBe(first);
+  });
+
+  test('topics whose bytes hash alike ("Aa" and "BB") are told apart by their bytes', () => {
+    const p = new Parser({ protocolVersion: 4 });
+    const q = new Parser({ protocolVersion: 4 });
+    expect([topicOf(p, 'x/Aa'), topicOf(q, 'x/BB'), topicOf(p, 'x/Aa'), topicOf(q, 'x/BB')]).toEqual(['x/Aa', 'x/BB', 'x/Aa', 'x/BB']);
+  });
+});
