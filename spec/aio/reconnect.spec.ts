@@ -94,8 +94,9 @@ describeWithMosquitto('MQTTClient reconnection (broker killed and restarted)', (
     const b = broker();
     const c = make(unique('c'), { autoReconnect: true, reconnectRetries: -1, reconnectMaxInterval: 5 });
     await c.connect(uriOf(b));
-    const p = outcome(c.publish('x/y', 'z', QOS_1).then(() => undefined));
     await b.kill9();
+    // Published into the dead connection (the client has not seen the loss yet): never acknowledged.
+    const p = outcome(c.publish('x/y', 'z', QOS_1).then(() => undefined));
     try {
       await waitFor(() => !c.connected && c._debugSizes().timers === 1, 5000, 'the reconnection backoff');
       await c.disconnect();

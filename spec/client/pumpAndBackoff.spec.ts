@@ -6,6 +6,7 @@ import {
   Client, MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_SUCCESS, MQTTMessage,
 } from '../../lib';
 import { encode, Parser } from '../../lib/protocol';
+import { MemoryTransport } from '../../lib/transport/memory';
 import { MemoryBroker } from '../support/memoryBroker';
 import { advance, promiseJobs, settle, useFakeClock } from '../support/wait';
 import { debugSizes } from '../support/clientInternals';
@@ -119,7 +120,7 @@ describe('reconnect backoff (reconnectDelaySet)', () => {
 });
 
 describe('the pump', () => {
-  test('publishes made in one turn leave in one socket write', async () => {
+  test('publishes made in one task leave in two socket writes: the first at once, the rest together', async () => {
     const broker = new Broker();
     const c = broker.client();
     await c.connect('broker', 1883, 60);
@@ -129,11 +130,9 @@ describe('the pump', () => {
     expect(broker.peer.received.length).toBe(0);
     for (let i = 0; i < 100; i++) c.publish('t', `m${i}`, 0);
     await settle();
-    expect(broker.peer.received.length).toBe(1);
-    const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
-    expect(sent.map((p) => (p.type === 'publish' ? p.payload.toString() : p.type))).toEqual(
-      Array.from({ length: 100 }, (_, i) => `m${i}`),
-    );
+    const parser = new Parser({ protocolVersion: 4 });
+    const writes = broker.peer.received.map((w) => parser.feed(w).map((p) => (p.type === 'publish' ? p.payload.toString() : p.type)));
+    expect(writes).toEqual([['m0'], Array.from({ length: 99 }, (_, i) => `m${i + 1}`)]);
     c.disconnect();
     await c.loopStop();
   });
@@ -176,18 +175,29 @@ describe('the pump', () => {
     await c.loopStop();
   });
 
-  test('publishes are written at the end of the current task (a microtask), still as one write', async () => {
+  test('the first publish of a task is written inside the call, the rest at the end of the task (a microtask); no callback runs inside publish()', async () => {
     const broker = new Broker();
     const c = broker.client();
+    const published: number[] = [];
+    c.on_publish = (_c: Client, _u: unknown, mid: number) => published.push(mid);
     await c.connect('broker', 1883, 60);
     c.loopStart();
     await settle();
     broker.peer.takeReceived();
-    for (let i = 0; i < 50; i++) c.publish('t', `m${i}`, i % 5 === 0 ? 1 : 0); // 10 QoS 1: within the window of 20
+    const writes = jest.spyOn(MemoryTransport.prototype, 'write');
+    const first = c.publish('t', 'm0', 0);
+    expect(writes).toHaveBeenCalledTimes(1); // inside the call (the memory transport delivers it in a promise job)
+    expect(first.isPublished()).toBe(true); // a QoS 0 message is published once written...
+    expect(published).toEqual([]); // ...but on_publish runs at the end of the task, not inside publish()
+    for (let i = 1; i < 50; i++) c.publish('t', `m${i}`, i % 5 === 0 ? 1 : 0); // 9 QoS 1: within the window of 20
+    expect(writes).toHaveBeenCalledTimes(1);
     await promiseJobs();
-    expect(broker.peer.received.length).toBe(1);
-    const sent = new Parser({ protocolVersion: 4 }).feed(broker.peer.received[0]);
-    expect(sent.map((p) => (p.type === 'publish' ? p.payload.toString() : p.type))).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    expect(writes).toHaveBeenCalledTimes(2);
+    writes.mockRestore();
+    expect(published.length).toBe(41); // the QoS 0 ones: written; the QoS 1 ones wait for PUBACK
+    const parser = new Parser({ protocolVersion: 4 });
+    const sent = broker.peer.received.map((w) => parser.feed(w).map((p) => (p.type === 'publish' ? p.payload.toString() : p.type)));
+    expect(sent).toEqual([['m0'], Array.from({ length: 49 }, (_, i) => `m${i + 1}`)]);
     c.disconnect();
     await c.loopStop();
   });
