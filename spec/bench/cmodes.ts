@@ -2,10 +2,11 @@
  * The C client's two ways of driving its clients, against mqttloop: libmosquitto's threaded loop
  * (the bench's C column), a single thread polling both sockets ('single': publishing whenever the
  * window has room; 'single-queue': all N published up front), and mqttloop, QoS 1/2 throughput
- * with 20 and 100 in flight, the work of run.ts's qosWindow() rows. Interleaved rounds, each
- * against a fresh mosquitto, medians.
+ * with 20 and 100 in flight, the work of run.ts's qosWindow() rows (--qos0: also run.ts's QoS 0
+ * row, 200,000 x 64 B, where 'single' publishes up to 500 a turn while the socket takes them).
+ * Interleaved rounds, each against a fresh mosquitto, medians.
  *
- *   npm run build && node --expose-gc --import tsx spec/bench/cmodes.ts [--rounds N] [--quick] [--json FILE]
+ *   npm run build && node --expose-gc --import tsx spec/bench/cmodes.ts [--rounds N] [--quick] [--qos0] [--json FILE]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -31,14 +32,16 @@ const sides: Array<{ name: string; run: (o: ThroughputOpts) => Promise<Measure> 
   ...modes.map((m) => ({ name: `C ${m}`, run: (o: ThroughputOpts) => cThroughput(o, m) })),
   { name: 'mqttloop', run: (o: ThroughputOpts) => throughput('mqttloop', o) },
 ];
+const ROWS = [[1, 20], [1, 100], [2, 20], [2, 100]] as const;
 const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const records: unknown[] = [];
   console.log(`C modes vs mqttloop, ${ROUNDS} interleaved rounds, medians; ${os.cpus().length} CPUs, load at start ${loadNow()}`);
-  for (const [qos, window] of [[1, 20], [1, 100], [2, 20], [2, 100]] as const) {
-    const n = Math.round((qos === 1 ? 50_000 : 20_000) / (QUICK ? 10 : 1));
-    const o = (k: number): ThroughputOpts => ({ n: k, size: 64, qos, inflight: window, driver: 'window' });
+  const rows = argv.includes('--qos0') ? [[0, 0], ...ROWS] as const : ROWS;
+  for (const [qos, window] of rows) {
+    const n = Math.round((qos === 0 ? 200_000 : qos === 1 ? 50_000 : 20_000) / (QUICK ? 10 : 1));
+    const o = (k: number): ThroughputOpts => (qos === 0 ? { n: k, size: 64, qos } : { n: k, size: 64, qos, inflight: window, driver: 'window' });
     const got = new Map<string, Measure[]>(sides.map((s) => [s.name, []]));
     for (const s of sides) await s.run(o(Math.round(n / 10))); // untimed warm-up
     const loads: string[] = [];
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     const cpu = (name: string) => median(got.get(name)!.map((m) => Number(m.extra?.cpuUsPerMsg)));
     const broker = (name: string) => median(got.get(name)!.map((m) => Number(m.extra?.brokerLoad)));
     const ml = rate('mqttloop');
-    console.log(`QoS ${qos}, ${window} in flight, ${n.toLocaleString('en')} x 64 B (load 1-min at each round: ${loads.join(', ')})`);
+    console.log(`QoS ${qos}${qos === 0 ? '' : `, ${window} in flight`}, ${n.toLocaleString('en')} x 64 B (load 1-min at each round: ${loads.join(', ')})`);
     for (const s of sides) {
       const r = rate(s.name);
       const each = got.get(s.name)!.map((m) => fmtRate(m.value)).join(' ');
