@@ -7,6 +7,7 @@
  * Interleaved rounds, each against a fresh mosquitto, medians.
  *
  *   npm run build && node --expose-gc --import tsx spec/bench/cmodes.ts [--rounds N] [--quick] [--qos0] [--json FILE]
+ *     [--sides threaded,single,single-queue,mqttloop] [--rows 1-20,1-100,2-20,2-100]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -28,17 +29,20 @@ if (why !== undefined) {
 }
 
 const modes: CMode[] = ['threaded', 'single', 'single-queue'];
+const onlySides = opt('--sides')?.split(',');
 const sides: Array<{ name: string; run: (o: ThroughputOpts) => Promise<Measure> }> = [
   ...modes.map((m) => ({ name: `C ${m}`, run: (o: ThroughputOpts) => cThroughput(o, m) })),
   { name: 'mqttloop', run: (o: ThroughputOpts) => throughput('mqttloop', o) },
-];
+].filter((s) => onlySides === undefined || onlySides.includes(s.name.replace(/^C /, '')));
 const ROWS = [[1, 20], [1, 100], [2, 20], [2, 100]] as const;
 const loadNow = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const records: unknown[] = [];
   console.log(`C modes vs mqttloop, ${ROUNDS} interleaved rounds, medians; ${os.cpus().length} CPUs, load at start ${loadNow()}`);
-  const rows = argv.includes('--qos0') ? [[0, 0], ...ROWS] as const : ROWS;
+  const onlyRows = opt('--rows')?.split(',');
+  const rows = (argv.includes('--qos0') ? [[0, 0], ...ROWS] as const : ROWS)
+    .filter(([q, w]) => onlyRows === undefined || onlyRows.includes(`${q}-${w}`));
   for (const [qos, window] of rows) {
     const n = Math.round((qos === 0 ? 200_000 : qos === 1 ? 50_000 : 20_000) / (QUICK ? 10 : 1));
     const o = (k: number): ThroughputOpts => (qos === 0 ? { n: k, size: 64, qos } : { n: k, size: 64, qos, inflight: window, driver: 'window' });
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     const rate = (name: string) => median(got.get(name)!.map((m) => m.value));
     const cpu = (name: string) => median(got.get(name)!.map((m) => Number(m.extra?.cpuUsPerMsg)));
     const broker = (name: string) => median(got.get(name)!.map((m) => Number(m.extra?.brokerLoad)));
-    const ml = rate('mqttloop');
+    const ml = got.has('mqttloop') ? rate('mqttloop') : NaN;
     console.log(`QoS ${qos}${qos === 0 ? '' : `, ${window} in flight`}, ${n.toLocaleString('en')} x 64 B (load 1-min at each round: ${loads.join(', ')})`);
     for (const s of sides) {
       const r = rate(s.name);
