@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       const r = rate(s.name);
       const each = got.get(s.name)!.map((m) => fmtRate(m.value)).join(' ');
       console.log(`  ${s.name.padEnd(16)} ${fmtRate(r).padStart(9)}  CPU µs/msg ${cpu(s.name).toFixed(1).padStart(5)}  broker ${Math.round(broker(s.name) * 100)}%` +
-        `${s.name === 'mqttloop' ? '' : `  mqttloop / this ${(ml / r).toFixed(2)}x`}  rounds: ${each}`);
+        `${s.name === 'mqttloop' || Number.isNaN(ml) ? '' : `  mqttloop / this ${(ml / r).toFixed(2)}x`}  rounds: ${each}`);
     }
   }
   console.log(`load at end ${loadNow()}`);
