@@ -2,7 +2,8 @@
  * The libmosquitto (C client) side of `npm run bench`: QoS 0/1/2 throughput and QoS 0 latency,
  * the same work as the Node sides (spec/bench/c/mosq_bench.c says how), as a child process
  * against the measurement's own fresh mosquitto. The adapter is compiled on first use with
- * `cc -O2 ... -lmosquitto` into .cache/bench-c/ (git-ignored; again when the source is newer);
+ * `cc -O2 ... -lmosquitto` into .cache/bench-c/ (git-ignored; the binary's name carries a hash
+ * of the source, so an edited or checked-out source is compiled again);
  * without a compiler or libmosquitto-dev the side is left out, with a note printed once.
  *
  * The child prints "ready" once connected and subscribed; the clock and the broker's CPU
@@ -11,6 +12,7 @@
  * sequence-number check, which fails the bench like the other sides' SeqCheck.
  */
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ACK_MS, brokerUsSinceStart, Measure, start, withBroker } from './measure';
@@ -19,21 +21,33 @@ import { BenchError } from './support';
 
 /** The side's name in series() and the JSON records. */
 export const C_SIDE = 'libmosquitto';
+/** The single-threaded C side (throughput only): one thread polls both clients' sockets. */
+export const C_SINGLE_SIDE = 'libmosquitto-single';
+
+/**
+ * How the adapter drives its two clients (mosq_bench.c): 'threaded', each its own network
+ * thread (mosquitto_loop_start), the main thread publishing; 'single', one thread, poll() on
+ * both sockets with mosquitto_loop_read/write/misc, publishing whenever the window has room;
+ * 'single-queue', the same loop with all N published up front (the library queues the rest).
+ */
+export type CMode = 'threaded' | 'single' | 'single-queue';
 
 const SRC = path.join(__dirname, 'c', 'mosq_bench.c');
-const BIN = path.join(__dirname, '..', '..', '.cache', 'bench-c', 'mosq_bench');
+const BIN = path.join(__dirname, '..', '..', '.cache', 'bench-c',
+  `mosq_bench-${createHash('sha256').update(fs.readFileSync(SRC)).digest('hex').slice(0, 12)}`);
 let state: { ok: true } | { ok: false; why: string } | undefined;
 
 /** Compiles the adapter if needed; undefined when usable, else why not. */
 export function cUnavailable(): string | undefined {
   if (state === undefined) {
-    const fresh = fs.existsSync(BIN) && fs.statSync(BIN).mtimeMs >= fs.statSync(SRC).mtimeMs;
-    if (fresh) {
+    if (fs.existsSync(BIN)) {
       state = { ok: true };
     } else {
       fs.mkdirSync(path.dirname(BIN), { recursive: true });
       const cc = process.env.CC ?? 'cc';
-      const r = spawnSync(cc, ['-O2', '-o', BIN, SRC, '-lmosquitto', '-lpthread'], { encoding: 'utf8' });
+      const tmp = `${BIN}.${process.pid}.tmp`; // renamed into place: a half-written binary is never run
+      const r = spawnSync(cc, ['-O2', '-o', tmp, SRC, '-lmosquitto', '-lpthread'], { encoding: 'utf8' });
+      if (r.status === 0) fs.renameSync(tmp, BIN);
       state = r.status === 0 ? { ok: true }
         : { ok: false, why: r.error ? `${cc}: ${r.error.message}` : (r.stderr.trim().split('\n')[0] || `${cc} exited ${r.status}`) };
     }
@@ -43,9 +57,9 @@ export function cUnavailable(): string | undefined {
 
 let noted = false;
 /** The libmosquitto side for series(), or none (a note printed once) when it cannot be built or --no-c. */
-export function cSides(enabled: boolean, run: (n: number) => Promise<Measure>): Array<{ name: string; lib: 'reference'; run: (n: number) => Promise<Measure> }> {
+export function cSides(enabled: boolean, run: (n: number) => Promise<Measure>, name = C_SIDE): Array<{ name: string; lib: 'reference'; run: (n: number) => Promise<Measure> }> {
   const why = enabled ? cUnavailable() : '--no-c';
-  if (why === undefined) return [{ name: C_SIDE, lib: 'reference', run }];
+  if (why === undefined) return [{ name, lib: 'reference', run }];
   if (!noted) console.log(`(note: no libmosquitto (C client) rows: ${why}; apt-get install libmosquitto-dev and a C compiler)`);
   noted = true;
   return [];
@@ -92,8 +106,9 @@ function runC(args: string[], n: number): Promise<{ r: Record<string, number>; b
 }
 
 /** Throughput as scenarios.ts throughput() with the 'window' driver: msg/s, CPU per message. */
-export async function cThroughput(o: ThroughputOpts): Promise<Measure> {
-  const { r, brokerUs } = await runC(['throughput', String(o.qos), String(o.n), String(o.size), String(o.inflight ?? 20)], o.n);
+export async function cThroughput(o: ThroughputOpts, mode: CMode = 'threaded'): Promise<Measure> {
+  const { r, brokerUs } = await runC(['throughput', String(o.qos), String(o.n), String(o.size), String(o.inflight ?? 20), mode], o.n);
+  if (String(r.mode) !== mode) throw new BenchError(`libmosquitto: asked for the ${mode} mode, the adapter ran ${String(r.mode)}`);
   return {
     value: o.n / (r.ms / 1000), ms: r.ms, n: o.n,
     extra: {

@@ -3,7 +3,7 @@
  * one child process that spec/bench/libmosquitto.ts compiles on first use and runs against the
  * measurement's own fresh mosquitto.
  *
- *   mosq_bench PORT throughput QOS N SIZE INFLIGHT
+ *   mosq_bench PORT throughput QOS N SIZE INFLIGHT [threaded|single|single-queue]
  *   mosq_bench PORT latency    0   N SIZE WARMUP RATE_HZ
  *
  * Two clients in this process, a publisher and a subscriber: MQTT 3.1.1, clean session,
@@ -14,6 +14,15 @@
  * the rest), as mqttloop's 'window' driver. Latency: QoS 0 paced at RATE_HZ like support.ts's
  * paced() (every turn sends all that are due, then sleeps at least 1 ms).
  *
+ * Throughput "single" (and "single-queue"): the same work, clients and checks, but one thread
+ * drives both clients, as a C program tuned for throughput would: poll() on both sockets
+ * (mosquitto_socket), mosquitto_loop_read / loop_write / loop_misc, no network threads (so no
+ * wake-up of a loop thread per publish). "single" publishes whenever the in-flight window has
+ * room (after each turn, while published - acknowledged < INFLIGHT; QoS 0: up to 500 a turn
+ * while the socket takes them); "single-queue" publishes all N up front and lets
+ * mosquitto_max_inflight_messages_set queue the rest, like the threaded mode's main thread.
+ * The clock and CPU accounting are the threaded mode's.
+ *
  * Payloads as support.ts: [0..3] sequence number (uint32 BE), [4..11] send time (CLOCK_MONOTONIC
  * ns, uint64 BE). The subscriber checks every sequence number: lost, duplicated and malformed
  * messages are reported, and the Node side aborts the bench on any.
@@ -23,7 +32,9 @@
  * the time from the first publish to the last delivery or acknowledgement, and this process's
  * CPU time over it (getrusage, all threads).
  */
+#include <errno.h>
 #include <mosquitto.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +54,10 @@ static unsigned char *seen;
 static double *samples;
 static uint64_t last_rx, last_ack;
 static int qos;
+/* 0: threaded (mosquitto_loop_start); 1: single, publishing as the window has room; 2: single-queue. */
+static int single;
+static struct mosquitto *clients[2];
+static int n_clients;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -111,8 +126,48 @@ static void on_publish(struct mosquitto *m, void *u, int mid) {
   pthread_mutex_unlock(&mu);
 }
 
+/*
+ * Single-threaded modes: one turn of the loop over both clients. Waits at most timeout_ms in
+ * poll() for either socket to be readable (or writable, when the library has output queued),
+ * reads what is there, writes what is queued.
+ */
+static void turn(int timeout_ms) {
+  struct pollfd fds[2];
+  for (int i = 0; i < n_clients; i++) {
+    fds[i].fd = mosquitto_socket(clients[i]);
+    fds[i].events = POLLIN | (mosquitto_want_write(clients[i]) ? POLLOUT : 0);
+    fds[i].revents = 0;
+  }
+  if (poll(fds, (nfds_t)n_clients, timeout_ms) < 0 && errno != EINTR) die("poll", MOSQ_ERR_ERRNO);
+  for (int i = 0; i < n_clients; i++) {
+    int rc;
+    if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && (rc = mosquitto_loop_read(clients[i], 1)) != MOSQ_ERR_SUCCESS) die("loop_read", rc);
+    /* Packets queued from within callbacks (acknowledgements, released publishes) go out now. */
+    if (mosquitto_want_write(clients[i]) && (rc = mosquitto_loop_write(clients[i], 1)) != MOSQ_ERR_SUCCESS) die("loop_write", rc);
+    if ((rc = mosquitto_loop_misc(clients[i])) != MOSQ_ERR_SUCCESS) die("loop_misc", rc);
+  }
+}
+
 /* Waits (mutex held) until `done` or until nothing new arrived for STALL_S. */
 static void wait_until(int (*done)(void)) {
+  if (single) {
+    /* This thread runs the callbacks: drop the mutex while it drives the loop. */
+    pthread_mutex_unlock(&mu);
+    long last = -1;
+    uint64_t since = now_ns();
+    while (!done()) {
+      turn(100);
+      long progress = received + acked + duplicates + malformed + connected + subscribed;
+      if (progress != last) {
+        last = progress;
+        since = now_ns();
+      } else if (now_ns() - since > (uint64_t)STALL_S * 1000000000u) {
+        break;
+      }
+    }
+    pthread_mutex_lock(&mu);
+    return;
+  }
   long last = -1;
   while (!done()) {
     long progress = received + acked + duplicates + malformed;
@@ -140,7 +195,8 @@ static struct mosquitto *client(const char *tag, int port) {
   mosquitto_connect_callback_set(m, on_connect);
   int rc = mosquitto_connect(m, "127.0.0.1", port, 60);
   if (rc != MOSQ_ERR_SUCCESS) die("connect", rc);
-  if ((rc = mosquitto_loop_start(m)) != MOSQ_ERR_SUCCESS) die("loop_start", rc);
+  if (single) clients[n_clients++] = m;
+  else if ((rc = mosquitto_loop_start(m)) != MOSQ_ERR_SUCCESS) die("loop_start", rc);
   return m;
 }
 
@@ -163,7 +219,7 @@ static void payload(unsigned char *b, long seq) {
 
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: %s PORT throughput|latency QOS N SIZE INFLIGHT|WARMUP [RATE_HZ]\n", argv[0]);
+    fprintf(stderr, "usage: %s PORT throughput|latency QOS N SIZE INFLIGHT|WARMUP [RATE_HZ|threaded|single|single-queue]\n", argv[0]);
     return 2;
   }
   int port = atoi(argv[1]);
@@ -174,6 +230,14 @@ int main(int argc, char **argv) {
   long inflight = lat ? 0 : atol(argv[6]);
   warmup = lat ? atol(argv[6]) : 0;
   double rate = lat && argc > 7 ? atof(argv[7]) : 0;
+  if (!lat && argc > 7) {
+    if (strcmp(argv[7], "single") == 0) single = 1;
+    else if (strcmp(argv[7], "single-queue") == 0) single = 2;
+    else if (strcmp(argv[7], "threaded") != 0) {
+      fprintf(stderr, "%s: mode threaded, single or single-queue, not %s\n", argv[0], argv[7]);
+      return 2;
+    }
+  }
   n_total = n + warmup;
   if (size < 12) size = 12;
   seen = calloc(n_total, 1);
@@ -210,7 +274,25 @@ int main(int argc, char **argv) {
   struct rusage r0, r1;
   getrusage(RUSAGE_SELF, &r0);
   uint64_t t0 = now_ns();
-  if (!lat) {
+  if (single == 1) {
+    /* Publish whenever the window has room (QoS 0: while the socket takes them), then one turn. */
+    long next = 0, last = -1;
+    uint64_t since = t0;
+    while (next < n) {
+      long room = qos > 0 ? inflight - (next - acked) : (mosquitto_want_write(pub) ? 0 : 500);
+      for (; room > 0 && next < n; room--, next++) {
+        payload(buf, next);
+        if ((rc = mosquitto_publish(pub, NULL, topic, (int)size, buf, qos, false)) != MOSQ_ERR_SUCCESS) die("publish", rc);
+      }
+      turn(next < n && qos == 0 && !mosquitto_want_write(pub) ? 0 : 100);
+      if (next + acked != last) {
+        last = next + acked;
+        since = now_ns();
+      } else if (now_ns() - since > (uint64_t)STALL_S * 1000000000u) {
+        break; /* nothing acknowledged for STALL_S: the check below reports what is missing */
+      }
+    }
+  } else if (!lat) {
     for (long i = 0; i < n; i++) {
       payload(buf, i);
       if ((rc = mosquitto_publish(pub, NULL, topic, (int)size, buf, qos, false)) != MOSQ_ERR_SUCCESS) die("publish", rc);
@@ -239,9 +321,10 @@ int main(int argc, char **argv) {
   long lost = n_total - received;
   int major, minor, rev;
   mosquitto_lib_version(&major, &minor, &rev);
-  printf("{\"version\":\"%d.%d.%d\",\"n\":%ld,\"ms\":%.3f,\"cpuUs\":%.0f,\"sysUs\":%.0f,\"received\":%ld,\"lost\":%ld,\"duplicates\":%ld,"
+  printf("{\"version\":\"%d.%d.%d\",\"mode\":\"%s\",\"n\":%ld,\"ms\":%.3f,\"cpuUs\":%.0f,\"sysUs\":%.0f,\"received\":%ld,\"lost\":%ld,\"duplicates\":%ld,"
          "\"malformed\":%ld,\"outOfOrder\":%ld,\"acked\":%ld",
-         major, minor, rev, n_total, (double)(end - t0) / 1e6, cpu_us(&r1, 0) - cpu_us(&r0, 0), cpu_us(&r1, 1) - cpu_us(&r0, 1),
+         major, minor, rev, lat ? "latency" : single == 0 ? "threaded" : single == 1 ? "single" : "single-queue",
+         n_total, (double)(end - t0) / 1e6, cpu_us(&r1, 0) - cpu_us(&r0, 0), cpu_us(&r1, 1) - cpu_us(&r0, 1),
          received, lost, duplicates, malformed, out_of_order, acked);
   if (lat && received == n_total) {
     double sum = 0;
@@ -255,8 +338,10 @@ int main(int argc, char **argv) {
   pthread_mutex_unlock(&mu);
   mosquitto_disconnect(pub);
   mosquitto_disconnect(sub);
-  mosquitto_loop_stop(pub, false);
-  mosquitto_loop_stop(sub, false);
+  if (!single) {
+    mosquitto_loop_stop(pub, false);
+    mosquitto_loop_stop(sub, false);
+  }
   mosquitto_destroy(pub);
   mosquitto_destroy(sub);
   mosquitto_lib_cleanup();
