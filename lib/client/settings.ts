@@ -276,12 +276,12 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * certificates without a restart); one unreadable then fails that attempt (MQTT_ERR_TLS).
    */
   tlsSet(opts?: TlsSetOptions): void {
-    this.driver.connector.transports.setTls(opts);
+    this.driver.connector.transportsToEdit().setTls(opts);
   }
 
   /** Turns on TLS with a ready tls.SecureContext or tls.ConnectionOptions (paho's tls_set_context); none: the system defaults. */
   tlsSetContext(ctx?: tls.SecureContext | tls.ConnectionOptions): void {
-    this.driver.connector.transports.setTlsContext(ctx);
+    this.driver.connector.transportsToEdit().setTlsContext(ctx);
   }
 
   /**
@@ -292,12 +292,12 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * ssl turns verify_mode back to CERT_REQUIRED when check_hostname is set).
    */
   tlsInsecureSet(value: boolean): void {
-    this.driver.connector.transports.setTlsInsecure(value);
+    this.driver.connector.transportsToEdit().setTlsInsecure(value);
   }
 
   /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
   wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
-    this.driver.connector.transports.setWsOptions(path, headers);
+    this.driver.connector.transportsToEdit().setWsOptions(path, headers);
   }
 
   /**
