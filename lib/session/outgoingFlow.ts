@@ -21,7 +21,7 @@ import { describeSent, reasonDetails } from './log';
 import { OutgoingMessages, OutMessage } from './outgoing';
 import { publishPacketSize } from './packetSize';
 import { BoundsHost, QueueBounds } from './queueBounds';
-import { ServerLimits } from './serverLimits';
+import { announcesLimits, NO_LIMITS, ServerLimits } from './serverLimits';
 import { TopicAliases, withoutAlias } from './topicAliases';
 import type { SessionConfig, SessionEvent, SessionHost } from './types';
 
@@ -32,8 +32,11 @@ import type { SessionConfig, SessionEvent, SessionHost } from './types';
 export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
   readonly bounds: QueueBounds;
-  /** The broker's limits (MQTT 5 CONNACK properties). */
-  private readonly server = new ServerLimits();
+  /**
+   * The broker's limits (MQTT 5 CONNACK properties): the shared NO_LIMITS until a CONNACK
+   * announces one (3.x brokers never do: an idle connection carries no object of defaults).
+   */
+  private server: ServerLimits = NO_LIMITS;
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private aliases: TopicAliases | null = null;
   /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection; made by the first such publish (idle memory). */
@@ -75,13 +78,13 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
 
   /** A new connection: the broker's limits and our aliases belong to the last one. */
   connectionStarted(): void {
-    this.server.reset();
+    this.server = NO_LIMITS;
     this.aliases = null;
   }
 
   /** The broker accepted the connection: its limits, and the topic aliases it allows us. */
   connackAccepted(props: PacketProperties): void {
-    this.server.fromConnack(props);
+    if (announcesLimits(props)) (this.server = new ServerLimits()).fromConnack(props);
     if ((props.TopicAliasMaximum ?? 0) > 0) {
       this.aliases = new TopicAliases(props.TopicAliasMaximum!);
       if (this.session.config.autoTopicAlias === false) this.aliases.useCallerScheme();
