@@ -189,7 +189,7 @@ export class Session extends SessionCore implements SessionHost {
       this.closeConnection(retry);
       return;
     }
-    this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
+    this.pushEvent({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
       this.closeConnection({ kind: 'close', rc: refusedRc(p), reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       return;
@@ -226,7 +226,7 @@ export class Session extends SessionCore implements SessionHost {
     if (this.state === 'idle') return;
     this.state = 'idle';
     this.traffic.connectionEnded();
-    this.out = [];
+    this.out = null;
     this.outBytes = 0;
     this.pingSentAt = 0;
     this.writeBlocked = false;
@@ -452,9 +452,9 @@ export class Session extends SessionCore implements SessionHost {
 
   /** Everything queued for the wire since the last call, or null. Counts as sent at `now`. */
   takeOutgoing(now: number): Buffer[] | null {
-    if (this.out.length === 0) return null;
     const out = this.out;
-    this.out = [];
+    if (out === null || out.length === 0) return null;
+    this.out = null;
     this.outBytes = 0;
     this.lastSent = now;
     this.outgoingFlow.written();
