@@ -111,17 +111,17 @@ export class Session extends SessionCore implements SessionHost {
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked) or offline (offlineQos0), bounded by limits. */
   get qos0Waiting(): { readonly length: number; readonly bytes: number } {
-    return this.outgoingFlow.bounds.qos0Waiting;
+    return this.outgoingFlow.qos0Waiting;
   }
 
   /** Outgoing messages dropped by the 'drop-oldest' policy. */
   get droppedMessages(): number {
-    return this.outgoingFlow.bounds.droppedMessages;
+    return this.outgoingFlow.droppedMessages;
   }
 
   /** Publishes refused by a full queue. */
   get rejectedMessages(): number {
-    return this.outgoingFlow.bounds.rejectedMessages;
+    return this.outgoingFlow.rejectedMessages;
   }
 
   /** Incoming QoS 2 messages PUBREC'd and awaiting their PUBREL, by mid. */
