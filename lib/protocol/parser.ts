@@ -11,7 +11,7 @@
  */
 import { checkFirstByte, decodeBody } from './decode';
 import { ProtocolError, PACKET_TOO_LARGE } from './errors';
-import { Reader } from './reader';
+import { NO_TOPICS, Reader, TopicCache } from './reader';
 import { MAX_REMAINING_LENGTH, Packet, ProtocolLevel } from './types';
 
 /** Options of `new Parser()`. */
@@ -42,7 +42,8 @@ export class Parser {
   /** Largest whole packet accepted, in bytes; a larger one is a 'packet-too-large' ProtocolError. */
   maxPacketSize: number;
 
-  private readonly reader = new Reader();
+  /** This connection's recent topics, lent to READER for each packet (reader.ts). */
+  private topics: TopicCache = NO_TOPICS;
   /** A fixed header that arrived in pieces (at most 5 bytes); allocated the first time one does. */
   private head: Buffer | null = null;
   private headLen = 0;
@@ -93,6 +94,8 @@ export class Parser {
       else if (this.headLen > 0) pos = this.continueHeader(chunk, out);
       this.scan(chunk, pos, out);
     } catch (e) {
+      READER.buf = EMPTY; // a decode that threw left them there
+      READER.topics = NO_TOPICS;
       if (e instanceof ProtocolError) {
         e.packets = out;
         this.failure = e;
@@ -203,15 +206,25 @@ export class Parser {
   /** Decodes the packet in buf[frameStart..end] whose body starts at `start`. */
   private decode(buf: Buffer, byte1: number, frameStart: number, start: number, end: number): Packet {
     if (this.counter !== null) this.counter.received(byte1, end - frameStart);
-    const r = this.reader;
+    const r = READER;
     r.reset(buf, start, end);
+    r.topics = this.topics;
     const p = decodeBody(r, byte1, this.protocolVersion);
+    this.topics = r.topics; // a Map of its own once a first topic was cached
     r.buf = EMPTY; // do not keep the chunk alive through the reader
+    r.topics = NO_TOPICS;
     if (p.type === 'connect') this.protocolVersion = p.protocolVersion;
     return p;
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The one Reader of every Parser: decoding a packet is synchronous (nothing else runs in
+ * between), so parsers take turns with it, each lending it its topic cache. A Reader per
+ * parser would be an object more per connection (idle memory is benchmarked).
+ */
+const READER = new Reader();
 /** Packets up to this size are reassembled into one buffer allocated up front. */
 const PRESIZE_LIMIT = 64 * 1024;

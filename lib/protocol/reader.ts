@@ -4,7 +4,7 @@ import { ProtocolError } from './errors';
 /**
  * A bounds-checked cursor over one packet's bytes. Every read checks `end` first, so a
  * malformed packet becomes a ProtocolError('truncated'), never a RangeError or a read
- * into the next packet. One Reader is reused by a Parser for every packet.
+ * into the next packet. One Reader serves every Parser (parser.ts), packet after packet.
  */
 export class Reader {
   buf: Buffer = EMPTY;
@@ -118,12 +118,19 @@ export class Reader {
   }
 
   /**
-   * Recently decoded topics by hash of their bytes; dropped whole when full. The shared empty
-   * NO_TOPICS until the first miss stores one: a connection that never receives a PUBLISH
-   * holds no Map of its own (idle memory per connection is a benchmarked goal).
+   * Recently decoded topics by hash of their bytes; dropped whole when full: the cache of the
+   * parser decoding now, which lends it for each packet and takes it back (a first miss
+   * replaces the shared empty NO_TOPICS with a Map of its own).
    */
-  private topics: Map<number, CachedTopic> = NO_TOPICS;
+  topics: TopicCache = NO_TOPICS;
 }
+
+/**
+ * A connection's recent topics. The shared empty NO_TOPICS until the first miss stores one: a
+ * connection that never receives a PUBLISH holds no Map of its own (idle memory per connection
+ * is a benchmarked goal).
+ */
+export type TopicCache = Map<number, CachedTopic>;
 
 interface CachedTopic {
   bytes: Buffer;
@@ -131,7 +138,7 @@ interface CachedTopic {
 }
 
 /** Never written to: a miss replaces it with the reader's own Map before storing. */
-const NO_TOPICS: Map<number, CachedTopic> = new Map();
+export const NO_TOPICS: TopicCache = new Map();
 
 const EMPTY = Buffer.alloc(0);
 const TOPIC_CACHE_SIZE = 1024;
