@@ -25,6 +25,7 @@ import { ClientDriver } from './driver';
 import { checkProperties } from './mqtt5Args';
 import type { Logger } from './options';
 import { checkLogger, checkSettable, decodedOrNull } from './pahoProperties';
+import { ReadBatching } from './readBatching';
 import { PayloadLike, toPayload } from './payload';
 
 export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extends number, U> extends EventEmitter<ClientEvents<V, P, U>> {
@@ -119,8 +120,10 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * QoS 1/2 traffic and slower streams are read at once. 0 turns it off.
    */
   readBatchingSet(maxDelayMs: number): void {
-    this.driver.readBatching.maxDelayMs = checkInt(maxDelayMs, 'maxDelayMs', 0, 1000);
-    if (maxDelayMs === 0) this.driver.readBatching.readEagerly();
+    const ms = checkInt(maxDelayMs, 'maxDelayMs', 0, 1000);
+    const b = (this.driver.readBatching ??= new ReadBatching());
+    b.maxDelayMs = ms;
+    if (maxDelayMs === 0) b.readEagerly();
   }
 
   /**
