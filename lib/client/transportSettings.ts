@@ -35,14 +35,6 @@ export class TransportSettings {
   /** proxySet(); null: connect directly. */
   proxy: ProxySettings | null = null;
 
-  /** reinitialise(): no TLS, no proxy, the default WebSocket path. */
-  reset(): void {
-    this.tls = null;
-    this.wsPath = '/mqtt';
-    this.wsHeaders = undefined;
-    this.proxy = null;
-  }
-
   /** Client.tlsSet. */
   setTls(opts?: TlsSetOptions): void {
     if (this.tls !== null) throw new ValueError('tlsSet: TLS is already configured for this client (tlsSet/tlsSetContext are called once)');
