@@ -13,9 +13,10 @@
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
  *  - callbackArgs.ts, callbackSignatures.ts, callbackTypes.ts: callback arguments and their types.
  *
- * One driver per Client, its collaborators made once in the constructor; idle memory per
- * connection is a benchmarked goal, so they are plain objects with methods on prototypes, and
- * the driver itself is their link (no adapter objects, no closures per connection).
+ * One driver per Client, its collaborators made once in the constructor (read batching's by
+ * its first use); idle memory per connection is a benchmarked goal, so they are plain objects
+ * with methods on prototypes, and the driver itself is their link (no adapter objects, no
+ * closures per connection).
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR } from '../constants';
 import type { PacketProperties } from '../protocol/types';
@@ -67,8 +68,8 @@ export class ClientDriver {
   readonly flow = new IncomingFlow();
   /** Read pausing and write blocking at the transport. */
   readonly backpressure: Backpressure;
-  /** When a dense QoS 0 stream is read in batches. */
-  readonly readBatching = new ReadBatching();
+  /** When a dense QoS 0 stream is read in batches: made by the first read of a QoS 0 PUBLISH or readBatchingSet() (idle memory). */
+  readBatching: ReadBatching | null = null;
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
   readonly pump: PumpScheduler;
   /** Handing received messages to handlers; their acks. */
@@ -114,7 +115,7 @@ export class ClientDriver {
     this.flow.reset();
     this.delivery.reset();
     this.backpressure.reset();
-    this.readBatching.reset();
+    this.readBatching = null; // the default delay, reading eagerly
   }
 
   /** The session's settings (what CONNECT carries, limits): the facade's setters write here. */
@@ -325,7 +326,9 @@ export class ClientDriver {
     if (qos0 === 0 && other === 0) return;
     s.receivedQos0 = 0;
     s.receivedOther = 0;
-    if (this.readBatching.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(this.readBatching.maxDelayMs);
+    // Until a QoS 0 PUBLISH came, there is nothing to batch, and the defaults hold (null).
+    const b = this.readBatching ?? (qos0 > 0 ? (this.readBatching = new ReadBatching()) : null);
+    if (b !== null && b.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(b.maxDelayMs);
   }
 
   /**
@@ -468,7 +471,7 @@ export class ClientDriver {
     this.inbox = [];
     // The broker keeps the session: MQTT 3.x without clean session (MQTT 5's Clean Start is per connection).
     this.backpressure.connectionLost(!this.mode.v5 && !this.session.config.cleanSession);
-    this.readBatching.readEagerly();
+    this.readBatching?.readEagerly();
     // After disconnect(), let what was written (the DISCONNECT) go out first (disconnect() has
     // already ended it when it completed the disconnection itself); otherwise close at once.
     if (!this.connector.userDisconnect) t.destroy();

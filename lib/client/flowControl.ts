@@ -26,7 +26,8 @@ export class IncomingFlow {
   readPaused = false;
   /** Paused, but reading one chunk to hear from the broker (keepalive; see Backpressure.probeLiveness). */
   probing = false;
-  private readonly queue = new Fifo<MQTTMessage>();
+  /** Made by the first message that has to wait: an idle connection never needs it (idle memory is benchmarked). */
+  private queue: Fifo<MQTTMessage> | null = null;
 
   /**
    * Messages delivered but not yet handed to a handler. A QoS 2 message counts from its PUBREL
@@ -34,25 +35,26 @@ export class IncomingFlow {
    * back the very PUBRELs that release them; the broker's window bounds them instead.
    */
   get waiting(): number {
-    return this.queue.length;
+    return this.queue === null ? 0 : this.queue.length;
   }
 
   /** A new message must wait: a handler slot is busy, or older messages wait. */
   mustWait(): boolean {
-    return this.active >= this.concurrency || this.queue.length > 0;
+    return this.active >= this.concurrency || this.waiting > 0;
   }
 
   /** A handler slot is free and a message waits. */
   canRun(): boolean {
-    return this.active < this.concurrency && this.queue.length > 0;
+    return this.active < this.concurrency && this.waiting > 0;
   }
 
   push(m: MQTTMessage): void {
-    this.queue.push(m);
+    (this.queue ??= new Fifo<MQTTMessage>()).push(m);
   }
 
+  /** The oldest waiting message (canRun() said one waits). */
   shift(): MQTTMessage {
-    return this.queue.shift()!;
+    return this.queue!.shift()!;
   }
 
   /** Over a high-water mark: reading should pause. */
@@ -75,8 +77,9 @@ export class IncomingFlow {
     this.readPaused = false;
     this.probing = false;
     this.inboxBytes = 0;
-    if (!resumable || this.waiting === 0) return;
-    for (const m of this.queue.clear()) if (m.qos !== 1) this.queue.push(m);
+    const q = this.queue;
+    if (!resumable || q === null || q.length === 0) return;
+    for (const m of q.clear()) if (m.qos !== 1) q.push(m);
   }
 
   /** reinitialise(): nothing waits, nothing runs, the default marks and concurrency. */
@@ -84,7 +87,7 @@ export class IncomingFlow {
     this.maxMessages = DEFAULT_MAX_INCOMING_MESSAGES;
     this.maxBytes = DEFAULT_MAX_INCOMING_BYTES;
     this.concurrency = 1;
-    this.queue.clear();
+    this.queue?.clear();
     this.active = 0;
     this.readPaused = false;
     this.probing = false;

@@ -62,12 +62,6 @@ export class ReadBatching {
     return true;
   }
 
-  /** reinitialise(): the default delay, reading eagerly. */
-  reset(): void {
-    this.maxDelayMs = DEFAULT_READ_BATCH_MS;
-    this.readEagerly();
-  }
-
   /** A new connection, or a packet that is not a QoS 0 PUBLISH: read eagerly again. */
   readEagerly(): void {
     this.engaged = false;

@@ -50,13 +50,16 @@ export interface ConnectorHost extends TransportEvents {
 /** The error a connection attempt given up because another reconnect() or disconnect() came meanwhile rejects with. */
 const SUPERSEDED = 'connection attempt superseded';
 
+/** The settings of every client that changed none: read only (the setters go to transportsToEdit()). */
+const DEFAULT_TRANSPORTS = new TransportSettings();
+
 export function isSuperseded(e: unknown): boolean {
   return (e as Error)?.message === SUPERSEDED;
 }
 
 export class Connector {
-  /** TLS and WebSocket settings, and the built-in transports made from them. */
-  readonly transports = new TransportSettings();
+  /** This client's own TLS, WebSocket and proxy settings: made by the first setter (transportsToEdit()). */
+  private ownTransports: TransportSettings | null = null;
   /** The constructor's `transport`. */
   transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
   private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
@@ -92,6 +95,20 @@ export class Connector {
 
   constructor(private readonly driver: ConnectorHost) {}
 
+  /**
+   * TLS and WebSocket settings, and the built-in transports made from them. Until a setter
+   * runs, the shared defaults (never written): most clients set none, and an idle connection
+   * should not carry an object of defaults (idle memory is benchmarked).
+   */
+  get transports(): TransportSettings {
+    return this.ownTransports ?? DEFAULT_TRANSPORTS;
+  }
+
+  /** The settings to change (tlsSet, wsSetOptions, proxySet): this client's own, made now if needed. */
+  transportsToEdit(): TransportSettings {
+    return (this.ownTransports ??= new TransportSettings());
+  }
+
   configure(o: ResolvedOptions): void {
     this.cleanStart = MQTT_CLEAN_START_FIRST_ONLY;
     this.firstConnect = true;
@@ -105,7 +122,7 @@ export class Connector {
 
   /** Back to the constructed state (reinitialise(), after teardown()). */
   reset(): void {
-    this.transports.reset();
+    this.ownTransports = null; // back to the defaults
     this.targetHost = '';
     this.wantConnect = false;
     this.userDisconnect = false;
@@ -131,7 +148,7 @@ export class Connector {
 
   /** proxySet(): a Unix socket cannot be proxied. */
   setProxy(args: Parameters<TransportSettings['setProxy']>[0]): void {
-    this.transports.setProxy(args, this.transportKind);
+    this.transportsToEdit().setProxy(args, this.transportKind);
   }
 
   /** The host (or socket path) of the server in use, or of the last attempt; '' before any. */

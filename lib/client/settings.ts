@@ -25,6 +25,7 @@ import { ClientDriver } from './driver';
 import { checkProperties } from './mqtt5Args';
 import type { Logger } from './options';
 import { checkLogger, checkSettable, decodedOrNull } from './pahoProperties';
+import { ReadBatching } from './readBatching';
 import { PayloadLike, toPayload } from './payload';
 
 export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extends number, U> extends EventEmitter<ClientEvents<V, P, U>> {
@@ -119,8 +120,10 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * QoS 1/2 traffic and slower streams are read at once. 0 turns it off.
    */
   readBatchingSet(maxDelayMs: number): void {
-    this.driver.readBatching.maxDelayMs = checkInt(maxDelayMs, 'maxDelayMs', 0, 1000);
-    if (maxDelayMs === 0) this.driver.readBatching.readEagerly();
+    const ms = checkInt(maxDelayMs, 'maxDelayMs', 0, 1000);
+    const b = (this.driver.readBatching ??= new ReadBatching());
+    b.maxDelayMs = ms;
+    if (maxDelayMs === 0) b.readEagerly();
   }
 
   /**
@@ -276,12 +279,12 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * certificates without a restart); one unreadable then fails that attempt (MQTT_ERR_TLS).
    */
   tlsSet(opts?: TlsSetOptions): void {
-    this.driver.connector.transports.setTls(opts);
+    this.driver.connector.transportsToEdit().setTls(opts);
   }
 
   /** Turns on TLS with a ready tls.SecureContext or tls.ConnectionOptions (paho's tls_set_context); none: the system defaults. */
   tlsSetContext(ctx?: tls.SecureContext | tls.ConnectionOptions): void {
-    this.driver.connector.transports.setTlsContext(ctx);
+    this.driver.connector.transportsToEdit().setTlsContext(ctx);
   }
 
   /**
@@ -292,12 +295,12 @@ export abstract class ClientSettings<V extends CallbackAPIVersionValue, P extend
    * ssl turns verify_mode back to CERT_REQUIRED when check_hostname is set).
    */
   tlsInsecureSet(value: boolean): void {
-    this.driver.connector.transports.setTlsInsecure(value);
+    this.driver.connector.transportsToEdit().setTlsInsecure(value);
   }
 
   /** WebSocket request path (default '/mqtt') and extra headers: an object, or `(defaults) => headers` (paho's ws_set_options). */
   wsSetOptions(path = '/mqtt', headers?: WsHeaders | null): void {
-    this.driver.connector.transports.setWsOptions(path, headers);
+    this.driver.connector.transportsToEdit().setWsOptions(path, headers);
   }
 
   /**

@@ -11,7 +11,7 @@ import { MQTT_LOG_ERR } from '../constants';
 import { ProxiedTransport } from '../transport/proxied';
 import { ProxyArgs, ProxySettings, proxySettingsFrom } from '../transport/proxyArgs';
 import { proxyFromEnvironment } from '../transport/proxyEnv';
-import { TcpTransport } from '../transport/tcp';
+import { TcpTransport, TcpTransportOptions } from '../transport/tcp';
 import { TlsTransport } from '../transport/tls';
 import { UnixTransport } from '../transport/unix';
 import {
@@ -34,14 +34,6 @@ export class TransportSettings {
   wsHeaders: WsHeaders | undefined = undefined;
   /** proxySet(); null: connect directly. */
   proxy: ProxySettings | null = null;
-
-  /** reinitialise(): no TLS, no proxy, the default WebSocket path. */
-  reset(): void {
-    this.tls = null;
-    this.wsPath = '/mqtt';
-    this.wsHeaders = undefined;
-    this.proxy = null;
-  }
 
   /** Client.tlsSet. */
   setTls(opts?: TlsSetOptions): void {
@@ -109,10 +101,12 @@ export class TransportSettings {
     tunnel: net.Socket | undefined, connectTimeoutMs: number | undefined, tlsNow: TlsSettings | null, server?: ServerOverrides): Transport {
     const tlsOpts = tlsNow === null ? undefined : buildTlsConnectOptions(tlsNow, target.host);
     const onTlsError = (e: Error): void => log(MQTT_LOG_ERR, `TLS error with ${target.host}:${target.port}: ${e.message}`);
-    const common = {
-      host: target.host, port: target.port, bindAddress: target.bindAddress || undefined,
-      bindPort: target.bindPort || undefined, connectTimeoutMs, socket: tunnel,
-    };
+    // Only the options in use: the transport keeps this object, and each absent option would
+    // still be a field of it for every connection (idle memory is benchmarked).
+    const common: TcpTransportOptions = { host: target.host, port: target.port, connectTimeoutMs };
+    if (target.bindAddress) common.bindAddress = target.bindAddress;
+    if (target.bindPort) common.bindPort = target.bindPort;
+    if (tunnel !== undefined) common.socket = tunnel;
     if (target.transport === 'websockets') {
       return new WebSocketTransport({
         ...common, path: server?.wsPath ?? this.wsPath, headers: this.wsHeaders, tls: tlsOpts, protocolLevel, onTlsError,

@@ -42,7 +42,6 @@ export class Parser {
   /** Largest whole packet accepted, in bytes; a larger one is a 'packet-too-large' ProtocolError. */
   maxPacketSize: number;
 
-  private readonly reader = new Reader();
   /** A fixed header that arrived in pieces (at most 5 bytes); allocated the first time one does. */
   private head: Buffer | null = null;
   private headLen = 0;
@@ -93,6 +92,7 @@ export class Parser {
       else if (this.headLen > 0) pos = this.continueHeader(chunk, out);
       this.scan(chunk, pos, out);
     } catch (e) {
+      READER.buf = EMPTY; // a decode that threw left its chunk there
       if (e instanceof ProtocolError) {
         e.packets = out;
         this.failure = e;
@@ -203,7 +203,7 @@ export class Parser {
   /** Decodes the packet in buf[frameStart..end] whose body starts at `start`. */
   private decode(buf: Buffer, byte1: number, frameStart: number, start: number, end: number): Packet {
     if (this.counter !== null) this.counter.received(byte1, end - frameStart);
-    const r = this.reader;
+    const r = READER;
     r.reset(buf, start, end);
     const p = decodeBody(r, byte1, this.protocolVersion);
     r.buf = EMPTY; // do not keep the chunk alive through the reader
@@ -213,5 +213,12 @@ export class Parser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The one Reader of every Parser: decoding a packet is synchronous (nothing else runs in
+ * between), so parsers take turns with it (its topic cache is the process's, reader.ts). A Reader per
+ * parser would be an object more per connection (idle memory is benchmarked).
+ */
+const READER = new Reader();
 /** Packets up to this size are reassembled into one buffer allocated up front. */
 const PRESIZE_LIMIT = 64 * 1024;

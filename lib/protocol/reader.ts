@@ -4,7 +4,7 @@ import { ProtocolError } from './errors';
 /**
  * A bounds-checked cursor over one packet's bytes. Every read checks `end` first, so a
  * malformed packet becomes a ProtocolError('truncated'), never a RangeError or a read
- * into the next packet. One Reader is reused by a Parser for every packet.
+ * into the next packet. One Reader serves every Parser (parser.ts), packet after packet.
  */
 export class Reader {
   buf: Buffer = EMPTY;

@@ -9,10 +9,14 @@ import type { ConnackPacket, PacketProperties } from '../protocol/types';
 import { memoryStore } from '../store/memory';
 import type { CloseEvent, SessionConfig } from './types';
 
+/**
+ * The fields every client sets are all in the literal (autoTopicAlias too): one added later
+ * would go to a separate property array, 40 bytes more per connection (idle memory is benchmarked).
+ */
 export function defaultSessionConfig(): SessionConfig {
   return {
     clientId: '', cleanSession: true, protocol: 4, keepalive: 60, maxInflight: 20, maxQueued: 0,
-    retrySeconds: 5, connackTimeout: 0, maxPacketSize: 0, store: memoryStore(), limits: undefined,
+    retrySeconds: 5, connackTimeout: 0, maxPacketSize: 0, autoTopicAlias: true, store: memoryStore(), limits: undefined,
   };
 }
 

@@ -53,9 +53,13 @@ export class SessionCore {
   messagesQueued = 0;
   /** Set by the close transition: nothing received counts any more on this connection. */
   protected closeRequested = false;
-  protected out: Buffer[] = [];
+  /**
+   * Encoded packets for takeOutgoing(), and events for takeEvents(): null while there are none,
+   * each made by the first push (an idle connection holds no empty arrays: idle memory is benchmarked).
+   */
+  protected out: Buffer[] | null = null;
   protected outBytes = 0;
-  protected events: SessionEvent[] = [];
+  protected events: SessionEvent[] | null = null;
 
   constructor(readonly config: SessionConfig) {}
 
@@ -66,7 +70,7 @@ export class SessionCore {
   send(p: Packet, now: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
     const buf = encode(p, this.config.protocol);
-    this.out.push(buf);
+    (this.out ??= []).push(buf);
     this.outBytes += buf.length;
     this.traffic.sent(buf[0], buf.length);
     void now;
@@ -74,34 +78,34 @@ export class SessionCore {
 
   /** From the packet's fields into the output; a payload over 4 KB is queued by reference, not copied. */
   sendPublish(p: PublishPacket): void {
-    const bytes = encodePublishTo(this.out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+    const bytes = encodePublishTo((this.out ??= []), p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
     this.outBytes += bytes;
     this.traffic.sent(0x30 | (p.qos << 1), bytes);
   }
 
   /** Queues an event for the driver. */
   pushEvent(ev: SessionEvent): void {
-    this.events.push(ev);
+    (this.events ??= []).push(ev);
   }
 
   /** Queues a message for delivery (its handler runs before its ack goes out: messagesQueued). */
   pushMessage(message: MQTTMessage): void {
-    this.events.push({ kind: 'message', message });
+    (this.events ??= []).push({ kind: 'message', message });
     this.messagesQueued++;
   }
 
   takeEvents(): SessionEvent[] {
     this.messagesQueued = 0;
-    if (this.events.length === 0) return NO_EVENTS;
     const e = this.events;
-    this.events = [];
+    if (e === null) return NO_EVENTS;
+    this.events = null;
     return e;
   }
 
   log(level: number, text: string): void {
     if (!this.logging) return;
     if (this.logTarget !== null) this.logTarget.log(level, text);
-    else this.events.push({ kind: 'log', level, text });
+    else this.pushEvent({ kind: 'log', level, text });
   }
 
   /**
@@ -114,7 +118,7 @@ export class SessionCore {
       update();
     } catch (e) {
       this.storeErrors++;
-      this.events.push({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
+      this.pushEvent({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
     }
   }
 
@@ -126,7 +130,7 @@ export class SessionCore {
   closeConnection(ev: CloseEvent): void {
     if (!this.closeRequested) {
       this.closeRequested = true;
-      this.events.push(ev);
+      this.pushEvent(ev);
     }
     this.state = 'disconnecting';
   }

@@ -17,14 +17,19 @@ import type { SessionHost } from './types';
  * plus the steps around it: a subclass rather than a member, so a session holds one object for both.
  */
 export class IncomingFlow extends AwaitingRelease {
-  /** Incoming acknowledgements the application holds (holdAcks). */
-  readonly heldAcks = new HeldAcks();
+  /** Incoming acknowledgements the application holds (holdAcks); made by the first (idle memory is benchmarked). */
+  private held: HeldAcks | null = null;
   /** Topic aliases the broker set up for its PUBLISHes (MQTT 5), alias -> topic. */
   private aliases: Map<number, string> | null = null; // created on the first alias the server sets
 
   /** The Session itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: SessionHost) {
     super();
+  }
+
+  /** The held acknowledgements, to read (the shared empty NO_HELD_ACKS before the first). */
+  get heldAcks(): HeldAcks {
+    return this.held ?? NO_HELD_ACKS;
   }
 
   /** QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes. */
@@ -43,7 +48,7 @@ export class IncomingFlow extends AwaitingRelease {
    * whose broker resends the PUBRELs (paho keeps its _in_messages too). forget() drops them.
    */
   connectionLost(): void {
-    this.heldAcks.connectionLost();
+    this.held?.connectionLost();
   }
 
   /** A PUBLISH from the server. */
@@ -78,7 +83,7 @@ export class IncomingFlow extends AwaitingRelease {
 
   /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
   holdAck(m: MQTTMessage): void {
-    this.heldAcks.hold(m);
+    (this.held ??= new HeldAcks()).hold(m);
   }
 
   /**
@@ -87,14 +92,14 @@ export class IncomingFlow extends AwaitingRelease {
    * whose session the broker dropped).
    */
   ackMessage(m: MQTTMessage, now: number): boolean {
-    if (!this.heldAcks.releaseMessage(m)) return false;
+    if (this.held === null || !this.held.releaseMessage(m)) return false;
     this.sendHeldAck(m.mid, m.qos, now);
     return true;
   }
 
   /** paho 2.x's ack(mid, qos): sends the held PUBACK (QoS 1) or PUBCOMP (QoS 2) of `mid`; false when none is held. */
   ack(mid: number, qos: number, now: number): boolean {
-    if (!this.heldAcks.release(mid, qos)) return false;
+    if (this.held === null || !this.held.release(mid, qos)) return false;
     this.sendHeldAck(mid, qos, now);
     return true;
   }
@@ -157,7 +162,7 @@ export class IncomingFlow extends AwaitingRelease {
       }
       return;
     }
-    if (this.heldAcks.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
+    if (this.held !== null && this.held.holdsQos2(mid)) return; // delivered; its PUBCOMP goes out with the application's ack
     const owed = this.takeOwed(mid);
     // Unknown id (its PUBCOMP was lost, or never delivered here: paho answers too, so the broker
     // does not hang): complete it anyway; MQTT 5 says why (0x92 Packet Identifier not found).
@@ -167,7 +172,7 @@ export class IncomingFlow extends AwaitingRelease {
   /** The broker will PUBREL none of the QoS 2 messages we kept, nor wait for their PUBCOMPs. */
   forget(): void {
     this.clear();
-    this.heldAcks.clear();
+    this.held?.clear();
     const incoming = this.session.config.store.incoming;
     if (incoming !== undefined) this.session.journal(() => incoming.clear());
   }
@@ -203,3 +208,6 @@ export class IncomingFlow extends AwaitingRelease {
 function restoredIncoming(s: StoredIncoming): MQTTMessage {
   return new MQTTMessage(s.topic, s.payload, 2, s.retain, s.mid, s.dup, 0, s.properties);
 }
+
+/** No acknowledgement held: shared by every session before its first, and never written (holdAck() makes its own). */
+const NO_HELD_ACKS = new HeldAcks();

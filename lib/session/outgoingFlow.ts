@@ -21,7 +21,8 @@ import { describeSent, reasonDetails } from './log';
 import { OutgoingMessages, OutMessage } from './outgoing';
 import { publishPacketSize } from './packetSize';
 import { BoundsHost, QueueBounds } from './queueBounds';
-import { ServerLimits } from './serverLimits';
+import type { WaitingQos0 } from './queueLimits';
+import { announcesLimits, NO_LIMITS, ServerLimits } from './serverLimits';
 import { TopicAliases, withoutAlias } from './topicAliases';
 import type { SessionConfig, SessionEvent, SessionHost } from './types';
 
@@ -30,10 +31,13 @@ import type { SessionConfig, SessionEvent, SessionHost } from './types';
  * messages through it: a subclass rather than a member, so a session holds one object for both.
  */
 export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
-  /** The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts. */
-  readonly bounds: QueueBounds;
-  /** The broker's limits (MQTT 5 CONNACK properties). */
-  private readonly server = new ServerLimits();
+  /** The outgoing queue bounds (bounds), or null before a publish consulted them. */
+  private queueBounds: QueueBounds | null = null;
+  /**
+   * The broker's limits (MQTT 5 CONNACK properties): the shared NO_LIMITS until a CONNACK
+   * announces one (3.x brokers never do: an idle connection carries no object of defaults).
+   */
+  private server: ServerLimits = NO_LIMITS;
   /** Our topic aliases on this connection (MQTT 5), or null when the server allows none. */
   private aliases: TopicAliases | null = null;
   /** The aliases the caller set paho's way (properties.TopicAlias), alias -> topic, on this connection; made by the first such publish (idle memory). */
@@ -47,7 +51,33 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** The Session itself, not closures over it: idle memory per connection is a measured limit. */
   constructor(private readonly session: SessionHost) {
     super();
-    this.bounds = new QueueBounds(this);
+  }
+
+  /**
+   * The outgoing queue bounds at publish(), the QoS 0 queue and the drop/refusal counts: made
+   * by the first publish that consults them (an idle connection never does: idle memory is benchmarked).
+   */
+  get bounds(): QueueBounds {
+    return (this.queueBounds ??= new QueueBounds(this));
+  }
+
+  /** Messages dropped (drop-oldest) and publishes refused by a full queue, without making the bounds. */
+  get droppedMessages(): number {
+    return this.queueBounds === null ? 0 : this.queueBounds.droppedMessages;
+  }
+
+  get rejectedMessages(): number {
+    return this.queueBounds === null ? 0 : this.queueBounds.rejectedMessages;
+  }
+
+  /** The QoS 0 messages waiting (QueueBounds.qos0Waiting), without making the bounds. */
+  get qos0Waiting(): { readonly length: number; readonly bytes: number } {
+    return this.queueBounds === null ? NO_QOS0_WAITING : this.queueBounds.qos0Waiting;
+  }
+
+  /** Empties the QoS 0 queue (QueueBounds.takeQos0Waiting), without making the bounds. */
+  private takeQos0Waiting(): readonly WaitingQos0[] {
+    return this.queueBounds === null ? NO_WAITING_QOS0 : this.queueBounds.takeQos0Waiting();
   }
 
   get config(): SessionConfig {
@@ -75,13 +105,13 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
 
   /** A new connection: the broker's limits and our aliases belong to the last one. */
   connectionStarted(): void {
-    this.server.reset();
+    this.server = NO_LIMITS;
     this.aliases = null;
   }
 
   /** The broker accepted the connection: its limits, and the topic aliases it allows us. */
   connackAccepted(props: PacketProperties): void {
-    this.server.fromConnack(props);
+    if (announcesLimits(props)) (this.server = new ServerLimits()).fromConnack(props);
     if ((props.TopicAliasMaximum ?? 0) > 0) {
       this.aliases = new TopicAliases(props.TopicAliasMaximum!);
       if (this.session.config.autoTopicAlias === false) this.aliases.useCallerScheme();
@@ -98,7 +128,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const written = this.qos0Written;
     this.qos0Written = null;
     if (written !== null) for (const info of written) info._fail(MQTT_ERR_CONN_LOST);
-    if (!this.bounds.offlineQos0) this.dropWaitingQos0(MQTT_ERR_CONN_LOST);
+    if (this.queueBounds !== null && !this.queueBounds.offlineQos0) this.dropWaitingQos0(MQTT_ERR_CONN_LOST); // no bounds: none waits
     this.requeueAll();
     this.callerAliases = null;
   }
@@ -120,7 +150,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
 
   /** QoS 0 messages still waiting to be written fail with `rc` (the connection is gone, or disconnect()). */
   dropWaitingQos0(rc: number): void {
-    for (const w of this.bounds.takeQos0Waiting()) w.info._fail(rc);
+    for (const w of this.takeQos0Waiting()) w.info._fail(rc);
   }
 
   /** A deliberate end with a clean session: nothing will ever complete the pending flows. */
@@ -205,8 +235,8 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
    */
   writeUnblocked(now: number): void {
     const s = this.session;
-    if (s.state !== 'connected' && this.bounds.qos0Waiting.length > 0 && this.bounds.offlineQos0) return;
-    for (const w of this.bounds.takeQos0Waiting()) {
+    if (s.state !== 'connected' && this.qos0Waiting.length > 0 && this.bounds.offlineQos0) return;
+    for (const w of this.takeQos0Waiting()) {
       if (s.state !== 'connected' && s.state !== 'connecting') {
         w.info._fail(MQTT_ERR_CONN_LOST);
         continue;
@@ -429,3 +459,6 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     return true;
   }
 }
+
+const NO_QOS0_WAITING = { length: 0, bytes: 0 } as const;
+const NO_WAITING_QOS0: readonly WaitingQos0[] = [];

@@ -1,8 +1,9 @@
 /**
  * Packet identifiers 1..65535, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE (one counter, as
  * paho), skipping identifiers still in use so a long-unacknowledged message is never
- * confused with a new one. The set of ids in use is created on first use: an idle
- * connection, or one that only sends QoS 0, never holds one.
+ * confused with a new one. The set of ids in use is created on first use and dropped when it
+ * empties: an idle connection never holds one, also after its SUBSCRIBE was answered (idle
+ * memory per connection is benchmarked).
  */
 export class PacketIds {
   private last = 0;
@@ -41,8 +42,10 @@ export class PacketIds {
     if (id > this.last) this.last = id;
   }
 
+  /** Frees an identifier; the set goes with the last one (made again by the next allocate()). */
   release(id: number): void {
-    this.inUse?.delete(id);
+    const used = this.inUse;
+    if (used !== null && used.delete(id) && used.size === 0) this.inUse = null;
   }
 
   has(id: number): boolean {
@@ -54,6 +57,6 @@ export class PacketIds {
   }
 
   clear(): void {
-    this.inUse?.clear();
+    this.inUse = null;
   }
 }

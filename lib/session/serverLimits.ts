@@ -1,11 +1,16 @@
 /**
  * What the connected broker accepts, from its MQTT 5 CONNACK properties: Receive Maximum (the
- * in-flight window), Maximum Packet Size, Maximum QoS and Retain Available. Reset for each
- * connection; MQTT 3.x brokers announce nothing, so the defaults (no limit) stay.
+ * in-flight window), Maximum Packet Size, Maximum QoS and Retain Available. A new object for
+ * each CONNACK that announces one; MQTT 3.x brokers announce nothing, so the defaults (no limit) stay.
  */
 import type { PacketProperties, ProtocolLevel, QoS } from '../protocol/types';
 import { ProtocolError } from '../protocol/errors';
 import { publishPacketSize } from './packetSize';
+
+/** Whether a CONNACK's properties set any of the limits (else the defaults stay: NO_LIMITS). */
+export function announcesLimits(props: PacketProperties): boolean {
+  return props.ReceiveMaximum !== undefined || props.MaximumPacketSize !== undefined || props.MaximumQoS !== undefined || props.RetainAvailable !== undefined;
+}
 
 export class ServerLimits {
   receiveMaximum = 65535;
@@ -13,14 +18,6 @@ export class ServerLimits {
   maxPacketSize = 0;
   maxQos: QoS = 2;
   retainAvailable = true;
-
-  /** A new connection: nothing announced yet. */
-  reset(): void {
-    this.receiveMaximum = 65535;
-    this.maxPacketSize = 0;
-    this.maxQos = 2;
-    this.retainAvailable = true;
-  }
 
   /** The limits a CONNACK announced. */
   fromConnack(props: PacketProperties): void {
@@ -58,3 +55,9 @@ export class ServerLimits {
     return size <= this.maxPacketSize ? 0 : size;
   }
 }
+
+/**
+ * Nothing announced (3.x brokers, and before CONNACK): shared by every session, never written
+ * (not frozen: one shape for the reads on the publish path).
+ */
+export const NO_LIMITS = new ServerLimits();

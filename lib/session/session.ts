@@ -17,7 +17,7 @@ import { MQTT_ERR_CONN_LOST, MQTT_ERR_KEEPALIVE, MQTT_ERR_NO_CONN, MQTT_ERR_SUCC
 import type { MQTTMessage, MQTTMessageInfo } from '../message';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
-import type { ConnackPacket, Packet, PacketProperties, QoS, Subscription } from '../protocol/types';
+import type { ConnackPacket, Packet, PacketProperties, QoS, SubackPacket, Subscription, UnsubackPacket } from '../protocol/types';
 import { AuthExchange } from './auth';
 import { SessionCore } from './core';
 import { clientMaxPacketSize, connackRefuses, connackRetry, connectProperties, checkDisconnectProperties, refusedRc } from './connect';
@@ -111,17 +111,17 @@ export class Session extends SessionCore implements SessionHost {
 
   /** QoS 0 messages accepted while the writer is blocked (writeBlocked) or offline (offlineQos0), bounded by limits. */
   get qos0Waiting(): { readonly length: number; readonly bytes: number } {
-    return this.outgoingFlow.bounds.qos0Waiting;
+    return this.outgoingFlow.qos0Waiting;
   }
 
   /** Outgoing messages dropped by the 'drop-oldest' policy. */
   get droppedMessages(): number {
-    return this.outgoingFlow.bounds.droppedMessages;
+    return this.outgoingFlow.droppedMessages;
   }
 
   /** Publishes refused by a full queue. */
   get rejectedMessages(): number {
-    return this.outgoingFlow.bounds.rejectedMessages;
+    return this.outgoingFlow.rejectedMessages;
   }
 
   /** Incoming QoS 2 messages PUBREC'd and awaiting their PUBREL, by mid. */
@@ -189,7 +189,7 @@ export class Session extends SessionCore implements SessionHost {
       this.closeConnection(retry);
       return;
     }
-    this.events.push({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
+    this.pushEvent({ kind: 'connack', sessionPresent: p.sessionPresent, reasonCode: p.reasonCode, properties: p.properties });
     if (refused) {
       this.closeConnection({ kind: 'close', rc: refusedRc(p), reason: `connection refused (${p.reasonCode}${reasonDetails(p.properties)})` });
       return;
@@ -226,7 +226,7 @@ export class Session extends SessionCore implements SessionHost {
     if (this.state === 'idle') return;
     this.state = 'idle';
     this.traffic.connectionEnded();
-    this.out = [];
+    this.out = null;
     this.outBytes = 0;
     this.pingSentAt = 0;
     this.writeBlocked = false;
@@ -234,6 +234,7 @@ export class Session extends SessionCore implements SessionHost {
     this.incomingFlow.connectionLost(); // held QoS 1 acks go; QoS 2 state stays for a resumed session
     // SUBSCRIBE/UNSUBSCRIBE are never resent (paho does not either): their ids are free again.
     this.requests?.connectionLost();
+    this.requests = null;
   }
 
   /** Throws ValueError for DISCONNECT properties the spec forbids (connect.ts). Call before any side effect. */
@@ -313,6 +314,14 @@ export class Session extends SessionCore implements SessionHost {
     return (this.requests ??= new PendingRequests(this)).unsubscribe(topics, properties, now);
   }
 
+  /** SUBACK, UNSUBACK (pendingRequests.ts); once none waits, the requests go (made again by the next SUBSCRIBE: idle memory). */
+  private onRequestAck(p: SubackPacket | UnsubackPacket): void {
+    const r = this.requests ?? new PendingRequests(this);
+    if (p.type === 'suback') r.onSuback(p.packetId, p.reasonCodes, p.properties);
+    else r.onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
+    this.requests = r.isEmpty ? null : r;
+  }
+
   // ---- input -------------------------------------------------------------------------------
 
   /** Feeds received bytes. Malformed input ends in a 'close' event with MQTT_ERR_PROTOCOL. */
@@ -353,8 +362,8 @@ export class Session extends SessionCore implements SessionHost {
       case 'pubrel': return this.incomingFlow.onPubrel(p.packetId, now);
       case 'pubcomp': return this.outgoingFlow.onPubcomp(p.packetId, p.reasonCode ?? 0, p.properties, now);
       case 'connack': return this.onConnack(p, now);
-      case 'suback': return (this.requests ??= new PendingRequests(this)).onSuback(p.packetId, p.reasonCodes, p.properties);
-      case 'unsuback': return (this.requests ??= new PendingRequests(this)).onUnsuback(p.packetId, p.reasonCodes ?? [], p.properties);
+      case 'suback':
+      case 'unsuback': return this.onRequestAck(p);
       case 'pingresp':
         if (this.pingSentAt > 0) this.traffic.pinged(now - this.pingSentAt);
         this.pingSentAt = 0;
@@ -443,9 +452,9 @@ export class Session extends SessionCore implements SessionHost {
 
   /** Everything queued for the wire since the last call, or null. Counts as sent at `now`. */
   takeOutgoing(now: number): Buffer[] | null {
-    if (this.out.length === 0) return null;
     const out = this.out;
-    this.out = [];
+    if (out === null || out.length === 0) return null;
+    this.out = null;
     this.outBytes = 0;
     this.lastSent = now;
     this.outgoingFlow.written();

@@ -14,7 +14,10 @@ class MemoryStore implements OutgoingStore {
   close(): void {}
 }
 
+/** It holds nothing, so every session shares one: no object per connection (idle memory is benchmarked). */
+const SHARED = new MemoryStore();
+
 /** The in-memory outgoing-message store (the default). */
 export function memoryStore(): OutgoingStore {
-  return new MemoryStore();
+  return SHARED;
 }

@@ -5,6 +5,7 @@
  * line and on_connect_fail, and a broker that requires client certificates (works with one,
  * refused without). CA-verified pub/sub at QoS 0/1/2 (exactly once, TLS 1.3, by name and by
  * address, CA as a file and as PEM text) runs with the other transports in pubsub.spec.ts.
+ * Last, without a broker: one client's TLS settings are never another's.
  */
 import * as dns from 'dns';
 import { CERT_NONE, Client, MQTT_ERR_SUCCESS, MQTT_ERR_TLS, MQTT_LOG_ERR, TLSError, ValueError } from '../../lib';
@@ -237,5 +238,21 @@ describeWithMosquitto('Client with a broker that requires client certificates [m
     expect(connects).toBe(0);
     const errLine = lines.find(([level]) => level === MQTT_LOG_ERR);
     expect(errLine?.[1]).toMatch(/TLS handshake failed: the broker does not trust our client certificate \(unknown CA\)/);
+  });
+});
+
+describe('TLS settings belong to the client that set them (the others keep the shared defaults)', () => {
+  it("one client's tlsSet() is not another's, and reinitialise() forgets it", () => {
+    const a = new Client('tls-settings-a');
+    const b = new Client('tls-settings-b');
+    a.tlsSet({ certReqs: CERT_NONE });
+    expect(() => a.tlsSet()).toThrow(/TLS is already configured/);
+    expect(() => b.tlsInsecureSet(true)).toThrow(/configure TLS with tlsSet\(\)/);
+    b.tlsSet({ certReqs: CERT_NONE });
+    b.tlsInsecureSet(true);
+    a.reinitialise('tls-settings-a');
+    expect(() => a.tlsInsecureSet(true)).toThrow(/configure TLS with tlsSet\(\)/);
+    a.tlsSet({ certReqs: CERT_NONE });
+    expect(() => new Client('tls-settings-c').tlsInsecureSet(false)).toThrow(ValueError);
   });
 });

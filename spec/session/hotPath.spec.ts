@@ -1,11 +1,13 @@
 /**
  * Session engine, the outgoing hot path: QoS 0 message ids (numbered from the shared counter
- * without being held), PUBLISH payloads over 4 KB queued by reference, and the state an idle
- * connection does not allocate until it needs it.
+ * without being held), PUBLISH payloads over 4 KB queued by reference, the state an idle
+ * connection does not allocate until it needs it, the defaults sessions share until they need
+ * their own (never written), and the one Reader parsers take turns with.
  */
 import { MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS } from '../../lib/constants';
 import { encode, Parser } from '../../lib/protocol';
 import { PAYLOAD_BY_REFERENCE } from '../../lib/protocol/encode';
+import type { Packet } from '../../lib/protocol/types';
 import { pub, ScriptedBroker } from './harness';
 
 const T0 = 1_000_000;
@@ -143,5 +145,58 @@ describe('an idle connection allocates lazily, and works', () => {
     const msgs = b.events().filter((e) => e.kind === 'message');
     expect(msgs.map((e) => (e as { message: { payload: Buffer } }).message.payload.toString())).toEqual(['next']);
     expect(b.events().some((e) => e.kind === 'close')).toBe(false);
+  });
+});
+
+describe('state shared while unused is never written', () => {
+  it("a CONNACK's limits belong to its own session: another session keeps the defaults", () => {
+    const limited = new ScriptedBroker({ protocol: 5 }, T0);
+    limited.connectAndAccept(false, { ReceiveMaximum: 1, MaximumQoS: 1, RetainAvailable: 0 });
+    const plain = new ScriptedBroker({ protocol: 5 }, T0);
+    plain.connectAndAccept();
+    expect(limited.publish('t', 'q2', 2).rc).not.toBe(MQTT_ERR_SUCCESS);
+    limited.publish('t', 'a', 1);
+    limited.publish('t', 'b', 1);
+    expect(limited.sentPackets().filter((p) => p.type === 'publish')).toHaveLength(1); // Receive Maximum 1
+    expect(plain.publish('t', 'q2', 2).rc).toBe(MQTT_ERR_SUCCESS);
+    expect(plain.publish('t', 'r', 0, true).rc).toBe(MQTT_ERR_SUCCESS);
+    plain.publish('t', 'a', 1);
+    plain.publish('t', 'b', 1);
+    expect(plain.sentPackets().filter((p) => p.type === 'publish')).toHaveLength(4);
+    // A new connection starts from the defaults again.
+    limited.s.connectionLost();
+    limited.connectAndAccept();
+    expect(limited.publish('t', 'q2', 2).rc).toBe(MQTT_ERR_SUCCESS);
+  });
+
+  it("one session's held acknowledgements are not another's", () => {
+    const a = connected();
+    const b = connected();
+    a.s.holdAcks = true;
+    a.brokerSends(pub('t', 'x', 1, 7));
+    const m = a.events().find((e) => e.kind === 'message') as { message: Parameters<typeof a.s.holdAck>[0] };
+    a.s.holdAck(m.message);
+    expect(a.s.heldAcks.size).toBe(1);
+    expect(b.s.heldAcks.size).toBe(0);
+    expect(b.s.ack(7, 1, b.now)).toBe(false);
+    expect(a.s.ack(7, 1, a.now)).toBe(true);
+  });
+});
+
+describe('parsers take turns with one Reader', () => {
+  it('each decodes its own packets and topics, interleaved chunk by chunk, and after another failed', () => {
+    const a = new Parser();
+    const b = new Parser();
+    const pa = encode(pub('a/topic', 'from a', 0), 4);
+    const pb = encode(pub('b/topic', 'from b', 0), 4);
+    const topics = (ps: Packet[]) => ps.map((p) => (p as { topic: string }).topic);
+    expect(a.feed(pa.subarray(0, 5))).toEqual([]);
+    expect(topics(b.feed(pb))).toEqual(['b/topic']);
+    expect(topics(a.feed(pa.subarray(5)))).toEqual(['a/topic']);
+    expect(topics(a.feed(Buffer.concat([pa, pa])))).toEqual(['a/topic', 'a/topic']); // from the topic cache
+    expect(topics(b.feed(Buffer.concat([pb, pa])))).toEqual(['b/topic', 'a/topic']);
+    const bad = new Parser();
+    expect(() => bad.feed(Buffer.from([0x30, 0x03, 0x00, 0x05, 0x61]))).toThrow(); // topic longer than the packet
+    expect(topics(a.feed(pa))).toEqual(['a/topic']);
   });
 });
