@@ -316,6 +316,7 @@ async function latencyScenario(): Promise<void> {
       ratio: x !== undefined && y !== undefined ? y / x : null, noise: noiseOf(`${id}-${key}`, true),
     });
   }
+  for (const key of ['p50', 'p99'] as const) medians.set(`latency-${key}/raw`, medOf(raw, key) ?? NaN);
   if (raw !== undefined) {
     const f = (ms?: Measure[]) => `${fmtMs(medOf(ms, 'p50') ?? NaN)} / ${fmtMs(medOf(ms, 'p99') ?? NaN)}`;
     printRow({
@@ -474,6 +475,7 @@ function goalsVsMqttjs(): Goal[] {
         cModeOf.has(`${id}-c`) ? ` of its faster mode (${cModeOf.get(`${id}-c`)})` : '')),
     g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
       rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
+    nodeFloorGoal('p50'), nodeFloorGoal('p99'),
     g('idle RSS/conn <= 0.35x MQTT.js', 'idle', 1 / 0.35, (r) => `${(1 / r).toFixed(2)}x of MQTT.js`, heapVs('mqttjs', 'MQTT.js')),
     g('idle RSS/conn within 1.3x of a bare socket', 'idle-socket', 1 / 1.3, (r) => `${(1 / r).toFixed(2)}x of the socket`, heapVs('socket', 'the socket')),
     g('MQTTClient >= 0.9x Client (QoS 1)', 'mqttclient-client', 0.9, x),
@@ -481,6 +483,15 @@ function goalsVsMqttjs(): Goal[] {
     g('many: fan-out time <= 0.7x MQTT.js', 'many', 1 / 0.7, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's time`),
     manyHeapGoal(),
   ];
+}
+
+/** Latency at the Node floor: mqttloop's p50 or p99 within 1.1x of the bare-socket row's in the same run. */
+function nodeFloorGoal(key: 'p50' | 'p99'): Goal {
+  const ours = medians.get(`latency-${key}/mqttloop`);
+  const raw = medians.get(`latency-${key}/raw`);
+  const goal = `latency ${key} within 1.1x of bare sockets`;
+  if (ours === undefined || raw === undefined || !Number.isFinite(ours) || !Number.isFinite(raw)) return { goal, met: null, detail: 'not measured' };
+  return { goal, met: ours <= 1.1 * raw, detail: `${(ours / raw).toFixed(2)}x (${fmtMs(ours)} vs ${fmtMs(raw)})` };
 }
 
 /** The many-connections row's idle V8 heap per connection, against its goal (many.ts). */
