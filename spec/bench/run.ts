@@ -502,7 +502,7 @@ function manyHeapGoal(): Goal {
 }
 
 /** Idle V8 heap per connection a change may not exceed: a measured limit (shared/DESIGN.md, idle memory). */
-const IDLE_HEAP_CAP = 4.2 * 1024;
+const IDLE_HEAP_CAP = 4.0 * 1024;
 
 /**
  * Whether this build's rounds reach the baseline's: its best round at least as good as the
