@@ -37,7 +37,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
-import { MANY_HEAP_GOAL, manyConnections, manyFanoutNote, manySubRows } from './many';
+import { goalsVsMqttjs, limitsVsBaseline, Noise, pct, Row, spreadOfNoise } from './goals';
+import { manyConnections, manyFanoutNote, manySubRows } from './many';
 import type { Measure } from './measure';
 import { C_SIDE, C_SINGLE_SIDE, cLatency, cSides, cThroughput } from './libmosquitto';
 import { rawLatency, rawQos0, rawQos1 } from './reference';
@@ -102,24 +103,6 @@ interface RunRecord {
   n?: number;
   extra?: Record<string, unknown>;
 }
-interface Row {
-  id: string;
-  scenario: string;
-  mqttloop: string;
-  /** The other side's figure: MQTT.js, or the baseline build (--baseline). */
-  other: string;
-  /** > 1: mqttloop (this build) better. */
-  ratio: number | null;
-  /** Rows that compare the two sides on the same measure: each side's rounds, the run's own noise. */
-  noise?: Noise;
-  note?: string;
-}
-interface Noise {
-  mine: number[];
-  other: number[];
-  /** Latency and memory: a lower figure is better. */
-  lowerBetter: boolean;
-}
 const runs: RunRecord[] = [];
 const rows: Row[] = [];
 const medians = new Map<string, number>(); // `${scenario}/${side}` -> median value (and extras)
@@ -130,12 +113,6 @@ interface Side {
   /** Which --lib this side belongs to; 'reference' sides (bare sockets) run only without --lib. */
   lib: Lib | 'reference';
   run: (n: number) => Promise<Measure>;
-}
-
-/** (max - min) / median; NaN with fewer than two values. */
-function spreadOf(xs: number[]): number {
-  if (xs.length < 2) return NaN;
-  return (Math.max(...xs) - Math.min(...xs)) / median(xs);
 }
 
 /**
@@ -174,8 +151,6 @@ const medOf = (ms: Measure[] | undefined, key: string): number | undefined =>
 const noiseOf = (key: string, lowerBetter = false, a = 'mqttloop', b: string = OTHER.lib): Noise => ({
   mine: roundValues.get(`${key}/${a}`) ?? [], other: roundValues.get(`${key}/${b}`) ?? [], lowerBetter,
 });
-/** How far apart the rounds of one side were, the larger of the two sides: (max - min) / median. */
-const spreadOfNoise = (n: Noise): number => Math.max(spreadOf(n.mine), spreadOf(n.other));
 
 const W = 50;
 /** Width of the other side's column: its label can be a directory. */
@@ -189,10 +164,6 @@ function cpuNote(res: Map<string, Measure[]>, a: string, b: string): string {
   const by = medOf(res.get(b), 'brokerLoad');
   const pc = (v?: number) => (v === undefined || !Number.isFinite(v) ? '-' : `${Math.round(v * 100)}%`);
   return `CPU µs/msg ${f(x)} vs ${f(y)}, broker busy ${pc(bx)} vs ${pc(by)}`;
-}
-
-function pct(r: number | undefined): string {
-  return r === undefined || !Number.isFinite(r) ? '-' : `${Math.round(r * 100)}%`;
 }
 
 function printRow(row: Row): void {
@@ -444,115 +415,6 @@ async function manyScenario(): Promise<void> {
   for (const row of manySubRows(res.get('mqttloop'), res.get(OTHER.lib), count)) printRow(row);
 }
 
-// ---- goals: against MQTT.js, or the limits a change must hold against the baseline -----------------------
-
-interface Goal { goal: string; met: boolean | null; detail: string }
-
-/** The performance goals against MQTT.js. */
-function goalsVsMqttjs(): Goal[] {
-  const ratio = (id: string) => rows.find((r) => r.id === id)?.ratio ?? null;
-  const ceiling = (id: string, what: string) => {
-    const r = ratio(id);
-    return r === null ? '' : `; ${what} ${r.toFixed(2)}x`;
-  };
-  const g = (goal: string, id: string, min: number, show: (r: number) => string, context = ''): Goal => {
-    const r = ratio(id);
-    return { goal, met: r === null ? null : r >= min, detail: r === null ? 'not measured' : show(r) + context };
-  };
-  const x = (r: number) => `${r.toFixed(2)}x`;
-  const rawP99 = ratio('latency-raw');
-  const heapVs = (kind: string, what: string): string => {
-    const ours = medians.get('idle-heap/mqttloop');
-    const theirs = medians.get(`idle-heap/${kind}`);
-    return ours && theirs ? `; heap/conn ${(ours / theirs).toFixed(2)}x of ${what}` : '';
-  };
-  return [
-    g('QoS 0 throughput >= 1.3x MQTT.js', 'qos0', 1.3, x, ceiling('qos0-raw', 'bare sockets reach')),
-    g('QoS 1, 100 in flight >= 1.2x MQTT.js', 'qos1-100', 1.2, x, ceiling('qos1-100-raw', 'bare sockets reach')),
-    g('QoS 2, 100 in flight >= 1.2x MQTT.js', 'qos2-100', 1.2, x),
-    ...(['qos1-20', 'qos1-100', 'qos2-20', 'qos2-100'] as const).map((id) =>
-      g(`QoS ${id[3]}, ${id.slice(5)} in flight >= 1.0x libmosquitto`, `${id}-c`, 1.0, x,
-        cModeOf.has(`${id}-c`) ? ` of its faster mode (${cModeOf.get(`${id}-c`)})` : '')),
-    g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
-      rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
-    nodeFloorGoal('p50'), nodeFloorGoal('p99'),
-    g('idle RSS/conn <= 0.35x MQTT.js', 'idle', 1 / 0.35, (r) => `${(1 / r).toFixed(2)}x of MQTT.js`, heapVs('mqttjs', 'MQTT.js')),
-    g('idle RSS/conn within 1.3x of a bare socket', 'idle-socket', 1 / 1.3, (r) => `${(1 / r).toFixed(2)}x of the socket`, heapVs('socket', 'the socket')),
-    g('MQTTClient >= 0.9x Client (QoS 1)', 'mqttclient-client', 0.9, x),
-    g('dispatch, 10,000 filters within 2x of 1', 'dispatch-10000', 0.5, (r) => `${(1 / r).toFixed(2)}x the time per message of 1 filter`),
-    g('many: fan-out time <= 0.7x MQTT.js', 'many', 1 / 0.7, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's time`),
-    manyHeapGoal(),
-  ];
-}
-
-/** Latency at the Node floor: mqttloop's p50 or p99 within 1.1x of the bare-socket row's in the same run. */
-function nodeFloorGoal(key: 'p50' | 'p99'): Goal {
-  const ours = medians.get(`latency-${key}/mqttloop`);
-  const raw = medians.get(`latency-${key}/raw`);
-  const goal = `latency ${key} within 1.1x of bare sockets`;
-  if (ours === undefined || raw === undefined || !Number.isFinite(ours) || !Number.isFinite(raw)) return { goal, met: null, detail: 'not measured' };
-  return { goal, met: ours <= 1.1 * raw, detail: `${(ours / raw).toFixed(2)}x (${fmtMs(ours)} vs ${fmtMs(raw)})` };
-}
-
-/** The many-connections row's idle V8 heap per connection, against its goal (many.ts). */
-function manyHeapGoal(): Goal {
-  const heap = medians.get('many-heap/mqttloop');
-  const goal = `many: idle heap/conn <= ${(MANY_HEAP_GOAL / 1024).toFixed(0)} KB`;
-  return heap === undefined || !Number.isFinite(heap) ? { goal, met: null, detail: 'not measured' } : { goal, met: heap <= MANY_HEAP_GOAL, detail: `${(heap / 1024).toFixed(2)} KB` };
-}
-
-/** Idle V8 heap per connection a change may not exceed: a measured limit (shared/DESIGN.md, idle memory). */
-const IDLE_HEAP_CAP = 4.0 * 1024;
-
-/**
- * Whether this build's rounds reach the baseline's: its best round at least as good as the
- * baseline's worst. If they do, the two cannot be told apart in this run (or this build is
- * better); if not, `gap` says by how much its best round falls short. null: fewer than two
- * rounds a side, no noise to judge by.
- */
-function withinNoise(n: Noise): { met: boolean; gap: number } | null {
-  if (n.mine.length < 2 || n.other.length < 2) return null;
-  if (n.lowerBetter) {
-    const best = Math.min(...n.mine);
-    const worst = Math.max(...n.other);
-    return { met: best <= worst, gap: (best - worst) / worst };
-  }
-  const best = Math.max(...n.mine);
-  const worst = Math.min(...n.other);
-  return { met: best >= worst, gap: (worst - best) / worst };
-}
-
-/**
- * The limits against the baseline build: idle heap per connection under the cap, and every
- * compared row within the run's noise of the baseline (withinNoise: the two sides' rounds overlap).
- */
-function limitsVsBaseline(): Goal[] {
-  const heap = medians.get('idle-heap/mqttloop');
-  const before = medians.get('idle-heap/baseline');
-  const kb2 = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`; // the cap is close: show what decides it
-  // One-time costs weigh on 100 connections: the cap is for the full run's 1,000.
-  const few = QUICK ? '; --quick holds 100 connections, too few for this figure: judge a full run' : '';
-  const out: Goal[] = [{
-    goal: `idle heap/conn <= ${fmtKB(IDLE_HEAP_CAP)}`,
-    met: heap === undefined || !Number.isFinite(heap) ? null : heap <= IDLE_HEAP_CAP,
-    detail: heap === undefined || !Number.isFinite(heap) ? 'not measured' : `${kb2(heap)} (baseline ${kb2(before ?? NaN)})${few}`,
-  }];
-  for (const row of rows) {
-    if (row.noise === undefined) continue;
-    const { ratio } = row;
-    const judged = withinNoise(row.noise);
-    const how = judged === null ? 'one round a side: no noise to judge by'
-      : judged.met ? `rounds overlap (spread ${pct(spreadOfNoise(row.noise))})`
-      : `best round ${pct(judged.gap)} short of the baseline's worst`;
-    out.push({
-      goal: `${row.scenario.trim()}: within noise of baseline`,
-      met: ratio === null || !Number.isFinite(ratio) ? null : judged?.met ?? null,
-      detail: ratio === null || !Number.isFinite(ratio) ? 'not measured' : `${ratio.toFixed(2)}x of baseline; ${how}`,
-    });
-  }
-  return out;
-}
-
 // ---- main -------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -576,7 +438,8 @@ async function main(): Promise<void> {
     latencyScenario, idleScenario, mqttclientScenario, payloadScenario, dispatchScenario, manyScenario];
   for (const part of parts) await part();
   console.log(rule);
-  const gs = BASELINE === undefined ? goalsVsMqttjs() : limitsVsBaseline();
+  const results = { rows, medians, cModeOf, quick: QUICK };
+  const gs = BASELINE === undefined ? goalsVsMqttjs(results) : limitsVsBaseline(results);
   console.log(BASELINE === undefined ? 'goals against MQTT.js:' : `limits against ${OTHER.label}:`);
   for (const goal of gs) {
     const mark = goal.met === null ? (goal.detail === 'not measured' ? 'not run' : 'unknown') : goal.met ? 'met' : 'NOT met';
