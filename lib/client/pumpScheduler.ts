@@ -6,6 +6,7 @@
  * deadline, and loop() waits here for activity. No polling tick. What a turn does is the driver's.
  */
 import type { ClientLink } from './link';
+import { TurnQueue } from './turnQueue';
 
 /** The pump steps the scheduler runs: the driver's (client/driver.ts). */
 export interface PumpSteps {
@@ -24,10 +25,15 @@ export class PumpScheduler {
   /** A flush task is queued (queueMicrotask) for what publish/subscribe queued in this task. */
   private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
-  private timerAt = Infinity;
+  /** When the armed timer is due, in whole ms (a small integer: no heap number per Client); meaningless while none is. */
+  private timerAt = 0;
   private waiter: (() => void) | null = null;
-  /** Made by the first scheduleFlush(): an idle connection never publishes, and never needs it (idle memory is benchmarked). */
-  private flushTask: (() => void) | null = null;
+
+  // The turns every Client of the process waits for (turnQueue.ts): no closure per Client. The
+  // globals are looked up at each call, as jest's fake timers replace them.
+  private static readonly microtaskTurns = new TurnQueue<PumpScheduler>((drain) => queueMicrotask(drain), (s) => s.pumpTurn());
+  private static readonly immediateTurns = new TurnQueue<PumpScheduler>((drain) => setImmediate(drain), (s) => s.pumpTurn());
+  private static readonly flushTasks = new TurnQueue<PumpScheduler>((drain) => queueMicrotask(drain), (s) => s.runFlushTask());
 
   constructor(private readonly link: ClientLink, private readonly steps: PumpSteps) {}
 
@@ -54,7 +60,7 @@ export class PumpScheduler {
     // (connect, reconnect, loopForever's first connection) keep their order against the turn.
     if (this.link.session.isConnected && this.steps.runsInBackground() && !this.pumpScheduled) {
       this.pumpScheduled = true;
-      queueMicrotask(this.pumpTurn);
+      PumpScheduler.microtaskTurns.add(this);
     } else if (this.steps.runsInBackground()) {
       this.schedulePump();
     }
@@ -73,7 +79,7 @@ export class PumpScheduler {
   schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(this.pumpTurn);
+    PumpScheduler.immediateTurns.add(this);
   }
 
   /**
@@ -87,18 +93,13 @@ export class PumpScheduler {
   scheduleFlush(): void {
     if (this.link.transport === null || this.inTurn || this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(this.flushTask ?? this.makeFlushTask());
+    PumpScheduler.flushTasks.add(this);
     this.inTurn = true;
     try {
       this.steps.flush();
     } finally {
       this.inTurn = false;
     }
-  }
-
-  /** Apart from scheduleFlush(), so the closure's context is made once, not on every call. */
-  private makeFlushTask(): () => void {
-    return (this.flushTask = () => this.runFlushTask());
   }
 
   private runFlushTask(): void {
@@ -115,9 +116,7 @@ export class PumpScheduler {
     this.afterTurn();
   }
 
-  // Arrow fields, made once per Client and sharing one context: setImmediate and setTimeout
-  // take them as they are, with no closure or argument array made per turn or per timer.
-  private readonly pumpTurn = (): void => {
+  private pumpTurn(): void {
     this.pumpScheduled = false;
     if (this.inTurn) return;
     this.inTurn = true;
@@ -133,13 +132,13 @@ export class PumpScheduler {
       this.inTurn = false;
     }
     this.afterTurn();
-  };
+  }
 
-  private readonly deadlineDue = (): void => {
-    this.timer = null;
-    this.timerAt = Infinity;
-    this.pumpTurn();
-  };
+  /** The deadline timer fired (setTimeout's argument: the scheduler, so no closure per Client). */
+  private static deadlineDue(s: PumpScheduler): void {
+    s.timer = null;
+    s.pumpTurn();
+  }
 
   /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
   private afterTurn(): void {
@@ -157,15 +156,14 @@ export class PumpScheduler {
     if (this.timer !== null && this.timerAt <= at) return;
     this.clearTimer();
     if (at === Infinity) return;
-    this.timerAt = at;
+    this.timerAt = Math.floor(at);
     // Whole ms, as Node's timers count anyway (it truncates): the Timeout then holds no heap number (idle memory).
-    this.timer = setTimeout(this.deadlineDue, Math.trunc(Math.max(0, at - this.link.clock())));
+    this.timer = setTimeout(PumpScheduler.deadlineDue, Math.trunc(Math.max(0, at - this.link.clock())), this);
   }
 
   clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.timerAt = Infinity;
   }
 
   waitForActivity(ms: number): Promise<void> {
