@@ -1,9 +1,10 @@
 /**
  * When the driver's pump turns run (DESIGN.md "the pump"): a data event runs one turn at the
  * end of its task (a microtask, coalesced), other wake-ups schedule one turn (setImmediate,
- * coalesced), a publish is written at once and what follows it in the same task at the end
- * of that task (a microtask: a burst of publishes is two writes), one timer waits for the session's next
- * deadline, and loop() waits here for activity. No polling tick. What a turn does is the driver's.
+ * coalesced), a publish is written at once and what follows it in the same task at the end of
+ * that task (a microtask: a burst of publishes is two writes), one timer waits for the
+ * session's next deadline, and loop() waits here for activity. No polling tick. What a turn
+ * does is the driver's.
  */
 import type { ClientLink } from './link';
 import { TurnQueue } from './turnQueue';
@@ -58,11 +59,13 @@ export class PumpScheduler {
   dataArrived(): void {
     // Only on an accepted connection: while connecting, the attempt's own promise steps
     // (connect, reconnect, loopForever's first connection) keep their order against the turn.
-    if (this.link.session.isConnected && this.steps.runsInBackground() && !this.pumpScheduled) {
-      this.pumpScheduled = true;
-      PumpScheduler.microtaskTurns.add(this);
-    } else if (this.steps.runsInBackground()) {
-      this.schedulePump();
+    if (this.steps.runsInBackground()) {
+      if (!this.link.session.isConnected) {
+        this.schedulePump();
+      } else if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        PumpScheduler.microtaskTurns.add(this);
+      }
     }
     this.endWait();
   }
