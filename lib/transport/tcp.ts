@@ -4,7 +4,7 @@
  * writes.
  */
 import * as net from 'net';
-import { StreamTransport } from './stream';
+import { DIRECT_READ, StreamTransport } from './stream';
 import type { TransportHandlers } from './types';
 
 export interface TcpTransportOptions {
@@ -49,6 +49,7 @@ export class TcpTransport extends StreamTransport<net.Socket> {
     // default 16 KB, a paused socket goes on reading, and waking, for every small packet until
     // 16 KB are buffered. With 1, it reads at most one more chunk; flowing reads are unchanged.
     connectOpts.readableHighWaterMark = 1;
+    connectOpts.onread = DIRECT_READ;
     return this.dial(net.connect(connectOpts), 'connect', handlers, connectTimeoutMs);
   }
 

@@ -14,7 +14,7 @@
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CONNECTED, connectError, DIALING, SocketTransport, timeoutError } from './socketLifecycle';
-import { StreamTransport } from './stream';
+import { DIRECT_READ, StreamTransport } from './stream';
 import { isTlsError, reportTlsError } from './tlsOptions';
 import type { TransportHandlers } from './types';
 
@@ -48,11 +48,12 @@ export class TlsTransport extends StreamTransport<tls.TLSSocket> {
     if (this.conn !== null) return Promise.reject(new Error('TlsTransport: already open'));
     const { host, port, bindAddress, bindPort, connectTimeoutMs, socket } = this.opts;
     // tls.connect passes localAddress/localPort on to net.connect (@types/node omits them).
-    const connectOpts: tls.ConnectionOptions & { localAddress?: string; localPort?: number } = { ...this.opts.tls, host, port };
+    const connectOpts: tls.ConnectionOptions & { localAddress?: string; localPort?: number; onread?: typeof DIRECT_READ } = { ...this.opts.tls, host, port };
     if (bindAddress) connectOpts.localAddress = bindAddress;
     if (bindPort) connectOpts.localPort = bindPort;
     // Over a tunnel, `host` still names the broker: its certificate is checked against it.
     if (socket !== undefined) connectOpts.socket = socket;
+    else connectOpts.onread = DIRECT_READ; // decrypted bytes straight to the handler (stream.ts); tls ignores it over a given socket
     const sock = tls.connect(connectOpts);
     sock.once('connect', SocketTransport.onConnected);
     return this.dial(sock, 'secureConnect', handlers, connectTimeoutMs, socket !== undefined ? CONNECTED : DIALING);

@@ -280,6 +280,28 @@ describe('TcpTransport', () => {
     expect(sockets.size).toBe(20);
   });
 
+  it("reads past the Readable stream (onread), each chunk a copy the handler keeps (the read buffer is reused), still emitted as 'data'", async () => {
+    srv = await startServer();
+    const t = new TcpTransport({ host: '127.0.0.1', port: srv.port });
+    const r = recorder();
+    await t.open(r.handlers);
+    const sock = t.socket as net.Socket;
+    const push = jest.spyOn(sock, 'push');
+    const watched: string[] = []; // a program watching the socket (an external event loop) still sees each read
+    sock.on('data', (d: Buffer) => watched.push(d.toString()));
+    const conn = await srv.nextConn();
+    // Each chunk is read before the next is sent, so the second read reuses the first's buffer.
+    conn.write('first');
+    await until(() => r.data.length === 1);
+    conn.write('SECOND');
+    await until(() => r.data.length === 2);
+    expect(r.data.map((b) => b.toString())).toEqual(['first', 'SECOND']);
+    expect(watched).toEqual(['first', 'SECOND']);
+    expect(push).not.toHaveBeenCalled();
+    t.destroy();
+    await r.closed;
+  });
+
   it('pause() holds data until resume()', async () => {
     srv = await startServer();
     const t = new TcpTransport({ host: '127.0.0.1', port: srv.port });

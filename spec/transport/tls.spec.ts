@@ -336,6 +336,27 @@ describe('TlsTransport', () => {
     expect(t.write([Buffer.from('x')])).toBe(false);
   });
 
+  it("reads decrypted bytes past the Readable stream (onread), each chunk a copy the handler keeps, still emitted as 'data'", async () => {
+    srv = await tlsServer();
+    const t = transport(srv.port, tlsSettingsFrom({ caCerts: certs.caFile }));
+    const r = recorder();
+    await t.open(r.handlers);
+    const sock = t.socket as tls.TLSSocket;
+    const push = jest.spyOn(sock, 'push');
+    const watched: string[] = []; // a program watching the socket (an external event loop) still sees each read
+    sock.on('data', (d: Buffer) => watched.push(d.toString()));
+    // The server echoes: each chunk comes back before the next is sent, into the reused read buffer.
+    t.write([Buffer.from('first')]);
+    await until(() => r.text() === 'first');
+    t.write([Buffer.from('SECOND')]);
+    await until(() => r.text() === 'firstSECOND');
+    expect(r.data.map((b) => b.toString())).toEqual(['first', 'SECOND']);
+    expect(watched).toEqual(['first', 'SECOND']);
+    expect(push).not.toHaveBeenCalled();
+    t.destroy();
+    await r.closed;
+  });
+
   it('connects by host name (SNI + name check) to localhost', async () => {
     srv = await tlsServer();
     const t = transport(srv.port, tlsSettingsFrom({ caCerts: certs.caPem }), 'localhost');
