@@ -23,6 +23,8 @@ export interface ServerOption {
    * no TLS even when tlsSet() was called; absent: as the client (TLS when tlsSet() was called).
    */
   tls?: boolean | TlsSetOptions;
+  /** The WebSocket URL path (with `transport: 'websockets'` only), e.g. '/mqtt'; absent: wsSetOptions()'s. */
+  path?: string;
 }
 
 /** A server resolved: where, and how (undefined: the client's own setting). */
@@ -38,7 +40,7 @@ export interface Server {
   readonly referred: boolean;
 }
 
-const SERVER_KEYS: ReadonlySet<string> = new Set<keyof ServerOption>(['host', 'port', 'transport', 'tls']);
+const SERVER_KEYS: ReadonlySet<string> = new Set<keyof ServerOption>(['host', 'port', 'transport', 'tls', 'path']);
 
 /** `servers` checked: a ValueError naming the bad entry (servers[i]) and what is wrong. */
 export function checkServers(value: unknown): Server[] {
@@ -73,11 +75,11 @@ function serverFromUrl(url: string, name: string): Server {
 }
 
 function serverFromObject(o: unknown, name: string): Server {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ValueError(`${name}: must be { host, port, transport?, tls? } or a URL string`);
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ValueError(`${name}: must be { host, port?, transport?, tls?, path? } or a URL string`);
   for (const key of Object.keys(o)) {
     if (SERVER_KEYS.has(key)) continue;
     const hint = closestName(key, SERVER_KEYS);
-    throw new ValueError(`${name}: unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; keys are host, port, transport, tls`);
+    throw new ValueError(`${name}: unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; keys are host, port, transport, tls, path`);
   }
   const s = o as ServerOption;
   if (typeof s.host !== 'string' || s.host === '') throw new ValueError(`${name}.host: must be a non-empty string`);
@@ -95,7 +97,12 @@ function serverFromObject(o: unknown, name: string): Server {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ValueError(`${name}.port: must be an integer from 1 to 65535, got ${String(port)}`);
   }
-  return { host: s.host, port, transport, tls, wsPath: undefined, referred: false };
+  const path = s.path;
+  if (path !== undefined) {
+    if (transport !== 'websockets') throw new ValueError(`${name}.path: a URL path is for transport 'websockets' only`);
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new ValueError(`${name}.path: must be a string starting with '/', got ${JSON.stringify(path) ?? String(path)}`);
+  }
+  return { host: s.host, port, transport, tls, wsPath: path, referred: false };
 }
 
 /** 0x9C Use another server, 0x9D Server moved: the reason codes that come with a Server Reference. */

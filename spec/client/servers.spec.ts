@@ -60,12 +60,13 @@ describe('servers: checked at construction', () => {
     const s = checkServers([
       'mqtt://a', 'mqtts://b', 'ws://c/path', 'wss://d:9443', 'mqtt://[::1]:1884', 'unix:///run/m.sock',
       { host: 'e' }, { host: 'f', tls: true }, { host: 'g', transport: 'websockets', tls: true }, { host: 'h', port: 2000, tls: false },
+      { host: 'i', transport: 'websockets', path: '/mqtt/ws' },
     ]);
     expect(s.map((x) => [x.host, x.port, x.transport, x.tls === undefined || typeof x.tls === 'boolean' ? x.tls : 'own', x.wsPath])).toEqual([
       ['a', 1883, 'tcp', false, undefined], ['b', 8883, 'tcp', true, undefined], ['c', 80, 'websockets', false, '/path'],
       ['d', 9443, 'websockets', true, undefined], ['::1', 1884, 'tcp', false, undefined], ['/run/m.sock', 1883, 'unix', false, undefined],
       ['e', 1883, undefined, undefined, undefined], ['f', 8883, undefined, true, undefined], ['g', 443, 'websockets', true, undefined],
-      ['h', 2000, undefined, false, undefined],
+      ['h', 2000, undefined, false, undefined], ['i', 80, 'websockets', undefined, '/mqtt/ws'],
     ]);
     const own = checkServers([{ host: 'x', tls: { tlsVersion: 'TLSv1.3' } }])[0];
     expect(own.port).toBe(8883);
@@ -87,7 +88,9 @@ describe('servers: checked at construction', () => {
     [[{ host: '/s', transport: 'unix', tls: true }], /^servers\[0\]\.tls: a Unix socket does not take TLS/],
     [['unix://rel/path'], /^servers\[0\]: .*absolute socket path/],
     [['a:1883'], /^servers\[0\]: must start with mqtt:\/\//],
-    [[42], /^servers\[0\]: must be \{ host, port, transport\?, tls\? \} or a URL string/],
+    [[42], /^servers\[0\]: must be \{ host, port\?, transport\?, tls\?, path\? \} or a URL string/],
+    [[{ host: 'a', path: '/mqtt' }], /^servers\[0\]\.path: a URL path is for transport 'websockets' only/],
+    [[{ host: 'a', transport: 'websockets', path: 'mqtt' }], /^servers\[0\]\.path: must be a string starting with '\/', got "mqtt"/],
   ])('%j: ValueError %s', (servers, message) => {
     expect(() => new Client({ servers: servers as never })).toThrow(ValueError);
     expect(() => new Client({ servers: servers as never })).toThrow(message);
@@ -356,17 +359,17 @@ describe("each server's own transport and TLS", () => {
     return connector.createTransport(connector.rotation.choose({ log: () => undefined }, 'tcp'));
   }
 
-  test('mqtts:// and tls: true are TLS without tlsSet(); mqtt:// and tls: false are plain even with tlsSet(); ws:// keeps its path', () => {
-    const c = new Client({ servers: ['mqtts://a', { host: 'b', tls: true }, 'mqtt://c', { host: 'd', tls: false }, { host: 'e' }, 'ws://f/p', 'wss://g'] });
+  test('mqtts:// and tls: true are TLS without tlsSet(); mqtt:// and tls: false are plain even with tlsSet(); ws:// URLs and objects keep their path', () => {
+    const c = new Client({ servers: ['mqtts://a', { host: 'b', tls: true }, 'mqtt://c', { host: 'd', tls: false }, { host: 'e' }, 'ws://f/p', 'wss://g', { host: 'h', transport: 'websockets', path: '/q' }] });
     const kinds = () => {
       const t = built(c);
       if (t instanceof WebSocketTransport) return (t as unknown as { url: string }).url;
       return t instanceof TlsTransport ? 'tls' : t instanceof TcpTransport ? 'tcp' : String(t);
     };
-    const round = () => Array.from({ length: 7 }, kinds);
-    expect(round()).toEqual(['tls', 'tls', 'tcp', 'tcp', 'tcp', 'ws://f:80/p', 'wss://g:443/mqtt']);
+    const round = () => Array.from({ length: 8 }, kinds);
+    expect(round()).toEqual(['tls', 'tls', 'tcp', 'tcp', 'tcp', 'ws://f:80/p', 'wss://g:443/mqtt', 'ws://h:80/q']);
     c.tlsSet();
-    expect(round()).toEqual(['tls', 'tls', 'tcp', 'tcp', 'tls', 'ws://f:80/p', 'wss://g:443/mqtt']);
+    expect(round()).toEqual(['tls', 'tls', 'tcp', 'tcp', 'tls', 'ws://f:80/p', 'wss://g:443/mqtt', 'wss://h:80/q']); // the port was settled at construction, as { host: 'e' }'s
   });
 
   test('a custom transport factory is given the server\'s host, port and transport', async () => {
