@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../client';
 import { checkInt, checkNumber, checkQos } from '../client/args';
+import { checkJitter, Jitter } from '../client/backoff';
 import type { PayloadLike } from '../client/payload';
 import { MQTTv31, MQTTv311, MQTTv5 } from '../constants';
 import { ValueError } from '../errors';
@@ -82,6 +83,12 @@ export interface MQTTClientConfig {
   reconnectMaxInterval?: number;
   /** Retries after the first failed attempt; negative: retry forever (default 2). */
   reconnectRetries?: number;
+  /**
+   * mqttloop: how each backoff wait is spread, as the Client's reconnectDelaySet(): 'none'
+   * (default: amqtt's exact waits), 'full' (uniform in [0, wait]: a fleet cut off together does
+   * not come back together) or 'equal' (wait/2 + uniform in [0, wait/2]).
+   */
+  reconnectJitter?: Jitter;
   /** Clean session flag of CONNECT (default true). */
   cleansession?: boolean;
   /** The will the client connects with (amqtt's `will` section). */
@@ -159,6 +166,7 @@ export function checkConfig<T extends MQTTClientConfig & typeof DEFAULTS>(c: T):
   }
   checkQos(c.defaultQos, 'defaultQos');
   checkNumber(c.reconnectMaxInterval, 'reconnectMaxInterval', 0);
+  if (c.reconnectJitter !== undefined) checkJitter(c.reconnectJitter, 'reconnectJitter');
   if (typeof c.reconnectRetries !== 'number' || !Number.isInteger(c.reconnectRetries)) {
     throw new ValueError(`reconnectRetries: must be an integer (negative: retry forever), got ${String(c.reconnectRetries)}`);
   }

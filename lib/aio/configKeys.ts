@@ -52,7 +52,7 @@ const AMQTT_NAMES: Readonly<Record<string, keyof MQTTClientConfig>> = {
 /** Every camelCase key: amqtt's (camelCased) and mqttloop's own. */
 const CONFIG_KEYS: ReadonlySet<string> = new Set<keyof MQTTClientConfig>([
   'keepAlive', 'pingDelay', 'defaultQos', 'defaultRetain', 'autoReconnect', 'reconnectMaxInterval', 'reconnectRetries',
-  'connectionTimeout', 'checkHostname', 'verifyCert', 'cleansession', 'will', 'broker', 'topics', 'certfile', 'keyfile',
+  'reconnectJitter', 'connectionTimeout', 'checkHostname', 'verifyCert', 'cleansession', 'will', 'broker', 'topics', 'certfile', 'keyfile',
   'protocol', 'store', 'maxInflightMessages', 'maxBufferedMessages', 'logger', 'connectProperties',
 ]);
 

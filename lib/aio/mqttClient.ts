@@ -99,7 +99,7 @@ export class MQTTClient {
     this.config = inCallersWords(spelling, () => checkConfig({ ...DEFAULTS, ...stripUndefined(given) }));
     this.publishWaiters = new PublishWaits(this.timers);
     this.inbox = new Inbox(this.config.maxBufferedMessages, this.timers, this.config.logger);
-    this.reconnection = new Reconnection(this.config.reconnectRetries, this.config.reconnectMaxInterval);
+    this.reconnection = new Reconnection(this.config.reconnectRetries, this.config.reconnectMaxInterval, this.config.reconnectJitter);
   }
 
   /** True while connected to the broker (CONNACK accepted, connection up). */

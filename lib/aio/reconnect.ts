@@ -1,9 +1,10 @@
 /**
  * MQTTClient's reconnection loop (amqtt's reconnect): up to `1 + reconnectRetries` attempts
- * (a negative count: no limit), min(reconnectMaxInterval, 2**n) seconds apart, then
- * ConnectError. One loop at a time: a second reconnect() joins the one running. The backoff
+ * (a negative count: no limit), min(reconnectMaxInterval, 2**n) seconds apart (spread by
+ * reconnectJitter, as the Client's backoff: client/backoff.ts), then ConnectError. One loop at a time: a second reconnect() joins the one running. The backoff
  * sleep is cancellable: disconnect() and cancelTasks() wake it with their error.
  */
+import { Jitter, jittered } from '../client/backoff';
 import { asClientError, ConnectError } from './errors';
 import { Settler, Waiters } from './waiters';
 
@@ -26,7 +27,12 @@ export class Reconnection {
   private running: Promise<number> | null = null;
   private readonly sleepers = new Waiters<Sleeper>();
 
-  constructor(private readonly retries: number, private readonly maxIntervalSeconds: number) {}
+  constructor(
+    private readonly retries: number,
+    private readonly maxIntervalSeconds: number,
+    private readonly jitter: Jitter = 'none',
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Backoff sleeps in progress (0 or 1). */
   get sleeping(): number {
@@ -62,7 +68,7 @@ export class Reconnection {
           steps.giveUp(err);
           throw err;
         }
-        const delay = Math.min(this.maxIntervalSeconds, 2 ** attempt);
+        const delay = jittered(Math.min(this.maxIntervalSeconds, 2 ** attempt), this.jitter, this.random);
         steps.log('debug', `Waiting ${delay} s before the next attempt`);
         try {
           await this.sleep(delay * 1000);

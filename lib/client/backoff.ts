@@ -65,9 +65,13 @@ export function checkReconnectDelayOptions(options: unknown): Jitter {
     if (!OPTION_KEYS.has(key)) throw new ValueError(`options: unknown option '${key}'${didYouMean(key, OPTION_KEYS)}`);
   }
   const jitter = (options as ReconnectDelayOptions).jitter;
-  if (jitter === undefined) return 'none';
+  return jitter === undefined ? 'none' : checkJitter(jitter, 'jitter');
+}
+
+/** A jitter setting checked (reconnectDelaySet's, MQTTClient's reconnectJitter): a ValueError naming `name` otherwise. */
+export function checkJitter(jitter: unknown, name: string): Jitter {
   if (typeof jitter !== 'string' || !JITTERS.has(jitter)) {
-    throw new ValueError(`jitter: must be 'full', 'equal' or 'none', got ${typeof jitter === 'string' ? `'${jitter}'` : String(jitter)}`);
+    throw new ValueError(`${name}: must be 'full', 'equal' or 'none', got ${typeof jitter === 'string' ? `'${jitter}'` : String(jitter)}`);
   }
-  return jitter;
+  return jitter as Jitter;
 }
