@@ -69,7 +69,10 @@ describeWithMosquitto('a fleet of 1,000 clients after a mosquitto restart', () =
         ` (per tenth ${buckets.join(' ')}); none: over ${spreadOf(none).toFixed(0)} ms, from ${Math.min(...none).toFixed(0)} ms`,
     );
     expect(spreadOf(full)).toBeGreaterThanOrEqual(0.8 * WINDOW_MS);
-    expect(Math.max(...buckets)).toBeLessThanOrEqual(FLEET * 0.2);
+    // Uniform in [0, 1 s]: about half before 500 ms. A loaded machine only makes attempts later
+    // (timers fire late), so the bound is loose; without jitter none comes that early. How evenly
+    // they spread is measured on the fake clock (jitter.spec.ts): the real one lumps late timers.
+    expect(full.filter((t) => t < WINDOW_MS / 2).length).toBeGreaterThanOrEqual(FLEET * 0.25);
     // Without jitter the fleet comes back in lockstep: no first attempt before a whole minDelay
     // (how long after it depends on how fast one event loop opens 1,000 sockets).
     expect(none.every((t) => t >= WINDOW_MS - 5)).toBe(true);
