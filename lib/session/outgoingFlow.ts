@@ -280,10 +280,9 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     }
     if (m.state !== 'released') {
       m.state = 'released';
-      const store = s.config.store;
-      s.journal(() => store.setState(mid, 'released', true));
+      this.storeState(mid, 'released');
     }
-    s.send({ type: 'pubrel', packetId: mid }, now);
+    s.sendAck('pubrel', mid);
     m.sentAt = now;
   }
 
@@ -310,10 +309,9 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** The message's flow ended: free its state, settle its info, refill the window. */
   private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const s = this.session;
-    this.finish(m.mid);
+    this.finish(m);
     s.ids.release(m.mid);
-    const store = s.config.store;
-    s.journal(() => store.delete(m.mid));
+    this.storeDelete(m.mid);
     m.info._complete();
     if (reasonCode >= 0x80) {
       s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
@@ -326,8 +324,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   failMessage(m: OutMessage, rc: number): void {
     const s = this.session;
     s.ids.release(m.mid);
-    const store = s.config.store;
-    s.journal(() => store.delete(m.mid));
+    this.storeDelete(m.mid);
     m.info._fail(rc);
   }
 
@@ -369,13 +366,13 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const s = this.session;
     m.sentAt = now;
     if (m.state === 'released') {
-      s.send({ type: 'pubrel', packetId: m.mid }, now);
+      s.sendAck('pubrel', m.mid);
       return;
     }
     const unsupported = this.unsupported(m.qos, m.retain);
     if (unsupported !== null) { // queued before this broker said what it supports
       s.log(MQTT_LOG_ERR, `Cannot publish message ${m.mid} to '${m.topic}': ${unsupported}`);
-      this.finish(m.mid);
+      this.finish(m);
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
@@ -384,7 +381,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       const reduced = propertiesAtSend(properties, m.queuedAt, now);
       if (reduced === null && !m.everSent) {
         s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
-        this.finish(m.mid);
+        this.finish(m);
         this.failMessage(m, MQTT_ERR_NOT_FOUND);
         return;
       }
@@ -396,15 +393,34 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       packetId: m.mid, properties,
     };
     if (!this.sendChecked(packet, now, null)) {
-      this.finish(m.mid);
+      this.finish(m);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
     }
     if (!m.everSent || m.state !== 'sent') {
       m.everSent = true;
       m.state = 'sent';
-      const store = s.config.store;
-      s.journal(() => store.setState(m.mid, 'sent', true));
+      this.storeState(m.mid, 'sent');
+    }
+  }
+
+  /**
+   * The store's record of a step (as session.journal(), a failure reported, never thrown),
+   * without the closure journal() takes: these run for every QoS 1/2 message.
+   */
+  private storeState(mid: number, state: 'sent' | 'released'): void {
+    try {
+      this.session.config.store.setState(mid, state, true);
+    } catch (e) {
+      this.session.storeFailed(e);
+    }
+  }
+
+  private storeDelete(mid: number): void {
+    try {
+      this.session.config.store.delete(mid);
+    } catch (e) {
+      this.session.storeFailed(e);
     }
   }
 

@@ -103,6 +103,10 @@ export interface SessionHost {
   closeConnection(ev: CloseEvent): void;
   /** A store update inside a protocol flow: a failure is reported, never thrown (session.ts). */
   journal(update: () => void): void;
+  /** A store update failed: reported as journal() reports it. */
+  storeFailed(e: unknown): void;
+  /** Queues a 4-byte acknowledgement (reason 0, no properties) for a known packet id. */
+  sendAck(type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', mid: number): void;
   /** The driver sends PUBACK/PUBCOMP after each handler (driver-owned; see Session.holdAcks). */
   readonly holdAcks: boolean;
   /** `now` of the last bytes received: what a deferred acknowledgement counts as sent at. */
