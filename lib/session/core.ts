@@ -9,7 +9,7 @@ import { MQTT_ERR_PROTOCOL, MQTT_LOG_DEBUG, MQTT_LOG_ERR } from '../constants';
 import type { MQTTMessage } from '../message';
 import { encode, encodePublishTo } from '../protocol/encode';
 import type { Packet, PublishPacket } from '../protocol/types';
-import { closeRun, pushAck } from './ackRuns';
+import { closeRun, pushAck } from '../protocol/outputRuns';
 import { describeSent, unrecognisedCommand } from './log';
 import { PacketIds } from './packetIds';
 import { Traffic } from './traffic';
@@ -84,7 +84,7 @@ export class SessionCore {
   /**
    * PUBACK, PUBREC, PUBREL or PUBCOMP with reason 0 and no properties: the 4 bytes encode()
    * would write, without a packet object or its checks (`mid` is a known id), into the run of
-   * acks the output ends with (ackRuns.ts). One per QoS 1/2 message each way: the hot path.
+   * acks the output ends with (protocol/outputRuns.ts). One per QoS 1/2 message each way: the hot path.
    */
   sendAck(type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', mid: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent({ type, packetId: mid }, this.config.protocol));
@@ -94,11 +94,9 @@ export class SessionCore {
     this.traffic.sent(byte1, 4);
   }
 
-  /** From the packet's fields into the output; a payload over 4 KB is queued by reference, not copied. */
+  /** From the packet's fields into the output (small ones into its run: protocol/outputRuns.ts); a payload over 4 KB is queued by reference, not copied. */
   sendPublish(p: PublishPacket): void {
-    const out = (this.out ??= []);
-    closeRun(out);
-    const bytes = encodePublishTo(out, p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+    const bytes = encodePublishTo((this.out ??= []), p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
     this.outBytes += bytes;
     this.traffic.sent(0x30 | (p.qos << 1), bytes);
   }

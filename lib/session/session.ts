@@ -18,7 +18,7 @@ import type { MQTTMessage, MQTTMessageInfo } from '../message';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type { ConnackPacket, Packet, PacketProperties, QoS, SubackPacket, Subscription, UnsubackPacket } from '../protocol/types';
-import { closeRun, dropRun } from './ackRuns';
+import { closeRun, dropRun } from '../protocol/outputRuns';
 import { AuthExchange } from './auth';
 import { SessionCore } from './core';
 import { clientMaxPacketSize, connackRefuses, connackRetry, connectProperties, checkDisconnectProperties, refusedRc } from './connect';

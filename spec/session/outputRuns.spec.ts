@@ -1,10 +1,13 @@
 /**
- * Acknowledgements written into the process's shared block (lib/session/ackRuns.ts): the acks
- * a session queues one after another leave as one chunk, in order with what it queues between
- * them, and bytes already taken for the wire are never written again, whatever other sessions
- * queue after them and when the block fills up.
+ * Small packets written into the process's shared block (lib/protocol/outputRuns.ts): the acks
+ * and small PUBLISHes a session queues one after another leave as one chunk, in order with what
+ * it queues between them; a PUBLISH its checks refuse leaves no bytes behind; and bytes already
+ * taken for the wire are never written again, whatever other sessions queue after them and
+ * when the block fills up.
  */
-import { encode } from '../../lib/protocol';
+import { encode, Parser } from '../../lib/protocol';
+import { encodePublishTo } from '../../lib/protocol/encode';
+import { closeRun, pushAck, SMALL_PACKET } from '../../lib/protocol/outputRuns';
 import { ack, pub, ScriptedBroker } from './harness';
 
 function connected(config = {}): ScriptedBroker {
@@ -78,5 +81,27 @@ describe('acknowledgements in the shared block', () => {
     b.connectAndAccept();
     b.brokerSends(pub('t', 'b', 1, 2));
     expect(Buffer.concat(b.s.takeOutgoing(b.now)!)).toEqual(acks('puback', 2));
+  });
+
+  it('the PUBLISHes that fill a window are one chunk; one over SMALL_PACKET bytes is a chunk of its own, in its place', () => {
+    const b = connected({ maxInflight: 5 });
+    for (let i = 0; i < 3; i++) b.publish('t', `m${i}`, 1);
+    b.publish('t', Buffer.alloc(SMALL_PACKET), 1);
+    b.publish('t', 'last', 1);
+    const chunks = b.s.takeOutgoing(b.now)!;
+    expect(chunks.map((c) => c.length > SMALL_PACKET)).toEqual([false, true, false]);
+    const sent = new Parser({ protocolVersion: 4 }).feed(Buffer.concat(chunks));
+    expect(sent.map((p) => (p.type === 'publish' ? p.payload.length : -1))).toEqual([2, 2, 2, SMALL_PACKET, 4]);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.concat(sent.map((p) => encode(p, 4))));
+  });
+
+  it('a PUBLISH its checks refuse leaves nothing in the run', () => {
+    const out: Buffer[] = [];
+    pushAck(out, 0x40, 1);
+    expect(() => encodePublishTo(out, 't', Buffer.from('x'), 1, false, false, 0, undefined, 4)).toThrow(/packet identifier/);
+    expect(() => encodePublishTo(out, 'bad\uD800', Buffer.from('x'), 0, false, false, undefined, undefined, 4)).toThrow();
+    pushAck(out, 0x40, 2);
+    closeRun(out);
+    expect(Buffer.concat(out)).toEqual(acks('puback', 1, 2));
   });
 });
