@@ -8,7 +8,7 @@
 import { MQTT_ERR_PROTOCOL, MQTT_LOG_DEBUG, MQTT_LOG_ERR } from '../constants';
 import type { MQTTMessage } from '../message';
 import { encode, encodePublishTo } from '../protocol/encode';
-import type { Packet, PublishPacket } from '../protocol/types';
+import type { Packet, PacketProperties, QoS } from '../protocol/types';
 import { closeRun, pushAck } from '../protocol/outputRuns';
 import { describeSent, unrecognisedCommand } from './log';
 import { PacketIds } from './packetIds';
@@ -95,10 +95,10 @@ export class SessionCore {
   }
 
   /** From the packet's fields into the output (small ones into its run: protocol/outputRuns.ts); a payload over 4 KB is queued by reference, not copied. */
-  sendPublish(p: PublishPacket): void {
-    const bytes = encodePublishTo((this.out ??= []), p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+  sendPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number | undefined, properties: PacketProperties | undefined): void {
+    const bytes = encodePublishTo((this.out ??= []), topic, payload, qos, retain, dup, packetId, properties, this.config.protocol);
     this.outBytes += bytes;
-    this.traffic.sent(0x30 | (p.qos << 1), bytes);
+    this.traffic.sent(0x30 | (qos << 1), bytes);
   }
 
   /** Queues an event for the driver. */

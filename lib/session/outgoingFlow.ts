@@ -388,11 +388,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       // A resend must complete its flow: at least 1 s (0 would mean "never expires" to some brokers).
       properties = reduced ?? { ...properties, MessageExpiryInterval: 1 };
     }
-    const packet: PublishPacket = {
-      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
-      packetId: m.mid, properties,
-    };
-    if (!this.sendChecked(packet, now, null)) {
+    if (!(properties === undefined ? this.sendPlain(m, now) : this.sendChecked(this.packetOf(m, properties), now, null))) {
       this.finish(m);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
@@ -402,6 +398,31 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       m.state = 'sent';
       this.storeState(m.mid, 'sent');
     }
+  }
+
+  /**
+   * A QoS 1/2 PUBLISH without properties: straight from the message's fields while there is no
+   * topic alias to apply and no Maximum Packet Size to check (MQTT 3.x always) and nobody logs,
+   * with no packet object; else through sendChecked(). False when the codec refuses it.
+   */
+  private sendPlain(m: OutMessage, now: number): boolean {
+    const s = this.session;
+    if (this.aliases !== null || this.server.maxPacketSize > 0 || s.logging) return this.sendChecked(this.packetOf(m, undefined), now, null);
+    try {
+      s.sendPublish(m.topic, m.payload, m.qos, m.retain, m.everSent, m.mid, undefined);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      s.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${m.topic}': ${e.message}`);
+      return false;
+    }
+  }
+
+  private packetOf(m: OutMessage, properties: PacketProperties | undefined): PublishPacket {
+    return {
+      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
+      packetId: m.mid, properties,
+    };
   }
 
   /**
@@ -456,7 +477,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
         }
       }
       if (s.logging) s.log(MQTT_LOG_DEBUG, describeSent(p, s.config.protocol, info?.mid));
-      s.sendPublish(p);
+      s.sendPublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
