@@ -18,6 +18,7 @@ import type { StoredMessage } from '../store/types';
 import { CallerAliases } from './callerAliases';
 import { propertiesAtSend } from './expiry';
 import { describeSent, reasonDetails } from './log';
+import { storeDelete, storeState } from './storeSteps';
 import { OutgoingMessages, OutMessage } from './outgoing';
 import { publishPacketSize } from './packetSize';
 import { BoundsHost, QueueBounds } from './queueBounds';
@@ -280,7 +281,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     }
     if (m.state !== 'released') {
       m.state = 'released';
-      this.storeState(mid, 'released');
+      storeState(this.session, mid, 'released');
     }
     s.sendAck('pubrel', mid);
     m.sentAt = now;
@@ -311,7 +312,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const s = this.session;
     this.finish(m);
     s.ids.release(m.mid);
-    this.storeDelete(m.mid);
+    storeDelete(this.session, m.mid);
     m.info._complete();
     if (reasonCode >= 0x80) {
       s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
@@ -324,7 +325,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   failMessage(m: OutMessage, rc: number): void {
     const s = this.session;
     s.ids.release(m.mid);
-    this.storeDelete(m.mid);
+    storeDelete(this.session, m.mid);
     m.info._fail(rc);
   }
 
@@ -396,7 +397,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     if (!m.everSent || m.state !== 'sent') {
       m.everSent = true;
       m.state = 'sent';
-      this.storeState(m.mid, 'sent');
+      storeState(this.session, m.mid, 'sent');
     }
   }
 
@@ -423,26 +424,6 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
       packetId: m.mid, properties,
     };
-  }
-
-  /**
-   * The store's record of a step (as session.journal(), a failure reported, never thrown),
-   * without the closure journal() takes: these run for every QoS 1/2 message.
-   */
-  private storeState(mid: number, state: 'sent' | 'released'): void {
-    try {
-      this.session.config.store.setState(mid, state, true);
-    } catch (e) {
-      this.session.storeFailed(e);
-    }
-  }
-
-  private storeDelete(mid: number): void {
-    try {
-      this.session.config.store.delete(mid);
-    } catch (e) {
-      this.session.storeFailed(e);
-    }
   }
 
   /**
