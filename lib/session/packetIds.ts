@@ -3,8 +3,9 @@
  * paho), skipping identifiers still in use so a long-unacknowledged message is never
  * confused with a new one.
  *
- * The ids in use are a bitmap (65536 bits, 8 KB): each QoS 1/2 message allocates and releases
- * one, and every QoS 0 publish asks for the next free one, so these run per message. A Set cost
+ * The ids in use are a bitmap (65536 bits, 8 KB, and their count): each QoS 1/2 message
+ * allocates and releases one, and every QoS 0 publish asks for the next free one, so these run
+ * per message. A Set cost
  * 3% of the QoS 1 bench's busy time, most of it hashing and rehashing while tens of thousands of
  * queued messages held ids; a bit test costs nothing of the kind. The bitmap is made on first use
  * and given up when the last id is released: an idle connection never holds one, also after its
@@ -14,13 +15,15 @@
  */
 export class PacketIds {
   private last = 0;
-  /** Bit `id` set: `id` is in use; null while none is. */
+  /**
+   * Bit `id` set: `id` is in use; the word after the bits counts them (no field of its own:
+   * idle memory). Null while none is.
+   */
   private inUse: Uint32Array | null = null;
-  private count = 0;
 
   /** The next free identifier, marked in use; 0 when all 65535 are taken. */
   allocate(): number {
-    if (this.count >= 65535) return 0;
+    if (this.size >= 65535) return 0;
     const id = this.next();
     this.mark(id);
     return id;
@@ -33,7 +36,7 @@ export class PacketIds {
   next(): number {
     const used = this.inUse;
     let id = this.last;
-    if (used === null || this.count >= 65535) {
+    if (used === null || used[COUNT] >= 65535) {
       id = id === 65535 ? 1 : id + 1;
     } else {
       do {
@@ -58,7 +61,7 @@ export class PacketIds {
     const word = id >>> 5;
     if ((used[word] & bit) === 0) return;
     used[word] &= ~bit;
-    if (--this.count === 0) this.giveUp();
+    if (--used[COUNT] === 0) this.giveUp();
   }
 
   has(id: number): boolean {
@@ -67,12 +70,11 @@ export class PacketIds {
   }
 
   get size(): number {
-    return this.count;
+    return this.inUse === null ? 0 : this.inUse[COUNT];
   }
 
   clear(): void {
-    if (this.count > 0) this.inUse?.fill(0);
-    this.count = 0;
+    this.inUse?.fill(0);
     this.giveUp();
   }
 
@@ -87,15 +89,18 @@ export class PacketIds {
     const word = id >>> 5;
     if ((used[word] & bit) !== 0) return;
     used[word] |= bit;
-    this.count++;
+    used[COUNT]++;
   }
 
   private takeBitmap(): Uint32Array {
-    const b = spare ?? new Uint32Array(2048);
+    const b = spare ?? new Uint32Array(COUNT + 1);
     spare = null;
     return (this.inUse = b);
   }
 }
+
+/** Index of the count, after the 2048 words of bits. */
+const COUNT = 2048;
 
 /** A bitmap no connection uses (all zeros), for the next that needs one. */
 let spare: Uint32Array | null = null;
