@@ -1,8 +1,10 @@
 /**
- * PacketIds (lib/session/packetIds.ts): the ids in use as a bitmap made on first use and given up
- * with the last id; the one emptied bitmap the process keeps for the next user carries no id of
- * the connection that gave it up, also after clear() with ids still in use.
+ * PacketIds (lib/session/packetIds.ts): the ids in use, a Set while few and a bitmap past that,
+ * made on first use and given up with the last id, answer as one Set would; the one emptied
+ * bitmap the process keeps for the next user carries no id of the connection that gave it up,
+ * also after clear() with ids still in use.
  */
+import { seeded } from '../support/random';
 import { PacketIds } from '../../lib/session/packetIds';
 
 describe('PacketIds', () => {
@@ -42,14 +44,46 @@ describe('PacketIds', () => {
 
   it('clear() with ids in use leaves them in no one else\'s bitmap', () => {
     const a = new PacketIds();
-    for (let i = 0; i < 50; i++) a.allocate();
+    for (let i = 0; i < 100; i++) a.allocate();
     a.clear();
     expect(a.size).toBe(0);
     expect(a.has(7)).toBe(false);
     const b = new PacketIds();
-    b.claim(60000);
-    for (let i = 1; i <= 50; i++) expect(b.has(i)).toBe(false);
-    expect(a.allocate()).toBe(51); // the counter goes on
+    for (let i = 0; i < 100; i++) b.claim(60000 + i); // a bitmap again: the one a gave up
+    for (let i = 1; i <= 100; i++) expect(b.has(i)).toBe(false);
+    expect(a.allocate()).toBe(101); // the counter goes on
     expect(a.has(7)).toBe(false);
+  });
+
+  it('answers as a Set would while ids come and go across the Set/bitmap boundary', () => {
+    const rnd = seeded(17);
+    const ids = new PacketIds();
+    const model = new Set<number>();
+    for (let step = 0; step < 20000; step++) {
+      const r = rnd();
+      if (r < 0.55 || model.size === 0) {
+        const id = ids.allocate();
+        expect(model.has(id)).toBe(false);
+        model.add(id);
+      } else if (r < 0.6) {
+        const id = 1 + Math.floor(rnd() * 65535);
+        ids.claim(id);
+        model.add(id);
+      } else {
+        const all = [...model];
+        const id = all[Math.floor(rnd() * all.length)];
+        ids.release(id);
+        model.delete(id);
+      }
+      if (step % 97 === 0) {
+        expect(ids.size).toBe(model.size);
+        for (const id of model) expect(ids.has(id)).toBe(true);
+      }
+      if (step % 1000 === 999) { // drain: given up, made again
+        for (const id of [...model]) ids.release(id);
+        model.clear();
+        expect(ids.size).toBe(0);
+      }
+    }
   });
 });
