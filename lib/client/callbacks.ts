@@ -52,6 +52,22 @@ export class Callbacks {
     if (this.owner.listenerCount(event) > 0) this.safeEmit(event, ...args);
   }
 
+  /**
+   * fire() with one argument (on_publish's mid, once per QoS 1/2 message): no rest and
+   * argument arrays per call.
+   */
+  fireOne(slot: SlotName, event: string, arg: unknown): void {
+    const fn = this.owner[slot];
+    if (fn !== null) {
+      try {
+        this.settle(slot, fn(this.owner, this.userdata, arg));
+      } catch (e) {
+        this.callbackFailed(slot, e);
+      }
+    }
+    if (this.owner.listenerCount(event) > 0) this.safeEmit(event, arg);
+  }
+
   /** fire() with the arguments in an array (the MQTT 5 / VERSION2 forms). */
   fireArgs(slot: SlotName, event: string, args: unknown[]): void {
     const fn = this.owner[slot];
@@ -92,12 +108,16 @@ export class Callbacks {
 
   invoke(name: string, fn: Fn, args: unknown[]): void {
     try {
-      const r = fn(...args) as { then?: unknown } | undefined;
-      if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
-        (r as Promise<unknown>).then(undefined, (e) => this.callbackFailed(name, e));
-      }
+      this.settle(name, fn(...args));
     } catch (e) {
       this.callbackFailed(name, e);
+    }
+  }
+
+  /** A callback returned `r`: a rejected promise is reported as a throw would be. */
+  private settle(name: string, r: unknown): void {
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+      (r as Promise<unknown>).then(undefined, (e) => this.callbackFailed(name, e));
     }
   }
 

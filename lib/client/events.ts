@@ -67,7 +67,7 @@ function handleEvent(d: EventsHost, ev: SessionEvent): void {
       if (messageChannel.hasSubscribers) traceMessage(d, ev.message);
       return d.delivery.deliver(ev.message);
     case 'published':
-      if (!mode.v2) return d.callbacks.fire('on_publish', 'publish', ev.mid);
+      if (!mode.v2) return d.callbacks.fireOne('on_publish', 'publish', ev.mid);
       return d.callbacks.fireArgs('on_publish', 'publish', publishArgs(ev.mid, ev.reasonCode, ev.properties));
     case 'connack':
       d.connector.connackReceived(ev.reasonCode, ev.properties);

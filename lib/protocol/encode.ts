@@ -12,8 +12,9 @@ import type {
   AckPacket, AuthPacket, ConnackPacket, ConnectPacket, DisconnectPacket, Packet, PacketProperties, ProtocolLevel,
   PublishPacket, SubackPacket, SubscribePacket, UnsubackPacket, UnsubscribePacket,
 } from './types';
+import { closeRun, reserve, runBlock, SMALL_PACKET } from './outputRuns';
 import {
-  allocPacket, binaryLength, bodyOffset, stringLength, writeBinary, writeString, writeU16,
+  allocPacket, binaryLength, bodyOffset, checkRemaining, stringLength, vbiLength, writeBinary, writeString, writeU16, writeVbi,
 } from './writer';
 
 const EMPTY = Buffer.alloc(0);
@@ -65,7 +66,7 @@ function checkId(id: unknown, what: string): number {
 }
 
 function encodePublish(p: PublishPacket, level: ProtocolLevel): Buffer {
-  return publishBuffer(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, level, false);
+  return publishBuffer(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, level);
 }
 
 /** Payloads larger than this are written by reference (header chunk + payload chunk), not copied. */
@@ -73,28 +74,49 @@ export const PAYLOAD_BY_REFERENCE = 4096;
 
 /**
  * The hot path of an outgoing PUBLISH: encodes it from its fields (no packet object) and
- * appends it to `out`, as one buffer or, for a payload over PAYLOAD_BY_REFERENCE bytes, as
- * its header followed by the caller's payload itself (copying a 1 MB payload cost more than
- * the rest of the publish). Returns the number of bytes appended. The payload must not
- * change until the chunks are written. Same checks as encode().
+ * appends it to `out`: a small one (up to SMALL_PACKET bytes) into the output's run in the
+ * shared block (outputRuns.ts), a larger one as a buffer of its own or, for a payload over
+ * PAYLOAD_BY_REFERENCE bytes, as its header followed by the caller's payload itself (copying a
+ * 1 MB payload cost more than the rest of the publish). Returns the number of bytes appended.
+ * The payload must not change until the chunks are written. Same checks as encode(), all made
+ * before anything is appended.
  */
 export function encodePublishTo(
   out: Buffer[], topic: string, payload: Buffer, qos: number, retain: boolean, dup: boolean, packetId: number | undefined,
   properties: PacketProperties | undefined, level: ProtocolLevel,
 ): number {
+  const size = layPublish(topic, payload, qos, dup, packetId, properties, level);
+  if (size <= SMALL_PACKET) {
+    const off = reserve(out, size);
+    writePublish(runBlock(), off, retain, dup, properties, level, false);
+    return size;
+  }
+  closeRun(out);
   const byRef = payload.length > PAYLOAD_BY_REFERENCE;
-  const head = publishBuffer(topic, payload, qos, retain, dup, packetId, properties, level, byRef);
+  const head = Buffer.allocUnsafe(byRef ? size - payload.length : size);
+  writePublish(head, 0, retain, dup, properties, level, byRef);
   out.push(head);
-  if (!byRef) return head.length;
+  if (!byRef) return size;
   out.push(payload);
-  return head.length + payload.length;
+  return size;
 }
 
-/** A PUBLISH as one buffer, or (`headOnly`) everything but the payload, sized for the payload to follow. */
-function publishBuffer(
-  topicName: string, rawPayload: unknown, rawQos: unknown, retain: boolean, dup: boolean, packetId: number | undefined,
-  properties: PacketProperties | undefined, level: ProtocolLevel, headOnly: boolean,
-): Buffer {
+/**
+ * The PUBLISH being encoded, as layPublish() checked and measured it for writePublish(): module
+ * scratch rather than an object per packet (encoding is synchronous; nothing runs between the two).
+ */
+let layTopic: Uint8Array = EMPTY;
+let layPayload: Uint8Array = EMPTY;
+let layQos = 0;
+let layId = 0;
+let layPropsLen = 0;
+let layRem = 0;
+
+/** Checks a PUBLISH (every check encode() makes) and measures it; returns its whole size in bytes. */
+function layPublish(
+  topicName: string, rawPayload: unknown, rawQos: unknown, dup: boolean, packetId: number | undefined,
+  properties: PacketProperties | undefined, level: ProtocolLevel,
+): number {
   const qos = checkQos(rawQos, 'PUBLISH');
   if (qos === 0 && dup) throw new ProtocolError('reserved-flags', 'DUP must be 0 on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
   const payload = publishPayload(rawPayload);
@@ -106,16 +128,44 @@ function publishBuffer(
   }
   const topic = topicName === '' && level === 5 && properties?.TopicAlias !== undefined ? EMPTY : topicBytes(topicName);
   const rem = 2 + topic.length + (qos > 0 ? 2 : 0) + propsSection + payload.length;
-  const buf = allocPacket(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), rem, headOnly ? payload.length : 0);
-  let off = bodyOffset(rem);
+  checkRemaining(rem);
+  const id = qos > 0 ? checkId(packetId, 'PUBLISH') : 0;
+  layTopic = topic;
+  layPayload = payload;
+  layQos = qos;
+  layId = id;
+  layPropsLen = propsLen;
+  layRem = rem;
+  return 1 + vbiLength(rem) + rem;
+}
+
+/** Writes the PUBLISH layPublish() measured at buf[off..]; `headOnly`: all but the payload. */
+function writePublish(buf: Buffer, off: number, retain: boolean, dup: boolean, properties: PacketProperties | undefined,
+  level: ProtocolLevel, headOnly: boolean): void {
+  const topic = layTopic;
+  const payload = layPayload;
+  const qos = layQos;
+  layTopic = EMPTY; // the scratch holds no caller's bytes after the call
+  layPayload = EMPTY;
+  buf[off] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+  off = writeVbi(buf, off + 1, layRem);
   off = writeU16(buf, off, topic.length);
   const tl = topic.length;
   if (tl < 48) for (let i = 0; i < tl; i++) buf[off + i] = topic[i];
   else buf.set(topic, off);
   off += tl;
-  if (qos > 0) off = writeU16(buf, off, checkId(packetId, 'PUBLISH'));
-  if (level === 5) off = writeProperties(buf, off, properties, propsLen);
+  if (qos > 0) off = writeU16(buf, off, layId);
+  if (level === 5) off = writeProperties(buf, off, properties, layPropsLen);
   if (!headOnly && payload.length > 0) buf.set(payload, off);
+}
+
+/** A PUBLISH as one buffer of its own (encode()). */
+function publishBuffer(
+  topicName: string, rawPayload: unknown, rawQos: unknown, retain: boolean, dup: boolean, packetId: number | undefined,
+  properties: PacketProperties | undefined, level: ProtocolLevel,
+): Buffer {
+  const buf = Buffer.allocUnsafe(layPublish(topicName, rawPayload, rawQos, dup, packetId, properties, level));
+  writePublish(buf, 0, retain, dup, properties, level, false);
   return buf;
 }
 

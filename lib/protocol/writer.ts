@@ -66,18 +66,20 @@ export function writeBinary(buf: Buffer, off: number, b: Uint8Array): number {
   return off + b.length;
 }
 
-/**
- * Allocates a whole packet and writes its fixed header; the body starts at bodyOffset(remaining).
- * `tail` bytes at the end are left out (a payload the caller writes as a chunk of its own).
- */
-export function allocPacket(byte1: number, remaining: number, tail = 0): Buffer {
-  if (remaining > MAX_REMAINING_LENGTH) {
-    throw new ProtocolError('packet-too-large', `remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`, 0x95);
-  }
-  const buf = Buffer.allocUnsafe(1 + vbiLength(remaining) + remaining - tail);
+/** Allocates a whole packet and writes its fixed header; the body starts at bodyOffset(remaining). */
+export function allocPacket(byte1: number, remaining: number): Buffer {
+  checkRemaining(remaining);
+  const buf = Buffer.allocUnsafe(1 + vbiLength(remaining) + remaining);
   buf[0] = byte1;
   writeVbi(buf, 1, remaining);
   return buf;
+}
+
+/** Throws when a packet's remaining length is over the protocol's largest. */
+export function checkRemaining(remaining: number): void {
+  if (remaining > MAX_REMAINING_LENGTH) {
+    throw new ProtocolError('packet-too-large', `remaining length ${remaining} exceeds ${MAX_REMAINING_LENGTH}`, 0x95);
+  }
 }
 
 /** Offset of the body in a buffer made by allocPacket. */

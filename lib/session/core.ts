@@ -8,7 +8,8 @@
 import { MQTT_ERR_PROTOCOL, MQTT_LOG_DEBUG, MQTT_LOG_ERR } from '../constants';
 import type { MQTTMessage } from '../message';
 import { encode, encodePublishTo } from '../protocol/encode';
-import type { Packet, PublishPacket } from '../protocol/types';
+import type { Packet, PacketProperties, QoS } from '../protocol/types';
+import { closeRun, pushAck } from '../protocol/outputRuns';
 import { describeSent, unrecognisedCommand } from './log';
 import { PacketIds } from './packetIds';
 import { Traffic } from './traffic';
@@ -17,6 +18,8 @@ import type { CloseEvent, SessionConfig, SessionEvent, SessionState } from './ty
 /** Reason codes a protocol violation may close with (MQTT 5 DISCONNECT). */
 const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 const NO_EVENTS: SessionEvent[] = [];
+/** First byte of each acknowledgement (PUBREL's with its fixed flags 0b0010). */
+const ACK_BYTE1 = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const;
 Object.freeze(NO_EVENTS);
 
 export class SessionCore {
@@ -70,17 +73,32 @@ export class SessionCore {
   send(p: Packet, now: number): void {
     if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent(p, this.config.protocol));
     const buf = encode(p, this.config.protocol);
-    (this.out ??= []).push(buf);
+    const out = (this.out ??= []);
+    closeRun(out);
+    out.push(buf);
     this.outBytes += buf.length;
     this.traffic.sent(buf[0], buf.length);
     void now;
   }
 
-  /** From the packet's fields into the output; a payload over 4 KB is queued by reference, not copied. */
-  sendPublish(p: PublishPacket): void {
-    const bytes = encodePublishTo((this.out ??= []), p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties, this.config.protocol);
+  /**
+   * PUBACK, PUBREC, PUBREL or PUBCOMP with reason 0 and no properties: the 4 bytes encode()
+   * would write, without a packet object or its checks (`mid` is a known id), into the run of
+   * acks the output ends with (protocol/outputRuns.ts). One per QoS 1/2 message each way: the hot path.
+   */
+  sendAck(type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', mid: number): void {
+    if (this.logging) this.log(MQTT_LOG_DEBUG, describeSent({ type, packetId: mid }, this.config.protocol));
+    const byte1 = ACK_BYTE1[type];
+    pushAck((this.out ??= []), byte1, mid);
+    this.outBytes += 4;
+    this.traffic.sent(byte1, 4);
+  }
+
+  /** From the packet's fields into the output (small ones into its run: protocol/outputRuns.ts); a payload over 4 KB is queued by reference, not copied. */
+  sendPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number | undefined, properties: PacketProperties | undefined): void {
+    const bytes = encodePublishTo((this.out ??= []), topic, payload, qos, retain, dup, packetId, properties, this.config.protocol);
     this.outBytes += bytes;
-    this.traffic.sent(0x30 | (p.qos << 1), bytes);
+    this.traffic.sent(0x30 | (qos << 1), bytes);
   }
 
   /** Queues an event for the driver. */
@@ -117,9 +135,14 @@ export class SessionCore {
     try {
       update();
     } catch (e) {
-      this.storeErrors++;
-      this.pushEvent({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
+      this.storeFailed(e);
     }
+  }
+
+  /** A store update failed (journal(), or a flow's own try around its store call): reported, never thrown. */
+  storeFailed(e: unknown): void {
+    this.storeErrors++;
+    this.pushEvent({ kind: 'log', level: MQTT_LOG_ERR, text: `Outgoing-message store failed: ${(e as Error).message}` });
   }
 
   /**

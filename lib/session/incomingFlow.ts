@@ -65,11 +65,11 @@ export class IncomingFlow extends AwaitingRelease {
       this.received(m);
       this.journalIncoming(m, p.properties);
       if (s.holdAcks && s.messagesQueued > 0) s.pushEvent({ kind: 'pubrec', mid });
-      else s.send({ type: 'pubrec', packetId: mid }, now);
+      else s.sendAck('pubrec', mid);
       return;
     }
     this.deliver(p, mid, now);
-    if (qos === 1 && !s.holdAcks) s.send({ type: 'puback', packetId: mid }, now);
+    if (qos === 1 && !s.holdAcks) s.sendAck('puback', mid);
   }
 
   /**
@@ -78,7 +78,7 @@ export class IncomingFlow extends AwaitingRelease {
    */
   ackNow(m: MQTTMessage): void {
     if (m.qos === 2) this.incomingDone(m.mid);
-    this.session.send({ type: m.qos === 2 ? 'pubcomp' : 'puback', packetId: m.mid }, this.session.lastReceived);
+    this.session.sendAck(m.qos === 2 ? 'pubcomp' : 'puback', m.mid);
   }
 
   /** holdAcks: the message's acknowledgement waits (async handler, manual ack) until ackMessage()/ack(). */
@@ -93,25 +93,25 @@ export class IncomingFlow extends AwaitingRelease {
    */
   ackMessage(m: MQTTMessage, now: number): boolean {
     if (this.held === null || !this.held.releaseMessage(m)) return false;
-    this.sendHeldAck(m.mid, m.qos, now);
+    this.sendHeldAck(m.mid, m.qos);
     return true;
   }
 
   /** paho 2.x's ack(mid, qos): sends the held PUBACK (QoS 1) or PUBCOMP (QoS 2) of `mid`; false when none is held. */
   ack(mid: number, qos: number, now: number): boolean {
     if (this.held === null || !this.held.release(mid, qos)) return false;
-    this.sendHeldAck(mid, qos, now);
+    this.sendHeldAck(mid, qos);
     return true;
   }
 
   /** Offline, a PUBCOMP is owed: the broker's resent PUBREL gets it (a QoS 1 PUBLISH comes again instead). */
-  private sendHeldAck(mid: number, qos: number, now: number): void {
+  private sendHeldAck(mid: number, qos: number): void {
     if (qos === 2) this.incomingDone(mid);
     if (this.session.state !== 'connected') {
       if (qos === 2) this.owe(mid);
       return;
     }
-    this.session.send({ type: qos === 2 ? 'pubcomp' : 'puback', packetId: mid }, now);
+    this.session.sendAck(qos === 2 ? 'pubcomp' : 'puback', mid);
   }
 
   /**
@@ -143,7 +143,7 @@ export class IncomingFlow extends AwaitingRelease {
 
   /** The driver's turn for a deferred PUBREC ('pubrec' event), after the acks of the messages before it. */
   sendPubrec(mid: number): void {
-    if (this.session.state === 'connected') this.session.send({ type: 'pubrec', packetId: mid }, this.session.lastReceived);
+    if (this.session.state === 'connected') this.session.sendAck('pubrec', mid);
   }
 
   private message(p: PublishPacket, mid: number, now: number): MQTTMessage {
@@ -158,7 +158,7 @@ export class IncomingFlow extends AwaitingRelease {
       s.pushMessage(m);
       if (!s.holdAcks) {
         this.incomingDone(mid);
-        s.send({ type: 'pubcomp', packetId: mid, reasonCode: 0 }, now);
+        s.sendAck('pubcomp', mid);
       }
       return;
     }

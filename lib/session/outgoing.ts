@@ -76,18 +76,15 @@ export class OutgoingMessages {
     return undefined;
   }
 
-  /** Removes a message whose flow ended (acknowledged, or failed). */
-  finish(mid: number): OutMessage | undefined {
-    const m = this.byMid?.get(mid);
-    if (m === undefined) return undefined;
-    this.byMid!.delete(mid);
+  /** Removes a message whose flow ended (acknowledged, or failed); nothing when it is no longer here. */
+  finish(m: OutMessage): void {
+    if (this.byMid === null || !this.byMid.delete(m.mid)) return;
     this.bytes -= m.bytes;
     m.done = true;
     if (m.inFlight) {
       m.inFlight = false;
       this.inflight--;
     }
-    return m;
   }
 
   /**

@@ -18,6 +18,7 @@ import type { StoredMessage } from '../store/types';
 import { CallerAliases } from './callerAliases';
 import { propertiesAtSend } from './expiry';
 import { describeSent, reasonDetails } from './log';
+import { storeDelete, storeState } from './storeSteps';
 import { OutgoingMessages, OutMessage } from './outgoing';
 import { publishPacketSize } from './packetSize';
 import { BoundsHost, QueueBounds } from './queueBounds';
@@ -280,10 +281,9 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     }
     if (m.state !== 'released') {
       m.state = 'released';
-      const store = s.config.store;
-      s.journal(() => store.setState(mid, 'released', true));
+      storeState(this.session, mid, 'released');
     }
-    s.send({ type: 'pubrel', packetId: mid }, now);
+    s.sendAck('pubrel', mid);
     m.sentAt = now;
   }
 
@@ -310,10 +310,9 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** The message's flow ended: free its state, settle its info, refill the window. */
   private complete(m: OutMessage, reasonCode: number, properties: PacketProperties | undefined, now: number): void {
     const s = this.session;
-    this.finish(m.mid);
+    this.finish(m);
     s.ids.release(m.mid);
-    const store = s.config.store;
-    s.journal(() => store.delete(m.mid));
+    storeDelete(this.session, m.mid);
     m.info._complete();
     if (reasonCode >= 0x80) {
       s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' was refused by the broker: reason 0x${reasonCode.toString(16)}${reasonDetails(properties)}`);
@@ -326,8 +325,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   failMessage(m: OutMessage, rc: number): void {
     const s = this.session;
     s.ids.release(m.mid);
-    const store = s.config.store;
-    s.journal(() => store.delete(m.mid));
+    storeDelete(this.session, m.mid);
     m.info._fail(rc);
   }
 
@@ -369,13 +367,13 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
     const s = this.session;
     m.sentAt = now;
     if (m.state === 'released') {
-      s.send({ type: 'pubrel', packetId: m.mid }, now);
+      s.sendAck('pubrel', m.mid);
       return;
     }
     const unsupported = this.unsupported(m.qos, m.retain);
     if (unsupported !== null) { // queued before this broker said what it supports
       s.log(MQTT_LOG_ERR, `Cannot publish message ${m.mid} to '${m.topic}': ${unsupported}`);
-      this.finish(m.mid);
+      this.finish(m);
       this.failMessage(m, MQTT_ERR_NOT_SUPPORTED);
       return;
     }
@@ -384,28 +382,48 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
       const reduced = propertiesAtSend(properties, m.queuedAt, now);
       if (reduced === null && !m.everSent) {
         s.log(MQTT_LOG_WARNING, `Message ${m.mid} to '${m.topic}' expired before it could be sent (MessageExpiryInterval ${properties.MessageExpiryInterval} s); dropped`);
-        this.finish(m.mid);
+        this.finish(m);
         this.failMessage(m, MQTT_ERR_NOT_FOUND);
         return;
       }
       // A resend must complete its flow: at least 1 s (0 would mean "never expires" to some brokers).
       properties = reduced ?? { ...properties, MessageExpiryInterval: 1 };
     }
-    const packet: PublishPacket = {
-      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
-      packetId: m.mid, properties,
-    };
-    if (!this.sendChecked(packet, now, null)) {
-      this.finish(m.mid);
+    if (!(properties === undefined ? this.sendPlain(m, now) : this.sendChecked(this.packetOf(m, properties), now, null))) {
+      this.finish(m);
       this.failMessage(m, MQTT_ERR_PAYLOAD_SIZE);
       return;
     }
     if (!m.everSent || m.state !== 'sent') {
       m.everSent = true;
       m.state = 'sent';
-      const store = s.config.store;
-      s.journal(() => store.setState(m.mid, 'sent', true));
+      storeState(this.session, m.mid, 'sent');
     }
+  }
+
+  /**
+   * A QoS 1/2 PUBLISH without properties: straight from the message's fields while there is no
+   * topic alias to apply and no Maximum Packet Size to check (MQTT 3.x always) and nobody logs,
+   * with no packet object; else through sendChecked(). False when the codec refuses it.
+   */
+  private sendPlain(m: OutMessage, now: number): boolean {
+    const s = this.session;
+    if (this.aliases !== null || this.server.maxPacketSize > 0 || s.logging) return this.sendChecked(this.packetOf(m, undefined), now, null);
+    try {
+      s.sendPublish(m.topic, m.payload, m.qos, m.retain, m.everSent, m.mid, undefined);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      s.log(MQTT_LOG_ERR, `Cannot send PUBLISH to '${m.topic}': ${e.message}`);
+      return false;
+    }
+  }
+
+  private packetOf(m: OutMessage, properties: PacketProperties | undefined): PublishPacket {
+    return {
+      type: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: m.everSent,
+      packetId: m.mid, properties,
+    };
   }
 
   /**
@@ -440,7 +458,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
         }
       }
       if (s.logging) s.log(MQTT_LOG_DEBUG, describeSent(p, s.config.protocol, info?.mid));
-      s.sendPublish(p);
+      s.sendPublish(p.topic, p.payload, p.qos, p.retain, p.dup, p.packetId, p.properties);
       return true;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;

@@ -80,7 +80,7 @@ export class QueueBounds {
     if (lim.policy === 'drop-oldest') {
       for (const m of o.messages.values()) {
         if (m.everSent || m.inFlight) continue;
-        o.finish(m.mid);
+        o.finish(m);
         this.session.failMessage(m, MQTT_ERR_QUEUE_SIZE);
         this.countDrop(`QoS ${m.qos} message ${m.mid} to '${m.topic}'`);
         if (fits()) return true;

@@ -18,6 +18,7 @@ import type { MQTTMessage, MQTTMessageInfo } from '../message';
 import { ProtocolError } from '../protocol/errors';
 import { Parser } from '../protocol/parser';
 import type { ConnackPacket, Packet, PacketProperties, QoS, SubackPacket, Subscription, UnsubackPacket } from '../protocol/types';
+import { closeRun, dropRun } from '../protocol/outputRuns';
 import { AuthExchange } from './auth';
 import { SessionCore } from './core';
 import { clientMaxPacketSize, connackRefuses, connackRetry, connectProperties, checkDisconnectProperties, refusedRc } from './connect';
@@ -226,6 +227,7 @@ export class Session extends SessionCore implements SessionHost {
     if (this.state === 'idle') return;
     this.state = 'idle';
     this.traffic.connectionEnded();
+    if (this.out !== null) dropRun(this.out);
     this.out = null;
     this.outBytes = 0;
     this.pingSentAt = 0;
@@ -454,6 +456,7 @@ export class Session extends SessionCore implements SessionHost {
   takeOutgoing(now: number): Buffer[] | null {
     const out = this.out;
     if (out === null || out.length === 0) return null;
+    closeRun(out);
     this.out = null;
     this.outBytes = 0;
     this.lastSent = now;

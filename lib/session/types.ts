@@ -3,7 +3,7 @@
  * Types only, so every module of lib/session/ (and the driver) can import them without a cycle.
  */
 import type { MQTTMessage } from '../message';
-import type { Packet, PacketProperties, ProtocolLevel, PublishPacket, WillMessage } from '../protocol/types';
+import type { Packet, PacketProperties, ProtocolLevel, QoS, WillMessage } from '../protocol/types';
 import type { OutgoingStore } from '../store/types';
 import type { PacketIds } from './packetIds';
 import type { OutgoingLimits } from './queueLimits';
@@ -103,6 +103,10 @@ export interface SessionHost {
   closeConnection(ev: CloseEvent): void;
   /** A store update inside a protocol flow: a failure is reported, never thrown (session.ts). */
   journal(update: () => void): void;
+  /** A store update failed: reported as journal() reports it. */
+  storeFailed(e: unknown): void;
+  /** Queues a 4-byte acknowledgement (reason 0, no properties) for a known packet id. */
+  sendAck(type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp', mid: number): void;
   /** The driver sends PUBACK/PUBCOMP after each handler (driver-owned; see Session.holdAcks). */
   readonly holdAcks: boolean;
   /** `now` of the last bytes received: what a deferred acknowledgement counts as sent at. */
@@ -111,6 +115,6 @@ export interface SessionHost {
   readonly ids: PacketIds;
   /** The driver's writer is over its high-water mark: QoS 0 waits, QoS 1/2 stay queued (driver-owned). */
   readonly writeBlocked: boolean;
-  /** Encodes a PUBLISH the outgoing flow checked (and logged) onto the output. */
-  sendPublish(p: PublishPacket): void;
+  /** Encodes a PUBLISH the outgoing flow checked (and logged) onto the output, from its fields. */
+  sendPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number | undefined, properties: PacketProperties | undefined): void;
 }
