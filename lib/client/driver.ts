@@ -7,7 +7,8 @@
  *  - events.ts: the session's events turned into callbacks; callbacks.ts: calling user code;
  *  - delivery.ts, flowControl.ts, backpressure.ts, readBatching.ts: received messages to
  *    handlers, incoming flow control, read pausing and write blocking, read batching;
- *  - pumpScheduler.ts: when pump turns run; socketHooks.ts: paho's on_socket_* hooks;
+ *  - pumpScheduler.ts: when pump turns run (turnQueue.ts, deadlines.ts: the process-wide turn
+ *    queues and deadline timer); socketHooks.ts: paho's on_socket_* hooks;
  *  - auth.ts (MQTT 5 AUTH answers), transportSettings.ts (TLS, WebSockets, proxies);
  *  - stats.ts (Client.stats()'s snapshot), tracing.ts (the node:diagnostics_channel channels);
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
