@@ -39,6 +39,12 @@ import { Connector } from './reconnect';
 import { SocketHooks } from './socketHooks';
 import { disconnectChannel, publishChannel, traceDisconnect, tracePublish } from './tracing';
 
+/**
+ * The inbox while nothing waits: one shared, frozen empty array, so an idle connection holds no
+ * array of its own (idle memory per connection is benchmarked); onData() makes a new one.
+ */
+const NO_INPUT: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+
 export class ClientDriver {
   /** The engine; a new one per configure() (construction, reinitialise()). */
   session!: Session;
@@ -48,8 +54,8 @@ export class ClientDriver {
   transport: Transport | null = null;
   /** The transport closed; the next loopRead() ends the connection (with its error, if any). */
   private transportClosed: { transport: Transport; error?: Error } | null = null;
-  /** Received bytes not yet decoded. */
-  inbox: Buffer[] = [];
+  /** Received bytes not yet decoded (NO_INPUT while none). */
+  inbox: Buffer[] = NO_INPUT;
   /** The rc of the step that ended the connection, for loopRead()/loopMisc() to return. */
   private lastLostRc = MQTT_ERR_SUCCESS;
   /** Which callback signatures to use (callbackArgs.ts): MQTT 5, VERSION2. */
@@ -244,7 +250,7 @@ export class ClientDriver {
     const inbox = this.inbox;
     // Over the high-water mark, received bytes stay undecoded until handlers catch up.
     if (inbox.length > 0 && this.flow.waiting < this.flow.maxMessages) {
-      this.inbox = [];
+      this.inbox = NO_INPUT;
       const now = this.clock();
       for (let i = 0; i < inbox.length; i++) {
         this.session.receive(inbox[i], now);
@@ -391,7 +397,9 @@ export class ClientDriver {
   /** Bytes from a transport. */
   onData(transport: Transport, chunk: Buffer): void {
     if (transport !== this.transport) return;
-    this.inbox.push(chunk);
+    const inbox = this.inbox;
+    if (inbox === NO_INPUT) this.inbox = [chunk];
+    else inbox.push(chunk);
     const f = this.flow;
     f.inboxBytes += chunk.length;
     if (f.inboxBytes >= f.maxBytes || f.probing) this.backpressure.readReceived();
@@ -416,7 +424,7 @@ export class ClientDriver {
   attach(transport: Transport): void {
     this.transport = transport;
     this.transportClosed = null;
-    this.inbox = [];
+    this.inbox = NO_INPUT;
     this.socketHooks.opened(transport.socket);
     this.syncLogging();
     this.session.startConnection(this.clock());
@@ -469,7 +477,7 @@ export class ClientDriver {
     }
     this.transport = null;
     this.transportClosed = null;
-    this.inbox = [];
+    this.inbox = NO_INPUT;
     // The broker keeps the session: MQTT 3.x without clean session (MQTT 5's Clean Start is per connection).
     this.backpressure.connectionLost(!this.mode.v5 && !this.session.config.cleanSession);
     this.readBatching?.readEagerly();
