@@ -36,7 +36,7 @@ import type { ResolvedOptions } from './options';
 import { PumpScheduler } from './pumpScheduler';
 import { ReadBatching } from './readBatching';
 import { Connector } from './reconnect';
-import { SocketHooks } from './socketHooks';
+import { registerForWrite, socketClosing, socketOpened, writesExternally, wroteAll } from './socketHooks';
 import { disconnectChannel, publishChannel, traceDisconnect, tracePublish } from './tracing';
 
 /**
@@ -81,8 +81,9 @@ export class ClientDriver {
   readonly pump: PumpScheduler;
   /** Handing received messages to handlers; their acks. */
   readonly delivery: Delivery;
-  /** on_socket_open/close/register_write/unregister_write, and whether the caller's event loop writes. */
-  readonly socketHooks: SocketHooks;
+  /** paho's on_socket_* hooks (socketHooks.ts, whose state these two fields are): the open connection's socket, and whether it is registered for writing. */
+  hookedSocket: unknown = null;
+  writeRegistered = false;
 
   /** `client`: the facade, whose callback slots and events user code is called through. */
   constructor(client: CallbackSource) {
@@ -91,7 +92,6 @@ export class ClientDriver {
     this.backpressure = new Backpressure(this, this.flow);
     this.pump = new PumpScheduler(this, this);
     this.delivery = new Delivery(this, client, this.callbacks, this.flow, this.backpressure);
-    this.socketHooks = new SocketHooks(this.callbacks, this);
   }
 
   /** A fresh session and settings from checked constructor options. */
@@ -200,7 +200,7 @@ export class ClientDriver {
     }
     this.session.disconnect(this.clock(), code, props);
     // An external event loop writes the DISCONNECT with its loopWrite(), which then closes (as paho).
-    if (this.socketHooks.writesExternally()) this.socketHooks.wantWrite();
+    if (writesExternally(this)) registerForWrite(this);
     else {
       this.flush();
       this.transport.end();
@@ -262,7 +262,7 @@ export class ClientDriver {
       dispatchEvents(this); // not this.dispatch(): one frame less on the path of every received message
       if (this.flow.readPaused) this.backpressure.updateReading();
       // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
-      if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
+      if (writesExternally(this) && this.session.pendingOutgoingBytes > 0 && this.transport !== null) registerForWrite(this);
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -288,7 +288,7 @@ export class ClientDriver {
     if (this.transport === null) return MQTT_ERR_NO_CONN;
     this.flush();
     this.dispatch();
-    if (this.connector.userDisconnect && this.transport !== null && this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes === 0) {
+    if (this.connector.userDisconnect && this.transport !== null && writesExternally(this) && this.session.pendingOutgoingBytes === 0) {
       // The DISCONNECT is written: close and report now, as paho's loop_write does (the socket flushes, then closes).
       this.transport.end();
       this.connectionLost(MQTT_ERR_SUCCESS);
@@ -352,12 +352,12 @@ export class ClientDriver {
       } catch (e) {
         this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
       }
-      this.socketHooks.wantWrite(); // the register/unregister pair brackets every write, as in paho
+      registerForWrite(this); // the register/unregister pair brackets every write, as in paho
       t.write(chunks);
       this.backpressure.afterWrite(t);
     }
     // After disconnect() the unregister comes with the close, after on_disconnect (as in paho).
-    if (this.session.pendingOutgoingBytes === 0 && !this.connector.userDisconnect) this.socketHooks.wroteAll();
+    if (this.session.pendingOutgoingBytes === 0 && !this.connector.userDisconnect) wroteAll(this);
   }
 
   /** Runs the callbacks for the session's events, after its transitions are complete. */
@@ -370,8 +370,8 @@ export class ClientDriver {
    * writes (on_socket_register_write), register the socket for its loopWrite().
    */
   scheduleFlush(): void {
-    if (this.socketHooks.writesExternally()) {
-      if (this.transport !== null) this.socketHooks.wantWrite();
+    if (writesExternally(this)) {
+      if (this.transport !== null) registerForWrite(this);
     } else {
       this.pump.scheduleFlush();
     }
@@ -379,8 +379,8 @@ export class ClientDriver {
 
   /** Writes what the session queued now, or registers it for the caller's loopWrite() (socket hooks). */
   private flushOrRegister(): void {
-    if (!this.socketHooks.writesExternally()) this.flush();
-    else if (this.session.pendingOutgoingBytes > 0) this.socketHooks.wantWrite();
+    if (!writesExternally(this)) this.flush();
+    else if (this.session.pendingOutgoingBytes > 0) registerForWrite(this);
   }
 
   schedulePump(): void {
@@ -425,7 +425,7 @@ export class ClientDriver {
     this.transport = transport;
     this.transportClosed = null;
     this.inbox = NO_INPUT;
-    this.socketHooks.opened(transport.socket);
+    socketOpened(this, transport.socket);
     this.syncLogging();
     this.session.startConnection(this.clock());
     this.flushOrRegister();
@@ -438,7 +438,7 @@ export class ClientDriver {
     const expected = this.connector.userDisconnect;
     if (error && this.transport !== null) logSocketError(this, error); // first, as paho logs it where the read failed
     // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
-    if (!expected && this.transport !== null) this.socketHooks.closing();
+    if (!expected && this.transport !== null) socketClosing(this);
     if (!this.releaseTransport()) return;
     this.pump.clearTimer();
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
@@ -451,13 +451,13 @@ export class ClientDriver {
     // socket that could not be opened.
     if (disconnectChannel.hasSubscribers) traceDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, serverReason, error);
     fireDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
-    this.socketHooks.closing();
+    socketClosing(this);
     this.connector.afterConnectionLost(expected, serverReason, properties);
   }
 
   /** Closes the connection without callbacks (reinitialise, reconnect). */
   dropTransport(): void {
-    if (this.transport !== null) this.socketHooks.closing();
+    if (this.transport !== null) socketClosing(this);
     if (this.releaseTransport()) this.session.connectionLost();
   }
 

@@ -3,11 +3,48 @@
  * and many rows): connected clients that exchanged only CONNECT/CONNACK carry no per-client
  * object that only an active connection needs; each is made on first use, and works then.
  */
+import type { Client } from '../../lib';
 import { MemoryBroker, publishPacket } from '../support/memoryBroker';
 import { settle, started, useFakeClock } from '../support/wait';
 import { driverOf } from '../support/clientInternals';
 
 useFakeClock();
+
+/**
+ * The objects reachable from `root` through own properties (string and symbol keys, array
+ * elements, Map/Set entries), not through prototypes or closures, stopping at `stop`: each with
+ * the first path that reached it.
+ */
+function reach(root: object, stop: Set<unknown>): Map<object, string> {
+  const seen = new Map<object, string>([[root, 'client']]);
+  const queue: object[] = [root];
+  const visit = (v: unknown, path: string) => {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || stop.has(v) || seen.has(v as object)) return;
+    seen.set(v as object, path);
+    queue.push(v as object);
+  };
+  while (queue.length > 0) {
+    const o = queue.shift()!;
+    const path = seen.get(o)!;
+    if (o instanceof Map || o instanceof Set) for (const [k, v] of o.entries()) { visit(k, `${path}.<key>`); visit(v, `${path}.<value>`); }
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key)!;
+      if ('value' in d) visit(d.value, `${path}.${String(key)}`);
+    }
+  }
+  return seen;
+}
+
+/**
+ * What one idle client holds that another does not: its own objects. The memory transport, its
+ * socket and the spec's createTransport are left out (spec/bench measures TCP's).
+ */
+function ownObjects(a: Client, b: Client): string[] {
+  const stop = new Set<unknown>();
+  for (const d of [driverOf(a), driverOf(b)]) stop.add(d.transport).add(d.transport?.socket).add((d.connector as unknown as { transportFactory: unknown }).transportFactory);
+  const shared = reach(b, stop);
+  return [...reach(a, stop)].filter(([o]) => !shared.has(o)).map(([o, path]) => `${path} (${(o as object).constructor?.name ?? 'null-prototype'})`);
+}
 
 async function twoIdle() {
   const brokers = [new MemoryBroker(), new MemoryBroker()];
@@ -17,6 +54,14 @@ async function twoIdle() {
 }
 
 describe('an idle connection', () => {
+  test('holds few objects of its own: the Client, its driver and their few collaborators', async () => {
+    const { clients, drivers } = await twoIdle();
+    const own = ownObjects(clients[0], clients[1]);
+    expect(drivers[0].transport).not.toBeNull();
+    expect(own).toEqual(EXPECTED_OWN);
+    for (const c of clients) c.disconnect();
+  });
+
   test('holds no inbox array of its own (one shared empty one); received bytes make one, and it goes again', async () => {
     const { brokers, clients, drivers } = await twoIdle();
     expect(drivers[0].inbox).toBe(drivers[1].inbox);
@@ -31,3 +76,23 @@ describe('an idle connection', () => {
     for (const c of clients) c.disconnect();
   });
 });
+
+/** An idle connection's own objects, by path (a new one here is a new cost per connection: spec/bench's idle row). */
+const EXPECTED_OWN: string[] = [
+  'client (Client)',
+  'client._events (null-prototype)',
+  'client.driver (ClientDriver)',
+  'client.driver.session (Session)',
+  'client.driver.connector (Connector)',
+  'client.driver.callbacks (Callbacks)',
+  'client.driver.flow (IncomingFlow)',
+  'client.driver.backpressure (Backpressure)',
+  'client.driver.pump (PumpScheduler)',
+  'client.driver.delivery (Delivery)',
+  'client.driver.session.config (Object)',
+  'client.driver.session.ids (PacketIds)',
+  'client.driver.session.traffic (Traffic)',
+  'client.driver.session.parser (Parser)',
+  'client.driver.session.outgoingFlow (OutgoingFlow)',
+  'client.driver.session.incomingFlow (IncomingFlow)',
+];
