@@ -6,8 +6,13 @@
  */
 import { MQTT_LOG_DEBUG } from '../constants';
 import type { Transport } from '../transport/types';
-import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './flowControl';
+import { DEFAULT_WRITE_HIGH_WATER, type IncomingFlow } from './flowControl';
 import type { ClientLink } from './link';
+
+/** The driver as Backpressure sees it: the link and the flow bookkeeping, reached through it (no pointer of its own: idle memory). */
+export interface BackpressureHost extends ClientLink {
+  readonly flow: IncomingFlow;
+}
 
 export class Backpressure {
   writeHighWater = DEFAULT_WRITE_HIGH_WATER;
@@ -21,7 +26,7 @@ export class Backpressure {
   private batchTimer: NodeJS.Timeout | null = null;
   private batchTimerMs = 0;
 
-  constructor(private readonly link: ClientLink, private readonly flow: IncomingFlow) {}
+  constructor(private readonly link: BackpressureHost) {}
 
   /** reinitialise(): the default write high-water mark (the connection's state went with it). */
   reset(): void {
@@ -30,7 +35,7 @@ export class Backpressure {
 
   /** Pauses or resumes the transport by the high/low-water marks. */
   updateReading(): void {
-    const f = this.flow;
+    const f = this.link.flow;
     const t = this.link.transport;
     if (t === null) return;
     if (!f.readPaused) {
@@ -50,7 +55,7 @@ export class Backpressure {
 
   /** onData past the byte high-water mark, or the chunk a liveness probe waited for. */
   readReceived(): void {
-    const f = this.flow;
+    const f = this.link.flow;
     if (f.probing) {
       // Any byte is a sign of life (keepalive); then back to paused.
       f.probing = false;
@@ -68,7 +73,7 @@ export class Backpressure {
    * byte high-water mark it cannot read more and the deadline is held (the link is not judged).
    */
   probeLiveness(): void {
-    const f = this.flow;
+    const f = this.link.flow;
     const t = this.link.transport;
     if (t === null || f.probing || !this.link.session.awaitingPingresp) return;
     if (f.inboxBytes >= 2 * f.maxBytes) {
@@ -82,7 +87,7 @@ export class Backpressure {
   /** Read batching: stop reading for `ms`, so the kernel gathers what arrives into one read. */
   pauseBriefly(ms: number): void {
     const t = this.link.transport;
-    if (t === null || this.flow.readPaused || this.batchPaused) return;
+    if (t === null || this.link.flow.readPaused || this.batchPaused) return;
     this.batchPaused = true;
     t.pause();
     if (this.batchTimer !== null && this.batchTimerMs === ms) {
@@ -98,7 +103,7 @@ export class Backpressure {
   private static endBriefPause(b: Backpressure): void {
     if (!b.batchPaused) return;
     b.batchPaused = false;
-    if (!b.flow.readPaused) b.link.transport?.resume();
+    if (!b.link.flow.readPaused) b.link.transport?.resume();
   }
 
   /** After a write: past the write high-water mark the session holds publishes back. */
@@ -121,7 +126,7 @@ export class Backpressure {
 
   /** The connection is gone: its read and write state go with it. */
   connectionLost(resumable: boolean): void {
-    this.flow.connectionLost(resumable);
+    this.link.flow.connectionLost(resumable);
     this.writeBlocked = false;
     this.batchPaused = false;
     if (this.batchTimer !== null) clearTimeout(this.batchTimer);

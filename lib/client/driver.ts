@@ -89,9 +89,9 @@ export class ClientDriver {
   constructor(client: CallbackSource) {
     this.connector = new Connector(this);
     this.callbacks = new Callbacks(client, this.connector);
-    this.backpressure = new Backpressure(this, this.flow);
+    this.backpressure = new Backpressure(this);
     this.pump = new PumpScheduler(this, this);
-    this.delivery = new Delivery(this, client, this.callbacks, this.flow, this.backpressure);
+    this.delivery = new Delivery(this);
   }
 
   /** A fresh session and settings from checked constructor options. */

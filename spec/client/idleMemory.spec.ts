@@ -62,6 +62,16 @@ describe('an idle connection', () => {
     for (const c of clients) c.disconnect();
   });
 
+  test("the driver's delivery and backpressure reach their siblings through it: one pointer each, not one per sibling", async () => {
+    const { clients, drivers } = await twoIdle();
+    const d = drivers[0];
+    const family = new Set<unknown>([clients[0], d, d.callbacks, d.flow, d.backpressure, d.delivery, d.connector, d.pump, d.session]);
+    for (const part of [d.delivery, d.backpressure]) {
+      expect(Object.values(part).filter((v) => family.has(v))).toEqual([d]);
+    }
+    for (const c of clients) c.disconnect();
+  });
+
   test('holds no inbox array of its own (one shared empty one); received bytes make one, and it goes again', async () => {
     const { brokers, clients, drivers } = await twoIdle();
     expect(drivers[0].inbox).toBe(drivers[1].inbox);
