@@ -3,7 +3,7 @@
  * and the inbox (received bytes not yet decoded), runs the pump steps (loopRead, loopWrite,
  * loopMisc) and is the transport's event target. What lives in lib/client/:
  *  - driver.ts (this): session + transport + inbox + pump steps + transport events;
- *  - reconnect.ts: connect, reconnect with backoff, the background modes (loopStart/loopForever);
+ *  - reconnect.ts (+ connectorFields.ts): connect, reconnect with backoff, loopStart/loopForever;
  *  - events.ts: the session's events turned into callbacks; callbacks.ts: calling user code;
  *  - delivery.ts, flowControl.ts, backpressure.ts, readBatching.ts: received messages to
  *    handlers, incoming flow control, read pausing and write blocking, read batching;

@@ -3,7 +3,7 @@
  * and many rows): connected clients that exchanged only CONNECT/CONNACK carry no per-client
  * object that only an active connection needs; each is made on first use, and works then.
  */
-import type { Client } from '../../lib';
+import { Client } from '../../lib';
 import { MemoryBroker, publishPacket } from '../support/memoryBroker';
 import { settle, started, useFakeClock } from '../support/wait';
 import { driverOf } from '../support/clientInternals';
@@ -72,6 +72,19 @@ describe('an idle connection', () => {
     for (const c of clients) c.disconnect();
   });
 
+  test("a client with the defaults holds no rarely used connector state of its own (connectorFields.ts): one shared, frozen object", async () => {
+    const [a, b] = [new Client(), new Client()];
+    for (const c of [a, b]) c.connectAsync('127.0.0.1', 1883, 60);
+    const rare = (c: Client) => (driverOf(c).connector as unknown as { rare: object }).rare;
+    expect(rare(a)).toBe(rare(b));
+    expect(Object.isFrozen(rare(a))).toBe(true);
+    a.reconnectDelaySet(1, 120); // default values write nothing
+    expect(rare(a)).toBe(rare(b));
+    a.connectAsync('127.0.0.1', 1883, 60, '127.0.0.1');
+    expect(rare(a)).not.toBe(rare(b));
+    expect([(rare(a) as { bindAddress: string }).bindAddress, (rare(b) as { bindAddress: string }).bindAddress]).toEqual(['127.0.0.1', '']);
+  });
+
   test('holds no inbox array of its own (one shared empty one); received bytes make one, and it goes again', async () => {
     const { brokers, clients, drivers } = await twoIdle();
     expect(drivers[0].inbox).toBe(drivers[1].inbox);
@@ -105,4 +118,5 @@ const EXPECTED_OWN: string[] = [
   'client.driver.session.parser (Parser)',
   'client.driver.session.outgoingFlow (OutgoingFlow)',
   'client.driver.session.incomingFlow (IncomingFlow)',
+  'client.driver.connector.rare (RareConnectorState)', // made by the memory transport's createTransport: a TCP client holds none (below)
 ];
