@@ -19,7 +19,12 @@ const DISCONNECT_REASONS = new Set([0x81, 0x82, 0x94, 0x95]);
 const NO_EVENTS: SessionEvent[] = [];
 Object.freeze(NO_EVENTS);
 
-export class SessionCore {
+/**
+ * The traffic counters (traffic.ts) are the base class: their fields live in the Session
+ * object itself rather than in an object of their own (one header and one pointer less per
+ * connection; idle memory is benchmarked). `traffic` names them.
+ */
+export class SessionCore extends Traffic {
   state: SessionState = 'idle';
   /** Build log lines (set by the driver when someone listens). */
   logging = false;
@@ -45,8 +50,10 @@ export class SessionCore {
 
   /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
   readonly ids = new PacketIds();
-  /** Packets, bytes and connections counted for Client.stats() (traffic.ts). */
-  readonly traffic = new Traffic();
+  /** Packets, bytes and connections counted for Client.stats() (traffic.ts): the session itself, as its base class. */
+  get traffic(): Traffic {
+    return this;
+  }
   /** Store updates that failed (see journal()). */
   storeErrors = 0;
   /** 'message' events in `events`: their acks come after the driver ran them. */
@@ -61,7 +68,9 @@ export class SessionCore {
   protected outBytes = 0;
   protected events: SessionEvent[] | null = null;
 
-  constructor(readonly config: SessionConfig) {}
+  constructor(readonly config: SessionConfig) {
+    super();
+  }
 
   get pendingOutgoingBytes(): number {
     return this.outBytes;

@@ -114,7 +114,6 @@ const EXPECTED_OWN: string[] = [
   'client.driver.delivery (Delivery)',
   'client.driver.session.config (Object)',
   'client.driver.session.ids (PacketIds)',
-  'client.driver.session.traffic (Traffic)',
   'client.driver.session.parser (Parser)',
   'client.driver.session.outgoingFlow (OutgoingFlow)',
   'client.driver.session.incomingFlow (IncomingFlow)',
