@@ -8,10 +8,13 @@ import { MQTT_LOG_DEBUG } from '../constants';
 import type { Transport } from '../transport/types';
 import { DEFAULT_WRITE_HIGH_WATER, type IncomingFlow } from './flowControl';
 import type { ClientLink } from './link';
+import type { ReadBatching } from './readBatching';
 
 /** The driver as Backpressure sees it: the link and the flow bookkeeping, reached through it (no pointer of its own: idle memory). */
 export interface BackpressureHost extends ClientLink {
   readonly flow: IncomingFlow;
+  /** Read batching's state, with the brief pause in force; null until a client batches. */
+  readonly readBatching: ReadBatching | null;
 }
 
 export class Backpressure {
@@ -20,11 +23,6 @@ export class Backpressure {
   readPauses = 0;
   /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
   private writeBlocked = false;
-  /** Reading is paused by read batching (readBatching.ts) until batchTimer fires. */
-  private batchPaused = false;
-  /** Kept and refresh()ed: a dense stream pauses once a millisecond, without a new Timeout each time. */
-  private batchTimer: NodeJS.Timeout | null = null;
-  private batchTimerMs = 0;
 
   constructor(private readonly link: BackpressureHost) {}
 
@@ -47,7 +45,8 @@ export class Backpressure {
     } else if (f.underLow()) {
       f.readPaused = false;
       f.probing = false;
-      this.batchPaused = false;
+      const rb = this.link.readBatching;
+      if (rb !== null) rb.paused = false;
       t.resume();
       this.link.log(MQTT_LOG_DEBUG, 'Reading resumed');
     }
@@ -84,25 +83,27 @@ export class Backpressure {
     t.resume();
   }
 
-  /** Read batching: stop reading for `ms`, so the kernel gathers what arrives into one read. */
-  pauseBriefly(ms: number): void {
+  /** Read batching: stop reading for rb.maxDelayMs, so the kernel gathers what arrives into one read. */
+  pauseBriefly(rb: ReadBatching): void {
     const t = this.link.transport;
-    if (t === null || this.link.flow.readPaused || this.batchPaused) return;
-    this.batchPaused = true;
+    if (t === null || this.link.flow.readPaused || rb.paused) return;
+    rb.paused = true;
     t.pause();
-    if (this.batchTimer !== null && this.batchTimerMs === ms) {
-      this.batchTimer.refresh();
+    const ms = rb.maxDelayMs;
+    if (rb.pauseTimer !== null && rb.pauseTimerMs === ms) {
+      rb.pauseTimer.refresh();
       return;
     }
-    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    if (rb.pauseTimer !== null) clearTimeout(rb.pauseTimer);
     // The Backpressure as the timer's argument (refresh() keeps it): no closure per Client (idle memory).
-    this.batchTimer = setTimeout(Backpressure.endBriefPause, ms, this);
-    this.batchTimerMs = ms;
+    rb.pauseTimer = setTimeout(Backpressure.endBriefPause, ms, this);
+    rb.pauseTimerMs = ms;
   }
 
   private static endBriefPause(b: Backpressure): void {
-    if (!b.batchPaused) return;
-    b.batchPaused = false;
+    const rb = b.link.readBatching;
+    if (rb === null || !rb.paused) return;
+    rb.paused = false;
     if (!b.link.flow.readPaused) b.link.transport?.resume();
   }
 
@@ -128,8 +129,11 @@ export class Backpressure {
   connectionLost(resumable: boolean): void {
     this.link.flow.connectionLost(resumable);
     this.writeBlocked = false;
-    this.batchPaused = false;
-    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
-    this.batchTimer = null;
+    const rb = this.link.readBatching;
+    if (rb !== null) {
+      rb.paused = false;
+      if (rb.pauseTimer !== null) clearTimeout(rb.pauseTimer);
+      rb.pauseTimer = null;
+    }
   }
 }

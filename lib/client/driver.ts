@@ -335,7 +335,7 @@ export class ClientDriver {
     s.receivedOther = 0;
     // Until a QoS 0 PUBLISH came, there is nothing to batch, and the defaults hold (null).
     const b = this.readBatching ?? (qos0 > 0 ? (this.readBatching = new ReadBatching()) : null);
-    if (b !== null && b.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(b.maxDelayMs);
+    if (b !== null && b.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(b);
   }
 
   /**

@@ -69,6 +69,9 @@ describe('an idle connection', () => {
     for (const part of [d.delivery, d.backpressure]) {
       expect(Object.values(part).filter((v) => family.has(v))).toEqual([d]);
     }
+    // Read batching's brief pause is read batching's state, made with it: the backpressure holds the write mark, its counter and flag.
+    expect(d.readBatching).toBeNull();
+    expect(Object.keys(d.backpressure).sort()).toEqual(['link', 'readPauses', 'writeBlocked', 'writeHighWater']);
     for (const c of clients) c.disconnect();
   });
 
