@@ -48,8 +48,11 @@ export class SessionCore extends Traffic {
   receivedQos0 = 0;
   receivedOther = 0;
 
-  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
-  readonly ids = new PacketIds();
+  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE: made by the first that needs one (an idle connection never does: idle memory). */
+  private packetIds: PacketIds | null = null;
+  get ids(): PacketIds {
+    return this.packetIds ?? (this.packetIds = new PacketIds());
+  }
   /** Packets, bytes and connections counted for Client.stats() (traffic.ts): the session itself, as its base class. */
   get traffic(): Traffic {
     return this;

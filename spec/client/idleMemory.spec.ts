@@ -116,7 +116,6 @@ const EXPECTED_OWN: string[] = [
   'client.driver.pump (PumpScheduler)',
   'client.driver.delivery (Delivery)',
   'client.driver.session.config (Object)',
-  'client.driver.session.ids (PacketIds)',
   'client.driver.session.parser (Parser)',
   'client.driver.session.outgoingFlow (OutgoingFlow)',
   'client.driver.session.incomingFlow (IncomingFlow)',
