@@ -14,10 +14,9 @@
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
  *  - callbackArgs.ts, callbackSignatures.ts, callbackTypes.ts: callback arguments and their types.
  *
- * One driver per Client, its collaborators made once in the constructor (read batching's by
- * its first use); idle memory per connection is a benchmarked goal, so they are plain objects
- * with methods on prototypes, and the driver itself is their link (no adapter objects, no
- * closures per connection).
+ * One driver per Client. Idle memory per connection is a benchmarked goal: collaborators are plain
+ * objects with methods on prototypes, those an idle connection never needs (delivery, read
+ * batching) made by their first use, and the driver is their link (no adapters, no closures).
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR } from '../constants';
 import type { PacketProperties } from '../protocol/types';
@@ -79,8 +78,11 @@ export class ClientDriver {
   readBatching: ReadBatching | null = null;
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
   readonly pump: PumpScheduler;
-  /** Handing received messages to handlers; their acks. */
-  readonly delivery: Delivery;
+  /** Handing received messages to handlers, their acks: made by the first message or setting that needs it. */
+  private deliveryMade: Delivery | null = null;
+  get delivery(): Delivery {
+    return this.deliveryMade ?? (this.deliveryMade = new Delivery(this));
+  }
   /** paho's on_socket_* hooks (socketHooks.ts, whose state these two fields are): the open connection's socket, and whether it is registered for writing. */
   hookedSocket: unknown = null;
   writeRegistered = false;
@@ -91,7 +93,6 @@ export class ClientDriver {
     this.callbacks = new Callbacks(client, this.connector);
     this.backpressure = new Backpressure(this);
     this.pump = new PumpScheduler(this, this);
-    this.delivery = new Delivery(this);
   }
 
   /** A fresh session and settings from checked constructor options. */
@@ -99,7 +100,7 @@ export class ClientDriver {
     this.mode = o.mode;
     this.clock = o.clock;
     this.callbacks.userdata = o.userdata;
-    this.delivery.manualAck = o.manualAck;
+    if (o.manualAck || this.deliveryMade !== null) this.delivery.manualAck = o.manualAck;
     this.connector.configure(o);
     const config = defaultSessionConfig(); // assigned field by field: one shared hidden class
     config.clientId = o.clientId;
@@ -120,7 +121,7 @@ export class ClientDriver {
     this.callbacks.reset();
     this.connector.reset();
     this.flow.reset();
-    this.delivery.reset();
+    this.deliveryMade?.reset(); // kept: handlers of the old life still settle against it
     this.backpressure.reset();
     this.readBatching = null; // the default delay, reading eagerly
   }

@@ -114,7 +114,6 @@ const EXPECTED_OWN: string[] = [
   'client.driver.flow (IncomingFlow)',
   'client.driver.backpressure (Backpressure)',
   'client.driver.pump (PumpScheduler)',
-  'client.driver.delivery (Delivery)',
   'client.driver.session.config (Object)',
   'client.driver.session.parser (Parser)',
   'client.driver.session.outgoingFlow (OutgoingFlow)',
