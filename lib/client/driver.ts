@@ -30,7 +30,7 @@ import { logSocketError } from './connectionLog';
 import { Delivery } from './delivery';
 import { dispatchEvents, fireDisconnect } from './events';
 import { foreverRcAfterClose } from './foreverResult';
-import { IncomingFlow } from './flowControl';
+import type { IncomingFlow } from './flowControl';
 import type { ResolvedOptions } from './options';
 import { PumpScheduler } from './pumpScheduler';
 import { ReadBatching } from './readBatching';
@@ -70,8 +70,8 @@ export class ClientDriver {
   readonly connector: Connector;
   /** Callback slots, events, handlers and log lines: how user code is called. */
   readonly callbacks: Callbacks;
-  /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
-  readonly flow = new IncomingFlow();
+  /** Incoming flow control: handler slots, waiting messages, read high-water marks (the backpressure's base class). */
+  get flow(): IncomingFlow { return this.backpressure; }
   /** Read pausing and write blocking at the transport. */
   readonly backpressure: Backpressure;
   /** When a dense QoS 0 stream is read in batches: made by the first read of a QoS 0 PUBLISH or readBatchingSet() (idle memory). */
@@ -80,9 +80,7 @@ export class ClientDriver {
   readonly pump: PumpScheduler;
   /** Handing received messages to handlers, their acks: made by the first message or setting that needs it. */
   private deliveryMade: Delivery | null = null;
-  get delivery(): Delivery {
-    return this.deliveryMade ?? (this.deliveryMade = new Delivery(this));
-  }
+  get delivery(): Delivery { return this.deliveryMade ?? (this.deliveryMade = new Delivery(this)); }
   /** paho's on_socket_* hooks (socketHooks.ts, whose state these two fields are): the open connection's socket, and whether it is registered for writing. */
   hookedSocket: unknown = null;
   writeRegistered = false;
@@ -120,7 +118,6 @@ export class ClientDriver {
     this.session.config.store.close();
     this.callbacks.reset();
     this.connector.reset();
-    this.flow.reset();
     this.deliveryMade?.reset(); // kept: handlers of the old life still settle against it
     this.backpressure.reset();
     this.readBatching = null; // the default delay, reading eagerly
