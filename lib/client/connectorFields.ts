@@ -1,13 +1,18 @@
 /**
- * The Connector's (reconnect.ts) rarely used state, apart from it: a custom transport factory,
- * a bind address, this client's own TLS/WebSocket/proxy settings, the `servers` rotation, and
- * what only a reconnecting or loopForever() client holds (the backoff timer and delay,
- * loopForever()'s promise, paho's immediate retry). An idle connection that uses none of it
- * holds one pointer to a shared, frozen object of defaults instead of nine fields (72 bytes
- * per connection; idle memory is benchmarked); the first write of another value makes the
- * client's own. The Connector reads and writes them as its own fields, through the accessors below.
+ * The Connector's (reconnect.ts) state that most clients leave at its defaults, apart from it:
+ * settings (a custom transport factory, a bind address, a transport other than TCP, this
+ * client's own TLS/WebSocket/proxy settings, the `servers` rotation, Clean Start, backoff,
+ * reconnect_on_failure) and what only a reconnecting, MQTT 5 or loopForever() client holds
+ * (the backoff timer and delay, loopForever()'s promise and result, paho's immediate retry, the
+ * first CONNACK). An idle connection that uses none of it holds one pointer to a shared,
+ * frozen object of defaults instead of fifteen fields (about 120 bytes per connection; idle
+ * memory is benchmarked); the first write of another value makes the client's own. The
+ * Connector reads and writes them as its own fields, through the accessors below.
  */
+import { MQTT_CLEAN_START_FIRST_ONLY } from '../constants';
 import type { Transport } from '../transport/types';
+import { BackoffSettings, DEFAULT_BACKOFF } from './backoff';
+import { FOREVER_RC_NO_CONNECTION } from './foreverResult';
 import type { ConnectTarget } from './options';
 import type { ServerRotation } from './rotation';
 import type { TransportSettings } from './transportSettings';
@@ -22,6 +27,12 @@ class RareConnectorState {
   forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
   idRetry: Promise<void> | null = null;
   rotation: ServerRotation | null = null;
+  transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
+  reconnectOnFailure = true;
+  cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
+  firstConnect = true;
+  backoff: BackoffSettings = DEFAULT_BACKOFF;
+  foreverRc = FOREVER_RC_NO_CONNECTION;
 }
 
 /** The defaults every Connector reads until it writes another value: never written (frozen). */
@@ -67,4 +78,22 @@ export abstract class ConnectorFields {
   /** The `servers` list and Server References; null without both: connect()'s host each time. */
   protected get rotation(): ServerRotation | null { return this.rare.rotation; }
   protected set rotation(v: ServerRotation | null) { this.put('rotation', v); }
+  /** The constructor's `transport`. */
+  get transportKind(): Rare['transportKind'] { return this.rare.transportKind; }
+  set transportKind(v: Rare['transportKind']) { this.put('transportKind', v); }
+  /** The constructor's `reconnectOnFailure`. */
+  protected get reconnectOnFailure(): boolean { return this.rare.reconnectOnFailure; }
+  protected set reconnectOnFailure(v: boolean) { this.put('reconnectOnFailure', v); }
+  /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
+  protected get cleanStart(): boolean | number { return this.rare.cleanStart; }
+  protected set cleanStart(v: boolean | number) { this.put('cleanStart', v); }
+  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
+  protected get firstConnect(): boolean { return this.rare.firstConnect; }
+  protected set firstConnect(v: boolean) { this.put('firstConnect', v); }
+  /** reconnectDelaySet()'s values, the jitter and the random source (shared while they are the defaults). */
+  protected get backoff(): BackoffSettings { return this.rare.backoff; }
+  protected set backoff(v: BackoffSettings) { this.put('backoff', v); }
+  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
+  get foreverRc(): number { return this.rare.foreverRc; }
+  set foreverRc(v: number) { this.put('foreverRc', v); }
 }

@@ -15,7 +15,7 @@ import type { Session } from '../session/session';
 import { tlsSettingsFrom } from '../transport/tlsOptions';
 import type { Transport } from '../transport/types';
 import { generatedClientId } from './args';
-import { BackoffSettings, backoffSettings, DEFAULT_BACKOFF, Jitter, jittered, nextDelay } from './backoff';
+import { backoffSettings, Jitter, jittered, nextDelay } from './backoff';
 import type { CallbackMode } from './callbackArgs';
 import type { Callbacks } from './callbacks';
 import { logRetrying } from './connectionLog';
@@ -58,17 +58,10 @@ export function isSuperseded(e: unknown): boolean {
   return (e as Error)?.message === SUPERSEDED;
 }
 
-/** The rarely used fields (custom transports, bind address, backoff state, loopForever()'s promise, the `servers` rotation): connectorFields.ts. */
+/** The fields most clients leave at their defaults (settings, backoff state, loopForever()'s promise, the `servers` rotation): connectorFields.ts. */
 export class Connector extends ConnectorFields {
-  /** The constructor's `transport`. */
-  transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
-  private reconnectOnFailure = true;
   targetHost = '';
   targetPort = 1883;
-  /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
-  private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
-  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
-  private firstConnect = true;
   /** Bumped by each attempt and by disconnect(): an attempt that finds it changed was superseded. */
   private attempt = 0;
   /** connect()/connectAsync() asked for a connection, and no disconnect() since. */
@@ -77,10 +70,6 @@ export class Connector extends ConnectorFields {
   userDisconnect = false;
   /** Who runs the pump: the caller (loop()), loopStart() or loopForever(). */
   background: 'none' | 'start' | 'forever' = 'none';
-  /** reconnectDelaySet()'s values, the jitter and the random source (shared while they are the defaults). */
-  private backoff: BackoffSettings = DEFAULT_BACKOFF;
-  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
-  foreverRc = FOREVER_RC_NO_CONNECTION;
 
   constructor(private readonly driver: ConnectorHost) {
     super();

@@ -83,6 +83,8 @@ describe('an idle connection', () => {
     const rare = (c: Client) => (driverOf(c).connector as unknown as { rare: object }).rare;
     expect(rare(a)).toBe(rare(b));
     expect(Object.isFrozen(rare(a))).toBe(true);
+    const own = Object.keys(driverOf(a).connector);
+    for (const setting of ['transportKind', 'cleanStart', 'firstConnect', 'backoff', 'foreverRc', 'reconnectOnFailure', 'bindAddress']) expect(own).not.toContain(setting);
     a.reconnectDelaySet(1, 120); // default values write nothing
     expect(rare(a)).toBe(rare(b));
     a.connectAsync('127.0.0.1', 1883, 60, '127.0.0.1');
