@@ -144,6 +144,17 @@ describe('an idle connection allocates lazily, and works', () => {
     expect(b.publish('t', 'y', 1).mid).toBe(first + 1);
   });
 
+  it('keeps its four flags as bits of one field, each read and written as its own', () => {
+    const b = connected();
+    for (const flag of ['logging', 'holdAcks', 'writeBlocked', 'closeRequested']) expect(Object.keys(b.s)).not.toContain(flag);
+    b.s.holdAcks = true;
+    b.s.writeBlocked = true;
+    expect([b.s.logging, b.s.holdAcks, b.s.writeBlocked]).toEqual([false, true, true]);
+    b.s.writeBlocked = false;
+    b.s.logging = true;
+    expect([b.s.logging, b.s.holdAcks, b.s.writeBlocked]).toEqual([true, true, false]);
+  });
+
   it('a packet cut off by a lost connection does not leak into the next connection', () => {
     const b = new ScriptedBroker({}, T0);
     b.connectAndAccept();
