@@ -2,47 +2,54 @@
  * Backpressure at the driver's transport: pausing and resuming reads by the incoming
  * high/low-water marks (with a keepalive probe while paused), and holding publishes back
  * while the transport has more than the write high-water mark unsent. The bookkeeping and
- * its rules are in flowControl.ts; this applies them to the transport and the session.
+ * its rules are in flowControl.ts, the base class (its fields in this object rather than one of
+ * their own: idle memory per connection is benchmarked); this applies them to the transport
+ * and the session. The driver's `flow` is this object.
  */
 import { MQTT_LOG_DEBUG } from '../constants';
 import type { Transport } from '../transport/types';
 import { DEFAULT_WRITE_HIGH_WATER, IncomingFlow } from './flowControl';
 import type { ClientLink } from './link';
+import type { ReadBatching } from './readBatching';
 
-export class Backpressure {
+/** The driver as Backpressure sees it. */
+export interface BackpressureHost extends ClientLink {
+  /** Read batching's state, with the brief pause in force; null until a client batches. */
+  readonly readBatching: ReadBatching | null;
+}
+
+export class Backpressure extends IncomingFlow {
   writeHighWater = DEFAULT_WRITE_HIGH_WATER;
   /** Times reading was paused by the high-water marks (Client.stats()). */
   readPauses = 0;
   /** The transport holds more than writeHighWater unsent bytes: nothing more is handed to it until 'drain'. */
   private writeBlocked = false;
-  /** Reading is paused by read batching (readBatching.ts) until batchTimer fires. */
-  private batchPaused = false;
-  /** Kept and refresh()ed: a dense stream pauses once a millisecond, without a new Timeout each time. */
-  private batchTimer: NodeJS.Timeout | null = null;
-  private batchTimerMs = 0;
 
-  constructor(private readonly link: ClientLink, private readonly flow: IncomingFlow) {}
+  constructor(private readonly link: BackpressureHost) {
+    super();
+  }
 
-  /** reinitialise(): the default write high-water mark (the connection's state went with it). */
-  reset(): void {
+  /** reinitialise(): the flow's defaults and the default write high-water mark (the connection's state went with it). */
+  override reset(): void {
+    super.reset();
     this.writeHighWater = DEFAULT_WRITE_HIGH_WATER;
   }
 
   /** Pauses or resumes the transport by the high/low-water marks. */
   updateReading(): void {
-    const f = this.flow;
     const t = this.link.transport;
     if (t === null) return;
-    if (!f.readPaused) {
-      if (!f.overHigh()) return;
-      f.readPaused = true;
+    if (!this.readPaused) {
+      if (!this.overHigh()) return;
+      this.readPaused = true;
       this.readPauses++;
       t.pause();
-      this.link.log(MQTT_LOG_DEBUG, `Reading paused: ${f.waiting} messages and ${f.inboxBytes} bytes wait undelivered`);
-    } else if (f.underLow()) {
-      f.readPaused = false;
-      f.probing = false;
-      this.batchPaused = false;
+      this.link.log(MQTT_LOG_DEBUG, `Reading paused: ${this.waiting} messages and ${this.inboxBytes} bytes wait undelivered`);
+    } else if (this.underLow()) {
+      this.readPaused = false;
+      this.probing = false;
+      const rb = this.link.readBatching;
+      if (rb !== null) rb.paused = false;
       t.resume();
       this.link.log(MQTT_LOG_DEBUG, 'Reading resumed');
     }
@@ -50,12 +57,11 @@ export class Backpressure {
 
   /** onData past the byte high-water mark, or the chunk a liveness probe waited for. */
   readReceived(): void {
-    const f = this.flow;
-    if (f.probing) {
+    if (this.probing) {
       // Any byte is a sign of life (keepalive); then back to paused.
-      f.probing = false;
+      this.probing = false;
       this.link.session.noteReceived(this.link.clock());
-      if (f.readPaused) this.link.transport?.pause();
+      if (this.readPaused) this.link.transport?.pause();
       return;
     }
     this.updateReading();
@@ -68,37 +74,38 @@ export class Backpressure {
    * byte high-water mark it cannot read more and the deadline is held (the link is not judged).
    */
   probeLiveness(): void {
-    const f = this.flow;
     const t = this.link.transport;
-    if (t === null || f.probing || !this.link.session.awaitingPingresp) return;
-    if (f.inboxBytes >= 2 * f.maxBytes) {
+    if (t === null || this.probing || !this.link.session.awaitingPingresp) return;
+    if (this.inboxBytes >= 2 * this.maxBytes) {
       this.link.session.noteReceived(this.link.clock());
       return;
     }
-    f.probing = true;
+    this.probing = true;
     t.resume();
   }
 
-  /** Read batching: stop reading for `ms`, so the kernel gathers what arrives into one read. */
-  pauseBriefly(ms: number): void {
+  /** Read batching: stop reading for rb.maxDelayMs, so the kernel gathers what arrives into one read. */
+  pauseBriefly(rb: ReadBatching): void {
     const t = this.link.transport;
-    if (t === null || this.flow.readPaused || this.batchPaused) return;
-    this.batchPaused = true;
+    if (t === null || this.readPaused || rb.paused) return;
+    rb.paused = true;
     t.pause();
-    if (this.batchTimer !== null && this.batchTimerMs === ms) {
-      this.batchTimer.refresh();
+    const ms = rb.maxDelayMs;
+    if (rb.pauseTimer !== null && rb.pauseTimerMs === ms) {
+      rb.pauseTimer.refresh();
       return;
     }
-    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
+    if (rb.pauseTimer !== null) clearTimeout(rb.pauseTimer);
     // The Backpressure as the timer's argument (refresh() keeps it): no closure per Client (idle memory).
-    this.batchTimer = setTimeout(Backpressure.endBriefPause, ms, this);
-    this.batchTimerMs = ms;
+    rb.pauseTimer = setTimeout(Backpressure.endBriefPause, ms, this);
+    rb.pauseTimerMs = ms;
   }
 
   private static endBriefPause(b: Backpressure): void {
-    if (!b.batchPaused) return;
-    b.batchPaused = false;
-    if (!b.flow.readPaused) b.link.transport?.resume();
+    const rb = b.link.readBatching;
+    if (rb === null || !rb.paused) return;
+    rb.paused = false;
+    if (!b.readPaused) b.link.transport?.resume();
   }
 
   /** After a write: past the write high-water mark the session holds publishes back. */
@@ -120,11 +127,14 @@ export class Backpressure {
   }
 
   /** The connection is gone: its read and write state go with it. */
-  connectionLost(resumable: boolean): void {
-    this.flow.connectionLost(resumable);
+  override connectionLost(resumable: boolean): void {
+    super.connectionLost(resumable);
     this.writeBlocked = false;
-    this.batchPaused = false;
-    if (this.batchTimer !== null) clearTimeout(this.batchTimer);
-    this.batchTimer = null;
+    const rb = this.link.readBatching;
+    if (rb !== null) {
+      rb.paused = false;
+      if (rb.pauseTimer !== null) clearTimeout(rb.pauseTimer);
+      rb.pauseTimer = null;
+    }
   }
 }

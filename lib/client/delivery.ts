@@ -8,9 +8,16 @@
 import type { MQTTMessage } from '../message';
 import { TopicTree } from '../topicTree';
 import type { Backpressure } from './backpressure';
-import type { CallbackSource, Callbacks, Fn } from './callbacks';
+import type { Callbacks, Fn } from './callbacks';
 import type { IncomingFlow } from './flowControl';
 import type { ClientLink } from './link';
+
+/** The driver as Delivery sees it: the link, and the collaborators it reaches through it (no pointer of its own to each: idle memory). */
+export interface DeliveryHost extends ClientLink {
+  readonly callbacks: Callbacks;
+  readonly flow: IncomingFlow;
+  readonly backpressure: Backpressure;
+}
 
 export class Delivery {
   /** messageCallbackAdd() filters; created by the first one. */
@@ -21,8 +28,7 @@ export class Delivery {
   /** Bumped by reinitialise(): handlers of the old life settle without touching the new one. */
   epoch = 0;
 
-  constructor(private readonly link: ClientLink, private readonly owner: CallbackSource, private readonly callbacks: Callbacks,
-    private readonly flow: IncomingFlow, private readonly backpressure: Backpressure) {}
+  constructor(private readonly link: DeliveryHost) {}
 
   /** reinitialise(): no filters; handlers still running settle without touching the new life. */
   reset(): void {
@@ -39,7 +45,7 @@ export class Delivery {
   }
 
   deliver(msg: MQTTMessage): void {
-    if (this.flow.mustWait()) return this.waitForHandler(msg);
+    if (this.link.flow.mustWait()) return this.waitForHandler(msg);
     if (msg.qos !== 0 && this.manualAck) this.link.session.holdAck(msg);
     this.runHandlers(msg, false);
   }
@@ -51,14 +57,16 @@ export class Delivery {
   private runHandlers(msg: MQTTMessage, held: boolean): void {
     const filters = this.filtered;
     const matched = filters !== null && filters.size > 0 ? filters.match(msg.topic, this.matchScratch) : this.matchScratch;
+    const callbacks = this.link.callbacks;
+    const owner = callbacks.owner;
     let pending: PromiseLike<unknown> | undefined;
     if (matched.length > 0) {
-      for (const cb of matched) pending = joinPending(pending, this.callbacks.invokeHandler(null, cb, msg));
+      for (const cb of matched) pending = joinPending(pending, callbacks.invokeHandler(null, cb, msg));
       matched.length = 0;
-    } else if (this.owner.on_message !== null) {
-      pending = this.callbacks.invokeHandler('on_message', this.owner.on_message, msg);
+    } else if (owner.on_message !== null) {
+      pending = callbacks.invokeHandler('on_message', owner.on_message, msg);
     }
-    if (this.owner.listenerCount('message') > 0) this.callbacks.safeEmit('message', msg);
+    if (owner.listenerCount('message') > 0) callbacks.safeEmit('message', msg);
     if (msg.qos === 0 || this.manualAck) {
       if (pending !== undefined) this.handlerRunning(msg, pending);
       return;
@@ -76,17 +84,18 @@ export class Delivery {
   /** A message arrived while handler slots are busy: it waits, in order; reading pauses at the high-water mark. */
   private waitForHandler(msg: MQTTMessage): void {
     if (msg.qos !== 0) this.link.session.holdAck(msg); // held while it waits: a resent PUBREL is not answered before it ran
-    this.flow.push(msg);
-    if (!this.flow.readPaused && this.flow.waiting >= this.flow.maxMessages) this.backpressure.updateReading();
+    const f = this.link.flow;
+    f.push(msg);
+    if (!f.readPaused && f.waiting >= f.maxMessages) this.link.backpressure.updateReading();
   }
 
   /** An async handler runs: its ack (and the next message, with concurrency 1) wait until it settles. */
   private handlerRunning(msg: MQTTMessage, pending: PromiseLike<unknown>): void {
-    this.flow.active++;
+    this.link.flow.active++;
     const epoch = this.epoch;
     pending.then(() => {
       if (epoch !== this.epoch) return; // reinitialised meanwhile
-      this.flow.active--;
+      this.link.flow.active--;
       if (msg.qos !== 0 && !this.manualAck && this.link.session.ackMessage(msg, this.link.clock())) this.link.scheduleFlush();
       this.runWaitingMessages();
     });
@@ -94,9 +103,9 @@ export class Delivery {
 
   /** Hands waiting messages to free handler slots, then resumes reading if under the low-water mark. */
   runWaitingMessages(): void {
-    const f = this.flow;
+    const f = this.link.flow;
     while (f.canRun()) this.runHandlers(f.shift(), true);
-    if (f.readPaused) this.backpressure.updateReading();
+    if (f.readPaused) this.link.backpressure.updateReading();
     // Bytes left undecoded at the high-water mark: decode them now there is room.
     if (this.link.inbox.length > 0 && f.waiting < f.maxMessages) this.link.wake();
   }

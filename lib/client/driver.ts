@@ -3,20 +3,20 @@
  * and the inbox (received bytes not yet decoded), runs the pump steps (loopRead, loopWrite,
  * loopMisc) and is the transport's event target. What lives in lib/client/:
  *  - driver.ts (this): session + transport + inbox + pump steps + transport events;
- *  - reconnect.ts: connect, reconnect with backoff, the background modes (loopStart/loopForever);
+ *  - reconnect.ts (+ connectorFields.ts): connect, reconnect with backoff, loopStart/loopForever;
  *  - events.ts: the session's events turned into callbacks; callbacks.ts: calling user code;
  *  - delivery.ts, flowControl.ts, backpressure.ts, readBatching.ts: received messages to
  *    handlers, incoming flow control, read pausing and write blocking, read batching;
- *  - pumpScheduler.ts: when pump turns run; socketHooks.ts: paho's on_socket_* hooks;
+ *  - pumpScheduler.ts: when pump turns run (turnQueue.ts, deadlines.ts: the process-wide turn
+ *    queues and deadline timer); socketHooks.ts: paho's on_socket_* hooks;
  *  - auth.ts (MQTT 5 AUTH answers), transportSettings.ts (TLS, WebSockets, proxies);
  *  - stats.ts (Client.stats()'s snapshot), tracing.ts (the node:diagnostics_channel channels);
  *  - args.ts, mqtt5Args.ts, options.ts, payload.ts, pahoProperties.ts: the facade's argument checks;
  *  - callbackArgs.ts, callbackSignatures.ts, callbackTypes.ts: callback arguments and their types.
  *
- * One driver per Client, its collaborators made once in the constructor (read batching's by
- * its first use); idle memory per connection is a benchmarked goal, so they are plain objects
- * with methods on prototypes, and the driver itself is their link (no adapter objects, no
- * closures per connection).
+ * One driver per Client. Idle memory per connection is a benchmarked goal: collaborators are plain
+ * objects with methods on prototypes, those an idle connection never needs (delivery, read
+ * batching) made by their first use, and the driver is their link (no adapters, no closures).
  */
 import { MQTT_ERR_CONN_LOST, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS, MQTT_LOG_ERR } from '../constants';
 import type { PacketProperties } from '../protocol/types';
@@ -30,13 +30,19 @@ import { logSocketError } from './connectionLog';
 import { Delivery } from './delivery';
 import { dispatchEvents, fireDisconnect } from './events';
 import { foreverRcAfterClose } from './foreverResult';
-import { IncomingFlow } from './flowControl';
+import type { IncomingFlow } from './flowControl';
 import type { ResolvedOptions } from './options';
 import { PumpScheduler } from './pumpScheduler';
 import { ReadBatching } from './readBatching';
 import { Connector } from './reconnect';
-import { SocketHooks } from './socketHooks';
+import { registerForWrite, socketClosing, socketOpened, writesExternally, wroteAll } from './socketHooks';
 import { disconnectChannel, publishChannel, traceDisconnect, tracePublish } from './tracing';
+
+/**
+ * The inbox while nothing waits: one shared, frozen empty array, so an idle connection holds no
+ * array of its own (idle memory per connection is benchmarked); onData() makes a new one.
+ */
+const NO_INPUT: Buffer[] = Object.freeze([]) as unknown as Buffer[];
 
 export class ClientDriver {
   /** The engine; a new one per configure() (construction, reinitialise()). */
@@ -47,8 +53,8 @@ export class ClientDriver {
   transport: Transport | null = null;
   /** The transport closed; the next loopRead() ends the connection (with its error, if any). */
   private transportClosed: { transport: Transport; error?: Error } | null = null;
-  /** Received bytes not yet decoded. */
-  inbox: Buffer[] = [];
+  /** Received bytes not yet decoded (NO_INPUT while none). */
+  inbox: Buffer[] = NO_INPUT;
   /** The rc of the step that ended the connection, for loopRead()/loopMisc() to return. */
   private lastLostRc = MQTT_ERR_SUCCESS;
   /** Which callback signatures to use (callbackArgs.ts): MQTT 5, VERSION2. */
@@ -64,27 +70,27 @@ export class ClientDriver {
   readonly connector: Connector;
   /** Callback slots, events, handlers and log lines: how user code is called. */
   readonly callbacks: Callbacks;
-  /** Incoming flow control: handler slots, waiting messages, read high-water marks. */
-  readonly flow = new IncomingFlow();
+  /** Incoming flow control: handler slots, waiting messages, read high-water marks (the backpressure's base class). */
+  get flow(): IncomingFlow { return this.backpressure; }
   /** Read pausing and write blocking at the transport. */
   readonly backpressure: Backpressure;
   /** When a dense QoS 0 stream is read in batches: made by the first read of a QoS 0 PUBLISH or readBatchingSet() (idle memory). */
   readBatching: ReadBatching | null = null;
   /** When pump turns run: data events, flush tasks, the deadline timer, loop()'s wait. */
   readonly pump: PumpScheduler;
-  /** Handing received messages to handlers; their acks. */
-  readonly delivery: Delivery;
-  /** on_socket_open/close/register_write/unregister_write, and whether the caller's event loop writes. */
-  readonly socketHooks: SocketHooks;
+  /** Handing received messages to handlers, their acks: made by the first message or setting that needs it. */
+  private deliveryMade: Delivery | null = null;
+  get delivery(): Delivery { return this.deliveryMade ?? (this.deliveryMade = new Delivery(this)); }
+  /** paho's on_socket_* hooks (socketHooks.ts, whose state these two fields are): the open connection's socket, and whether it is registered for writing. */
+  hookedSocket: unknown = null;
+  writeRegistered = false;
 
   /** `client`: the facade, whose callback slots and events user code is called through. */
   constructor(client: CallbackSource) {
     this.connector = new Connector(this);
     this.callbacks = new Callbacks(client, this.connector);
-    this.backpressure = new Backpressure(this, this.flow);
+    this.backpressure = new Backpressure(this);
     this.pump = new PumpScheduler(this, this);
-    this.delivery = new Delivery(this, client, this.callbacks, this.flow, this.backpressure);
-    this.socketHooks = new SocketHooks(this.callbacks, this);
   }
 
   /** A fresh session and settings from checked constructor options. */
@@ -92,7 +98,7 @@ export class ClientDriver {
     this.mode = o.mode;
     this.clock = o.clock;
     this.callbacks.userdata = o.userdata;
-    this.delivery.manualAck = o.manualAck;
+    if (o.manualAck || this.deliveryMade !== null) this.delivery.manualAck = o.manualAck;
     this.connector.configure(o);
     const config = defaultSessionConfig(); // assigned field by field: one shared hidden class
     config.clientId = o.clientId;
@@ -112,8 +118,7 @@ export class ClientDriver {
     this.session.config.store.close();
     this.callbacks.reset();
     this.connector.reset();
-    this.flow.reset();
-    this.delivery.reset();
+    this.deliveryMade?.reset(); // kept: handlers of the old life still settle against it
     this.backpressure.reset();
     this.readBatching = null; // the default delay, reading eagerly
   }
@@ -193,7 +198,7 @@ export class ClientDriver {
     }
     this.session.disconnect(this.clock(), code, props);
     // An external event loop writes the DISCONNECT with its loopWrite(), which then closes (as paho).
-    if (this.socketHooks.writesExternally()) this.socketHooks.wantWrite();
+    if (writesExternally(this)) registerForWrite(this);
     else {
       this.flush();
       this.transport.end();
@@ -243,7 +248,7 @@ export class ClientDriver {
     const inbox = this.inbox;
     // Over the high-water mark, received bytes stay undecoded until handlers catch up.
     if (inbox.length > 0 && this.flow.waiting < this.flow.maxMessages) {
-      this.inbox = [];
+      this.inbox = NO_INPUT;
       const now = this.clock();
       for (let i = 0; i < inbox.length; i++) {
         this.session.receive(inbox[i], now);
@@ -255,7 +260,7 @@ export class ClientDriver {
       dispatchEvents(this); // not this.dispatch(): one frame less on the path of every received message
       if (this.flow.readPaused) this.backpressure.updateReading();
       // Answers queued while reading (PUBREL, ...): the caller's loopWrite() sends them (socket hooks).
-      if (this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes > 0 && this.transport !== null) this.socketHooks.wantWrite();
+      if (writesExternally(this) && this.session.pendingOutgoingBytes > 0 && this.transport !== null) registerForWrite(this);
     }
     if (this.transportClosed !== null) this.connectionLost(MQTT_ERR_CONN_LOST, this.transportClosed.error);
     return this.lastLostRc;
@@ -281,7 +286,7 @@ export class ClientDriver {
     if (this.transport === null) return MQTT_ERR_NO_CONN;
     this.flush();
     this.dispatch();
-    if (this.connector.userDisconnect && this.transport !== null && this.socketHooks.writesExternally() && this.session.pendingOutgoingBytes === 0) {
+    if (this.connector.userDisconnect && this.transport !== null && writesExternally(this) && this.session.pendingOutgoingBytes === 0) {
       // The DISCONNECT is written: close and report now, as paho's loop_write does (the socket flushes, then closes).
       this.transport.end();
       this.connectionLost(MQTT_ERR_SUCCESS);
@@ -328,7 +333,7 @@ export class ClientDriver {
     s.receivedOther = 0;
     // Until a QoS 0 PUBLISH came, there is nothing to batch, and the defaults hold (null).
     const b = this.readBatching ?? (qos0 > 0 ? (this.readBatching = new ReadBatching()) : null);
-    if (b !== null && b.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(b.maxDelayMs);
+    if (b !== null && b.afterRead(this.clock(), qos0, other)) this.backpressure.pauseBriefly(b);
   }
 
   /**
@@ -345,12 +350,12 @@ export class ClientDriver {
       } catch (e) {
         this.log(MQTT_LOG_ERR, `Outgoing-message store failed to sync: ${(e as Error).message}`);
       }
-      this.socketHooks.wantWrite(); // the register/unregister pair brackets every write, as in paho
+      registerForWrite(this); // the register/unregister pair brackets every write, as in paho
       t.write(chunks);
       this.backpressure.afterWrite(t);
     }
     // After disconnect() the unregister comes with the close, after on_disconnect (as in paho).
-    if (this.session.pendingOutgoingBytes === 0 && !this.connector.userDisconnect) this.socketHooks.wroteAll();
+    if (this.session.pendingOutgoingBytes === 0 && !this.connector.userDisconnect) wroteAll(this);
   }
 
   /** Runs the callbacks for the session's events, after its transitions are complete. */
@@ -363,8 +368,8 @@ export class ClientDriver {
    * writes (on_socket_register_write), register the socket for its loopWrite().
    */
   scheduleFlush(): void {
-    if (this.socketHooks.writesExternally()) {
-      if (this.transport !== null) this.socketHooks.wantWrite();
+    if (writesExternally(this)) {
+      if (this.transport !== null) registerForWrite(this);
     } else {
       this.pump.scheduleFlush();
     }
@@ -372,8 +377,8 @@ export class ClientDriver {
 
   /** Writes what the session queued now, or registers it for the caller's loopWrite() (socket hooks). */
   private flushOrRegister(): void {
-    if (!this.socketHooks.writesExternally()) this.flush();
-    else if (this.session.pendingOutgoingBytes > 0) this.socketHooks.wantWrite();
+    if (!writesExternally(this)) this.flush();
+    else if (this.session.pendingOutgoingBytes > 0) registerForWrite(this);
   }
 
   schedulePump(): void {
@@ -390,7 +395,9 @@ export class ClientDriver {
   /** Bytes from a transport. */
   onData(transport: Transport, chunk: Buffer): void {
     if (transport !== this.transport) return;
-    this.inbox.push(chunk);
+    const inbox = this.inbox;
+    if (inbox === NO_INPUT) this.inbox = [chunk];
+    else inbox.push(chunk);
     const f = this.flow;
     f.inboxBytes += chunk.length;
     if (f.inboxBytes >= f.maxBytes || f.probing) this.backpressure.readReceived();
@@ -415,8 +422,8 @@ export class ClientDriver {
   attach(transport: Transport): void {
     this.transport = transport;
     this.transportClosed = null;
-    this.inbox = [];
-    this.socketHooks.opened(transport.socket);
+    this.inbox = NO_INPUT;
+    socketOpened(this, transport.socket);
     this.syncLogging();
     this.session.startConnection(this.clock());
     this.flushOrRegister();
@@ -429,7 +436,7 @@ export class ClientDriver {
     const expected = this.connector.userDisconnect;
     if (error && this.transport !== null) logSocketError(this, error); // first, as paho logs it where the read failed
     // on_socket_close comes before on_disconnect, except after disconnect(): after it (as in paho).
-    if (!expected && this.transport !== null) this.socketHooks.closing();
+    if (!expected && this.transport !== null) socketClosing(this);
     if (!this.releaseTransport()) return;
     this.pump.clearTimer();
     const finalRc = expected ? MQTT_ERR_SUCCESS : rc;
@@ -442,13 +449,13 @@ export class ClientDriver {
     // socket that could not be opened.
     if (disconnectChannel.hasSubscribers) traceDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, serverReason, error);
     fireDisconnect(this, finalRc === MQTT_ERR_SUCCESS ? 0 : this.lastLostRc, properties, serverReason);
-    this.socketHooks.closing();
+    socketClosing(this);
     this.connector.afterConnectionLost(expected, serverReason, properties);
   }
 
   /** Closes the connection without callbacks (reinitialise, reconnect). */
   dropTransport(): void {
-    if (this.transport !== null) this.socketHooks.closing();
+    if (this.transport !== null) socketClosing(this);
     if (this.releaseTransport()) this.session.connectionLost();
   }
 
@@ -468,7 +475,7 @@ export class ClientDriver {
     }
     this.transport = null;
     this.transportClosed = null;
-    this.inbox = [];
+    this.inbox = NO_INPUT;
     // The broker keeps the session: MQTT 3.x without clean session (MQTT 5's Clean Start is per connection).
     this.backpressure.connectionLost(!this.mode.v5 && !this.session.config.cleanSession);
     this.readBatching?.readEagerly();

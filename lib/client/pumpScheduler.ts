@@ -6,6 +6,7 @@
  * session's next deadline, and loop() waits here for activity. No polling tick. What a turn
  * does is the driver's.
  */
+import { armDeadline, DeadlineEntry, disarmDeadline } from './deadlines';
 import type { ClientLink } from './link';
 import { TurnQueue } from './turnQueue';
 
@@ -19,13 +20,14 @@ export interface PumpSteps {
   flush(): void;
 }
 
-export class PumpScheduler {
+export class PumpScheduler implements DeadlineEntry {
   private pumpScheduled = false;
   /** A background pump turn (or a flush task) is running: nothing may start another one inside it. */
   private inTurn = false;
   /** A flush task is queued (queueMicrotask) for what publish/subscribe queued in this task. */
   private flushQueued = false;
-  private timer: NodeJS.Timeout | null = null;
+  /** The deadline timer: this pump's place among every Client's (deadlines.ts: no Timeout per Client), or -1 while none is armed. */
+  deadlineSlot = -1;
   /** When the armed timer is due, in whole ms (a small integer: no heap number per Client); meaningless while none is. */
   private timerAt = 0;
   private waiter: (() => void) | null = null;
@@ -40,7 +42,7 @@ export class PumpScheduler {
 
   /** The deadline timer is armed (leak checks). */
   get timerArmed(): boolean {
-    return this.timer !== null;
+    return this.deadlineSlot >= 0;
   }
 
   /** New input: run a pump turn (background) or end the wait of loop(). */
@@ -137,10 +139,9 @@ export class PumpScheduler {
     this.afterTurn();
   }
 
-  /** The deadline timer fired (setTimeout's argument: the scheduler, so no closure per Client). */
-  private static deadlineDue(s: PumpScheduler): void {
-    s.timer = null;
-    s.pumpTurn();
+  /** The deadline timer fired (deadlines.ts). */
+  deadlineDue(): void {
+    this.pumpTurn();
   }
 
   /** Callbacks at the end of a turn queued more bytes: write them in a turn of their own (never a synchronous loop). */
@@ -156,17 +157,15 @@ export class PumpScheduler {
   armTimer(): void {
     if (!this.steps.runsInBackground()) return;
     const at = this.link.session.nextDeadline();
-    if (this.timer !== null && this.timerAt <= at) return;
-    this.clearTimer();
-    if (at === Infinity) return;
+    if (this.deadlineSlot >= 0 && this.timerAt <= at) return;
+    if (at === Infinity) return this.clearTimer();
     this.timerAt = Math.floor(at);
-    // Whole ms, as Node's timers count anyway (it truncates): the Timeout then holds no heap number (idle memory).
-    this.timer = setTimeout(PumpScheduler.deadlineDue, Math.trunc(Math.max(0, at - this.link.clock())), this);
+    // Whole ms, as Node's timers count anyway (it truncates).
+    armDeadline(this, Math.trunc(Math.max(0, at - this.link.clock())));
   }
 
   clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    disarmDeadline(this);
   }
 
   waitForActivity(ms: number): Promise<void> {

@@ -37,6 +37,13 @@ export class ReadBatching {
   private lastTurnAt = NO_TURN;
   private denseTurns = 0;
   private engaged = false;
+  // The brief pause in force, which backpressure.ts applies to the transport: here, as only a
+  // client that batches needs it (idle memory per connection is benchmarked).
+  /** Reading is paused by batching until pauseTimer fires. */
+  paused = false;
+  /** Kept and refresh()ed: a dense stream pauses once a millisecond, without a new Timeout each time. */
+  pauseTimer: NodeJS.Timeout | null = null;
+  pauseTimerMs = 0;
 
   /**
    * After a turn decoded received bytes, with how many QoS 0 PUBLISHes and how many other

@@ -15,7 +15,7 @@ import type { Session } from '../session/session';
 import { tlsSettingsFrom } from '../transport/tlsOptions';
 import type { Transport } from '../transport/types';
 import { generatedClientId } from './args';
-import { BackoffSettings, backoffSettings, DEFAULT_BACKOFF, Jitter, jittered, nextDelay } from './backoff';
+import { backoffSettings, Jitter, jittered, nextDelay } from './backoff';
 import type { CallbackMode } from './callbackArgs';
 import type { Callbacks } from './callbacks';
 import { logRetrying } from './connectionLog';
@@ -24,6 +24,7 @@ import type { ConnectTarget, ResolvedOptions } from './options';
 import type { PumpScheduler } from './pumpScheduler';
 import { ServerRotation } from './rotation';
 import { Server, serverName } from './servers';
+import { ConnectorFields } from './connectorFields';
 import { ClientTransportHandlers, TransportEvents } from './transportHandlers';
 import { TransportSettings } from './transportSettings';
 
@@ -57,21 +58,10 @@ export function isSuperseded(e: unknown): boolean {
   return (e as Error)?.message === SUPERSEDED;
 }
 
-export class Connector {
-  /** This client's own TLS, WebSocket and proxy settings: made by the first setter (transportsToEdit()). */
-  private ownTransports: TransportSettings | null = null;
-  /** The constructor's `transport`. */
-  transportKind: 'tcp' | 'websockets' | 'unix' = 'tcp';
-  private transportFactory: ((target: ConnectTarget) => Transport) | undefined = undefined;
-  private reconnectOnFailure = true;
+/** The fields most clients leave at their defaults (settings, backoff state, loopForever()'s promise, the `servers` rotation): connectorFields.ts. */
+export class Connector extends ConnectorFields {
   targetHost = '';
   targetPort = 1883;
-  private bindAddress = '';
-  private bindPort = 0;
-  /** MQTT 5 Clean Start for connections: true, false or MQTT_CLEAN_START_FIRST_ONLY. */
-  private cleanStart: boolean | number = MQTT_CLEAN_START_FIRST_ONLY;
-  /** No CONNACK yet since construction (MQTT_CLEAN_START_FIRST_ONLY starts clean until then), as paho's _mqttv5_first_connect. */
-  private firstConnect = true;
   /** Bumped by each attempt and by disconnect(): an attempt that finds it changed was superseded. */
   private attempt = 0;
   /** connect()/connectAsync() asked for a connection, and no disconnect() since. */
@@ -80,20 +70,10 @@ export class Connector {
   userDisconnect = false;
   /** Who runs the pump: the caller (loop()), loopStart() or loopForever(). */
   background: 'none' | 'start' | 'forever' = 'none';
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  /** reconnectDelaySet()'s values, the jitter and the random source (shared while they are the defaults). */
-  private backoff: BackoffSettings = DEFAULT_BACKOFF;
-  /** paho's backoff: the delay of the last attempt before the jitter; null until a first failure. */
-  private delay: number | null = null;
-  private forever: { resolve(rc: number): void; reject(e: unknown): void } | null = null;
-  /** What loopForever() resolves with when it ends now (foreverResult.ts). */
-  foreverRc = FOREVER_RC_NO_CONNECTION;
-  /** The immediate reconnect after a refusal paho retries (retryRefused), while it runs. */
-  idRetry: Promise<void> | null = null;
-  /** The `servers` list and Server References; null without both (idle memory): connect()'s host each time. */
-  private rotation: ServerRotation | null = null;
 
-  constructor(private readonly driver: ConnectorHost) {}
+  constructor(private readonly driver: ConnectorHost) {
+    super();
+  }
 
   /**
    * TLS and WebSocket settings, and the built-in transports made from them. Until a setter
@@ -106,7 +86,7 @@ export class Connector {
 
   /** The settings to change (tlsSet, wsSetOptions, proxySet): this client's own, made now if needed. */
   transportsToEdit(): TransportSettings {
-    return (this.ownTransports ??= new TransportSettings());
+    return this.ownTransports ?? (this.ownTransports = new TransportSettings());
   }
 
   configure(o: ResolvedOptions): void {

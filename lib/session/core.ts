@@ -22,10 +22,25 @@ const NO_EVENTS: SessionEvent[] = [];
 const ACK_BYTE1 = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const;
 Object.freeze(NO_EVENTS);
 
-export class SessionCore {
+// The Session's flags, as bits of one small integer (`flags`): one field instead of four (idle
+// memory per connection is benchmarked); the accessors below read and write them as fields.
+const LOGGING = 1;
+const HOLD_ACKS = 2;
+const WRITE_BLOCKED = 4;
+const CLOSE_REQUESTED = 8;
+
+/**
+ * The traffic counters (traffic.ts) are the base class: their fields live in the Session
+ * object itself rather than in an object of their own (one header and one pointer less per
+ * connection; idle memory is benchmarked). `traffic` names them.
+ */
+export class SessionCore extends Traffic {
   state: SessionState = 'idle';
+  /** logging, holdAcks, writeBlocked and closeRequested, as bits. */
+  private flags = 0;
   /** Build log lines (set by the driver when someone listens). */
-  logging = false;
+  get logging(): boolean { return (this.flags & LOGGING) !== 0; }
+  set logging(on: boolean) { this.flags = on ? this.flags | LOGGING : this.flags & ~LOGGING; }
   /**
    * Where log lines go at once instead of the event queue: the client sets it while it runs
    * callbacks, so what a callback sends is logged before the next received packet's line, as
@@ -39,23 +54,31 @@ export class SessionCore {
    * bookkeeping), or holdAck() then ackMessage()/ack() later (async handlers, manual ack).
    * PUBREC always goes out on receipt, as paho sends it.
    */
-  holdAcks = false;
+  get holdAcks(): boolean { return (this.flags & HOLD_ACKS) !== 0; }
+  set holdAcks(on: boolean) { this.flags = on ? this.flags | HOLD_ACKS : this.flags & ~HOLD_ACKS; }
   /** Set by the driver while the transport is over its write high-water mark: QoS 0 waits, bounded. */
-  writeBlocked = false;
+  get writeBlocked(): boolean { return (this.flags & WRITE_BLOCKED) !== 0; }
+  set writeBlocked(on: boolean) { this.flags = on ? this.flags | WRITE_BLOCKED : this.flags & ~WRITE_BLOCKED; }
   /** Packets received, counted for the driver's read batching (which zeroes them): QoS 0 PUBLISHes, and all others. */
   receivedQos0 = 0;
   receivedOther = 0;
 
-  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE. */
-  readonly ids = new PacketIds();
-  /** Packets, bytes and connections counted for Client.stats() (traffic.ts). */
-  readonly traffic = new Traffic();
+  /** Packet identifiers, shared by PUBLISH, SUBSCRIBE and UNSUBSCRIBE: made by the first that needs one (an idle connection never does: idle memory). */
+  private packetIds: PacketIds | null = null;
+  get ids(): PacketIds {
+    return this.packetIds ?? (this.packetIds = new PacketIds());
+  }
+  /** Packets, bytes and connections counted for Client.stats() (traffic.ts): the session itself, as its base class. */
+  get traffic(): Traffic {
+    return this;
+  }
   /** Store updates that failed (see journal()). */
   storeErrors = 0;
   /** 'message' events in `events`: their acks come after the driver ran them. */
   messagesQueued = 0;
   /** Set by the close transition: nothing received counts any more on this connection. */
-  protected closeRequested = false;
+  protected get closeRequested(): boolean { return (this.flags & CLOSE_REQUESTED) !== 0; }
+  protected set closeRequested(on: boolean) { this.flags = on ? this.flags | CLOSE_REQUESTED : this.flags & ~CLOSE_REQUESTED; }
   /**
    * Encoded packets for takeOutgoing(), and events for takeEvents(): null while there are none,
    * each made by the first push (an idle connection holds no empty arrays: idle memory is benchmarked).
@@ -64,7 +87,9 @@ export class SessionCore {
   protected outBytes = 0;
   protected events: SessionEvent[] | null = null;
 
-  constructor(readonly config: SessionConfig) {}
+  constructor(readonly config: SessionConfig) {
+    super();
+  }
 
   get pendingOutgoingBytes(): number {
     return this.outBytes;

@@ -6,8 +6,9 @@
  * nothing is allocated per packet.
  *
  * Idle memory per connection is a measured limit, so what an idle connection exchanges (CONNECT,
- * CONNACK, PINGREQ, PINGRESP) is counted in fields, and the table of every other type is made by
- * the first packet of another type: a connection that only connects and pings never makes it.
+ * CONNACK, SUBSCRIBE, SUBACK, PINGREQ, PINGRESP) is counted in fields, and the table of every
+ * other type is made by the first packet of another type: a connection that only connects,
+ * subscribes and pings never makes it (the table is 184 bytes of heap and 560 of native memory).
  */
 
 /** Offsets into Traffic.table: each block is indexed by the MQTT packet type code (1..15). */
@@ -23,6 +24,8 @@ const TABLE_SLOTS = 70;
 /** Packet type codes counted in fields, not in the table. */
 export const CONNECT = 1;
 export const CONNACK = 2;
+export const SUBSCRIBE = 8;
+export const SUBACK = 9;
 export const PINGREQ = 12;
 export const PINGRESP = 13;
 /** PINGREQ and PINGRESP are always 2 bytes. */
@@ -49,6 +52,10 @@ export class Traffic {
   connackBytes = 0;
   pingsSent = 0;
   pingrespsReceived = 0;
+  subscribesSent = 0;
+  subscribeBytes = 0;
+  subacksReceived = 0;
+  subackBytes = 0;
 
   /** A packet framed from the wire: its first byte and its whole length (the Parser's PacketCounter). */
   received(byte1: number, bytes: number): void {
@@ -58,6 +65,9 @@ export class Traffic {
       this.connackBytes += bytes;
     } else if (type === PINGRESP) {
       this.pingrespsReceived++;
+    } else if (type === SUBACK) {
+      this.subacksReceived++;
+      this.subackBytes += bytes;
     } else {
       const t = this.table ?? this.makeTable();
       t[PACKETS_IN + type]++;
@@ -74,6 +84,9 @@ export class Traffic {
       this.connectBytes += bytes;
     } else if (type === PINGREQ) {
       this.pingsSent++;
+    } else if (type === SUBSCRIBE) {
+      this.subscribesSent++;
+      this.subscribeBytes += bytes;
     } else {
       const t = this.table ?? this.makeTable();
       t[PACKETS_OUT + type]++;
@@ -88,6 +101,8 @@ export class Traffic {
     if (type === CONNACK) return [bytes ? this.connackBytes : this.connacksReceived, 0];
     if (type === PINGREQ) return [0, this.pingsSent * (bytes ? PING_BYTES : 1)];
     if (type === PINGRESP) return [this.pingrespsReceived * (bytes ? PING_BYTES : 1), 0];
+    if (type === SUBSCRIBE) return [0, bytes ? this.subscribeBytes : this.subscribesSent];
+    if (type === SUBACK) return [bytes ? this.subackBytes : this.subacksReceived, 0];
     const t = this.table;
     if (t === null) return [0, 0];
     return bytes ? [t[BYTES_IN + type], t[BYTES_OUT + type]] : [t[PACKETS_IN + type], t[PACKETS_OUT + type]];

@@ -218,6 +218,28 @@ describe('Client.stats()', () => {
     await c.loopStop();
   });
 
+  test('idle memory: a subscriber that only connects, subscribes and pings makes no counter table either; its counts are exact', async () => {
+    const b = new CountingBroker();
+    b.onPacket = (p, peer) => {
+      if (p.type === 'subscribe') b.sendTo(peer, { type: 'suback', packetId: p.packetId, reasonCodes: p.subscriptions.map((x) => x.qos) });
+    };
+    const c = b.client();
+    await started(c, 10);
+    c.subscribe([['a/b', 0], ['c/#', 1]]);
+    await settle();
+    c.subscribe('d', 0);
+    await settle();
+    await advance(10_000);
+    expect(sessionOf(c).traffic.table).toBeNull();
+    const s = c.stats();
+    expect(typeCounts(s)).toEqual({ connect: [0, 1], connack: [1, 0], subscribe: [0, 2], suback: [2, 0], pingreq: [0, 1], pingresp: [1, 0] });
+    expect([s.bytesOut.subscribe, s.bytesIn.suback]).toEqual([b.bytesFromClientOf('subscribe'), b.bytesToClient - 4]); // all but the CONNACK
+    expect(s.bytesOut.total).toBe(b.bytesFromClient());
+    expect(s.bytesIn.total).toBe(b.bytesToClient + 2); // and the PINGRESP (the broker writes it by itself)
+    c.disconnect();
+    await c.loopStop();
+  });
+
   test('queue-full drops and refusals are counted (the droppedMessages and rejectedMessages counters)', async () => {
     const b = new CountingBroker();
     const c = b.client();

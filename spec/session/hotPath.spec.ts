@@ -134,6 +134,27 @@ describe('an idle connection allocates lazily, and works', () => {
     expect(b.s.pendingSubscribes.size).toBe(0);
   });
 
+  it('makes its packet ids by the first packet that needs one (a subscribe), and they continue from there', () => {
+    const b = connected();
+    expect((b.s as unknown as { packetIds: unknown }).packetIds).toBeNull();
+    b.brokerSends(pub('t', 'x', 1, 9)); // an incoming message takes none of ours
+    expect((b.s as unknown as { packetIds: unknown }).packetIds).toBeNull();
+    const [, first] = b.s.subscribe([{ topic: 'a', qos: 0 }], undefined, b.now);
+    expect((b.s as unknown as { packetIds: unknown }).packetIds).not.toBeNull();
+    expect(b.publish('t', 'y', 1).mid).toBe(first + 1);
+  });
+
+  it('keeps its four flags as bits of one field, each read and written as its own', () => {
+    const b = connected();
+    for (const flag of ['logging', 'holdAcks', 'writeBlocked', 'closeRequested']) expect(Object.keys(b.s)).not.toContain(flag);
+    b.s.holdAcks = true;
+    b.s.writeBlocked = true;
+    expect([b.s.logging, b.s.holdAcks, b.s.writeBlocked]).toEqual([false, true, true]);
+    b.s.writeBlocked = false;
+    b.s.logging = true;
+    expect([b.s.logging, b.s.holdAcks, b.s.writeBlocked]).toEqual([true, true, false]);
+  });
+
   it('a packet cut off by a lost connection does not leak into the next connection', () => {
     const b = new ScriptedBroker({}, T0);
     b.connectAndAccept();

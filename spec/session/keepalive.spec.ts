@@ -122,6 +122,19 @@ describe('PINGREQ', () => {
     expect(b.sentPackets()).toEqual([{ type: 'pingreq' }]);
   });
 
+  it('a fractional clock (performance.now()) gives whole-ms deadlines, at most 1 ms early (whole numbers stay unboxed: idle memory)', () => {
+    const b = new ScriptedBroker({ keepalive: 60 }, T0 + 0.75);
+    b.connectAndAccept(); // CONNECT written at T0 + 0.75
+    expect(b.s.nextDeadline()).toBe(T0 + KA);
+    b.at(T0 + 30_000.6);
+    b.brokerSends(pub('t', 'x', 1, 1)); // received at 30,000.6; its PUBACK goes out then
+    b.sentPackets();
+    expect(b.s.nextDeadline()).toBe(T0 + 30_000 + KA);
+    expect(b.s.lastReceived).toBe(T0 + 30_000);
+    b.at(T0 + 30_000 + KA);
+    expect(b.sentPackets()).toEqual([{ type: 'pingreq' }]);
+  });
+
   it('5.0: a Server Keep Alive of 0 turns pings off (MQTT 5.0 §3.2.2.3.14 [MQTT-3.2.2-21])', () => {
     const b = connected({ protocol: 5, keepalive: 60 }, { ServerKeepAlive: 0 });
     b.at(T0 + 10 * KA);
