@@ -52,18 +52,29 @@ function brokerCpuUs(): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => process.hrtime.bigint();
 
-/** One subscriber: onMessage(payload) per delivery; connected() for the end check. */
-interface Opened { connected: () => boolean }
-type Open = (i: number, onMessage: (p: Buffer) => void) => Promise<Opened>;
-type Publisher = { publish: (p: Buffer) => void };
+/**
+ * The library's side. Subscribers are opened with no per-client object of the harness's own (a
+ * closure per client would be counted in the heap per connection as the library's): the
+ * clients are kept as they are, and one message handler serves them all, finding the client's
+ * number on the client (mqttloop: its userdata, as paho programs do; MQTT.js: a property).
+ */
+interface Library {
+  /** Opens subscriber `i`: connected, subscribed, its messages going to deliver(i, payload). */
+  open(i: number): Promise<unknown>;
+  connected(client: unknown): boolean;
+  publisher(): Promise<{ publish: (p: Buffer) => void }>;
+}
+type Deliver = (i: number, p: Buffer) => void;
 
-async function library(): Promise<{ open: Open; publisher: () => Promise<Publisher> }> {
+async function library(deliver: Deliver): Promise<Library> {
   if (kind === 'mqttloop' || kind === 'baseline') {
     if (kind === 'baseline' && !baselineDir) throw new Error('baseline: the build directory is missing');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const build = kind === 'baseline' ? (require(baselineDir!) as typeof import('../../dist')) : await import('../../dist');
-    const connect = async (id: string) => {
-      const c = new build.Client({ clientId: id, cleanSession: true, protocol: build.MQTTv311 });
+    type C = InstanceType<typeof build.Client>;
+    const onMessage = (_c: unknown, i: number, m: { payload: Buffer }) => deliver(i, m.payload);
+    const connect = async (id: string, i: number) => {
+      const c = new build.Client({ clientId: id, cleanSession: true, protocol: build.MQTTv311, userdata: i });
       const connected = new Promise<void>((resolve, reject) => {
         c.on_connect = (_c: unknown, _u: unknown, _f: unknown, rc: number) => (rc === 0 ? resolve() : reject(new Error(`rc ${rc}`)));
         c.on_connect_fail = () => reject(new Error('connection failed'));
@@ -75,50 +86,58 @@ async function library(): Promise<{ open: Open; publisher: () => Promise<Publish
       c.on_connect_fail = null;
       return c;
     };
-    const open: Open = async (i, onMessage) => {
-      const c = await connect(`many-m-${process.pid}-${i}`);
-      await new Promise<void>((resolve, reject) => {
-        c.on_subscribe = (_c: unknown, _u: unknown, _mid: number, granted: number[]) =>
-          granted[0] === 0 ? resolve() : reject(new Error(`SUBACK ${granted[0]}`));
-        const [rc] = c.subscribe(TOPIC, 0);
-        if (rc !== 0) reject(new Error(`subscribe rc ${rc}`));
-      });
-      c.on_subscribe = null;
-      c.on_message = (_c: unknown, _u: unknown, m: { payload: Buffer }) => onMessage(m.payload);
-      return { connected: () => c.isConnected() };
+    return {
+      async open(i) {
+        const c = await connect(`many-m-${process.pid}-${i}`, i);
+        await new Promise<void>((resolve, reject) => {
+          c.on_subscribe = (_c: unknown, _u: unknown, _mid: number, granted: number[]) =>
+            granted[0] === 0 ? resolve() : reject(new Error(`SUBACK ${granted[0]}`));
+          const [rc] = c.subscribe(TOPIC, 0);
+          if (rc !== 0) reject(new Error(`subscribe rc ${rc}`));
+        });
+        c.on_subscribe = null;
+        c.on_message = onMessage;
+        return c;
+      },
+      connected: (c) => (c as C).isConnected(),
+      async publisher() {
+        const c = await connect(`many-m-${process.pid}-pub`, -1);
+        return { publish: (p: Buffer) => void c.publish(TOPIC, p, 0) };
+      },
     };
-    const publisher = async () => {
-      const c = await connect(`many-m-${process.pid}-pub`);
-      return { publish: (p: Buffer) => void c.publish(TOPIC, p, 0) };
-    };
-    return { open, publisher };
   }
   if (kind === 'mqttjs') {
     const mqtt = (await import('mqtt')).default;
-    const connect = (id: string) => new Promise<import('mqtt').MqttClient>((resolve, reject) => {
+    type C = import('mqtt').MqttClient & { benchIndex?: number };
+    function onMessage(this: C, _t: string, p: Buffer): void {
+      deliver(this.benchIndex!, p);
+    }
+    const connect = (id: string) => new Promise<C>((resolve, reject) => {
       const c = mqtt.connect(`mqtt://${HOST}:${port}`, { clientId: id, protocolVersion: 4, clean: true, keepalive, reconnectPeriod: 0 });
       c.once('connect', () => resolve(c));
       c.once('error', reject);
     });
-    const open: Open = async (i, onMessage) => {
-      const c = await connect(`many-j-${process.pid}-${i}`);
-      const granted = await c.subscribeAsync(TOPIC, { qos: 0 });
-      if (granted[0]?.qos !== 0) throw new Error(`SUBACK ${granted[0]?.qos}`);
-      c.on('message', (_t: string, p: Buffer) => onMessage(p));
-      return { connected: () => c.connected };
+    return {
+      async open(i) {
+        const c = await connect(`many-j-${process.pid}-${i}`);
+        const granted = await c.subscribeAsync(TOPIC, { qos: 0 });
+        if (granted[0]?.qos !== 0) throw new Error(`SUBACK ${granted[0]?.qos}`);
+        c.benchIndex = i;
+        c.on('message', onMessage);
+        return c;
+      },
+      connected: (c) => (c as C).connected,
+      async publisher() {
+        const c = await connect(`many-j-${process.pid}-pub`);
+        return { publish: (p: Buffer) => void c.publish(TOPIC, p, { qos: 0 }) };
+      },
     };
-    const publisher = async () => {
-      const c = await connect(`many-j-${process.pid}-pub`);
-      return { publish: (p: Buffer) => void c.publish(TOPIC, p, { qos: 0 }) };
-    };
-    return { open, publisher };
   }
   throw new Error(`unknown kind ${String(kind)}`);
 }
 
 
 async function main(): Promise<void> {
-  const { open, publisher } = await library();
   const deadline = setTimeout(() => {
     console.log(JSON.stringify({ error: `not done after ${DEADLINE_MS / 1000} s` }));
     process.exit(2);
@@ -131,8 +150,9 @@ async function main(): Promise<void> {
   let bad = 0;
   let lastAt = 0n;
   let onAll: (() => void) | null = null;
-  const onMessage = (i: number) => (p: Buffer) => {
-    if (p.length !== 4 || p.readUInt32BE(0) !== round || got[i] === round) {
+  const deliver: Deliver = (i, p) => {
+    if (i < 0) return; // the first subscriber, opened for the one-time costs only
+    if (i >= count || p.length !== 4 || p.readUInt32BE(0) !== round || got[i] === round) {
       bad++;
       return;
     }
@@ -141,8 +161,10 @@ async function main(): Promise<void> {
     if (++received === count && onAll !== null) onAll();
   };
 
-  const clients: Opened[] = [];
-  clients.push(await open(count, () => undefined)); // one-time costs: a subscriber too, not counted
+  const lib = await library(deliver);
+  const clients: unknown[] = [];
+  const first = await lib.open(-1); // one-time costs: a subscriber too, not counted (its deliveries are ignored: i < 0)
+  clients.push(first);
   const before = await settle();
   const point = (n: number, m: NodeJS.MemoryUsage) => ({ n, rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal });
   const points = [point(0, before)];
@@ -151,8 +173,8 @@ async function main(): Promise<void> {
     const end = Math.round((count * q) / 4);
     const t0 = now();
     for (let i = clients.length - 1; i < end; ) {
-      const batch: Promise<Opened>[] = [];
-      for (const stop = Math.min(end, i + BATCH); i < stop; i++) batch.push(open(i, onMessage(i)));
+      const batch: Promise<unknown>[] = [];
+      for (const stop = Math.min(end, i + BATCH); i < stop; i++) batch.push(lib.open(i));
       clients.push(...(await Promise.all(batch)));
     }
     connectNs += now() - t0;
@@ -161,7 +183,7 @@ async function main(): Promise<void> {
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x.space_used_size]));
 
   // fan-out
-  const pub = await publisher();
+  const pub = await lib.publisher();
   await sleep(300);
   const fanMs: number[] = [];
   const fanCpuMs: number[] = [];
@@ -192,7 +214,7 @@ async function main(): Promise<void> {
   await sleep(periods * keepalive * 1000);
   const cpu = process.cpuUsage(cpu0);
   const idleMs = Number(now() - t0) / 1e6;
-  const down = clients.filter((c) => !c.connected()).length;
+  const down = clients.filter((c) => !lib.connected(c)).length;
   if (down > 0) throw new Error(`${down} of ${clients.length} clients disconnected while idle (keepalive ${keepalive} s)`);
   clearTimeout(deadline);
   const periodsMeasured = idleMs / (keepalive * 1000);
