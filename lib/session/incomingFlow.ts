@@ -10,6 +10,7 @@ import { MQTTMessage } from '../message';
 import type { PacketProperties, PublishPacket } from '../protocol/types';
 import type { StoredIncoming } from '../store/types';
 import { AwaitingRelease, HeldAcks } from './incoming';
+import { checkStoredId } from './packetIds';
 import type { SessionHost } from './types';
 
 /**
@@ -34,7 +35,10 @@ export class IncomingFlow extends AwaitingRelease {
 
   /** QoS 2 messages a killed process had PUBREC'd: their PUBRELs come if the session resumes. */
   restore(stored: Iterable<StoredIncoming>): void {
-    for (const m of stored) this.received(restoredIncoming(m));
+    for (const m of stored) {
+      checkStoredId(m.mid, 'a stored incoming QoS 2 message');
+      this.received(restoredIncoming(m));
+    }
   }
 
   /** A new connection: the server's aliases belong to the last one. */

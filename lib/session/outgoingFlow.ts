@@ -20,6 +20,7 @@ import { propertiesAtSend } from './expiry';
 import { describeSent, reasonDetails } from './log';
 import { storeDelete, storeState } from './storeSteps';
 import { OutgoingMessages, OutMessage } from './outgoing';
+import { checkStoredId } from './packetIds';
 import { publishPacketSize } from './packetSize';
 import { BoundsHost, QueueBounds } from './queueBounds';
 import type { WaitingQos0 } from './queueLimits';
@@ -95,6 +96,7 @@ export class OutgoingFlow extends OutgoingMessages implements BoundsHost {
   /** Messages of an earlier process, from the store: resent on the next connection. */
   restore(stored: Iterable<StoredMessage>): void {
     for (const s of stored) {
+      checkStoredId(s.mid, `a stored outgoing message (topic ${JSON.stringify(s.topic)})`);
       const msg: OutMessage = {
         ...s, info: new MQTTMessageInfo(s.mid), inFlight: false, done: false, sentAt: 0,
         bytes: s.payload.length + s.topic.length, queuedAt: NaN, // another process's clock: no expiry countdown

@@ -14,6 +14,20 @@
  * the next connection that needs one, so a busy queue that drains and refills does not make 8 KB
  * each time.
  */
+import { ValueError } from '../errors';
+
+/**
+ * A message id read back from a store (ours or the caller's OutgoingStore): an integer from 1 to
+ * 65535, or a ValueError naming the record. Checked before it reaches the id table or an ack's
+ * two bytes, where a bad value would be silently wrapped.
+ */
+export function checkStoredId(id: unknown, what: string): number {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 65535) {
+    throw new ValueError(`store: ${what} has message id ${String(id)}; message ids are integers from 1 to 65535`);
+  }
+  return id;
+}
+
 export class PacketIds {
   private last = 0;
   /** The ids in use: a Set, or past FEW_IDS a bitmap whose word COUNT counts them; null while none is. */
