@@ -18,6 +18,8 @@ export interface DeadlineEntry {
 }
 
 const entries: DeadlineEntry[] = [];
+/** The slot of an entry taken off the heap by fire() whose turn has not run yet. */
+const FIRING = -2;
 /** Due times (performance.now() ms), parallel to `entries`: plain doubles in one array, no box per entry. */
 const dues: number[] = [];
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -44,6 +46,7 @@ export function armDeadline(e: DeadlineEntry, delayMs: number): void {
 
 /** Disarms `e`; its slot becomes -1. */
 export function disarmDeadline(e: DeadlineEntry): void {
+  if (e.deadlineSlot === FIRING) e.deadlineSlot = -1;
   if (e.deadlineSlot < 0) return;
   removeAt(e.deadlineSlot);
   // An earlier head that went keeps the timer (it fires early and re-arms); none left: no timer.
@@ -131,18 +134,25 @@ function stopTimer(): void {
 /** The timer fired: every pump due by now runs (those armed meanwhile wait for the next timer). */
 function fire(): void {
   timer = null;
-  const now = perfNow();
+  const now = Math.max(perfNow(), timerDue);
   const due: DeadlineEntry[] = [];
   while (entries.length > 0 && dues[0] <= now) {
-    due.push(entries[0]);
+    const e = entries[0];
+    due.push(e);
     removeAt(0);
+    e.deadlineSlot = FIRING;
   }
   let i = 0;
   try {
-    for (; i < due.length; i++) due[i].deadlineDue();
+    for (; i < due.length; i++) {
+      const e = due[i];
+      if (e.deadlineSlot !== FIRING) continue; // disarmed (or re-armed) by an earlier one's turn, as clearTimeout would
+      e.deadlineSlot = -1;
+      e.deadlineDue();
+    }
   } finally {
     // A turn that threw (a bug: callbacks never throw out of a turn) must not strand the others.
-    for (let j = i + 1; j < due.length; j++) if (due[j].deadlineSlot < 0) armDeadline(due[j], 0);
+    for (let j = i + 1; j < due.length; j++) if (due[j].deadlineSlot === FIRING) { due[j].deadlineSlot = -1; armDeadline(due[j], 0); }
     armTimer();
   }
 }

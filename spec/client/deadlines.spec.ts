@@ -68,6 +68,43 @@ describe('the deadline heap', () => {
   });
 });
 
+describe('the deadline heap, as per-Client timers behaved', () => {
+  test('an entry disarmed by the turn of another due at the same time does not run (as clearTimeout)', async () => {
+    const t0 = performance.now();
+    const log: Array<[string, number]> = [];
+    const b = entry(log, 'b', t0);
+    const c = entry(log, 'c', t0);
+    const a: DeadlineEntry = {
+      deadlineSlot: -1,
+      deadlineDue: () => {
+        log.push(['a', performance.now() - t0]);
+        disarmDeadline(b); // e.g. a's callback stops client b
+        armDeadline(c, 50); // and moves c later
+      },
+    };
+    armDeadline(a, 10);
+    armDeadline(b, 10);
+    armDeadline(c, 10);
+    await advance(100);
+    expect(log).toEqual([['a', 10], ['c', 60]]);
+    expect(armedDeadlines()).toBe(0);
+  });
+
+  test("a timer that fired vouches for its due time: a Client clock out of step with performance.now() still pings", async () => {
+    // jest's fake timers with performance left real, and the client's clock Date.now (faked):
+    // setTimeout and the client agree, performance.now() barely moves.
+    jest.useRealTimers();
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'] });
+    const broker = new MemoryBroker(4, { clientId: 'clock', clock: () => Date.now() });
+    const c = broker.client();
+    await started(c, 10);
+    for (let i = 0; i < 11; i++) await advance(1000);
+    expect(broker.receivedOf('pingreq').length).toBe(1);
+    c.disconnect();
+    await c.loopStop();
+  });
+});
+
 describe('Clients share the timer', () => {
   test('idle clients with different keepalives each ping on time, with one timer between them, and no Timeout of their own', async () => {
     const brokers = [new MemoryBroker(), new MemoryBroker(), new MemoryBroker()];
