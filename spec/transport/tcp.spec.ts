@@ -3,6 +3,7 @@ import { once } from 'events';
 import { TcpTransport } from '../../lib/transport/tcp';
 import type { TransportHandlers } from '../../lib/transport/types';
 import { freePort } from '../support/ports';
+import { watchReads } from './directRead';
 
 // The real module object (the namespace import above is a copy jest cannot spy on).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -286,9 +287,7 @@ describe('TcpTransport', () => {
     const r = recorder();
     await t.open(r.handlers);
     const sock = t.socket as net.Socket;
-    const push = jest.spyOn(sock, 'push');
-    const watched: string[] = []; // a program watching the socket (an external event loop) still sees each read
-    sock.on('data', (d: Buffer) => watched.push(d.toString()));
+    const { push, watched } = watchReads(sock); // a program watching the socket still sees each read
     const conn = await srv.nextConn();
     // Each chunk is read before the next is sent, so the second read reuses the first's buffer.
     conn.write('first');

@@ -15,6 +15,7 @@ import {
 } from '../../lib/transport/tlsOptions';
 import type { TransportHandlers } from '../../lib/transport/types';
 import { freePort } from '../support/ports';
+import { watchReads } from './directRead';
 import { makeTestCerts, TestCerts } from './tlsFixtures';
 
 let certs: TestCerts;
@@ -342,9 +343,7 @@ describe('TlsTransport', () => {
     const r = recorder();
     await t.open(r.handlers);
     const sock = t.socket as tls.TLSSocket;
-    const push = jest.spyOn(sock, 'push');
-    const watched: string[] = []; // a program watching the socket (an external event loop) still sees each read
-    sock.on('data', (d: Buffer) => watched.push(d.toString()));
+    const { push, watched } = watchReads(sock); // a program watching the socket still sees each read
     // The server echoes: each chunk comes back before the next is sent, into the reused read buffer.
     t.write([Buffer.from('first')]);
     await until(() => r.text() === 'first');
