@@ -102,5 +102,5 @@ export function latencyMeasure(samples: Float64Array, n: number): Measure {
   let sum = 0;
   let max = 0;
   for (const s of samples) { sum += s; if (s > max) max = s; }
-  return { value: p99, n, extra: { p50, p99, p999: percentile(samples, 99.9), max, mean: sum / n } };
+  return { value: p99, n, extra: { p50, p90: percentile(samples, 90), p95: percentile(samples, 95), p99, p999: percentile(samples, 99.9), max, mean: sum / n } };
 }
