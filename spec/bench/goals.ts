@@ -49,11 +49,13 @@ export interface Results {
   medians: Map<string, number>;
   /** Which C mode each "vs libmosquitto" throughput row compared with (row id -> label). */
   cModeOf: Map<string, string>;
+  /** Bare sockets over the same C side, per "vs libmosquitto" row (row id -> ratio). */
+  rawVsC?: Map<string, number>;
   quick: boolean;
 }
 
 /** The performance goals against MQTT.js. */
-export function goalsVsMqttjs({ rows, medians, cModeOf }: Results): Goal[] {
+export function goalsVsMqttjs({ rows, medians, cModeOf, rawVsC }: Results): Goal[] {
   const ratio = (id: string) => rows.find((r) => r.id === id)?.ratio ?? null;
   const ceiling = (id: string, what: string) => {
     const r = ratio(id);
@@ -76,7 +78,8 @@ export function goalsVsMqttjs({ rows, medians, cModeOf }: Results): Goal[] {
     g('QoS 2, 100 in flight >= 1.2x MQTT.js', 'qos2-100', 1.2, x),
     ...(['qos1-20', 'qos1-100', 'qos2-20', 'qos2-100'] as const).map((id) =>
       g(`QoS ${id[3]}, ${id.slice(5)} in flight >= 1.0x libmosquitto`, `${id}-c`, 1.0, x,
-        cModeOf.has(`${id}-c`) ? ` of its faster mode (${cModeOf.get(`${id}-c`)})` : '')),
+        (cModeOf.has(`${id}-c`) ? ` of its faster mode (${cModeOf.get(`${id}-c`)})` : '') +
+        (rawVsC?.has(`${id}-c`) ? `; bare sockets reach ${rawVsC.get(`${id}-c`)!.toFixed(2)}x` : ''))),
     g('p99 latency <= 0.5x MQTT.js', 'latency-p99', 2, (r) => `${(1 / r).toFixed(2)}x of MQTT.js's p99`,
       rawP99 === null ? '' : `; bare sockets ${(1 / rawP99).toFixed(2)}x`),
     nodeFloorGoal(medians, 'p50'), nodeFloorGoal(medians, 'p99'),

@@ -226,6 +226,125 @@ export function rawQos1(n: number, size: number, window: number): Promise<Measur
   });
 }
 
+/** Writes the 4-byte acknowledgement packets `type` (first byte) for `ids` into one Buffer. */
+function rawAcks(type: number, ids: number[]): Buffer {
+  const out = Buffer.allocUnsafe(4 * ids.length);
+  for (let k = 0; k < ids.length; k++) {
+    out[4 * k] = type;
+    out[4 * k + 1] = 2;
+    out.writeUInt16BE(ids[k], 4 * k + 2);
+  }
+  return out;
+}
+
+/**
+ * Frames the packets of one read (one-byte remaining lengths; a packet split across reads is kept
+ * for the next) and hands each one's first byte and body to `onPacket`.
+ */
+function rawFramer(onPacket: (first: number, buf: Buffer, body: number, end: number) => void): (d: Buffer) => void {
+  let rest: Buffer | null = null;
+  return (d: Buffer) => {
+    const buf = rest === null ? d : Buffer.concat([rest, d]);
+    let at = 0;
+    while (buf.length - at >= 2 && buf.length - at >= 2 + buf[at + 1]) {
+      onPacket(buf[at], buf, at + 2, at + 2 + buf[at + 1]);
+      at += 2 + buf[at + 1];
+    }
+    rest = at < buf.length ? buf.subarray(at) : null;
+  };
+}
+
+/**
+ * QoS 2 reference over bare sockets, the QoS 1 reference's shape with the four-packet flow:
+ * `window` PUBLISHes outstanding until their PUBCOMP; each read of the publisher answers its
+ * PUBRECs with PUBRELs and lets as many new PUBLISHes go as PUBCOMPs arrived, all in one write;
+ * the subscriber answers PUBLISH with PUBREC and PUBREL with PUBCOMP, one write per read.
+ */
+export function rawQos2(n: number, size: number, window: number): Promise<Measure> {
+  return withBroker(async (b) => {
+    const topic = Buffer.from('bench/q2');
+    const sub = await rawSubscriber(b.port, `raw2-sub-${process.pid}`, topic, 2);
+    const pub = await rawSession(b.port, rawConnectPacket(`raw2-pub-${process.pid}`), 4);
+    const len = 2 + topic.length + 2 + size;
+    if (len > 127) throw new BenchError('rawQos2: payload too large for a one-byte remaining length');
+    const packets: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = Buffer.alloc(2 + len);
+      p[0] = 0x34;
+      p[1] = len;
+      p.writeUInt16BE(topic.length, 2);
+      topic.copy(p, 4);
+      p.writeUInt16BE((i % 65535) + 1, 4 + topic.length);
+      makePayload(i, size).copy(p, 6 + topic.length);
+      packets.push(p);
+    }
+    const check = new SeqCheck(n, size, 'raw QoS 2 subscriber');
+    // Subscriber: PUBLISH -> PUBREC, PUBREL -> PUBCOMP, a read's answers in one write.
+    let recs: number[] = [];
+    let comps: number[] = [];
+    const subRead = rawFramer((first, buf, body, end) => {
+      if ((first & 0xf0) === 0x30) {
+        const tl = buf.readUInt16BE(body);
+        recs.push(buf.readUInt16BE(body + 2 + tl));
+        check.add(buf.subarray(body + 4 + tl, end));
+      } else if (first === 0x62) {
+        comps.push(buf.readUInt16BE(body));
+      }
+    });
+    sub.on('data', (d: Buffer) => {
+      subRead(d);
+      if (recs.length + comps.length === 0) return;
+      const out = Buffer.concat([rawAcks(0x50, recs), rawAcks(0x70, comps)]);
+      recs = [];
+      comps = [];
+      sub.write(out);
+    });
+    // Publisher: PUBREC -> PUBREL; each PUBCOMP frees a place in the window.
+    let next = 0;
+    let completed = 0;
+    let lastAck = 0n;
+    let rels: number[] = [];
+    let freed = 0;
+    const pubRead = rawFramer((first, buf, body) => {
+      if (first === 0x50) rels.push(buf.readUInt16BE(body));
+      else if (first === 0x70) freed++;
+    });
+    const allAcked = new Promise<void>((resolve) => {
+      pub.on('data', (d: Buffer) => {
+        pubRead(d);
+        completed += freed;
+        const m = Math.min(freed, n - next);
+        freed = 0;
+        if (completed >= n) {
+          lastAck = now();
+          resolve();
+        }
+        if (rels.length === 0 && m === 0) return;
+        const parts = rels.length > 0 ? [rawAcks(0x62, rels)] : [];
+        rels = [];
+        for (let k = 0; k < m; k++) parts.push(packets[next + k]);
+        next += m;
+        pub.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      });
+    });
+    try {
+      gc();
+      const t0 = start();
+      const first = Math.min(window, n);
+      pub.write(Buffer.concat(packets.slice(0, first)));
+      next = first;
+      await withTimeout(allAcked, ACK_MS + n, 'raw QoS 2 publisher completions');
+      await check.wait(STALL_MS);
+      check.verify();
+      const end = check.lastAt > lastAck ? check.lastAt : lastAck;
+      return result(n, t0, end, check);
+    } finally {
+      pub.destroy();
+      sub.destroy();
+    }
+  });
+}
+
 /** Latency reference over bare sockets: same pacing, each PUBLISH encoded and written at its due time. */
 export function rawLatency(o: LatencyOpts): Promise<Measure> {
   return withBroker(async (b) => {

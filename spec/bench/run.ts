@@ -42,7 +42,7 @@ import { goalsVsMqttjs, limitsVsBaseline, Noise, pct, Row, spreadOfNoise } from 
 import { manyConnections, manyFanoutNote, manySubRows } from './many';
 import type { Measure } from './measure';
 import { C_SIDE, C_SINGLE_SIDE, cLatency, cSides, cThroughput, cUnavailable } from './libmosquitto';
-import { rawLatency, rawQos0, rawQos1 } from './reference';
+import { rawLatency, rawQos0, rawQos1, rawQos2 } from './reference';
 import { aioThroughput, AioKind, dispatch, idleMemory, IdleKind, latency, throughput, ThroughputOpts } from './scenarios';
 import { BenchError, fmtKB, fmtMs, fmtRate, median, mosquittoVersion, PUBLISH_CHUNK } from './support';
 
@@ -187,6 +187,8 @@ const cVersion = (res: Map<string, Measure[]>): string =>
   String((res.get(C_SIDE) ?? res.get(C_SINGLE_SIDE))?.[0]?.extra?.version ?? '');
 /** Which C mode each "vs libmosquitto" throughput row compared with (row id -> label), for the goals. */
 const cModeOf = new Map<string, string>();
+/** The bare-socket reference over the same C side, per "vs libmosquitto" row (row id -> ratio), for the goals. */
+const rawVsC = new Map<string, number>();
 /** mqttloop publishing from on_publish as the window has room (the 'callbacks' driver), beside the C client's single-thread mode. */
 const MQTTLOOP_CB = 'mqttloop-callbacks';
 /**
@@ -213,8 +215,11 @@ function cRow(id: string, res: Map<string, Measure[]>): void {
     ? `the faster C: threaded loop ${fmtRate(threaded)}, single thread ${fmtRate(single)}; ` : '';
   const ways = upFront !== undefined && fromCallback !== undefined
     ? `the faster mqttloop: all up front ${fmtRate(upFront)}, from on_publish ${fmtRate(fromCallback)}; ` : '';
+  const raw = med(id, 'raw');
+  if (raw !== undefined) rawVsC.set(`${id}-c`, raw / c);
+  const floor = raw === undefined ? '' : `; bare sockets ${fmtRate(raw)} (${(raw / c).toFixed(2)}x of C)`;
   printRow({ id: `${id}-c`, scenario: `  vs libmosquitto ${cVersion(res)} (C, ${mode})`, mqttloop: a === undefined ? '-' : fmtRate(a),
-    other: `C ${fmtRate(c)}`, ratio: a === undefined ? null : a / c, note: `${both}${ways}ratio = mqttloop / C; ${cpuNote(res, mine, side)}` });
+    other: `C ${fmtRate(c)}`, ratio: a === undefined ? null : a / c, note: `${both}${ways}ratio = mqttloop / C; ${cpuNote(res, mine, side)}${floor}` });
 }
 
 // ---- scenarios ---------------------------------------------------------------------------------------
@@ -252,7 +257,8 @@ async function qosWindow(qos: 1 | 2, window: number): Promise<void> {
   const n = scale(qos === 1 ? 50_000 : 20_000);
   const o = (k: number): ThroughputOpts => ({ n: k, size: 64, qos, inflight: window, driver: 'window' });
   const sides = bothSides((lib, k) => throughput(lib, o(k)));
-  if (qos === 1 && window === 100) sides.push({ name: 'raw', lib: 'reference', run: (k) => rawQos1(k, 64, window) });
+  // Bare sockets doing the same flow: the floor a Node client reaches against this broker (and the C client).
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => (qos === 1 ? rawQos1 : rawQos2)(k, 64, window) });
   // The C client both ways: libmosquitto's threaded loop, and one thread driving both clients (faster
   // at QoS 1/2: no wake-up of a network thread per publish); cRow() compares with the faster. Its
   // single-thread mode publishes as the window has room, so mqttloop runs that way too (publishing
@@ -453,7 +459,7 @@ async function main(): Promise<void> {
     latencyScenario, idleScenario, mqttclientScenario, payloadScenario, dispatchScenario, manyScenario];
   for (const part of parts) await part();
   console.log(rule);
-  const results = { rows, medians, cModeOf, quick: QUICK };
+  const results = { rows, medians, cModeOf, rawVsC, quick: QUICK };
   const gs = BASELINE === undefined ? goalsVsMqttjs(results) : limitsVsBaseline(results);
   console.log(BASELINE === undefined ? 'goals against MQTT.js:' : `limits against ${OTHER.label}:`);
   for (const goal of gs) {
