@@ -5,7 +5,8 @@
  *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 --import tsx \
  *     spec/bench/many-child.ts KIND PORT COUNT BATCH KEEPALIVE_S FANOUTS IDLE_PERIODS BROKER_PID [DIR]
  *
- * KIND: mqttloop (Client + loopStart), baseline (the same, build in DIR), mqttjs (mqtt.connect).
+ * KIND: mqttloop (Client + loopStart), baseline (the same, build in DIR), mqttjs (mqtt.connect),
+ * raw (the reference: bare net.Sockets, hand-written packets, no MQTT library; many-raw.ts).
  * The young generation is pinned at V8's default maximum (16 MiB semi-spaces): a constant,
  * the same for both libraries, instead of growing and shrinking at moments of its own.
  *
@@ -18,16 +19,19 @@
  * 3. fan-out: a separate client publishes one QoS 0 message, FANOUTS times, 300 ms apart; each
  *    time, the ms from publish() to the last of the COUNT message callbacks. Every client must
  *    get each message exactly once (payload = round number), or the run fails. Also this
- *    process's CPU time and the broker's (/proc/BROKER_PID/stat) over each of them.
+ *    process's CPU time and the broker's (/proc/BROKER_PID/stat) over each of them. (raw: the
+ *    publisher is a bare socket too, and "callback" is its 'data' handler framing the PUBLISH.)
  * 4. keepalive: idle for IDLE_PERIODS keepalive periods, this process's user + system CPU over
  *    that time, per connection per keepalive period; every client must still be connected.
+ *    (raw: its sockets send PINGREQs from one timer, many-raw.ts, so this is measured too.)
  * Prints one JSON line.
  */
 import { readFileSync } from 'fs';
 import * as v8 from 'v8';
+import { rawSide } from './many-raw';
 import { settledMemory as settle, slope } from './readings';
 
-type Kind = 'mqttloop' | 'baseline' | 'mqttjs';
+type Kind = 'mqttloop' | 'baseline' | 'mqttjs' | 'raw';
 const [kind, portArg, countArg, batchArg, kaArg, fanArg, periodsArg, brokerPid, baselineDir] = process.argv.slice(2) as [Kind, string, string, string, string, string, string, string, string | undefined];
 const port = Number(portArg);
 const count = Number(countArg);
@@ -66,7 +70,8 @@ interface Library {
 }
 type Deliver = (i: number, p: Buffer) => void;
 
-async function library(deliver: Deliver): Promise<Library> {
+/** fault(what): something no library side reports (the raw side's unexpected packets); fails the run. */
+async function library(deliver: Deliver, fault: (what: string) => void): Promise<Library> {
   if (kind === 'mqttloop' || kind === 'baseline') {
     if (kind === 'baseline' && !baselineDir) throw new Error('baseline: the build directory is missing');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -133,6 +138,7 @@ async function library(deliver: Deliver): Promise<Library> {
       },
     };
   }
+  if (kind === 'raw') return rawSide({ host: HOST, port, topic: TOPIC, keepalive }, deliver, fault);
   throw new Error(`unknown kind ${String(kind)}`);
 }
 
@@ -161,7 +167,12 @@ async function main(): Promise<void> {
     if (++received === count && onAll !== null) onAll();
   };
 
-  const lib = await library(deliver);
+  let firstFault = '';
+  const fault = (what: string) => {
+    bad++;
+    firstFault ||= what;
+  };
+  const lib = await library(deliver, fault);
   const clients: unknown[] = [];
   const first = await lib.open(-1); // one-time costs: a subscriber too, not counted (its deliveries are ignored: i < 0)
   clients.push(first);
@@ -199,7 +210,7 @@ async function main(): Promise<void> {
     pub.publish(payload);
     await Promise.race([all, sleep(30_000)]);
     onAll = null;
-    if (received !== count || bad !== 0) throw new Error(`fan-out ${round}: ${received} of ${count} clients got the message, ${bad} bad or duplicate deliveries`);
+    if (received !== count || bad !== 0) throw new Error(`fan-out ${round}: ${received} of ${count} clients got the message, ${bad} bad or duplicate deliveries${firstFault && ` (first fault: ${firstFault})`}`);
     fanMs.push(Number(lastAt - t0) / 1e6);
     const cpu = process.cpuUsage(cpu0);
     fanCpuMs.push((cpu.user + cpu.system) / 1000);
@@ -216,6 +227,7 @@ async function main(): Promise<void> {
   const idleMs = Number(now() - t0) / 1e6;
   const down = clients.filter((c) => !lib.connected(c)).length;
   if (down > 0) throw new Error(`${down} of ${clients.length} clients disconnected while idle (keepalive ${keepalive} s)`);
+  if (bad !== 0) throw new Error(`${bad} bad packets while idle${firstFault && ` (first: ${firstFault})`}`);
   clearTimeout(deadline);
   const periodsMeasured = idleMs / (keepalive * 1000);
   const cpuUs = cpu.user + cpu.system;

@@ -4,13 +4,15 @@
  * (measure.ts, `max_connections -1`) and a child process (many-child.ts: what it measures and
  * how), so neither library's heap or sockets weigh on the other's figures. The Measure's value
  * is the median fan-out time (ms from publish() to the last of COUNT message callbacks); the
- * connect time, memory and keepalive CPU ride in `extra`.
+ * connect time, memory and keepalive CPU ride in `extra`. Besides the two libraries, side 'raw'
+ * is the reference: the same work over bare sockets with no MQTT library (many-raw.ts), the
+ * floor any Node client can reach against this broker.
  */
 import * as path from 'path';
 import { baselineDir, Lib } from './builds';
 import { Measure, withBroker } from './measure';
 import { runMeasuringChild } from './measuringChild';
-import { median } from './support';
+import { fmtMs, median } from './support';
 
 /** Keepalive of every client (s), and how many keepalive periods the idle phase lasts. */
 export const MANY_KEEPALIVE_S = 5;
@@ -24,7 +26,10 @@ export const MANY_BATCH = 100;
 /** Publishes timed per measurement (their median is the measurement's fan-out time). */
 export const MANY_FANOUTS = 7;
 
-export function manyConnections(lib: Lib, count: number): Promise<Measure> {
+/** A side of the row: one of the two libraries, or the bare-socket reference. */
+export type ManyKind = Lib | 'raw';
+
+export function manyConnections(lib: ManyKind, count: number): Promise<Measure> {
   return withBroker(async (b) => {
     const script = path.join(__dirname, 'many-child.ts');
     const flags = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16', '--import', 'tsx'];
@@ -81,4 +86,26 @@ export function manyFanoutNote(mine: Measure[] | undefined, other: Measure[] | u
   return `publish to the last callback, median of ${MANY_FANOUTS} a run; ` +
     `CPU µs/delivery ${m(mine, 'fanCpuUsPerDelivery', 1)} vs ${m(other, 'fanCpuUsPerDelivery', 1)}, ` +
     `broker CPU ms/fan-out ${m(mine, 'fanBrokerCpuMs', 0)} vs ${m(other, 'fanBrokerCpuMs', 0)}`;
+}
+
+/**
+ * The sub-row under the fan-out row for the reference side (bare sockets, no MQTT library: the
+ * floor against this broker), against the other side; ratio = the other side's time / raw's
+ * (> 1: bare sockets faster). undefined when the raw side did not run (--lib).
+ */
+export function manyReferenceRow(raw: Measure[] | undefined, other: Measure[] | undefined, otherLabel: string): ManyRow | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  const m = (ms: Measure[] | undefined, key: string, digits: number, scale = 1) => {
+    const v = ms && ms.length > 0 ? median(ms.map((x) => Number(x.extra?.[key]))) / scale : NaN;
+    return Number.isFinite(v) ? v.toFixed(digits) : '-';
+  };
+  const r = median(raw.map((x) => x.value));
+  const o = other && other.length > 0 ? median(other.map((x) => x.value)) : undefined;
+  return {
+    id: 'many-raw', scenario: '  reference: bare sockets, fan-out', mqttloop: fmtMs(r), other: o === undefined ? '-' : fmtMs(o),
+    ratio: o === undefined ? null : o / r,
+    note: `the broker's floor; ratio = ${otherLabel} / raw; CPU µs/delivery ${m(raw, 'fanCpuUsPerDelivery', 1)} vs ` +
+      `${m(other, 'fanCpuUsPerDelivery', 1)}, broker CPU ms/fan-out ${m(raw, 'fanBrokerCpuMs', 0)} vs ${m(other, 'fanBrokerCpuMs', 0)}; ` +
+      `raw heap/conn ${m(raw, 'heapPerConn', 2, 1024)} KB, keepalive ${m(raw, 'keepaliveCpuUs', 1)} µs/conn/period (raw PINGREQs)`,
+  };
 }

@@ -39,7 +39,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { baselineDir, Lib, useBaseline } from './builds';
 import { goalsVsMqttjs, limitsVsBaseline, Noise, pct, Row, spreadOfNoise } from './goals';
-import { manyConnections, manyFanoutNote, manySubRows } from './many';
+import { manyConnections, manyFanoutNote, manyReferenceRow, manySubRows } from './many';
 import type { Measure } from './measure';
 import { C_SIDE, C_SINGLE_SIDE, cLatency, cSides, cThroughput, cUnavailable } from './libmosquitto';
 import { rawLatency, rawQos0, rawQos1, rawQos2 } from './reference';
@@ -425,13 +425,18 @@ async function manyScenario(): Promise<void> {
   const id = 'many';
   if (!selected(id)) return;
   const count = scale(10_000);
-  const res = await series(id, 'ms fan-out', bothSides((lib, k) => manyConnections(lib, k)), count, 3);
+  const sides = bothSides((lib, k) => manyConnections(lib, k));
+  // The reference: the same fan-out over bare sockets, no MQTT library (many-raw.ts), in the same rounds.
+  sides.push({ name: 'raw', lib: 'reference', run: (k) => manyConnections('raw', k) });
+  const res = await series(id, 'ms fan-out', sides, count, 3);
   const [a, b] = [med(id, 'mqttloop'), med(id, OTHER.lib)];
   printRow({
     id, scenario: `Fan-out, 1 msg to ${count.toLocaleString('en')} clients in 1 process`, mqttloop: a === undefined ? '-' : fmtMs(a),
     other: b === undefined ? '-' : fmtMs(b), ratio: a !== undefined && b !== undefined ? b / a : null, noise: noiseOf(id, true),
     note: manyFanoutNote(res.get('mqttloop'), res.get(OTHER.lib)),
   });
+  const ref = manyReferenceRow(res.get('raw'), res.get(OTHER.lib), OTHER.label);
+  if (ref !== undefined) printRow(ref);
   medians.set('many-heap/mqttloop', medOf(res.get('mqttloop'), 'heapPerConn') ?? NaN);
   for (const row of manySubRows(res.get('mqttloop'), res.get(OTHER.lib), count)) printRow(row);
 }
